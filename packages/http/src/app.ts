@@ -1,0 +1,185 @@
+import swagger from '@fastify/swagger';
+import { AppError } from '@strongbox/kernel';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { bearerToken, hasAnyRole, type Principal, type Role, type TokenVerifier } from './auth.ts';
+import { createMetrics } from './metrics.ts';
+import { httpErrors, sendProblem, toAppError } from './problem.ts';
+import { resolveTrace, traceparentFor } from './trace.ts';
+
+export const BODY_LIMIT_BYTES_DEFAULT = 256 * 1024;
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const READY_CHECK_TIMEOUT_MS = 2_000;
+/** Paths every service serves for operators; they are public and kept out of the API document. */
+export const OPS_PATHS = ['/health', '/ready', '/metrics', '/openapi.json'] as const;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    traceId: string;
+    principal: Principal | undefined;
+  }
+  interface FastifyContextConfig {
+    /** `public` routes need no token; otherwise a token is required and, if given, one of these roles. */
+    auth?: 'public' | { roles: readonly Role[] };
+  }
+}
+
+export interface HttpAppOptions {
+  readonly service: string;
+  readonly version: string;
+  readonly logger: Logger;
+  /** Verifies bearer tokens; a service without one (none today) would serve only public routes. */
+  readonly verifier?: TokenVerifier;
+  /** Named dependency checks for `/ready`; each must answer within READY_CHECK_TIMEOUT_MS. */
+  readonly readiness?: Record<string, () => Promise<void>>;
+  readonly bodyLimitBytes?: number;
+  readonly description?: string;
+}
+
+/**
+ * The one way a service gets an HTTP server: strict schemas, problem+json errors, trace ids, auth,
+ * health, readiness, metrics and the OpenAPI document, all wired the same everywhere.
+ *
+ * @example
+ * const app = await createHttpApp({ service: 'identity', version: '0.1.0', logger, verifier });
+ * app.get('/v1/me', { schema }, handler);
+ */
+export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: opts.bodyLimitBytes ?? BODY_LIMIT_BYTES_DEFAULT,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(strictValidator());
+  app.decorateRequest('traceId', '');
+  app.decorateRequest('principal', undefined);
+  const metrics = createMetrics(opts.service);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const trace = resolveTrace(request.headers);
+    request.traceId = trace.traceId;
+    request.log = request.log.child({ traceId: trace.traceId, reqId: request.id });
+    void reply.header('x-trace-id', trace.traceId).header('traceparent', traceparentFor(trace));
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const rule = request.routeOptions.config.auth;
+    if (rule === 'public' || request.routeOptions.url === undefined) return;
+    const token = bearerToken(request.headers.authorization);
+    if (!token) throw httpErrors.unauthenticated('Send an access token as Authorization: Bearer <token>');
+    if (!opts.verifier) throw httpErrors.unauthenticated('This service accepts no tokens');
+    request.principal = await opts.verifier.verify(token);
+    if (rule && !hasAnyRole(request.principal, rule.roles)) {
+      throw httpErrors.forbidden(`This needs one of the roles: ${rule.roles.join(', ')}`);
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requestDuration
+      .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const { error, bug } = toAppError(err as Error);
+    if (bug) request.log.error({ err }, 'unhandled error');
+    else if (error.status >= 500)
+      request.log.warn({ code: error.code, detail: error.message }, 'request failed');
+    if (error.status === 401) void reply.header('www-authenticate', `Bearer error="${error.code}"`);
+    return sendProblem(request, reply, error);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      request,
+      reply,
+      httpErrors.route_not_found(`${request.method} ${request.url.split('?')[0]} does not exist`),
+    ),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: `Strongbox ${opts.service}`,
+        version: opts.version,
+        description: opts.description ?? '',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  const pub = { config: { auth: 'public' as const }, schema: { hide: true } };
+  app.get('/health', pub, async () => ({ status: 'ok', service: opts.service }));
+  app.get('/ready', pub, async (request, reply) => {
+    const checks = await runChecks(opts.readiness ?? {});
+    const failed = Object.entries(checks).filter(([, v]) => v !== 'ok');
+    if (failed.length === 0) return { status: 'ready', checks };
+    request.log.warn({ checks }, 'not ready');
+    return sendProblem(
+      request,
+      reply,
+      httpErrors.not_ready(`Not ready: ${failed.map(([k]) => k).join(', ')}`),
+    );
+  });
+  app.get('/metrics', pub, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  app.get('/openapi.json', pub, async () => app.swagger());
+
+  return app;
+}
+
+async function runChecks(checks: Record<string, () => Promise<void>>): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), READY_CHECK_TIMEOUT_MS);
+        return [name, 'ok'] as const;
+      } catch (err) {
+        return [name, err instanceof AppError ? err.code : 'failed'] as const;
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type ValidatorCompiler = Parameters<FastifyInstance['setValidatorCompiler']>[0];
+// ajv-formats is CommonJS: under Node's ESM interop its plugin function is the `default` property.
+const addFormats = addFormatsModule.default;
+
+/**
+ * Fastify's default Ajv coerces types and silently drops unknown fields. Bodies are compiled strictly
+ * instead: unknown fields are rejected (schemas say additionalProperties: false) and "12" is not 12.
+ * Query strings and path params arrive as text, so only they are coerced (`?limit=10` is a number).
+ */
+function strictValidator(): ValidatorCompiler {
+  const base = { removeAdditional: false, allErrors: true, useDefaults: true, strict: false } as const;
+  const strict = new Ajv({ ...base, coerceTypes: false });
+  const lenient = new Ajv({ ...base, coerceTypes: 'array' });
+  addFormats(strict);
+  addFormats(lenient);
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema as object);
+}

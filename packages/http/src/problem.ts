@@ -1,0 +1,105 @@
+import { AppError, defineErrors, type FieldError } from '@strongbox/kernel';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+/** The HTTP edge's own catalogue: failures that belong to no service. */
+export const httpErrors = defineErrors({
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  malformed_json: { status: 400, title: 'The body is not valid JSON' },
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  invalid_token: { status: 401, title: 'The access token is not valid' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  route_not_found: { status: 404, title: 'No such route' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  body_too_large: { status: 413, title: 'The body is too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal_error: { status: 500, title: 'Internal error' },
+  not_ready: { status: 503, title: 'Not ready' },
+  auth_unavailable: { status: 503, title: 'Authentication is unavailable' },
+});
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  traceId: string;
+  instance?: string;
+  errors?: readonly FieldError[];
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+export function problemOf(err: AppError, traceId: string, instance?: string): Problem {
+  return {
+    type: `urn:strongbox:problem:${err.code}`,
+    title: err.title,
+    status: err.status,
+    detail: err.message,
+    code: err.code,
+    traceId,
+    ...(instance ? { instance } : {}),
+    ...(err.errors ? { errors: err.errors } : {}),
+  };
+}
+
+/** Fastify's own error codes that are the caller's fault, mapped to our stable codes. */
+const FASTIFY_CODES: Record<string, () => AppError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => httpErrors.body_too_large('The request body exceeds the size limit'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => httpErrors.unsupported_media_type('Send application/json'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
+    httpErrors.validation_failed('Content-Length does not match the body'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => httpErrors.malformed_json('The JSON body is empty'),
+  FST_ERR_CTP_INVALID_JSON_BODY: () => httpErrors.malformed_json('The body is not valid JSON'),
+};
+
+/**
+ * Every error leaves as one problem document. A known error keeps its code; anything else is a bug whose
+ * details stay in the log and never reach the caller.
+ */
+export function toAppError(err: FastifyError | Error): { error: AppError; bug: boolean } {
+  if (err instanceof AppError) return { error: err, bug: false };
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const errors: FieldError[] = fe.validation.map((v) => ({
+      field: fieldOf(v as ValidationItem, fe.validationContext),
+      message: v.message ?? 'is invalid',
+    }));
+    return { error: httpErrors.validation_failed('The request has invalid fields', { errors }), bug: false };
+  }
+  const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped) return { error: mapped(), bug: false };
+  if (err instanceof SyntaxError && fe.statusCode === 400) {
+    return { error: httpErrors.malformed_json('The body is not valid JSON'), bug: false };
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { error: httpErrors.validation_failed('The request could not be processed'), bug: false };
+  }
+  return {
+    error: httpErrors.internal_error('An internal error occurred; quote the traceId to support'),
+    bug: true,
+  };
+}
+
+interface ValidationItem {
+  instancePath?: string;
+  keyword?: string;
+  params?: Record<string, unknown>;
+}
+
+function fieldOf(v: ValidationItem, context: string | undefined): string {
+  const base = v.instancePath ?? '';
+  // For a missing or unknown property, Ajv reports the parent path; naming the property itself is clearer.
+  const prop = v.params?.['missingProperty'] ?? v.params?.['additionalProperty'];
+  const path = typeof prop === 'string' ? `${base}/${prop}` : base;
+  return `${context ?? 'body'}${path || ''}`;
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
+  if (err.headers) void reply.headers(err.headers);
+  return reply
+    .code(err.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(problemOf(err, request.traceId, request.url.split('?')[0]));
+}

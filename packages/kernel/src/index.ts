@@ -1,0 +1,6 @@
+export * from './assert.ts';
+export * from './backoff.ts';
+export * from './clock.ts';
+export * from './config.ts';
+export * from './errors.ts';
+export * from './ids.ts';

