@@ -36,6 +36,11 @@ export interface HttpAppOptions {
   readonly readiness?: Record<string, () => Promise<void>>;
   readonly bodyLimitBytes?: number;
   readonly description?: string;
+  /**
+   * Addresses of proxies whose X-Forwarded-For is believed (Fastify's trustProxy), so that per-IP limits
+   * see the caller rather than the gateway. Default: none.
+   */
+  readonly trustProxy?: string | string[];
 }
 
 /**
@@ -50,6 +55,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: opts.bodyLimitBytes ?? BODY_LIMIT_BYTES_DEFAULT,
+    trustProxy: opts.trustProxy ?? false,
     requestTimeout: REQUEST_TIMEOUT_MS,
     requestIdHeader: false,
     return503OnClosing: true,

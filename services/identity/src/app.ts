@@ -1,0 +1,121 @@
+import { createHttpApp, jwtVerifier, type Logger } from '@strongbox/http';
+import { type Clock, newId } from '@strongbox/kernel';
+import { type Pool, ping } from '@strongbox/postgres';
+import type { FastifyInstance } from 'fastify';
+import { createLocalJWKSet } from 'jose';
+import { normalizeEmail } from './domain/password-policy.ts';
+import { THROTTLE_WINDOW_MS } from './domain/throttle.ts';
+import { clientTokenRoute } from './features/client-token/route.ts';
+import { jwksRoute } from './features/jwks/route.ts';
+import { loginRoute } from './features/login/route.ts';
+import { logoutRoute } from './features/logout/route.ts';
+import { meRoute } from './features/me/route.ts';
+import { refreshRoute } from './features/refresh/route.ts';
+import { registerRoute } from './features/register/route.ts';
+import { accessTokenIssuer } from './infra/access-tokens.ts';
+import { verifyClient } from './infra/clients.ts';
+import { clearAccountFailures, countFailures, recordFailure } from './infra/login-failures.ts';
+import { hashPassword, SCRYPT_DEFAULT, type ScryptParams, verifyPassword } from './infra/passwords.ts';
+import { newRefreshToken, revokeFamilyOf, rotate, startFamily } from './infra/refresh-tokens.ts';
+import { loadKeyRing } from './infra/signing-keys.ts';
+import { findCredentialsByEmail, findUserById, insertUser } from './infra/users.ts';
+import type { IdentityPorts } from './ports.ts';
+
+export const SERVICE = 'identity';
+export const VERSION = '0.1.0';
+
+export interface IdentityDeps {
+  readonly pool: Pool;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly trustProxy?: string | string[];
+  /** Tests lower the scrypt cost; production keeps the default. */
+  readonly scrypt?: ScryptParams;
+}
+
+/** Wires the identity use cases to PostgreSQL and the signing keys; used by main.ts and by tests. */
+export async function buildApp(deps: IdentityDeps): Promise<FastifyInstance> {
+  const { pool, clock } = deps;
+  const ring = await loadKeyRing(pool, clock);
+  const scrypt = deps.scrypt ?? SCRYPT_DEFAULT;
+  const since = () => new Date(clock.now().getTime() - THROTTLE_WINDOW_MS);
+  const issueRefresh = (userId: string, familyId: string) => ({
+    id: newId('rt', clock),
+    familyId,
+    userId,
+    token: newRefreshToken(),
+    at: clock.now(),
+  });
+  const ports: IdentityPorts = {
+    clock,
+    users: {
+      insert: (u) =>
+        insertUser(pool, {
+          ...u,
+          id: newId('usr', clock),
+          emailNormalized: normalizeEmail(u.email),
+          at: clock.now(),
+        }),
+      findById: (id) => findUserById(pool, id),
+      findCredentials: (email) => findCredentialsByEmail(pool, email),
+    },
+    passwords: {
+      hash: (p) => hashPassword(p, scrypt),
+      verify: verifyPassword,
+      decoyHash: await hashPassword('decoy password never matches', scrypt),
+    },
+    failures: {
+      count: (email, ip) => countFailures(pool, email, ip, since()),
+      record: (email, ip) => recordFailure(pool, email, ip, clock.now(), since()),
+      clearAccount: (email) => clearAccountFailures(pool, email),
+    },
+    refreshTokens: {
+      async start(userId) {
+        const first = issueRefresh(userId, newId('rtf', clock));
+        await startFamily(pool, first);
+        return first.token;
+      },
+      async rotate(token) {
+        let issued = '';
+        const outcome = await rotate(pool, token, clock.now(), (userId, familyId) => {
+          const next = issueRefresh(userId, familyId);
+          issued = next.token;
+          return next;
+        });
+        return outcome.kind === 'rotated' ? { ...outcome, token: issued } : outcome;
+      },
+      revokeFamily: (token) => revokeFamilyOf(pool, token, clock.now()),
+    },
+    accessTokens: accessTokenIssuer(ring, { issuer: deps.issuer, audience: deps.audience }, clock),
+    clients: { verify: (id, secret) => verifyClient(pool, id, secret) },
+  };
+
+  const app = await createHttpApp({
+    service: SERVICE,
+    version: VERSION,
+    logger: deps.logger,
+    description: 'Users, credentials, access and refresh tokens, service clients.',
+    // Identity checks its own tokens against its own keys: no network hop to its JWKS endpoint.
+    verifier: jwtVerifier({
+      keys: createLocalJWKSet({ keys: [...ring.published] }),
+      issuer: deps.issuer,
+      audience: deps.audience,
+    }),
+    readiness: { database: () => ping(pool) },
+    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+  });
+  for (const route of [
+    registerRoute,
+    loginRoute,
+    refreshRoute,
+    logoutRoute,
+    meRoute,
+    clientTokenRoute,
+    jwksRoute,
+  ]) {
+    route(app, ports);
+  }
+  return app;
+}

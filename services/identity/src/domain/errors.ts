@@ -1,0 +1,14 @@
+import { defineErrors } from '@strongbox/kernel';
+
+/** Identity's catalogue of expected failures; the HTTP edge turns each into a problem document. */
+export const identityErrors = defineErrors({
+  email_taken: { status: 409, title: 'Email already registered' },
+  weak_password: { status: 400, title: 'The password is too weak' },
+  invalid_credentials: { status: 401, title: 'Invalid email or password' },
+  too_many_attempts: { status: 429, title: 'Too many failed attempts' },
+  invalid_refresh_token: { status: 401, title: 'The refresh token is not valid' },
+  refresh_token_reused: { status: 401, title: 'The refresh token was already used' },
+  invalid_client: { status: 401, title: 'Invalid client credentials' },
+  unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
+  user_not_found: { status: 404, title: 'No such user' },
+});

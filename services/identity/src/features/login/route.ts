@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { identityErrors } from '../../domain/errors.ts';
+import { normalizeEmail } from '../../domain/password-policy.ts';
+import { decideThrottle } from '../../domain/throttle.ts';
+import type { IdentityPorts } from '../../ports.ts';
+import { Email, Password, ProblemRef, TokenPair } from '../schemas.ts';
+
+const Body = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
+
+/**
+ * Wrong email and wrong password answer alike, in about the same time (a decoy hash is checked when the
+ * email is unknown), so the endpoint does not tell which accounts exist. Failures are throttled per account
+ * and per client IP before any password is checked.
+ */
+export function loginRoute(app: FastifyInstance, ports: IdentityPorts): void {
+  app.post<{ Body: { email: string; password: string } }>(
+    '/v1/auth/login',
+    {
+      config: { auth: 'public' },
+      schema: {
+        summary: 'Exchange email and password for an access and a refresh token',
+        tags: ['auth'],
+        security: [],
+        body: Body,
+        response: { 200: TokenPair, 401: ProblemRef, 429: ProblemRef },
+      },
+    },
+    async (request) => {
+      const email = normalizeEmail(request.body.email);
+      const throttle = decideThrottle(await ports.failures.count(email, request.ip));
+      if (throttle.kind === 'block') {
+        throw identityErrors.too_many_attempts('Too many failed logins; try again later', {
+          headers: { 'retry-after': String(throttle.retryAfterS) },
+        });
+      }
+      const found = await ports.users.findCredentials(email);
+      const ok = await ports.passwords.verify(
+        request.body.password,
+        found?.passwordHash ?? ports.passwords.decoyHash,
+      );
+      if (!found || !ok) {
+        await ports.failures.record(email, request.ip);
+        request.log.info({ reason: 'invalid_credentials' }, 'login failed');
+        throw identityErrors.invalid_credentials('The email or the password is wrong');
+      }
+      await ports.failures.clearAccount(email);
+      const access = await ports.accessTokens.issue({ sub: found.user.id, roles: found.user.roles });
+      const refreshToken = await ports.refreshTokens.start(found.user.id);
+      request.log.info({ userId: found.user.id }, 'login');
+      return { ...access, refreshToken, tokenType: 'Bearer' as const };
+    },
+  );
+}

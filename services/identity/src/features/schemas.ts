@@ -1,0 +1,35 @@
+import { Type } from 'typebox';
+import { PASSWORD_LENGTH_MAX } from '../domain/password-policy.ts';
+
+/** Shapes shared by several identity use cases. */
+export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
+export const Password = Type.String({ minLength: 1, maxLength: PASSWORD_LENGTH_MAX });
+export const Roles = Type.Array(Type.String());
+
+export const UserView = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  roles: Roles,
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const TokenPair = Type.Object({
+  accessToken: Type.String(),
+  refreshToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
+});
+
+/** Reference for 4xx answers in the OpenAPI document. */
+export const ProblemRef = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String(),
+    traceId: Type.String(),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem document' },
+);

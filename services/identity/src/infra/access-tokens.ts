@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '@strongbox/kernel';
+import { SignJWT } from 'jose';
+import type { KeyRing } from './signing-keys.ts';
+
+export const ACCESS_TOKEN_TTL_S = 15 * 60;
+
+export interface TokenSettings {
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+/** Signs short-lived EdDSA access tokens with the ring's current key; the `kid` lets verifiers pick the key. */
+export function accessTokenIssuer(ring: KeyRing, settings: TokenSettings, clock: Clock) {
+  return {
+    async issue(subject: { sub: string; roles: readonly string[] }) {
+      const nowS = Math.floor(clock.now().getTime() / 1000);
+      const accessToken = await new SignJWT({ roles: [...subject.roles] })
+        .setProtectedHeader({ alg: 'EdDSA', kid: ring.current.kid, typ: 'at+jwt' })
+        .setIssuer(settings.issuer)
+        .setAudience(settings.audience)
+        .setSubject(subject.sub)
+        .setJti(randomUUID())
+        .setIssuedAt(nowS)
+        .setExpirationTime(nowS + ACCESS_TOKEN_TTL_S)
+        .sign(ring.current.privateKey);
+      return { accessToken, expiresIn: ACCESS_TOKEN_TTL_S };
+    },
+    jwks: () => ({ keys: ring.published }),
+  };
+}

@@ -1,0 +1,91 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type Pool, type PoolClient, withTransaction } from '@strongbox/postgres';
+import { decideRefresh, type RefreshDecision } from '../domain/refresh.ts';
+
+export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60_000;
+const TOKEN_BYTES = 32;
+
+/** Refresh tokens are 256 random bits, so a plain SHA-256 is a safe way to store and look them up. */
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+export function newRefreshToken(): string {
+  return randomBytes(TOKEN_BYTES).toString('base64url');
+}
+
+export interface NewRefresh {
+  readonly id: string;
+  readonly familyId: string;
+  readonly userId: string;
+  readonly token: string;
+  readonly at: Date;
+}
+
+async function insertToken(db: Pool | PoolClient, t: NewRefresh): Promise<void> {
+  await db.query(
+    `insert into refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at)
+     values ($1, $2, $3, $4, $5, $6)`,
+    [t.id, t.familyId, t.userId, hashToken(t.token), t.at, new Date(t.at.getTime() + REFRESH_TOKEN_TTL_MS)],
+  );
+}
+
+export async function startFamily(pool: Pool, t: NewRefresh): Promise<void> {
+  await insertToken(pool, t);
+}
+
+export type RotateOutcome =
+  | { readonly kind: 'rotated'; readonly userId: string }
+  | { readonly kind: Exclude<RefreshDecision['kind'], 'rotate'> };
+
+/**
+ * Uses a refresh token once. The row is locked, so of two concurrent uses of the same token exactly one
+ * rotates and the other is treated as reuse, which revokes the family. The revocation commits before the
+ * caller answers 401, so a thief's replay cannot be rolled back by its own failure.
+ */
+export async function rotate(
+  pool: Pool,
+  token: string,
+  now: Date,
+  next: (userId: string, familyId: string) => NewRefresh,
+): Promise<RotateOutcome> {
+  return await withTransaction(pool, async (tx) => {
+    const { rows } = await tx.query<{
+      id: string;
+      family_id: string;
+      user_id: string;
+      used_at: Date | null;
+      revoked_at: Date | null;
+      expires_at: Date;
+    }>(
+      `select id, family_id, user_id, used_at, revoked_at, expires_at
+       from refresh_tokens where token_hash = $1 for update`,
+      [hashToken(token)],
+    );
+    const row = rows[0];
+    const decision = decideRefresh(
+      row && { usedAt: row.used_at, revokedAt: row.revoked_at, expiresAt: row.expires_at },
+      now,
+    );
+    if (decision.kind === 'reuse' && row) {
+      await tx.query(
+        'update refresh_tokens set revoked_at = $2 where family_id = $1 and revoked_at is null',
+        [row.family_id, now],
+      );
+    }
+    if (decision.kind !== 'rotate' || !row)
+      return { kind: decision.kind === 'rotate' ? 'unknown' : decision.kind };
+    await tx.query('update refresh_tokens set used_at = $2 where id = $1', [row.id, now]);
+    await insertToken(tx, next(row.user_id, row.family_id));
+    return { kind: 'rotated', userId: row.user_id };
+  });
+}
+
+/** Revokes the family the token belongs to; an unknown token is not an error (logout is idempotent). */
+export async function revokeFamilyOf(pool: Pool, token: string, now: Date): Promise<void> {
+  await pool.query(
+    `update refresh_tokens set revoked_at = $2
+     where family_id = (select family_id from refresh_tokens where token_hash = $1) and revoked_at is null`,
+    [hashToken(token), now],
+  );
+}

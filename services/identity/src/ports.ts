@@ -1,0 +1,52 @@
+import type { Clock } from '@strongbox/kernel';
+import type { FailureCounts } from './domain/throttle.ts';
+import type { User, UserRole } from './domain/user.ts';
+
+/**
+ * What the use cases need from the outside world. `app.ts` wires these to PostgreSQL, node:crypto and jose;
+ * the features only see these shapes.
+ */
+export interface IdentityPorts {
+  readonly clock: Clock;
+  readonly users: {
+    insert(u: {
+      email: string;
+      name: string;
+      passwordHash: string;
+      roles: UserRole[];
+    }): Promise<User | undefined>;
+    findById(id: string): Promise<User | undefined>;
+    findCredentials(emailNormalized: string): Promise<{ user: User; passwordHash: string } | undefined>;
+  };
+  readonly passwords: {
+    hash(password: string): Promise<string>;
+    verify(password: string, stored: string): Promise<boolean>;
+    /** A real hash of nothing, verified when the email is unknown so both failures take the same time. */
+    readonly decoyHash: string;
+  };
+  readonly failures: {
+    count(emailNormalized: string, ip: string): Promise<FailureCounts>;
+    record(emailNormalized: string, ip: string): Promise<void>;
+    clearAccount(emailNormalized: string): Promise<void>;
+  };
+  readonly refreshTokens: {
+    /** Starts a new family (a login) and answers its first token. */
+    start(userId: string): Promise<string>;
+    rotate(
+      token: string,
+    ): Promise<
+      { kind: 'rotated'; userId: string; token: string } | { kind: 'unknown' | 'expired' | 'reuse' }
+    >;
+    revokeFamily(token: string): Promise<void>;
+  };
+  readonly accessTokens: {
+    issue(subject: {
+      sub: string;
+      roles: readonly string[];
+    }): Promise<{ accessToken: string; expiresIn: number }>;
+    jwks(): { keys: readonly object[] };
+  };
+  readonly clients: {
+    verify(clientId: string, secret: string): Promise<string | undefined>;
+  };
+}

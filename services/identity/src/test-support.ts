@@ -1,0 +1,44 @@
+import { createLogger } from '@strongbox/http';
+import { fixedClock, type ManualClock } from '@strongbox/kernel';
+import { migrate } from '@strongbox/postgres';
+import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, SERVICE } from './app.ts';
+
+/** Cheap scrypt cost for tests only: the format and code path are the production ones. */
+export const TEST_SCRYPT = { log2N: 10, r: 8, p: 1 } as const;
+export const ISSUER = 'strongbox-identity';
+export const AUDIENCE = 'strongbox';
+
+export interface Harness {
+  readonly app: FastifyInstance;
+  readonly db: TestDatabase;
+  readonly clock: ManualClock;
+  close(): Promise<void>;
+}
+
+/** A real identity app on a fresh database of its own, migrated exactly as at start. */
+export async function startIdentity(): Promise<Harness> {
+  const db = await createTestDatabase('identity');
+  const pool = db.pool(SERVICE);
+  await migrate(pool, { schema: SERVICE, dir: new URL('./migrations', import.meta.url).pathname });
+  const clock = fixedClock(new Date());
+  const app = await buildApp({
+    pool,
+    logger: createLogger({ service: SERVICE, level: 'silent' }),
+    clock,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    scrypt: TEST_SCRYPT,
+  });
+  await app.ready();
+  return {
+    app,
+    db,
+    clock,
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
