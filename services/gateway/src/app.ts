@@ -1,0 +1,60 @@
+import { createHttpApp, jwtVerifier, type Logger, remoteKeys } from '@strongbox/http';
+import { type Clock, systemClock } from '@strongbox/kernel';
+import type { GatewayConfig } from './config.ts';
+import { mergedDocs, registerDocs } from './docs.ts';
+import { registerProxy } from './proxy.ts';
+
+/** Shorter than the factory's per-check limit, so a hung identity is reported as failed, not as a hang. */
+export const READY_PROBE_TIMEOUT_MS = 1_500;
+
+export interface GatewayDeps {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly clock?: Clock;
+  /** Defaults to the factory's limit; bodies larger than this never reach an upstream. */
+  readonly bodyLimitBytes?: number;
+}
+
+/**
+ * The gateway: the factory's edge (trace ids, problem+json, JWT check, health, readiness, metrics) with
+ * the route table's prefixes proxied to their services and one merged API document.
+ *
+ * @example
+ * const app = await buildApp({ config: loadConfig(process.env), logger, version: '0.1.0' });
+ */
+export async function buildApp(deps: GatewayDeps) {
+  const { config } = deps;
+  const docs = mergedDocs({
+    routes: config.routes,
+    upstreams: config.upstreams,
+    version: deps.version,
+    clock: deps.clock ?? systemClock,
+  });
+  const app = await createHttpApp({
+    service: 'gateway',
+    version: deps.version,
+    logger: deps.logger,
+    // jose caches the key set and refetches it when a token names a kid it has not seen.
+    verifier: jwtVerifier({
+      keys: remoteKeys(config.jwksUrl),
+      issuer: config.issuer,
+      audience: config.audience,
+    }),
+    // Only identity: the gateway cannot check a token without its keys. Another service being down makes
+    // its own routes answer 503, but must not take the whole entry point out of the load balancer.
+    readiness: { identity: () => probe(`${config.upstreams.identity}/health`) },
+    description: 'The public entry of Strongbox',
+    openapi: () => docs.get(),
+    ...(deps.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: deps.bodyLimitBytes }),
+  });
+  await registerProxy(app, { routes: config.routes, upstreams: config.upstreams });
+  await registerDocs(app, docs);
+  return app;
+}
+
+async function probe(url: string): Promise<void> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(READY_PROBE_TIMEOUT_MS) });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+}

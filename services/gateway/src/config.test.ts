@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '@strongbox/kernel';
+import { loadConfig, ROUTES } from './config.ts';
+
+describe('loadConfig', () => {
+  it('has working local defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.upstreams.identity, 'http://127.0.0.1:3001');
+    assert.equal(config.jwksUrl, 'http://127.0.0.1:3001/.well-known/jwks.json');
+    assert.equal(config.issuer, 'strongbox-identity');
+    assert.equal(config.audience, 'strongbox');
+    assert.equal(config.routes, ROUTES);
+  });
+
+  it('derives the JWKS URL from IDENTITY_URL unless given, without a doubled slash', () => {
+    assert.equal(
+      loadConfig({ IDENTITY_URL: 'http://identity:3001/' }).jwksUrl,
+      'http://identity:3001/.well-known/jwks.json',
+    );
+    const explicit = loadConfig({
+      IDENTITY_URL: 'http://identity:3001',
+      IDENTITY_JWKS_URL: 'https://keys.example/jwks',
+    });
+    assert.equal(explicit.jwksUrl, 'https://keys.example/jwks');
+  });
+
+  it('names the variable that is wrong', () => {
+    assert.throws(
+      () => loadConfig({ GATEWAY_PORT: 'eighty' }),
+      (e) => e instanceof ConfigError && e.variable === 'GATEWAY_PORT',
+    );
+    assert.throws(
+      () => loadConfig({ IDENTITY_URL: 'ftp://x' }),
+      (e) => e instanceof ConfigError && e.variable === 'IDENTITY_URL',
+    );
+  });
+});

@@ -1,0 +1,92 @@
+import { oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
+
+/**
+ * The services behind the gateway, each with the variable naming its base URL and the local default.
+ * Adding a service is one line here and one line per prefix in ROUTES.
+ */
+export const UPSTREAMS = {
+  identity: { env: 'IDENTITY_URL', fallback: 'http://127.0.0.1:3001' },
+} as const;
+export type ServiceName = keyof typeof UPSTREAMS;
+export const SERVICE_NAMES = Object.keys(UPSTREAMS) as ServiceName[];
+
+/** How long an upstream may take to start answering before the caller gets 504 upstream_timeout. */
+export const UPSTREAM_TIMEOUT_MS = 10_000;
+export const GATEWAY_PORT_DEFAULT = 8080;
+export const HOST_DEFAULT = '127.0.0.1';
+
+export interface RouteEntry {
+  /** A path prefix matched on segment boundaries: `/v1/me` matches `/v1/me` and `/v1/me/x`, not `/v1/meow`. */
+  readonly prefix: string;
+  readonly service: ServiceName;
+  /** `true`: everything under the prefix is public; a list: only these exact paths are; absent: none is. */
+  readonly public?: true | readonly string[];
+  /** Overrides UPSTREAM_TIMEOUT_MS for this prefix. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Which service answers which paths. Anything not listed here is a 404 at the gateway, and every path
+ * not marked public needs a valid access token before a byte reaches the upstream.
+ */
+export const ROUTES: readonly RouteEntry[] = [
+  {
+    prefix: '/v1/auth',
+    service: 'identity',
+    public: ['/v1/auth/register', '/v1/auth/login', '/v1/auth/refresh', '/v1/auth/logout', '/v1/auth/token'],
+  },
+  { prefix: '/v1/me', service: 'identity' },
+  // RFC 8615 well-known documents (the JWKS above all) are public metadata by definition.
+  { prefix: '/.well-known', service: 'identity', public: true },
+];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface GatewayConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Base URL per service, without a trailing slash. */
+  readonly upstreams: Readonly<Record<ServiceName, string>>;
+  readonly jwksUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly routes: readonly RouteEntry[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and checks the whole configuration at once; a bad value throws a one-line `ConfigError`.
+ *
+ * @example
+ * const config = loadConfig({ IDENTITY_URL: 'http://127.0.0.1:3001' });
+ */
+export function loadConfig(env: Env): GatewayConfig {
+  const base = readConfig(env, {
+    GATEWAY_PORT: port(GATEWAY_PORT_DEFAULT),
+    HOST: str({ fallback: HOST_DEFAULT }),
+    LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+    IDENTITY_JWKS_URL: optionalUrl(['http:', 'https:']),
+    JWT_ISSUER: str({ fallback: 'strongbox-identity' }),
+    JWT_AUDIENCE: str({ fallback: 'strongbox' }),
+  });
+  const upstreams = {} as Record<ServiceName, string>;
+  for (const name of SERVICE_NAMES) {
+    const { env: variable, fallback } = UPSTREAMS[name];
+    const value = readConfig(env, { [variable]: url({ protocols: ['http:', 'https:'], fallback }) })[
+      variable
+    ];
+    upstreams[name] = String(value).replace(/\/+$/, '');
+  }
+  return {
+    port: base.GATEWAY_PORT,
+    host: base.HOST,
+    logLevel: base.LOG_LEVEL,
+    upstreams,
+    jwksUrl: base.IDENTITY_JWKS_URL ?? `${upstreams.identity}/.well-known/jwks.json`,
+    issuer: base.JWT_ISSUER,
+    audience: base.JWT_AUDIENCE,
+    routes: ROUTES,
+  };
+}

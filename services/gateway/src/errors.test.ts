@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classifyUpstreamError, upstreamProblem } from './errors.ts';
+
+/** Shaped like reply-from's errors: a code, and the transport error as the cause. */
+function wrapped(outer: string, inner?: string): Error {
+  const cause = inner ? Object.assign(new Error(inner), { code: inner }) : undefined;
+  return Object.assign(new Error(outer, cause ? { cause } : {}), { code: outer });
+}
+
+describe('classifyUpstreamError', () => {
+  it('maps a refused or unresolvable connection to unavailable (nothing was sent)', () => {
+    assert.equal(
+      classifyUpstreamError(wrapped('FST_REPLY_FROM_INTERNAL_SERVER_ERROR', 'ECONNREFUSED')),
+      'unavailable',
+    );
+    assert.equal(
+      classifyUpstreamError(wrapped('FST_REPLY_FROM_SERVICE_UNAVAILABLE', 'ENOTFOUND')),
+      'unavailable',
+    );
+    assert.equal(
+      classifyUpstreamError(wrapped('UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT')),
+      'unavailable',
+    );
+  });
+
+  it('maps a response that never came to timeout', () => {
+    assert.equal(
+      classifyUpstreamError(wrapped('FST_REPLY_FROM_GATEWAY_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT')),
+      'timeout',
+    );
+  });
+
+  it('maps anything else, including resets mid-request, to bad_gateway', () => {
+    assert.equal(classifyUpstreamError(wrapped('ECONNRESET', 'ECONNRESET')), 'bad_gateway');
+    assert.equal(classifyUpstreamError(wrapped('UND_ERR_SOCKET', 'UND_ERR_SOCKET')), 'bad_gateway');
+    assert.equal(classifyUpstreamError(new Error('odd')), 'bad_gateway');
+    assert.equal(classifyUpstreamError('not even an error'), 'bad_gateway');
+  });
+});
+
+describe('upstreamProblem', () => {
+  it('gives each failure its status and stable code', () => {
+    const cases = [
+      ['unavailable', 503, 'upstream_unavailable'],
+      ['timeout', 504, 'upstream_timeout'],
+      ['bad_gateway', 502, 'bad_gateway'],
+    ] as const;
+    for (const [failure, status, code] of cases) {
+      const err = upstreamProblem(failure, 'identity');
+      assert.equal(err.status, status);
+      assert.equal(err.code, code);
+      assert.match(err.message, /identity/);
+    }
+  });
+});

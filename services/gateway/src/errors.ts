@@ -1,0 +1,75 @@
+import { type AppError, defineErrors } from '@strongbox/kernel';
+
+/** The gateway's own failures; upstream answers, including their problems, pass through untouched. */
+export const gatewayErrors = defineErrors({
+  invalid_path: { status: 400, title: 'The path is not in canonical form' },
+  bad_gateway: { status: 502, title: 'The upstream service failed' },
+  upstream_unavailable: { status: 503, title: 'The upstream service is unavailable' },
+  upstream_timeout: { status: 504, title: 'The upstream service did not answer in time' },
+});
+
+export type UpstreamFailure = 'unavailable' | 'timeout' | 'bad_gateway';
+
+/**
+ * Errors that prove the request never reached the upstream. The distinction matters for money movement:
+ * after 503 the caller knows nothing happened, while after 504 or 502 the upstream may have acted and the
+ * caller should retry with the same Idempotency-Key.
+ */
+const NOT_DELIVERED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'FST_REPLY_FROM_SERVICE_UNAVAILABLE',
+]);
+const TIMED_OUT = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'FST_REPLY_FROM_GATEWAY_TIMEOUT',
+  'FST_REPLY_FROM_TIMEOUT',
+  'FST_REPLY_FROM_HTTP_REQUEST_TIMEOUT',
+]);
+/** reply-from wraps transport errors, sometimes twice; the root cause is never deeper than this. */
+const CAUSE_DEPTH_MAX = 4;
+
+/**
+ * Classifies a transport failure by the codes along its cause chain; the most specific (innermost) code
+ * wins, because reply-from wraps a refused connection in a generic 500 error.
+ */
+export function classifyUpstreamError(err: unknown): UpstreamFailure {
+  const codes: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth < CAUSE_DEPTH_MAX && current instanceof Error; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    current = current.cause;
+  }
+  for (const code of codes.reverse()) {
+    if (NOT_DELIVERED.has(code)) return 'unavailable';
+    if (TIMED_OUT.has(code)) return 'timeout';
+  }
+  return 'bad_gateway';
+}
+
+export function upstreamProblem(failure: UpstreamFailure, service: string): AppError {
+  switch (failure) {
+    case 'unavailable':
+      return gatewayErrors.upstream_unavailable(
+        `The ${service} service cannot be reached; nothing was sent to it`,
+      );
+    case 'timeout':
+      return gatewayErrors.upstream_timeout(
+        `The ${service} service did not answer in time; the outcome is unknown`,
+      );
+    case 'bad_gateway':
+      return gatewayErrors.bad_gateway(
+        `The connection to the ${service} service failed; the outcome is unknown`,
+      );
+    default: {
+      const unreachable: never = failure;
+      return unreachable;
+    }
+  }
+}

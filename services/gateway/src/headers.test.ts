@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { forwardHeaders, returnHeaders } from './headers.ts';
+
+const ctx = {
+  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01',
+  clientIp: '10.0.0.7',
+  protocol: 'https',
+  host: 'api.example.com',
+};
+
+describe('forwardHeaders', () => {
+  it('keeps Authorization and sets the trace and forwarding headers from the gateway', () => {
+    const out = forwardHeaders(
+      {
+        authorization: 'Bearer abc',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-2222222222222222-01',
+        tracestate: 'vendor=1',
+        'x-forwarded-for': '6.6.6.6',
+        forwarded: 'for=6.6.6.6',
+        'idempotency-key': 'k-1',
+      },
+      ctx,
+    );
+    assert.equal(out.authorization, 'Bearer abc');
+    assert.equal(out['idempotency-key'], 'k-1');
+    assert.equal(out['x-trace-id'], ctx.traceId);
+    assert.equal(out.traceparent, ctx.traceparent);
+    assert.equal(out.tracestate, 'vendor=1');
+    assert.equal(out['x-forwarded-for'], '10.0.0.7');
+    assert.equal(out['x-forwarded-proto'], 'https');
+    assert.equal(out['x-forwarded-host'], 'api.example.com');
+    assert.equal(out.forwarded, undefined);
+  });
+
+  it('sends no traceparent for a custom trace id, so upstreams keep that id', () => {
+    const out = forwardHeaders(
+      { traceparent: 'x', tracestate: 'vendor=1' },
+      { ...ctx, traceId: 'client-trace-0001' },
+    );
+    assert.equal(out['x-trace-id'], 'client-trace-0001');
+    assert.equal(out.traceparent, undefined);
+    assert.equal(out.tracestate, undefined);
+  });
+});
+
+describe('returnHeaders', () => {
+  it("drops the upstream's trace headers and keeps the rest", () => {
+    const out = returnHeaders({ 'x-trace-id': 'up', traceparent: 'up', 'content-type': 'application/json' });
+    assert.deepEqual(out, { 'content-type': 'application/json' });
+  });
+});

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import replyFrom from '@fastify/reply-from';
+import { type createHttpApp, sendProblem, traceparentFor } from '@strongbox/http';
+import type { RouteEntry, ServiceName } from './config.ts';
+import { UPSTREAM_TIMEOUT_MS } from './config.ts';
+import { classifyUpstreamError, gatewayErrors, upstreamProblem } from './errors.ts';
+import { forwardHeaders, returnHeaders } from './headers.ts';
+import { expandRoutes, isCanonicalTarget } from './routes.ts';
+
+type App = Awaited<ReturnType<typeof createHttpApp>>;
+
+/** Connecting is quick or not happening; a host that does not accept within this is treated as down. */
+export const UPSTREAM_CONNECT_TIMEOUT_MS = 2_000;
+/** Open connections per upstream origin; requests beyond it queue in the pool instead of opening more. */
+export const UPSTREAM_CONNECTIONS_MAX = 128;
+const OCTET_STREAM = 'application/octet-stream';
+
+export interface ProxyOptions {
+  readonly routes: readonly RouteEntry[];
+  readonly upstreams: Readonly<Record<ServiceName, string>>;
+}
+
+/**
+ * Forwards every routed prefix to its service. Bodies are read as raw bytes (within the app's body limit)
+ * and sent on untouched, so signatures and idempotency hashes computed upstream see exactly what the
+ * caller sent. Upstream answers, problems included, come back with their own status, headers and body.
+ */
+export async function registerProxy(app: App, opts: ProxyOptions): Promise<void> {
+  const specs = expandRoutes(opts.routes);
+  await app.register(async (scope) => {
+    // Inside this scope only: the gateway's own routes keep JSON parsing, proxied ones never parse.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    await scope.register(replyFrom, {
+      // The factory already logs each request with its trace id; two more lines per call add nothing.
+      disableRequestLogging: true,
+      undici: {
+        connections: UPSTREAM_CONNECTIONS_MAX,
+        // reply-from turns TLS verification off by default; upstreams behind https must prove who they are.
+        connect: { timeout: UPSTREAM_CONNECT_TIMEOUT_MS, rejectUnauthorized: true },
+      },
+    });
+
+    for (const spec of specs) {
+      const { entry } = spec;
+      const base = opts.upstreams[entry.service];
+      const timeoutMs = entry.timeoutMs ?? UPSTREAM_TIMEOUT_MS;
+      scope.all(
+        spec.url,
+        { config: spec.public ? { auth: 'public' } : {}, schema: { hide: true } },
+        async (request, reply) => {
+          if (!isCanonicalTarget(request.url)) {
+            return sendProblem(
+              request,
+              reply,
+              gatewayErrors.invalid_path('Send the path without dot segments or malformed escapes'),
+            );
+          }
+          const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+          const traceparent = reply.getHeader('traceparent');
+          return reply.from(`${base}${request.url}`, {
+            timeout: timeoutMs,
+            // reply-from would retry a GET answered 503 up to ten times. The gateway passes every answer
+            // through as it is; callers decide on retries and carry their Idempotency-Key when they do.
+            retryDelay: () => null,
+            ...(body ? { body, contentType: request.headers['content-type'] ?? OCTET_STREAM } : {}),
+            rewriteRequestHeaders: (_req, headers) =>
+              forwardHeaders(headers, {
+                traceId: request.traceId,
+                traceparent:
+                  typeof traceparent === 'string'
+                    ? traceparent
+                    : traceparentFor({ traceId: request.traceId, spanId: randomBytes(8).toString('hex') }),
+                clientIp: request.ip,
+                protocol: request.protocol,
+                host: request.headers.host,
+              }),
+            rewriteHeaders: (headers) => returnHeaders(headers),
+            onError: (_reply, { error }) => {
+              sendProblem(request, reply, upstreamProblem(classifyUpstreamError(error), entry.service));
+            },
+          });
+        },
+      );
+    }
+  });
+}

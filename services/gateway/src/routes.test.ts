@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { InvariantError } from '@strongbox/kernel';
+import { ROUTES, type RouteEntry } from './config.ts';
+import { expandRoutes, isCanonicalTarget, isPublicPath, matchRoute, validateRoutes } from './routes.ts';
+
+describe('matchRoute', () => {
+  it('matches a prefix on segment boundaries only', () => {
+    assert.equal(matchRoute(ROUTES, '/v1/me')?.prefix, '/v1/me');
+    assert.equal(matchRoute(ROUTES, '/v1/me/sessions/1')?.prefix, '/v1/me');
+    assert.equal(matchRoute(ROUTES, '/v1/meow'), undefined);
+    assert.equal(matchRoute(ROUTES, '/v1'), undefined);
+    assert.equal(matchRoute(ROUTES, '/.well-known/jwks.json')?.service, 'identity');
+  });
+
+  it('prefers the longest prefix whatever the table order', () => {
+    const table: RouteEntry[] = [
+      { prefix: '/v1/accounts', service: 'identity' },
+      { prefix: '/v1/accounts/special', service: 'identity', public: true },
+    ];
+    assert.equal(matchRoute(table, '/v1/accounts/special/1')?.prefix, '/v1/accounts/special');
+    assert.equal(matchRoute([...table].reverse(), '/v1/accounts/special')?.prefix, '/v1/accounts/special');
+    assert.equal(matchRoute(table, '/v1/accounts/specialist')?.prefix, '/v1/accounts');
+  });
+});
+
+describe('public paths', () => {
+  it('opens only the listed auth paths and the whole well-known prefix', () => {
+    const auth = matchRoute(ROUTES, '/v1/auth/login');
+    assert.ok(auth);
+    for (const path of [
+      '/v1/auth/register',
+      '/v1/auth/login',
+      '/v1/auth/refresh',
+      '/v1/auth/logout',
+      '/v1/auth/token',
+    ]) {
+      assert.equal(isPublicPath(auth, path), true, path);
+    }
+    assert.equal(isPublicPath(auth, '/v1/auth/password'), false);
+    assert.equal(isPublicPath(auth, '/v1/auth/login/extra'), false);
+    const me = matchRoute(ROUTES, '/v1/me');
+    assert.ok(me);
+    assert.equal(isPublicPath(me, '/v1/me'), false);
+    const wk = matchRoute(ROUTES, '/.well-known/jwks.json');
+    assert.ok(wk);
+    assert.equal(isPublicPath(wk, '/.well-known/jwks.json'), true);
+  });
+
+  it('expands a partly public prefix into exact public routes and a protected wildcard', () => {
+    const specs = expandRoutes(ROUTES).map((s) => `${s.url} ${s.public ? 'public' : 'token'}`);
+    assert.ok(specs.includes('/v1/auth/* token'));
+    assert.ok(specs.includes('/v1/auth/login public'));
+    assert.ok(specs.includes('/v1/me token'));
+    assert.ok(specs.includes('/v1/me/* token'));
+    assert.ok(specs.includes('/.well-known/* public'));
+  });
+});
+
+describe('validateRoutes', () => {
+  it('stops on table mistakes', () => {
+    const bad: RouteEntry[][] = [
+      [{ prefix: '/v1/me/', service: 'identity' }],
+      [{ prefix: 'v1/me', service: 'identity' }],
+      [
+        { prefix: '/v1/me', service: 'identity' },
+        { prefix: '/v1/me', service: 'identity' },
+      ],
+      [{ prefix: '/v1/auth', service: 'identity', public: ['/v1/other/login'] }],
+      [{ prefix: '/v1/auth', service: 'identity', public: ['/v1/auth'] }],
+      [{ prefix: '/v1/me', service: 'identity', timeoutMs: 0 }],
+    ];
+    for (const table of bad)
+      assert.throws(() => validateRoutes(table), InvariantError, JSON.stringify(table));
+    assert.doesNotThrow(() => validateRoutes(ROUTES));
+  });
+});
+
+describe('isCanonicalTarget', () => {
+  it('accepts ordinary paths and queries', () => {
+    assert.equal(isCanonicalTarget('/v1/me'), true);
+    assert.equal(isCanonicalTarget('/v1/me?cursor=abc%3D&limit=5'), true);
+    assert.equal(isCanonicalTarget('/v1/files/[...slug]'), true);
+  });
+
+  it('refuses dot segments, encoded or not, and malformed escapes', () => {
+    for (const target of [
+      '/.well-known/../v1/me',
+      '/.well-known/%2e%2e/v1/me',
+      '/.well-known/%2E%2E%2Fv1/me',
+      '/v1/me/./x',
+      '/v1/me/%zz',
+      '/v1/me\\..\\admin',
+    ]) {
+      assert.equal(isCanonicalTarget(target), false, target);
+    }
+  });
+});

@@ -1,0 +1,105 @@
+import { assert } from '@strongbox/kernel';
+import type { RouteEntry } from './config.ts';
+
+/** One Fastify route the gateway registers for a table entry. */
+export interface RouteSpec {
+  readonly url: string;
+  readonly public: boolean;
+  readonly entry: RouteEntry;
+}
+
+const PREFIX_SHAPE = /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
+
+/** True when `path` is `prefix` itself or lies below it on a segment boundary. */
+export function underPrefix(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/**
+ * The entry answering `path`: the longest matching prefix, so a more specific entry always wins over a
+ * broader one whatever the table order.
+ *
+ * @example
+ * matchRoute(ROUTES, '/v1/me/sessions')?.service // 'identity'
+ */
+export function matchRoute(table: readonly RouteEntry[], path: string): RouteEntry | undefined {
+  let best: RouteEntry | undefined;
+  for (const entry of table) {
+    if (underPrefix(path, entry.prefix) && (!best || entry.prefix.length > best.prefix.length)) best = entry;
+  }
+  return best;
+}
+
+/** Whether `path` under `entry` may be called without a token. */
+export function isPublicPath(entry: RouteEntry, path: string): boolean {
+  if (entry.public === true) return true;
+  return entry.public?.includes(path) ?? false;
+}
+
+/**
+ * A table mistake (an overlapping prefix, a public path outside its prefix) would silently expose or hide
+ * routes, so it stops the gateway at start instead.
+ */
+export function validateRoutes(table: readonly RouteEntry[]): void {
+  const seen = new Set<string>();
+  for (const entry of table) {
+    assert(
+      PREFIX_SHAPE.test(entry.prefix),
+      `route prefix ${entry.prefix} must be /segments without a trailing slash`,
+    );
+    assert(!seen.has(entry.prefix), `route prefix ${entry.prefix} is listed twice`);
+    seen.add(entry.prefix);
+    if (Array.isArray(entry.public)) {
+      for (const path of entry.public) {
+        assert(
+          path !== entry.prefix && underPrefix(path, entry.prefix),
+          `public path ${path} is not below ${entry.prefix}`,
+        );
+      }
+    }
+    if (entry.timeoutMs !== undefined) {
+      assert(
+        Number.isInteger(entry.timeoutMs) && entry.timeoutMs > 0,
+        `timeout for ${entry.prefix} must be positive`,
+      );
+    }
+  }
+}
+
+/**
+ * Expands the table into router entries. Auth in the HTTP factory is decided per route, so each public
+ * path of a partly public prefix becomes its own exact route; the router prefers an exact route over the
+ * wildcard, and everything else under the prefix falls to the wildcard that needs a token.
+ */
+export function expandRoutes(table: readonly RouteEntry[]): RouteSpec[] {
+  validateRoutes(table);
+  const out: RouteSpec[] = [];
+  for (const entry of table) {
+    const all = entry.public === true;
+    out.push({ url: entry.prefix, public: all, entry }, { url: `${entry.prefix}/*`, public: all, entry });
+    if (Array.isArray(entry.public)) {
+      for (const path of entry.public) out.push({ url: path, public: true, entry });
+    }
+  }
+  return out;
+}
+
+/**
+ * A request target the gateway forwards verbatim. Dot segments (also percent-encoded ones) would let a
+ * public prefix reach a protected path once the upstream normalises it, and reply-from refuses them with
+ * an unmapped error, so they are turned away here first with a clear 400.
+ *
+ * @example
+ * isCanonicalTarget('/.well-known/../v1/me') // false
+ */
+export function isCanonicalTarget(target: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(target);
+  } catch {
+    return false;
+  }
+  if (decoded === '..' || decoded.includes('/..') || decoded.includes('../')) return false;
+  const path = target.split('?', 1)[0] ?? '';
+  return new URL(path, 'http://gateway.invalid').pathname === path;
+}
