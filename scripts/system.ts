@@ -15,7 +15,7 @@ const STOP_TIMEOUT_MS = 12_000;
 /** Start order matters: the gateway reads identity's keys. Each service's port variable and default port. */
 export const SERVICES = [
   { name: 'identity', portVar: 'IDENTITY_PORT', urlVar: 'IDENTITY_URL', port: 3001 },
-  { name: 'gateway', portVar: 'GATEWAY_PORT', urlVar: 'GATEWAY_URL', port: 8080 },
+  { name: 'gateway', portVar: 'GATEWAY_PORT', urlVar: undefined, port: 8080 },
 ] as const;
 export type ServiceName = (typeof SERVICES)[number]['name'];
 
@@ -28,7 +28,7 @@ export interface RunningSystem {
 
 export interface SystemOptions {
   readonly databaseUrl: string;
-  /** Fixed ports (npm start) or free ones picked at random (tests). */
+  /** The configured ports (`<SERVICE>_PORT`, else each default) for npm start, or free ones for tests. */
   readonly ports: 'default' | 'random';
   readonly env?: Readonly<Record<string, string>>;
   /** Where service logs go; tests pass 'ignore' to keep their output readable. */
@@ -65,7 +65,9 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const ports: Record<string, number> = {};
-  for (const s of SERVICES) ports[s.name] = opts.ports === 'default' ? s.port : await freePort();
+  for (const s of SERVICES) {
+    ports[s.name] = opts.ports === 'default' ? Number(process.env[s.portVar] || s.port) : await freePort();
+  }
   const urls = Object.fromEntries(
     SERVICES.map((s) => [s.name, `http://127.0.0.1:${ports[s.name]}`]),
   ) as Record<ServiceName, string>;
@@ -77,7 +79,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   };
   for (const s of SERVICES) {
     env[s.portVar] = String(ports[s.name]);
-    env[s.urlVar] = urls[s.name];
+    if (s.urlVar) env[s.urlVar] = urls[s.name];
   }
   const children: Array<{ name: ServiceName; child: ChildProcess }> = [];
   let reportExit: (v: { name: ServiceName; code: number | null }) => void = () => {};
@@ -95,7 +97,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       const child = spawn(process.execPath, [resolve(ROOT, 'services', s.name, 'src', 'main.ts')], {
         cwd: ROOT,
         env,
-        stdio: ['ignore', opts.output, opts.output === 'ignore' ? 'pipe' : 'inherit'],
+        // The IPC channel is how a service notices that this process died (see serve() in packages/http).
+        stdio: ['ignore', opts.output, opts.output === 'ignore' ? 'pipe' : 'inherit', 'ipc'],
       });
       let stderr = '';
       child.stderr?.on('data', (d: Buffer) => {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { bearerToken, hasAnyRole, type Principal, type Role, type TokenVerifier } from './auth.ts';
 import { createMetrics } from './metrics.ts';
 import { httpErrors, sendProblem, toAppError } from './problem.ts';
-import { resolveTrace, traceparentFor } from './trace.ts';
+import { resolveTrace, type TraceContext, traceparentFor } from './trace.ts';
 
 export const BODY_LIMIT_BYTES_DEFAULT = 256 * 1024;
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -54,8 +54,16 @@ export interface HttpAppOptions {
  * app.get('/v1/me', { schema }, handler);
  */
 export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
+  // The trace is resolved when Fastify makes the request's logger, so every line of the request (including
+  // Fastify's own "incoming request" and "request completed") carries the traceId.
+  const traces = new WeakMap<object, TraceContext>();
   const app = Fastify({
     loggerInstance: opts.logger,
+    childLoggerFactory: (logger, bindings, childOpts, rawReq) => {
+      const trace = resolveTrace(rawReq.headers);
+      traces.set(rawReq, trace);
+      return logger.child({ ...bindings, traceId: trace.traceId }, childOpts);
+    },
     bodyLimit: opts.bodyLimitBytes ?? BODY_LIMIT_BYTES_DEFAULT,
     trustProxy: opts.trustProxy ?? false,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -70,9 +78,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   const metrics = createMetrics(opts.service);
 
   app.addHook('onRequest', async (request, reply) => {
-    const trace = resolveTrace(request.headers);
+    const trace = traces.get(request.raw) ?? resolveTrace(request.headers);
     request.traceId = trace.traceId;
-    request.log = request.log.child({ traceId: trace.traceId, reqId: request.id });
     void reply.header('x-trace-id', trace.traceId).header('traceparent', traceparentFor(trace));
   });
 

@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
  * Paths that may carry credentials. pino replaces them before a line is written, wherever they appear in
  * a logged object, so a careless `log.info({ body })` still leaks nothing.
  */
-export const REDACT_PATHS = [
+const SECRET_KEYS = [
   'password',
   'newPassword',
   'refreshToken',
@@ -13,22 +13,10 @@ export const REDACT_PATHS = [
   'token',
   'secret',
   'authorization',
-  '*.password',
-  '*.newPassword',
-  '*.refreshToken',
-  '*.accessToken',
-  '*.clientSecret',
-  '*.token',
-  '*.secret',
-  '*.authorization',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers.cookie',
-  'body.password',
-  'body.refreshToken',
-  'body.clientSecret',
+  'cookie',
 ];
+/** Each secret key at the top level and up to three levels down (e.g. `req.body.password`). */
+export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);
 
 export type { Logger };
 

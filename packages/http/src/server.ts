@@ -5,7 +5,8 @@ export const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /**
  * Listens, then on SIGINT/SIGTERM stops taking requests, lets in-flight ones finish (Fastify's close),
- * runs the closers in order (pools, brokers) and exits. A second signal or the timeout exits at once.
+ * runs the closers in order (pools, brokers) and exits. Repeated signals are ignored (npm forwards a
+ * Ctrl-C that the process also received directly); the timeout bounds a shutdown that hangs.
  *
  * @example
  * await serve(app, { port: 3001, host: '0.0.0.0', closers: [() => pool.end()] });
@@ -17,7 +18,7 @@ export async function serve(
   const address = await app.listen({ port: opts.port, host: opts.host });
   let closing = false;
   const shutdown = async (signal: string) => {
-    if (closing) process.exit(1);
+    if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
@@ -34,7 +35,10 @@ export async function serve(
       process.exit(1);
     }
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Started by `npm start` (an IPC channel to the parent): if the parent dies, even by SIGKILL, the channel
+  // closes and this service stops too, instead of living on as an orphan that holds its port.
+  if (process.connected) process.once('disconnect', () => void shutdown('parent exited'));
   return address;
 }

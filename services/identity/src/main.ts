@@ -2,14 +2,13 @@
  * Starts identity alone, as a container would: `DATABASE_URL` is required here (npm start passes the
  * embedded server's). This is the only file that reads the environment and opens sockets.
  */
-import { existsSync } from 'node:fs';
-import { createLogger, serve } from '@strongbox/http';
+import { createLogger, loadDevelopmentEnv, serve } from '@strongbox/http';
 import { ConfigError, systemClock } from '@strongbox/kernel';
 import { createPool, migrate } from '@strongbox/postgres';
 import { buildApp, SERVICE } from './app.ts';
 import { identityConfig } from './config.ts';
 
-if (process.env['NODE_ENV'] !== 'production' && existsSync('.env')) process.loadEnvFile('.env');
+loadDevelopmentEnv();
 
 let config: ReturnType<typeof identityConfig>;
 try {
@@ -48,9 +47,5 @@ const app = await buildApp({
   audience: config.JWT_AUDIENCE,
   trustProxy: config.TRUST_PROXY.split(',').map((s) => s.trim()),
 });
-const address = await serve(app, {
-  port: config.IDENTITY_PORT,
-  host: config.HOST,
-  closers: [() => pool.end()],
-});
-logger.info({ address }, `${SERVICE} listening`);
+// Fastify logs the listening address itself.
+await serve(app, { port: config.IDENTITY_PORT, host: config.HOST, closers: [() => pool.end()] });
