@@ -95,6 +95,16 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     }
   });
 
+  // Node's server.close() waits for keep-alive connections that were busy when it began; telling those
+  // clients to close after their answer lets shutdown finish instead of waiting out the keep-alive timeout.
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) void reply.header('connection', 'close');
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     metrics.requestDuration
       .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))

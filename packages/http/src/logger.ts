@@ -13,7 +13,9 @@ const SECRET_KEYS = [
   'token',
   'secret',
   'authorization',
+  'Authorization',
   'cookie',
+  'Cookie',
 ];
 /** Each secret key at the top level and up to three levels down (e.g. `req.body.password`). */
 export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);

@@ -51,6 +51,12 @@ export async function migrate(
   const migrations = await loadMigrations(opts.dir);
   const schema = quoteIdent(opts.schema);
   const client = await pool.connect();
+  let broken = false;
+  // A dropped connection must reject this call, not crash the process with an uncaught 'error'.
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query('begin');
     await client.query('select pg_advisory_xact_lock(hashtext($1))', [`strongbox:migrate:${opts.schema}`]);
@@ -91,6 +97,7 @@ export async function migrate(
     await client.query('rollback').catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }

@@ -36,6 +36,12 @@ export async function withTransaction<T>(
   for (let attempt = 0; ; attempt++) {
     const client = await pool.connect();
     let broken = false;
+    // While checked out, a client has no pool error listener: if the server drops the connection, the
+    // 'error' event would be uncaught and crash the process. It marks the client broken instead.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query(`begin isolation level ${opts.isolation ?? 'read committed'}`);
       const result = await fn(client);
@@ -50,6 +56,7 @@ export async function withTransaction<T>(
       }
       if (!isRetryable(err) || attempt >= retriesMax) throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
     await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, TX_BACKOFF, random)));
