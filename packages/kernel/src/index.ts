@@ -3,4 +3,5 @@ export * from './backoff.ts';
 export * from './clock.ts';
 export * from './config.ts';
 export * from './errors.ts';
+export * from './events.ts';
 export * from './ids.ts';

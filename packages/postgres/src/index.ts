@@ -1,4 +1,5 @@
 export * from './embedded.ts';
 export * from './migrate.ts';
+export * from './outbox.ts';
 export * from './pool.ts';
 export * from './tx.ts';

@@ -36,19 +36,42 @@ export async function loadMigrations(dir: string): Promise<Migration[]> {
 }
 
 /**
- * Applies the service's pending migrations to its own schema. All pending files run in one transaction under
- * an advisory lock, so two instances starting together apply them once, and a failing file leaves the schema
- * exactly as it was before this start. An applied file whose text has changed stops the start too:
- * migrations are forward-only.
+ * Shared tables a package owns (the outbox, the inbox, the idempotency store) are migrations modules: a
+ * folder of numbered files like a service's own, applied into the service's schema before its own files
+ * and recorded under the module's name.
+ */
+export interface MigrationModule {
+  readonly name: string;
+  readonly dir: string;
+}
+
+/** The service's own files are recorded under this module name. */
+export const SERVICE_MODULE = 'service';
+
+/** Shared modules of packages/postgres, by name; a service lists the ones it uses. */
+export const POSTGRES_MODULES = {
+  outbox: { name: 'outbox', dir: new URL('../migrations/outbox', import.meta.url).pathname },
+  inbox: { name: 'inbox', dir: new URL('../migrations/inbox', import.meta.url).pathname },
+  idempotency: { name: 'idempotency', dir: new URL('../migrations/idempotency', import.meta.url).pathname },
+} as const satisfies Record<string, MigrationModule>;
+
+/**
+ * Applies the service's pending migrations (and those of the shared modules it uses) to its own schema.
+ * All pending files run in one transaction under an advisory lock, so two instances starting together
+ * apply them once, and a failing file leaves the schema exactly as it was before this start. An applied
+ * file whose text has changed stops the start too: migrations are forward-only.
  *
  * @example
  * await migrate(pool, { schema: 'identity', dir: new URL('./migrations', import.meta.url).pathname });
+ * await migrate(pool, { schema: 'balance', dir, modules: [POSTGRES_MODULES.outbox, POSTGRES_MODULES.idempotency] });
  */
 export async function migrate(
   pool: pg.Pool,
-  opts: { schema: string; dir: string },
+  opts: { schema: string; dir: string; modules?: readonly MigrationModule[] },
 ): Promise<{ applied: string[] }> {
-  const migrations = await loadMigrations(opts.dir);
+  const plan: Array<{ module: string; migrations: Migration[] }> = [];
+  for (const m of opts.modules ?? []) plan.push({ module: m.name, migrations: await loadMigrations(m.dir) });
+  plan.push({ module: SERVICE_MODULE, migrations: await loadMigrations(opts.dir) });
   const schema = quoteIdent(opts.schema);
   const client = await pool.connect();
   let broken = false;
@@ -63,33 +86,38 @@ export async function migrate(
     await client.query(`create schema if not exists ${schema}`);
     await client.query(`set local search_path to ${schema}, public`);
     await client.query(`create table if not exists ${schema}.schema_migrations (
-      version int primary key, name text not null, checksum text not null,
-      applied_at timestamptz not null default now())`);
-    const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
-      `select version, name, checksum from ${schema}.schema_migrations`,
+      module text not null default '${SERVICE_MODULE}', version int not null, name text not null,
+      checksum text not null, applied_at timestamptz not null default now(), primary key (module, version))`);
+    const { rows } = await client.query<{ module: string; version: number; name: string; checksum: string }>(
+      `select module, version, name, checksum from ${schema}.schema_migrations`,
     );
-    const done = new Map(rows.map((r) => [r.version, r]));
+    const done = new Map(rows.map((r) => [`${r.module}/${r.version}`, r]));
     const applied: string[] = [];
-    for (const m of migrations) {
-      const prior = done.get(m.version);
-      if (prior) {
-        if (prior.checksum !== m.checksum) {
-          throw new MigrationError(`migration ${m.name} was changed after it was applied (as ${prior.name})`);
+    for (const { module, migrations } of plan) {
+      for (const m of migrations) {
+        const label = module === SERVICE_MODULE ? m.name : `${module}/${m.name}`;
+        const prior = done.get(`${module}/${m.version}`);
+        if (prior) {
+          if (prior.checksum !== m.checksum) {
+            throw new MigrationError(
+              `migration ${label} was changed after it was applied (as ${prior.name})`,
+            );
+          }
+          continue;
         }
-        continue;
+        try {
+          await client.query(m.sql);
+        } catch (err) {
+          throw new MigrationError(`migration ${opts.schema}/${label} failed: ${(err as Error).message}`, {
+            cause: err,
+          });
+        }
+        await client.query(
+          `insert into ${schema}.schema_migrations (module, version, name, checksum) values ($1, $2, $3, $4)`,
+          [module, m.version, m.name, m.checksum],
+        );
+        applied.push(label);
       }
-      try {
-        await client.query(m.sql);
-      } catch (err) {
-        throw new MigrationError(`migration ${opts.schema}/${m.name} failed: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
-      await client.query(
-        `insert into ${schema}.schema_migrations (version, name, checksum) values ($1, $2, $3)`,
-        [m.version, m.name, m.checksum],
-      );
-      applied.push(m.name);
     }
     await client.query('commit');
     return { applied };
