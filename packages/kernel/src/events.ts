@@ -19,10 +19,15 @@ export interface CloudEvent<T = unknown> {
   readonly data: T;
   /** Extension attribute carrying the request's trace id end to end (lowercase, as CloudEvents requires). */
   readonly traceid?: string;
+  /**
+   * Extension attribute: the ids of the users the event is about (comma-separated, since extension values
+   * are strings), so subscribers such as webhooks can show customers only events about their own objects.
+   */
+  readonly parties?: string;
 }
 
 export function cloudEvent<T>(
-  e: { service: string; type: string; subject: string; data: T; traceId?: string },
+  e: { service: string; type: string; subject: string; data: T; traceId?: string; parties?: readonly string[] },
   clock: Clock,
 ): CloudEvent<T> {
   return {
@@ -35,5 +40,6 @@ export function cloudEvent<T>(
     datacontenttype: 'application/json',
     data: e.data,
     ...(e.traceId ? { traceid: e.traceId } : {}),
+    ...(e.parties && e.parties.length > 0 ? { parties: [...new Set(e.parties)].join(',') } : {}),
   };
 }
