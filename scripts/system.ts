@@ -4,6 +4,7 @@
  * end-to-end tests, so what the tests exercise is what a user starts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freePort } from '@strongbox/postgres/embedded';
 
@@ -12,15 +13,24 @@ export const READY_TIMEOUT_MS = 30_000;
 const READY_POLL_MS = 100;
 const STOP_TIMEOUT_MS = 12_000;
 
-/** Start order matters: the gateway reads identity's keys. Each service's port variable and default port. */
-export const SERVICES = [
+/**
+ * Start order matters: the others verify tokens with identity's keys, and the gateway comes last so it
+ * only takes traffic once what it routes to is up. Each service's port variable, URL variable, default port.
+ */
+const ALL_SERVICES = [
   { name: 'identity', portVar: 'IDENTITY_PORT', urlVar: 'IDENTITY_URL', port: 3001 },
+  { name: 'balance', portVar: 'BALANCE_PORT', urlVar: 'BALANCE_URL', port: 3002 },
+  { name: 'webhooks', portVar: 'WEBHOOKS_PORT', urlVar: 'WEBHOOKS_URL', port: 3003 },
   { name: 'gateway', portVar: 'GATEWAY_PORT', urlVar: undefined, port: 8080 },
 ] as const;
-export type ServiceName = (typeof SERVICES)[number]['name'];
+/** Every service that exists in this checkout (npm start "starts every service that exists"). */
+export const SERVICES = ALL_SERVICES.filter((s) =>
+  existsSync(resolve(ROOT, 'services', s.name, 'src', 'main.ts')),
+);
+export type ServiceName = (typeof ALL_SERVICES)[number]['name'];
 
 export interface RunningSystem {
-  readonly urls: Readonly<Record<ServiceName, string>>;
+  readonly urls: Readonly<Partial<Record<ServiceName, string>>> & { readonly gateway: string };
   stop(): Promise<void>;
   /** Resolves when any service exits on its own (a crash), with its name and exit code. */
   readonly exited: Promise<{ name: ServiceName; code: number | null }>;

@@ -6,6 +6,8 @@ import { oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kerne
  */
 export const UPSTREAMS = {
   identity: { env: 'IDENTITY_URL', fallback: 'http://127.0.0.1:3001' },
+  balance: { env: 'BALANCE_URL', fallback: 'http://127.0.0.1:3002' },
+  webhooks: { env: 'WEBHOOKS_URL', fallback: 'http://127.0.0.1:3003' },
 } as const;
 export type ServiceName = keyof typeof UPSTREAMS;
 export const SERVICE_NAMES = Object.keys(UPSTREAMS) as ServiceName[];
@@ -38,6 +40,12 @@ export const ROUTES: readonly RouteEntry[] = [
   { prefix: '/v1/me', service: 'identity' },
   // RFC 8615 well-known documents (the JWKS above all) are public metadata by definition.
   { prefix: '/.well-known', service: 'identity', public: true },
+  { prefix: '/v1/accounts', service: 'balance' },
+  { prefix: '/v1/transfers', service: 'balance' },
+  { prefix: '/v1/ledger', service: 'balance' },
+  { prefix: '/v1/webhooks', service: 'webhooks' },
+  // Dead letters live with the service that consumes events; webhooks is the consumer today.
+  { prefix: '/v1/admin/dead-letters', service: 'webhooks' },
 ];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -119,10 +119,15 @@ export async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-/** A listening gateway in front of `env`'s upstreams, with the test timeout on every route. */
+/**
+ * A listening gateway in front of `env`'s upstreams, with the test timeout on every route. Only identity's
+ * routes are kept: the stand-in plays identity alone, and the other services are the end-to-end tests' job.
+ */
 export async function startGateway(env: Record<string, string>, opts: { bodyLimitBytes?: number } = {}) {
   const base = loadConfig({ LOG_LEVEL: 'silent', ...env });
-  const routes: RouteEntry[] = base.routes.map((r) => ({ ...r, timeoutMs: TEST_TIMEOUT_MS }));
+  const routes: RouteEntry[] = base.routes
+    .filter((r) => r.service === 'identity')
+    .map((r) => ({ ...r, timeoutMs: TEST_TIMEOUT_MS }));
   const config: GatewayConfig = { ...base, routes };
   const app = await buildApp({
     config,
