@@ -31,6 +31,8 @@ export type ServiceName = (typeof ALL_SERVICES)[number]['name'];
 
 export interface RunningSystem {
   readonly urls: Readonly<Partial<Record<ServiceName, string>>> & { readonly gateway: string };
+  /** Process ids, for measurements such as a service's resident memory. */
+  readonly pids: Readonly<Partial<Record<ServiceName, number>>>;
   stop(): Promise<void>;
   /** Resolves when any service exits on its own (a crash), with its name and exit code. */
   readonly exited: Promise<{ name: ServiceName; code: number | null }>;
@@ -128,5 +130,6 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     await stop();
     throw err;
   }
-  return { urls, stop, exited };
+  const pids = Object.fromEntries(children.map(({ name, child }) => [name, child.pid ?? 0]));
+  return { urls, pids, stop, exited };
 }

@@ -1,0 +1,205 @@
+/**
+ * `npm run bench:ledger`: transfers per second, latency and memory of the balance service over HTTP (with
+ * auth and a fresh Idempotency-Key per request), direct and through the gateway, uniform over many
+ * accounts and hot (every transfer credits one account), each beside the plain one-transaction-per-transfer
+ * baseline measured in the same run on the same server. Medians of BENCH_ROUNDS rounds.
+ */
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import { startSystem } from '../scripts/system.ts';
+import { type RunFigures, runBaseline, setupBaseline } from './ledger-baseline.ts';
+import { adminToken, benchDatabase, median, round, rssMiB } from './lib.ts';
+
+const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
+const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 6);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
+const SETUP_CONCURRENCY = 16;
+const FUND_BATCH = 1_000;
+const AMOUNT = 100;
+
+type Scenario = 'uniform' | 'hot';
+
+function picker(scenario: Scenario, n: number): () => [number, number] {
+  return () => {
+    const debit = 1 + Math.floor(Math.random() * (n - 1));
+    if (scenario === 'hot') return [debit, 0];
+    let credit = Math.floor(Math.random() * n);
+    if (credit === debit) credit = (credit + 1) % n;
+    return [debit, credit];
+  };
+}
+
+async function api(
+  base: string,
+  token: string,
+  path: string,
+  body: unknown,
+): Promise<Record<string, unknown>> {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      'idempotency-key': randomUUID(),
+    },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function createAccounts(base: string, token: string): Promise<string[]> {
+  const ids: string[] = new Array(ACCOUNTS);
+  let next = 0;
+  const worker = async () => {
+    while (next < ACCOUNTS) {
+      const i = next++;
+      ids[i] = String(
+        (await api(base, token, '/v1/accounts', { currency: 'EUR', name: `bench ${i}` }))['id'],
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: SETUP_CONCURRENCY }, worker));
+  const funding = await api(base, token, '/v1/accounts', {
+    currency: 'EUR',
+    name: 'funding',
+    allowNegative: true,
+  });
+  for (let i = 0; i < ids.length; i += FUND_BATCH) {
+    const transfers = ids.slice(i, i + FUND_BATCH).map((id) => ({
+      debitAccountId: funding['id'],
+      creditAccountId: id,
+      amount: 1_000_000_000,
+      currency: 'EUR',
+    }));
+    await api(base, token, '/v1/transfers/batch', { transfers, atomic: true });
+  }
+  return ids;
+}
+
+async function runHttp(
+  url: string,
+  token: string,
+  ids: readonly string[],
+  scenario: Scenario,
+  overallRate?: number,
+): Promise<RunFigures> {
+  const pick = picker(scenario, ids.length);
+  const result = await autocannon({
+    url,
+    connections: CONCURRENCY,
+    duration: DURATION_S,
+    ...(overallRate ? { overallRate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/transfers',
+        setupRequest: (req) => {
+          const [d, c] = pick();
+          return {
+            ...req,
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${token}`,
+              'idempotency-key': randomUUID(),
+            },
+            body: JSON.stringify({
+              debitAccountId: ids[d],
+              creditAccountId: ids[c],
+              amount: AMOUNT,
+              currency: 'EUR',
+            }),
+          };
+        },
+      },
+    ],
+  });
+  const ok = result.requests.sent - result.non2xx - result.errors;
+  return {
+    tps: ok / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    failed: result.non2xx + result.errors,
+  };
+}
+
+function summarize(label: string, runs: RunFigures[], baseline?: number) {
+  const tps = median(runs.map((r) => r.tps));
+  return {
+    label,
+    'transfers/s': round(tps, 0),
+    'p50 ms': round(median(runs.map((r) => r.p50Ms)), 2),
+    'p99 ms': round(median(runs.map((r) => r.p99Ms)), 2),
+    failed: runs.reduce((a, r) => a + r.failed, 0),
+    'vs baseline': baseline ? `${round(tps / baseline, 2)}×` : '1×',
+  };
+}
+
+async function main() {
+  const db = await benchDatabase();
+  const system = await startSystem({
+    databaseUrl: db.url,
+    ports: 'random',
+    output: 'ignore',
+    env: { LOG_LEVEL: 'warn' },
+  });
+  try {
+    const gateway = system.urls.gateway;
+    const direct = system.urls.balance;
+    const balancePid = system.pids.balance;
+    if (!direct || !balancePid) throw new Error('the balance service is not part of this checkout');
+    const token = await adminToken(gateway, db.url);
+    console.log(`setting up ${ACCOUNTS} accounts…`);
+    const ids = await createAccounts(direct, token);
+    const baselinePool = await setupBaseline(db.url, ACCOUNTS);
+    const rows = [];
+    let rssPeak = 0;
+    const figures: Record<string, number> = {};
+    for (const scenario of ['uniform', 'hot'] as const) {
+      const runs: Record<'baseline' | 'direct' | 'gateway', RunFigures[]> = {
+        baseline: [],
+        direct: [],
+        gateway: [],
+      };
+      for (let round_ = 0; round_ < ROUNDS; round_++) {
+        runs.baseline.push(
+          await runBaseline(baselinePool, {
+            concurrency: CONCURRENCY,
+            durationMs: DURATION_S * 1000,
+            pick: picker(scenario, ACCOUNTS),
+          }),
+        );
+        runs.direct.push(await runHttp(direct, token, ids, scenario));
+        rssPeak = Math.max(rssPeak, await rssMiB(balancePid));
+        runs.gateway.push(await runHttp(gateway, token, ids, scenario));
+      }
+      const base = median(runs.baseline.map((r) => r.tps));
+      figures[`${scenario}.baseline`] = base;
+      figures[`${scenario}.direct`] = median(runs.direct.map((r) => r.tps));
+      rows.push(summarize(`${scenario}: baseline (1 tx per transfer)`, runs.baseline));
+      rows.push(summarize(`${scenario}: balance direct`, runs.direct, base));
+      rows.push(summarize(`${scenario}: through gateway`, runs.gateway, base));
+    }
+    const halfRate = Math.max(1, Math.round((figures['uniform.direct'] ?? 0) / 2));
+    const half = await runHttp(direct, token, ids, 'uniform', halfRate);
+    rssPeak = Math.max(rssPeak, await rssMiB(balancePid));
+    await baselinePool.end();
+    console.table(rows);
+    console.log(
+      `uniform direct at half the peak rate (${halfRate}/s): p50 ${round(half.p50Ms, 2)} ms, p99 ${round(half.p99Ms, 2)} ms`,
+    );
+    console.log(`balance service RSS (max sampled after load): ${rssPeak} MiB`);
+    const hot = figures['hot.direct'] ?? 0;
+    console.log(
+      `ratios: uniform ${round((figures['uniform.direct'] ?? 0) / (figures['uniform.baseline'] ?? 1), 2)}× baseline; ` +
+        `hot ${round(hot / (figures['hot.baseline'] ?? 1), 2)}× baseline hot; ` +
+        `hot/uniform ${round(hot / (figures['uniform.direct'] ?? 1), 2)}`,
+    );
+  } finally {
+    await system.stop();
+    await db.drop();
+  }
+}
+
+await main();

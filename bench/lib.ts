@@ -1,0 +1,86 @@
+/**
+ * Shared pieces of the benchmarks: a database of their own on a real PostgreSQL (DATABASE_URL's server,
+ * or a throwaway embedded one), the running system, an admin token, and the statistics we quote.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { startEmbedded } from '@strongbox/postgres/embedded';
+import pg from 'pg';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+
+/** A fresh database for one benchmark run, on DATABASE_URL's server or on a throwaway embedded one. */
+export async function benchDatabase(): Promise<{ url: string; server: string; drop(): Promise<void> }> {
+  let server = process.env['DATABASE_URL'];
+  let stopServer = async () => {};
+  if (!server) {
+    const embedded = await startEmbedded({
+      home: join(ROOT, '.strongbox', `bench-${process.pid}`),
+      throwaway: true,
+    });
+    server = embedded.url;
+    stopServer = () => embedded.stop();
+  }
+  const name = `bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(server);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    server,
+    async drop() {
+      const c = new pg.Client({ connectionString: server });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+      await stopServer();
+    },
+  };
+}
+
+/** Creates an admin with the real CLI and logs in through the gateway. */
+export async function adminToken(gateway: string, databaseUrl: string): Promise<string> {
+  const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+  const password = 'benchmark passphrase 2026';
+  await promisify(execFile)(
+    process.execPath,
+    ['services/identity/src/cli/admin-create.ts', '--email', email, '--password', password],
+    { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl } },
+  );
+  const res = await fetch(`${gateway}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!res.ok) throw new Error(`admin login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export function percentile(sortedMs: readonly number[], p: number): number {
+  if (sortedMs.length === 0) return Number.NaN;
+  const i = Math.min(sortedMs.length - 1, Math.ceil((p / 100) * sortedMs.length) - 1);
+  return sortedMs[Math.max(0, i)] as number;
+}
+
+/** Resident set size of a process, from /proc (Linux), in MiB. */
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return Math.round(kb / 1024);
+}
+
+export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
