@@ -13,9 +13,12 @@ const errors = defineErrors({ thing_missing: { status: 404, title: 'No such thin
 async function keys() {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
-  const sign = (claims: Record<string, unknown>, opts: { aud?: string; expSeconds?: number } = {}) =>
+  const sign = (
+    claims: Record<string, unknown>,
+    opts: { aud?: string; expSeconds?: number; typ?: string } = {},
+  ) =>
     new SignJWT(claims)
-      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: opts.typ ?? 'at+jwt' })
       .setIssuer('iss-test')
       .setAudience(opts.aud ?? 'aud-test')
       .setSubject('usr_1')

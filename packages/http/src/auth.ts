@@ -17,6 +17,7 @@ export interface TokenVerifier {
 }
 
 export const ACCESS_TOKEN_ALG = 'EdDSA';
+export const ACCESS_TOKEN_TYP = 'at+jwt';
 export const CLOCK_TOLERANCE_S = 5;
 /** After an unknown `kid`, the key set is fetched again at most this often (a forged kid cannot force a storm). */
 export const JWKS_COOLDOWN_MS = 30_000;
@@ -25,7 +26,7 @@ export const JWKS_TIMEOUT_MS = 3_000;
 
 /**
  * Verifies access tokens against a key set: only EdDSA (so `alg: none` and HS256 key confusion are refused),
- * the expected issuer and audience, an unexpired `exp`, and a known `kid`.
+ * header `typ: at+jwt`, the expected issuer and audience, an unexpired `exp`, and a known `kid`.
  *
  * @example
  * const verifier = jwtVerifier({ keys: remoteKeys('http://127.0.0.1:3001/.well-known/jwks.json'), issuer, audience });
@@ -40,6 +41,9 @@ export function jwtVerifier(opts: {
       try {
         const { payload } = await jwtVerify(token, opts.keys, {
           algorithms: [ACCESS_TOKEN_ALG],
+          // RFC 9068 §4: an access token says so in its header, so an ID token or another JWT signed by the
+          // same key cannot be replayed as one.
+          typ: ACCESS_TOKEN_TYP,
           issuer: opts.issuer,
           audience: opts.audience,
           clockTolerance: CLOCK_TOLERANCE_S,

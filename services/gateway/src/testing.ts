@@ -88,7 +88,7 @@ export async function startFakeIdentity() {
 
   const sign = (claims: Record<string, unknown> = {}, opts: TokenOptions = {}) =>
     new SignJWT({ roles: ['customer'], ...claims })
-      .setProtectedHeader({ alg: 'EdDSA', kid: KID })
+      .setProtectedHeader({ alg: 'EdDSA', kid: KID, typ: 'at+jwt' })
       .setIssuer(TEST_ISSUER)
       .setAudience(opts.aud ?? TEST_AUDIENCE)
       .setSubject('usr_1')

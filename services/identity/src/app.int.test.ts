@@ -211,7 +211,7 @@ describe('a service reached directly trusts no one without a valid token', () =>
     const kid = JSON.parse(Buffer.from(good.split('.')[0] as string, 'base64url').toString()).kid;
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     const forged = await new SignJWT({ roles: ['admin'] })
-      .setProtectedHeader({ alg: 'EdDSA', kid })
+      .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setSubject('usr_admin')
