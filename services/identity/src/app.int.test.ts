@@ -136,6 +136,17 @@ describe('login', () => {
     assert.equal((await login(email, password, '10.1.1.1')).statusCode, 200, 'the window slides');
   });
 
+  it('lets at most the limit of a burst of parallel guesses reach the password check', async () => {
+    const { email } = await registered();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => login(email, `parallel guess ${i}`, `10.3.0.${i}`)),
+    );
+    const checked = results.filter((r) => r.statusCode === 401).length;
+    const blocked = results.filter((r) => r.statusCode === 429).length;
+    assert.ok(checked <= 5, `${checked} guesses were checked`);
+    assert.equal(checked + blocked, 20);
+  });
+
   it('throttles repeated failures per IP across accounts', async () => {
     const ip = '10.2.0.9';
     for (let i = 0; i < 30; i++) await login(`spray${i}-${Date.now()}@example.com`, 'guess guess guess', ip);

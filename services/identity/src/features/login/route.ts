@@ -28,7 +28,12 @@ export function loginRoute(app: FastifyInstance, ports: IdentityPorts): void {
     },
     async (request) => {
       const email = normalizeEmail(request.body.email);
-      const throttle = decideThrottle(await ports.failures.count(email, request.ip));
+      // The attempt is recorded as a failure before anything is checked, and forgiven on success. Counting
+      // first and recording after would let a burst of parallel guesses all see the same low count; this
+      // way the r-th concurrent attempt sees at least r rows, so at most the limit ever reach the password.
+      await ports.failures.record(email, request.ip);
+      const counts = await ports.failures.count(email, request.ip);
+      const throttle = decideThrottle({ account: counts.account - 1, ip: counts.ip - 1 });
       if (throttle.kind === 'block') {
         throw identityErrors.too_many_attempts('Too many failed logins; try again later', {
           headers: { 'retry-after': String(throttle.retryAfterS) },
@@ -40,7 +45,6 @@ export function loginRoute(app: FastifyInstance, ports: IdentityPorts): void {
         found?.passwordHash ?? ports.passwords.decoyHash,
       );
       if (!found || !ok) {
-        await ports.failures.record(email, request.ip);
         request.log.info({ reason: 'invalid_credentials' }, 'login failed');
         throw identityErrors.invalid_credentials('The email or the password is wrong');
       }
