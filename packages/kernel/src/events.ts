@@ -27,7 +27,14 @@ export interface CloudEvent<T = unknown> {
 }
 
 export function cloudEvent<T>(
-  e: { service: string; type: string; subject: string; data: T; traceId?: string; parties?: readonly string[] },
+  e: {
+    service: string;
+    type: string;
+    subject: string;
+    data: T;
+    traceId?: string;
+    parties?: readonly string[];
+  },
   clock: Clock,
 ): CloudEvent<T> {
   return {
