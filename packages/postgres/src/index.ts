@@ -3,3 +3,4 @@ export * from './migrate.ts';
 export * from './outbox.ts';
 export * from './pool.ts';
 export * from './tx.ts';
+export * from './periodic-job.ts';

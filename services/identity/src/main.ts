@@ -4,11 +4,15 @@
  */
 import { createLogger, loadDevelopmentEnv, serve } from '@strongbox/http';
 import { ConfigError, systemClock } from '@strongbox/kernel';
-import { createPool, migrate } from '@strongbox/postgres';
+import { createPool, migrate, schedulePeriodicJob } from '@strongbox/postgres';
 import { buildApp, SERVICE } from './app.ts';
 import { identityConfig } from './config.ts';
+import { pruneIdentity } from './infra/prune.ts';
 
 loadDevelopmentEnv();
+
+/** Every ten minutes; on one instance at a time. */
+const PRUNE_SCHEDULE = '0 */10 * * * *';
 
 let config: ReturnType<typeof identityConfig>;
 try {
@@ -47,5 +51,20 @@ const app = await buildApp({
   audience: config.JWT_AUDIENCE,
   trustProxy: config.TRUST_PROXY.split(',').map((s) => s.trim()),
 });
+const prune = schedulePeriodicJob({
+  name: 'identity:prune',
+  pattern: PRUNE_SCHEDULE,
+  pool,
+  run: async (tx) => {
+    const removed = await pruneIdentity(tx, systemClock.now());
+    if (removed.tokens + removed.failures > 0)
+      logger.info(removed, 'pruned expired tokens and login failures');
+  },
+  onError: (err) => logger.error({ err }, 'identity prune failed'),
+});
 // Fastify logs the listening address itself.
-await serve(app, { port: config.IDENTITY_PORT, host: config.HOST, closers: [() => pool.end()] });
+await serve(app, {
+  port: config.IDENTITY_PORT,
+  host: config.HOST,
+  closers: [async () => prune.stop(), () => pool.end()],
+});
