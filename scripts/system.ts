@@ -21,6 +21,8 @@ const ALL_SERVICES = [
   { name: 'identity', portVar: 'IDENTITY_PORT', urlVar: 'IDENTITY_URL', port: 3001 },
   { name: 'balance', portVar: 'BALANCE_PORT', urlVar: 'BALANCE_URL', port: 3002 },
   { name: 'webhooks', portVar: 'WEBHOOKS_PORT', urlVar: 'WEBHOOKS_URL', port: 3003 },
+  { name: 'orders', portVar: 'ORDERS_PORT', urlVar: 'ORDERS_URL', port: 3004 },
+  { name: 'processor', portVar: 'PROCESSOR_PORT', urlVar: 'PROCESSOR_URL', port: 3005 },
   { name: 'gateway', portVar: 'GATEWAY_PORT', urlVar: undefined, port: 8080 },
 ] as const;
 /** Every service that exists in this checkout (npm start "starts every service that exists"). */

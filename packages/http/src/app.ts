@@ -41,6 +41,8 @@ export interface HttpAppOptions {
    * see the caller rather than the gateway. Default: none.
    */
   readonly trustProxy?: string | string[];
+  /** A service's own metric registries (prom-client), served at /metrics after the HTTP ones. */
+  readonly metrics?: ReadonlyArray<{ metrics(): Promise<string> }>;
   /** The document served at /openapi.json; by default this service's own routes (the gateway merges all). */
   readonly openapi?: () => Promise<unknown>;
 }
@@ -156,7 +158,14 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     );
   });
   app.get('/metrics', pub, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    reply
+      .type(metrics.registry.contentType)
+      .send(
+        [
+          await metrics.registry.metrics(),
+          ...(await Promise.all((opts.metrics ?? []).map((r) => r.metrics()))),
+        ].join('\n'),
+      ),
   );
   app.get('/openapi.json', pub, async () => (opts.openapi ? await opts.openapi() : app.swagger()));
 

@@ -7,7 +7,21 @@ import type { Clock } from './clock.ts';
  * @example
  * newId('usr', systemClock) // 'usr_01936c2e-7b1a-7cc2-9a43-52b2f0c7a1de'
  */
-export const ID_PREFIXES = ['usr', 'cli', 'rt', 'rtf', 'key', 'acc', 'tr', 'ord', 'deal', 'evt'] as const;
+export const ID_PREFIXES = [
+  'usr',
+  'cli',
+  'rt',
+  'rtf',
+  'key',
+  'acc',
+  'tr',
+  'ord',
+  'deal',
+  'evt',
+  'whe',
+  'whd',
+  'wha',
+] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 export function newId(prefix: IdPrefix, clock: Clock): string {

@@ -8,6 +8,8 @@ export const UPSTREAMS = {
   identity: { env: 'IDENTITY_URL', fallback: 'http://127.0.0.1:3001' },
   balance: { env: 'BALANCE_URL', fallback: 'http://127.0.0.1:3002' },
   webhooks: { env: 'WEBHOOKS_URL', fallback: 'http://127.0.0.1:3003' },
+  orders: { env: 'ORDERS_URL', fallback: 'http://127.0.0.1:3004' },
+  processor: { env: 'PROCESSOR_URL', fallback: 'http://127.0.0.1:3005' },
 } as const;
 export type ServiceName = keyof typeof UPSTREAMS;
 export const SERVICE_NAMES = Object.keys(UPSTREAMS) as ServiceName[];
@@ -44,6 +46,8 @@ export const ROUTES: readonly RouteEntry[] = [
   { prefix: '/v1/transfers', service: 'balance' },
   { prefix: '/v1/ledger', service: 'balance' },
   { prefix: '/v1/webhooks', service: 'webhooks' },
+  { prefix: '/v1/orders', service: 'orders' },
+  { prefix: '/v1/processing', service: 'processor' },
   // Dead letters live with the service that consumes events; webhooks is the consumer today.
   { prefix: '/v1/admin/dead-letters', service: 'webhooks' },
 ];

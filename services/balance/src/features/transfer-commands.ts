@@ -1,0 +1,54 @@
+import type { FieldError } from '@strongbox/kernel';
+import type { StoredResponse } from '@strongbox/postgres/idempotency';
+import type { FastifyRequest } from 'fastify';
+import type { Actor } from '../domain/access.ts';
+import type { LedgerCommand } from '../domain/decide.ts';
+import { rejectionError } from '../domain/errors.ts';
+import { PENDING_TIMEOUT_DEFAULT_S } from '../domain/ledger.ts';
+import { transferView } from '../domain/views.ts';
+import type { BalancePorts, CommandOutcome } from '../ports.ts';
+import type { NewTransferInput } from './schemas.ts';
+import { jsonResponse, problemResponse } from './support.ts';
+
+/** Field problems the schema cannot express: a timeout means nothing without `pending: true`. */
+export function transferInputProblems(input: NewTransferInput, field: string): FieldError[] {
+  if (input.timeoutSeconds !== undefined && input.pending !== true)
+    return [{ field: `${field}/timeoutSeconds`, message: 'is only allowed with pending: true' }];
+  return [];
+}
+
+export function createCommand(
+  input: NewTransferInput,
+  caller: Actor,
+  ports: BalancePorts,
+  traceId: string,
+): LedgerCommand {
+  const pending = input.pending === true;
+  return {
+    kind: 'create',
+    actor: caller,
+    transfer: {
+      id: ports.newTransferId(),
+      debitAccountId: input.debitAccountId,
+      creditAccountId: input.creditAccountId,
+      amount: BigInt(input.amount),
+      currency: input.currency,
+      pending,
+      timeoutSeconds: pending ? (input.timeoutSeconds ?? PENDING_TIMEOUT_DEFAULT_S) : null,
+      description: input.description ?? null,
+      metadata: input.metadata ?? {},
+      traceId,
+    },
+  };
+}
+
+/** The answer to a single-transfer command: the transfer, or the problem its rejection maps to. */
+export function renderOne(request: FastifyRequest, okStatus: number) {
+  return (outcomes: readonly CommandOutcome[]): StoredResponse => {
+    const o = outcomes[0];
+    if (!o) throw new Error('a single command produced no outcome');
+    return o.ok
+      ? jsonResponse(okStatus, transferView(o.transfer))
+      : problemResponse(request, rejectionError(o.rejection));
+  };
+}

@@ -1,0 +1,135 @@
+import { type Clock, newId } from '@strongbox/kernel';
+import { appendOutbox, type Pool, type Queryable, withTransaction } from '@strongbox/postgres';
+import {
+  findIdempotent,
+  type IdempotentRequest,
+  recordIdempotent,
+  refId,
+  type StoredResponse,
+} from '@strongbox/postgres/idempotency';
+import type { AccountRecord, Entry } from '../domain/ledger.ts';
+import type { IdempotentResult, NewAccount, PageRequest } from '../ports.ts';
+import { accountCreatedEvent } from './events.ts';
+import { KeyRace, retryingKeyRaces } from './key-race.ts';
+import { ACCOUNT_RECORD_COLUMNS, type AccountRecordRow, toAccountRecord } from './rows.ts';
+
+/**
+ * Opens an account, its `balance.account.created` event and its idempotency record in one transaction.
+ * Accounts are created one per request (no group commit): nothing is locked, so nothing would be gained.
+ */
+export function createAccount(
+  pool: Pool,
+  clock: Clock,
+  input: NewAccount,
+  idempotency: IdempotentRequest,
+  render: (a: AccountRecord) => StoredResponse,
+): Promise<IdempotentResult> {
+  return retryingKeyRaces(() =>
+    withTransaction(pool, async (tx): Promise<IdempotentResult> => {
+      const now = clock.now();
+      const state = (await findIdempotent(tx, [idempotency], now)).get(refId(idempotency));
+      if (state?.kind === 'replay') return { kind: 'done', response: state.response, replayed: true };
+      if (state?.kind === 'mismatch' || state?.kind === 'running') return { kind: state.kind };
+      const account: AccountRecord = {
+        id: newId('acc', clock),
+        ownerId: input.ownerId,
+        currency: input.currency,
+        name: input.name,
+        allowNegative: input.allowNegative,
+        metadata: input.metadata,
+        postedDebits: 0n,
+        postedCredits: 0n,
+        pendingDebits: 0n,
+        version: 0n,
+        createdAt: now,
+      };
+      await tx.query(
+        `insert into accounts (id, owner_id, currency, name, allow_negative, metadata, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $7)`,
+        [
+          account.id,
+          account.ownerId,
+          account.currency,
+          account.name,
+          account.allowNegative,
+          account.metadata,
+          now,
+        ],
+      );
+      const response = render(account);
+      const lost = await recordIdempotent(tx, [{ ...idempotency, response }], { at: now });
+      if (lost.length > 0) throw new KeyRace(lost);
+      await appendOutbox(tx, [accountCreatedEvent(account, input.traceId, clock)]);
+      return { kind: 'done', response, replayed: false };
+    }),
+  );
+}
+
+export async function findAccount(db: Queryable, id: string): Promise<AccountRecord | undefined> {
+  const { rows } = await db.query<AccountRecordRow>(
+    `select ${ACCOUNT_RECORD_COLUMNS} from accounts where id = $1`,
+    [id],
+  );
+  return rows[0] ? toAccountRecord(rows[0]) : undefined;
+}
+
+/** Newest first; `ownerId: null` lists every account (staff only). */
+export async function listAccounts(
+  db: Queryable,
+  filter: { ownerId: string | null },
+  page: PageRequest<string>,
+): Promise<AccountRecord[]> {
+  const { rows } = await db.query<AccountRecordRow>(
+    `select ${ACCOUNT_RECORD_COLUMNS} from accounts
+     where ($1::text is null or owner_id = $1) and ($2::text is null or id < $2)
+     order by id desc limit $3`,
+    [filter.ownerId, page.before, page.limit + 1],
+  );
+  return rows.map(toAccountRecord);
+}
+
+interface EntryRow {
+  account_id: string;
+  version: bigint;
+  transfer_id: string;
+  direction: 'debit' | 'credit';
+  amount: bigint;
+  balance_after: bigint;
+  created_at: Date;
+}
+
+/** An account's history, newest first, by its primary key (account_id, version). */
+export async function listEntries(
+  db: Queryable,
+  accountId: string,
+  page: PageRequest<bigint>,
+): Promise<Array<Entry & { createdAt: Date }>> {
+  const { rows } = await db.query<EntryRow>(
+    `select account_id, version, transfer_id, direction, amount, balance_after, created_at from entries
+     where account_id = $1 and ($2::int8 is null or version < $2)
+     order by version desc limit $3`,
+    [accountId, page.before, page.limit + 1],
+  );
+  return rows.map((r) => ({
+    accountId: r.account_id,
+    version: r.version,
+    transferId: r.transfer_id,
+    direction: r.direction,
+    amount: r.amount,
+    balanceAfter: r.balance_after,
+    createdAt: r.created_at,
+  }));
+}
+
+/**
+ * The balance at an instant: the balance after the account's last entry at or before it (0 before the
+ * first). Entry times never decrease along an account's versions, so "last" is well defined.
+ */
+export async function balanceAt(db: Queryable, accountId: string, at: Date): Promise<bigint> {
+  const { rows } = await db.query<{ balance_after: bigint }>(
+    `select balance_after from entries where account_id = $1 and created_at <= $2
+     order by created_at desc, version desc limit 1`,
+    [accountId, at],
+  );
+  return rows[0]?.balance_after ?? 0n;
+}

@@ -1,0 +1,174 @@
+import { type Clock, unreachable } from '@strongbox/kernel';
+import {
+  appendOutbox,
+  OUTBOX_APPEND_MAX,
+  type Pool,
+  type PoolClient,
+  withTransaction,
+} from '@strongbox/postgres';
+import {
+  findIdempotent,
+  IDEMPOTENCY_BATCH_MAX,
+  type IdempotencyState,
+  type IdempotentRequest,
+  recordIdempotent,
+  refId,
+  type StoredResponse,
+} from '@strongbox/postgres/idempotency';
+import type { LedgerCommand } from '../domain/decide.ts';
+import { balanceErrors } from '../domain/errors.ts';
+import type { IdempotentResult, LedgerUnit } from '../ports.ts';
+import { transferEvent } from './events.ts';
+import { type GroupCommit, type GroupCommitSettings, groupCommit } from './group-commit.ts';
+import { KeyRace, retryingKeyRaces } from './key-race.ts';
+import { ledgerBatch } from './ledger-batch.ts';
+import { lockAccounts, lockTransfers, writeLedger } from './ledger-sql.ts';
+import type { LedgerMetrics } from './metrics.ts';
+
+export interface LedgerEngineDeps {
+  readonly pool: Pool;
+  readonly clock: Clock;
+  readonly settings: GroupCommitSettings;
+  readonly metrics: LedgerMetrics;
+}
+
+export type LedgerEngine = GroupCommit<LedgerUnit, IdempotentResult>;
+
+/** SQLSTATE classes of errors caused by one row's data (22 data exception, 23 integrity violation). */
+const DATA_ERROR = /^2[23]/;
+
+export function ledgerEngine(deps: LedgerEngineDeps): LedgerEngine {
+  return groupCommit<LedgerUnit, IdempotentResult>({
+    ...deps.settings,
+    weight: (u) => u.commands.length,
+    flush: (units) => flushLedger(deps, units),
+    splittable: (err) => DATA_ERROR.test(String((err as { code?: unknown }).code ?? '')),
+    overloaded: (reason) =>
+      balanceErrors.ledger_overloaded(
+        reason === 'full' ? 'Too many transfers are waiting; retry shortly' : 'The service is shutting down',
+        { headers: { 'retry-after': '1' } },
+      ),
+    onFlush: (s) => {
+      deps.metrics.batchItems.observe(s.items);
+      deps.metrics.flushSeconds.observe(s.durationMs / 1000);
+      if (s.failedUnits > 0) deps.metrics.failedUnits.inc(s.failedUnits);
+    },
+  });
+}
+
+function flushLedger(deps: LedgerEngineDeps, units: readonly LedgerUnit[]): Promise<IdempotentResult[]> {
+  return retryingKeyRaces(
+    () => withTransaction(deps.pool, (tx) => runBatch(tx, deps.clock, units)),
+    () => deps.metrics.keyRaces.inc(),
+  );
+}
+
+function transferIdOf(c: LedgerCommand): string | null {
+  switch (c.kind) {
+    case 'create':
+      return null;
+    case 'post':
+    case 'void':
+    case 'expire':
+      return c.transferId;
+    default:
+      return unreachable(c);
+  }
+}
+
+async function lookUpKeys(
+  tx: PoolClient,
+  requests: readonly IdempotentRequest[],
+  now: Date,
+): Promise<Map<string, IdempotencyState>> {
+  const found = new Map<string, IdempotencyState>();
+  for (let i = 0; i < requests.length; i += IDEMPOTENCY_BATCH_MAX) {
+    for (const [k, v] of await findIdempotent(tx, requests.slice(i, i + IDEMPOTENCY_BATCH_MAX), now))
+      found.set(k, v);
+  }
+  return found;
+}
+
+/**
+ * One group-commit transaction: replay known keys, lock what the rest touch (transfers, then accounts,
+ * each in id order), apply every command in memory, then write everything in bulk with the answers
+ * stored under their keys. Runs again from the top on a retryable error, so it only reads and writes.
+ */
+async function runBatch(
+  tx: PoolClient,
+  clock: Clock,
+  units: readonly LedgerUnit[],
+): Promise<IdempotentResult[]> {
+  const results: Array<IdempotentResult | undefined> = units.map(() => undefined);
+  const keyed = units.flatMap((u) => (u.idempotency ? [u.idempotency] : []));
+  const known = await lookUpKeys(tx, keyed, clock.now());
+  const firstWithKey = new Map<string, number>();
+  const runnable: number[] = [];
+  const twins: Array<{ index: number; first: number }> = [];
+  units.forEach((u, index) => {
+    if (!u.idempotency) {
+      runnable.push(index);
+      return;
+    }
+    const id = refId(u.idempotency);
+    const state = known.get(id) ?? { kind: 'absent' };
+    const first = firstWithKey.get(id);
+    if (state.kind === 'replay') results[index] = { kind: 'done', response: state.response, replayed: true };
+    else if (state.kind === 'mismatch' || state.kind === 'running') results[index] = { kind: state.kind };
+    else if (first !== undefined) twins.push({ index, first });
+    else {
+      firstWithKey.set(id, index);
+      runnable.push(index);
+    }
+  });
+
+  const commands = runnable.flatMap((i) => (units[i] as LedgerUnit).commands);
+  const transferIds = [...new Set(commands.map(transferIdOf).filter((id) => id !== null))].sort();
+  const transfers = await lockTransfers(tx, transferIds);
+  const accountIds = new Set<string>();
+  for (const c of commands) {
+    if (c.kind === 'create') accountIds.add(c.transfer.debitAccountId).add(c.transfer.creditAccountId);
+  }
+  for (const t of transfers.values()) accountIds.add(t.debitAccountId).add(t.creditAccountId);
+  const locked = await lockAccounts(tx, [...accountIds].sort());
+  // Taken after the locks, and never before an account's last change, so entry times follow versions.
+  const now = clock.now();
+  const at = locked.updatedAtMax && locked.updatedAtMax > now ? locked.updatedAtMax : now;
+
+  const batch = ledgerBatch({ accounts: locked.accounts, transfers }, at);
+  // A pending transfer past its deadline that a post or void names expires first (the sweeper may lag),
+  // so its events tell the truth: it expired, and the late post was refused.
+  const resolving = new Set(
+    commands.flatMap((c) => (c.kind === 'post' || c.kind === 'void' ? [c.transferId] : [])),
+  );
+  for (const t of transfers.values()) {
+    if (resolving.has(t.id) && t.status === 'pending' && t.expiresAt && t.expiresAt.getTime() <= at.getTime())
+      batch.apply([{ kind: 'expire', transferId: t.id }], false, t.traceId);
+  }
+  const records: Array<IdempotentRequest & { response: StoredResponse }> = [];
+  for (const index of runnable) {
+    const unit = units[index] as LedgerUnit;
+    const response = unit.render(batch.apply(unit.commands, unit.atomic, unit.traceId));
+    results[index] = { kind: 'done', response, replayed: false };
+    if (unit.idempotency) records.push({ ...unit.idempotency, response });
+  }
+  for (const { index, first } of twins) {
+    const done = results[first];
+    const same = (units[index] as LedgerUnit).idempotency?.requestHash.equals(
+      (units[first] as LedgerUnit).idempotency?.requestHash ?? Buffer.alloc(0),
+    );
+    results[index] = done?.kind === 'done' && same ? { ...done, replayed: true } : { kind: 'mismatch' };
+  }
+
+  // Key order across chunks too, so that concurrent batches take key locks in one order.
+  records.sort((a, b) => (refId(a) < refId(b) ? -1 : refId(a) > refId(b) ? 1 : 0));
+  for (let i = 0; i < records.length; i += IDEMPOTENCY_BATCH_MAX) {
+    const lost = await recordIdempotent(tx, records.slice(i, i + IDEMPOTENCY_BATCH_MAX), { at });
+    if (lost.length > 0) throw new KeyRace(lost);
+  }
+  if (!batch.isEmpty()) await writeLedger(tx, batch.writes());
+  const events = batch.events().map((e) => transferEvent(e.event, e.traceId, clock));
+  for (let i = 0; i < events.length; i += OUTBOX_APPEND_MAX)
+    await appendOutbox(tx, events.slice(i, i + OUTBOX_APPEND_MAX));
+  return results.map((r) => r ?? { kind: 'running' });
+}
