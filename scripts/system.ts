@@ -3,15 +3,18 @@
  * container (`node services/<name>/src/main.ts` with its environment). Used by `npm start` and by the
  * end-to-end tests, so what the tests exercise is what a user starts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from '@strongbox/postgres/embedded';
 
 const ROOT = resolve(import.meta.dirname, '..');
 export const READY_TIMEOUT_MS = 30_000;
 const READY_POLL_MS = 100;
 const STOP_TIMEOUT_MS = 12_000;
+const RABBITMQCTL_TIMEOUT_MS = 15_000;
 
 /**
  * Start order matters: the others verify tokens with identity's keys, and the gateway comes last so it
@@ -33,6 +36,8 @@ export type ServiceName = (typeof ALL_SERVICES)[number]['name'];
 
 export interface RunningSystem {
   readonly urls: Readonly<Partial<Record<ServiceName, string>>> & { readonly gateway: string };
+  /** The environment the services were given (ports, URLs, database, broker vhost): restart one with it. */
+  readonly env: Readonly<Record<string, string>>;
   /** Process ids, for measurements such as a service's resident memory. */
   readonly pids: Readonly<Partial<Record<ServiceName, number>>>;
   stop(): Promise<void>;
@@ -77,6 +82,42 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * Orders calls balance with its own identity, a service client. Like a deployment's secret store would,
+ * npm start provisions it (identity's CLI, against the same database) before orders starts; running it
+ * again on the next start rotates the secret.
+ */
+async function serviceClient(name: string, env: Record<string, string>): Promise<Record<string, string>> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [resolve(ROOT, 'services/identity/src/cli/client-create.ts'), '--name', name],
+    { cwd: ROOT, env },
+  );
+  const { clientId, clientSecret } = JSON.parse(stdout) as { clientId: string; clientSecret: string };
+  const prefix = name.toUpperCase();
+  return { [`${prefix}_CLIENT_ID`]: clientId, [`${prefix}_CLIENT_SECRET`]: clientSecret };
+}
+
+/**
+ * Systems started by tests and benchmarks share the machine's RabbitMQ; queues are named after consumers,
+ * so two systems on one vhost would take each other's messages. Each such system gets a virtual host of
+ * its own (rabbitmqctl, which CI's broker host has), removed when the system stops.
+ */
+async function isolatedVhost(amqpUrl: string): Promise<{ url: string; remove(): Promise<void> }> {
+  const vhost = `strongbox-${randomBytes(6).toString('hex')}`;
+  const u = new URL(amqpUrl);
+  const user = decodeURIComponent(u.username) || 'guest';
+  const ctl = (args: string[]) =>
+    promisify(execFile)('rabbitmqctl', ['-q', ...args], { timeout: RABBITMQCTL_TIMEOUT_MS });
+  await ctl(['add_vhost', vhost]);
+  await ctl(['set_permissions', '-p', vhost, user, '.*', '.*', '.*']);
+  u.pathname = `/${encodeURIComponent(vhost)}`;
+  return {
+    url: u.toString(),
+    remove: async () => void (await ctl(['delete_vhost', vhost]).catch(() => undefined)),
+  };
+}
+
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const ports: Record<string, number> = {};
   for (const s of SERVICES) {
@@ -95,6 +136,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     env[s.portVar] = String(ports[s.name]);
     if (s.urlVar) env[s.urlVar] = urls[s.name];
   }
+  let removeVhost = async () => {};
+  if (opts.ports === 'random' && env['AMQP_URL']) {
+    const vhost = await isolatedVhost(env['AMQP_URL']);
+    env['AMQP_URL'] = vhost.url;
+    removeVhost = vhost.remove;
+  }
   const children: Array<{ name: ServiceName; child: ChildProcess }> = [];
   let reportExit: (v: { name: ServiceName; code: number | null }) => void = () => {};
   const exited = new Promise<{ name: ServiceName; code: number | null }>((r) => {
@@ -105,9 +152,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     stopping = true;
     // Stop in reverse order: the entry point first, so no new work reaches services being stopped.
     for (const { child } of [...children].reverse()) await stopChild(child);
+    await removeVhost();
   };
   try {
     for (const s of SERVICES) {
+      if (s.name === 'orders' && !env['ORDERS_CLIENT_SECRET'])
+        Object.assign(env, await serviceClient('orders', env));
       const child = spawn(process.execPath, [resolve(ROOT, 'services', s.name, 'src', 'main.ts')], {
         cwd: ROOT,
         env,
@@ -133,5 +183,5 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     throw err;
   }
   const pids = Object.fromEntries(children.map(({ name, child }) => [name, child.pid ?? 0]));
-  return { urls, pids, stop, exited };
+  return { urls, pids, env: { ...env }, stop, exited };
 }

@@ -21,6 +21,7 @@ export const ID_PREFIXES = [
   'whe',
   'whd',
   'wha',
+  'prc',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -1,6 +1,6 @@
 export * from './embedded.ts';
 export * from './migrate.ts';
 export * from './outbox.ts';
+export * from './periodic-job.ts';
 export * from './pool.ts';
 export * from './tx.ts';
-export * from './periodic-job.ts';

@@ -53,6 +53,7 @@ export const POSTGRES_MODULES = {
   outbox: { name: 'outbox', dir: new URL('../migrations/outbox', import.meta.url).pathname },
   inbox: { name: 'inbox', dir: new URL('../migrations/inbox', import.meta.url).pathname },
   idempotency: { name: 'idempotency', dir: new URL('../migrations/idempotency', import.meta.url).pathname },
+  deadletters: { name: 'deadletters', dir: new URL('../migrations/deadletters', import.meta.url).pathname },
 } as const satisfies Record<string, MigrationModule>;
 
 /**

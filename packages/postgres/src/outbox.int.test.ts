@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cloudEvent, fixedClock } from '@strongbox/kernel';
+import pg from 'pg';
 import { migrate, POSTGRES_MODULES } from './migrate.ts';
-import { appendOutbox } from './outbox.ts';
+import {
+  appendOutbox,
+  markPublished,
+  oldestUnpublishedAgeMs,
+  outboxChannel,
+  purgePublished,
+  readUnpublished,
+} from './outbox.ts';
 import type { Pool } from './pool.ts';
 import { createTestDatabase, type TestDatabase } from './testing.ts';
 import { withTransaction } from './tx.ts';
@@ -57,5 +65,78 @@ describe('appendOutbox', () => {
       }),
     );
     assert.equal((await pool.query('select count(*)::int as n from outbox')).rows[0].n, before);
+  });
+});
+
+describe('the relay queries', () => {
+  it('given committed, open and published events, then readUnpublished sees only the committed unpublished ones, by position', async () => {
+    await pool.query('update outbox set published_at = now() where published_at is null');
+    const open = await pool.connect();
+    try {
+      await open.query('begin');
+      await appendOutbox(open, [event(10)]);
+      await withTransaction(pool, (tx) => appendOutbox(tx, [event(11), event(12)]));
+      const seen = await readUnpublished(pool, 10);
+      assert.deepEqual(
+        seen.map((e) => (JSON.parse(e.json) as { data: { n: number } }).data.n),
+        [11, 12],
+      );
+      assert.ok(seen[0]!.position < seen[1]!.position);
+      assert.equal(seen[0]!.type, 'test.thing.happened');
+      assert.equal((await readUnpublished(pool, 1)).length, 1, 'bounded by the limit');
+
+      await markPublished(pool, [seen[0]!.position], clock.now());
+      assert.deepEqual(
+        (await readUnpublished(pool, 10)).map((e) => e.position),
+        [seen[1]!.position],
+      );
+      await open.query('commit');
+      assert.equal((await readUnpublished(pool, 10)).length, 2, 'the late commit is read once it commits');
+    } finally {
+      open.release();
+    }
+  });
+
+  it('reports the age of the oldest unpublished event, and 0 when none is left', async () => {
+    const { rows } = await pool.query<{ created_at: Date }>(
+      'select created_at from outbox where published_at is null order by position limit 1',
+    );
+    const later = new Date(rows[0]!.created_at.getTime() + 5_000);
+    assert.equal(await oldestUnpublishedAgeMs(pool, later), 5_000);
+    await pool.query('update outbox set published_at = now() where published_at is null');
+    assert.equal(await oldestUnpublishedAgeMs(pool, later), 0);
+  });
+
+  it('purges only events published before the cutoff, at most the limit', async () => {
+    await withTransaction(pool, (tx) => appendOutbox(tx, [event(20), event(21), event(22)]));
+    await pool.query("update outbox set published_at = '2020-01-01' where published_at is not null");
+    const unpublishedBefore = (await readUnpublished(pool, 100)).length;
+    const total = (await pool.query('select count(*)::int as n from outbox where published_at is not null'))
+      .rows[0].n;
+    assert.equal(await purgePublished(pool, new Date('2021-01-01'), 2), 2);
+    assert.equal(await purgePublished(pool, new Date('2021-01-01'), 1_000), total - 2);
+    assert.equal((await readUnpublished(pool, 100)).length, unpublishedBefore, 'unpublished events stay');
+  });
+
+  it('notifies the schema’s channel when an append commits, and not when it rolls back', async () => {
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.channel));
+    try {
+      await listener.query(`listen "${outboxChannel('svc')}"`);
+      await assert.rejects(
+        withTransaction(pool, async (tx) => {
+          await appendOutbox(tx, [event(30)]);
+          throw new Error('rolled back');
+        }),
+      );
+      await withTransaction(pool, (tx) => appendOutbox(tx, [event(31), event(32)]));
+      // A round trip on the listening connection delivers any notification already sent to it.
+      for (let i = 0; i < 50 && heard.length === 0; i++) await listener.query('select 1');
+      assert.deepEqual(heard, ['strongbox.outbox.svc'], 'one notification for the committed statement');
+    } finally {
+      await listener.end();
+    }
   });
 });

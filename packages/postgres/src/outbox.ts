@@ -9,6 +9,8 @@ export type Queryable = Pick<pg.PoolClient, 'query'>;
 /**
  * Appends events to the service's outbox inside the caller's transaction, so they become visible exactly
  * when the change they describe commits, and vanish with it on rollback. One statement for any number.
+ * Append after the writes (and row locks) the events describe: the relay's order follows commits, and an
+ * event appended after its entity was locked can never overtake an earlier committed event about it.
  *
  * @example
  * await withTransaction(pool, async (tx) => { await applyTransfer(tx, t); await appendOutbox(tx, [event]); });
@@ -26,4 +28,61 @@ export async function appendOutbox(tx: Queryable, events: readonly CloudEvent[])
       events.map((e) => JSON.stringify(e)),
     ],
   );
+}
+
+/** The channel the outbox trigger notifies on commit; the same expression as in 0001-outbox.sql. */
+export function outboxChannel(schema: string): string {
+  return `strongbox.outbox.${schema}`;
+}
+
+/** An unpublished event as the relay reads it: the envelope stays JSON text, never parsed and re-encoded. */
+export interface UnpublishedEvent {
+  readonly position: bigint;
+  readonly id: string;
+  readonly type: string;
+  readonly json: string;
+}
+
+/**
+ * The oldest unpublished events that are visible now, lowest position first. Visibility is the ordering
+ * that matters (ADR 0008): a row appears only once its transaction has committed, so an event whose
+ * transaction commits late is read when it commits, and a rolled-back row never appears at all.
+ */
+export async function readUnpublished(q: Queryable, limit: number): Promise<UnpublishedEvent[]> {
+  const { rows } = await q.query<{ position: bigint; event_id: string; type: string; json: string }>(
+    `select position, event_id, type, envelope::text as json
+       from outbox where published_at is null order by position limit $1`,
+    [limit],
+  );
+  return rows.map((r) => ({ position: r.position, id: r.event_id, type: r.type, json: r.json }));
+}
+
+export async function markPublished(q: Queryable, positions: readonly bigint[], at: Date): Promise<void> {
+  if (positions.length === 0) return;
+  await q.query('update outbox set published_at = $2 where position = any($1::bigint[])', [
+    positions.map(String),
+    at,
+  ]);
+}
+
+/** Age of the oldest visible unpublished event, in milliseconds; 0 when everything is published. */
+export async function oldestUnpublishedAgeMs(q: Queryable, now: Date): Promise<number> {
+  const { rows } = await q.query<{ created_at: Date }>(
+    'select created_at from outbox where published_at is null order by position limit 1',
+  );
+  const oldest = rows[0]?.created_at;
+  return oldest ? Math.max(0, now.getTime() - oldest.getTime()) : 0;
+}
+
+/**
+ * Deletes up to `limit` events published before `before`. The oldest positions are the ones eligible, so
+ * the primary-key scan stops after `limit` matches instead of reading the table.
+ */
+export async function purgePublished(q: Queryable, before: Date, limit: number): Promise<number> {
+  const { rowCount } = await q.query(
+    `delete from outbox where position in (
+       select position from outbox where published_at < $1 order by position limit $2)`,
+    [before, limit],
+  );
+  return rowCount ?? 0;
 }

@@ -2,6 +2,7 @@ import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http'
 import { type Clock, newId } from '@strongbox/kernel';
 import { type Pool, ping } from '@strongbox/postgres';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { accountBalanceRoute } from './features/account-balance/route.ts';
 import { accountEntriesRoute } from './features/account-entries/route.ts';
 import { batchTransfersRoute } from './features/batch-transfers/route.ts';
@@ -42,6 +43,8 @@ export interface BalanceDeps {
 export interface BalanceApp {
   readonly app: FastifyInstance;
   readonly engine: LedgerEngine;
+  /** The registry /metrics serves besides the HTTP one; main.ts adds the relay's metrics to it. */
+  readonly metricsRegistry: Registry;
   /** The periodic jobs' bodies; main.ts schedules them, tests call them. */
   readonly jobs: {
     expireDue(): Promise<number>;
@@ -108,6 +111,7 @@ export async function buildApp(deps: BalanceDeps): Promise<BalanceApp> {
   return {
     app,
     engine,
+    metricsRegistry: metrics.registry,
     jobs: {
       expireDue: () => expireDue(pool, engine as LedgerEngine, clock),
       cleanUpIdempotencyKeys: () => cleanUpIdempotencyKeys(pool, clock),

@@ -14,6 +14,7 @@ export function balanceConfig(env: Readonly<Record<string, string | undefined>>)
     IDENTITY_JWKS_URL: optionalUrl(['http:', 'https:']),
     TRUST_PROXY: str({ fallback: '127.0.0.1,::1' }),
     DATABASE_POOL_MAX: int({ fallback: 10, min: 2, max: 100 }),
+    AMQP_URL: optionalUrl(['amqp:', 'amqps:']),
     BALANCE_BATCH_SIZE_MAX: int({ fallback: GROUP_COMMIT_DEFAULTS.batchSizeMax, min: 1, max: 1_000 }),
     BALANCE_BATCH_WAIT_MS: int({ fallback: GROUP_COMMIT_DEFAULTS.batchWaitMs, min: 0, max: 100 }),
     BALANCE_FLUSH_CONCURRENCY: int({ fallback: GROUP_COMMIT_DEFAULTS.flushesInFlightMax, min: 1, max: 16 }),

@@ -4,6 +4,7 @@
  */
 import { createLogger, jwtVerifier, loadDevelopmentEnv, remoteKeys, serve } from '@strongbox/http';
 import { ConfigError, systemClock } from '@strongbox/kernel';
+import { createMessagingMetrics, postgresTransport, rabbitTransport, startRelay } from '@strongbox/messaging';
 import { createPool, migrate, POSTGRES_MODULES } from '@strongbox/postgres';
 import { buildApp, MIGRATIONS_DIR, SERVICE } from './app.ts';
 import { balanceConfig } from './config.ts';
@@ -41,7 +42,7 @@ try {
   await pool.end();
   process.exit(1);
 }
-const { app, engine } = await buildApp({
+const { app, engine, metricsRegistry } = await buildApp({
   pool,
   logger,
   clock: systemClock,
@@ -59,9 +60,22 @@ const { app, engine } = await buildApp({
   trustProxy: config.TRUST_PROXY.split(',').map((s) => s.trim()),
 });
 const jobs = config.BALANCE_JOBS ? scheduleJobs({ pool, engine, clock: systemClock, logger }) : undefined;
-// Fastify logs the listening address itself. Jobs stop before the pool closes; app.close() drains the queue.
+// The ledger's events leave through its outbox: RabbitMQ when configured, else PostgreSQL itself.
+const transport = config.AMQP_URL
+  ? rabbitTransport({ url: config.AMQP_URL, connectionName: `strongbox-balance-${process.pid}`, logger })
+  : postgresTransport({ pool, logger });
+const relay = await startRelay({
+  pool,
+  schema: SERVICE,
+  transport,
+  logger,
+  clock: systemClock,
+  metrics: createMessagingMetrics(metricsRegistry),
+});
+// Fastify logs the listening address itself. app.close() drains the queue; then jobs, the relay (what is
+// committed stays in the outbox for the next leader) and the transport stop before the pool closes.
 await serve(app, {
   port: config.BALANCE_PORT,
   host: config.HOST,
-  closers: [async () => jobs?.stop(), () => pool.end()],
+  closers: [async () => jobs?.stop(), () => relay.stop(), () => transport.close(), () => pool.end()],
 });

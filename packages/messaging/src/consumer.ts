@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '@strongbox/http';
+import type { BackoffPolicy, Clock, CloudEvent } from '@strongbox/kernel';
+import { type Pool, type PoolClient, withTransaction } from '@strongbox/postgres';
+import { sleep } from '@strongbox/postgres/leader-lock';
+import {
+  CONSUMER_ATTEMPTS_MAX_DEFAULT,
+  CONSUMER_CONCURRENCY_DEFAULT,
+  CONSUMER_RETRY_BACKOFF,
+  decideAfterFailure,
+  describeError,
+  limitProblems,
+  overDeliveryLimit,
+} from './consumer-policy.ts';
+import { countDead, type NewDeadLetter, recordDeadLetter } from './dead-letters/store.ts';
+import { parseEnvelope } from './envelope.ts';
+import type { MessagingMetrics } from './metrics.ts';
+import { subscriptionProblems } from './topic.ts';
+import type { Delivery, Disposition, Transport } from './transport.ts';
+
+/**
+ * Pause before giving a message back when its outcome could not even be recorded (the database is down):
+ * RabbitMQ would redeliver at once, and a tight loop helps nobody.
+ */
+export const OUTCOME_FAILURE_PAUSE_MS = 1_000;
+
+export interface ConsumerSpec {
+  /** Unique consumer name: the queue on RabbitMQ, the subscription on PostgreSQL, the inbox key. */
+  readonly name: string;
+  /** Topic patterns: 'balance.transfer.*', 'balance.#', '#'. */
+  readonly eventTypes: readonly string[];
+  /** Runs inside the transaction that also writes the inbox row; throw to have the event retried. */
+  handle(tx: PoolClient, event: CloudEvent): Promise<void>;
+  /** Attempts before the event is dead-lettered; default CONSUMER_ATTEMPTS_MAX_DEFAULT (8). */
+  readonly attemptsMax?: number;
+  /** Events handled at once, and the prefetch; default CONSUMER_CONCURRENCY_DEFAULT (4). */
+  readonly concurrency?: number;
+  /** Delay before retries; default CONSUMER_RETRY_BACKOFF. */
+  readonly backoff?: BackoffPolicy;
+}
+
+export interface ConsumerDeps {
+  /** The service's pool: its schema holds the inbox and dead_letters tables. */
+  readonly pool: Pool;
+  readonly transport: Transport;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly metrics?: MessagingMetrics;
+  readonly random?: () => number;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+/**
+ * Consumes events with exactly-once effects: the handler's effect and the inbox row (consumer, event id)
+ * commit together, so a redelivered event finds its row and changes nothing. A handler that throws is
+ * retried with jittered backoff up to `attemptsMax` attempts, then the event is dead-lettered with the
+ * error, the attempt count and the time.
+ *
+ * @example
+ * await startConsumer({ name: 'webhooks.fanout', eventTypes: ['#'], handle: (tx, e) => enqueue(tx, e) }, deps);
+ */
+export async function startConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Promise<RunningConsumer> {
+  const attemptsMax = spec.attemptsMax ?? CONSUMER_ATTEMPTS_MAX_DEFAULT;
+  const concurrency = spec.concurrency ?? CONSUMER_CONCURRENCY_DEFAULT;
+  const problems = [
+    ...subscriptionProblems(spec.name, spec.eventTypes),
+    ...limitProblems(attemptsMax, concurrency),
+  ];
+  if (problems.length > 0) throw new Error(`consumer ${spec.name}: ${problems.join('; ')}`);
+  await deps.pool.query('select 1 from inbox limit 0; select 1 from dead_letters limit 0').catch((err) => {
+    throw new Error(
+      `consumer ${spec.name}: inbox or dead_letters is missing; apply POSTGRES_MODULES.inbox and .deadletters`,
+      { cause: err },
+    );
+  });
+  const ctx: Context = {
+    spec,
+    deps,
+    attemptsMax,
+    backoff: spec.backoff ?? CONSUMER_RETRY_BACKOFF,
+    random: deps.random ?? Math.random,
+    log: deps.logger.child({ component: 'consumer', consumer: spec.name }),
+  };
+  const subscriber = await deps.transport.subscribe(
+    { name: spec.name, eventTypes: spec.eventTypes, concurrency },
+    {
+      onMessage: (delivery) => withPauseOnFailure(ctx, () => consume(ctx, delivery)),
+      onDeadLettered: (body, info) =>
+        withPauseOnFailure(ctx, async () => {
+          const error = `the broker dead-lettered the message (${info.reason}) after ${info.attempts} deliveries`;
+          await deadLetter(ctx, body, { reason: 'delivery_limit', error, attempts: info.attempts });
+        }),
+    },
+  );
+  deps.metrics?.probes.lag.set(spec.name, () => deps.transport.depth(spec.name));
+  deps.metrics?.probes.deadLetters.set(spec.name, () => countDead(deps.pool, spec.name));
+  ctx.log.info({ eventTypes: spec.eventTypes, concurrency, attemptsMax }, 'consumer started');
+  return {
+    async stop() {
+      deps.metrics?.probes.lag.delete(spec.name);
+      deps.metrics?.probes.deadLetters.delete(spec.name);
+      await subscriber.stop();
+    },
+  };
+}
+
+interface Context {
+  readonly spec: ConsumerSpec;
+  readonly deps: ConsumerDeps;
+  readonly attemptsMax: number;
+  readonly backoff: BackoffPolicy;
+  readonly random: () => number;
+  readonly log: Logger;
+}
+
+async function consume(ctx: Context, delivery: Delivery): Promise<Disposition> {
+  const { spec, deps } = ctx;
+  const parsed = parseEnvelope(delivery.body);
+  if (!parsed.ok) {
+    await deadLetter(ctx, delivery.body, {
+      reason: 'malformed',
+      error: parsed.problem,
+      attempts: delivery.attempt,
+    });
+    return { kind: 'ack' };
+  }
+  const event = parsed.event;
+  // Built only when something is logged: a child logger per event is measurable at thousands per second.
+  const log = () => ctx.log.child({ eventId: event.id, eventType: event.type, traceId: event.traceid });
+  if (overDeliveryLimit(delivery.attempt, ctx.attemptsMax)) {
+    const error = `delivered ${delivery.attempt} times without an outcome (the consumer died while handling it)`;
+    await deadLetter(ctx, event, { reason: 'delivery_limit', error, attempts: delivery.attempt });
+    log().error({ attempt: delivery.attempt }, 'event dead-lettered: delivery limit');
+    return { kind: 'ack' };
+  }
+  const ageMs = deps.clock.now().getTime() - Date.parse(event.time);
+  if (Number.isFinite(ageMs))
+    deps.metrics?.eventAge.observe({ consumer: spec.name }, Math.max(0, ageMs) / 1000);
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const result = await withTransaction(deps.pool, async (tx) => {
+      const { rowCount } = await tx.query(
+        'insert into inbox (consumer, event_id, processed_at) values ($1, $2, $3) on conflict do nothing',
+        [spec.name, event.id, deps.clock.now()],
+      );
+      if (rowCount === 0) return 'duplicate' as const;
+      await spec.handle(tx, event);
+      return 'handled' as const;
+    });
+    deps.metrics?.handlerDuration.observe({ consumer: spec.name, outcome: result }, seconds());
+    deps.metrics?.messages.inc({ consumer: spec.name, result });
+    if (result === 'duplicate' && ctx.log.isLevelEnabled('debug'))
+      log().debug('duplicate delivery; already handled');
+    return { kind: 'ack' };
+  } catch (err) {
+    deps.metrics?.handlerDuration.observe({ consumer: spec.name, outcome: 'failed' }, seconds());
+    const decision = decideAfterFailure(delivery.attempt, ctx.attemptsMax, ctx.backoff, ctx.random);
+    if (decision.kind === 'retry') {
+      deps.metrics?.messages.inc({ consumer: spec.name, result: 'retried' });
+      log().warn({ err, attempt: delivery.attempt, delayMs: decision.delayMs }, 'handler failed; will retry');
+      return { kind: 'retry', delayMs: decision.delayMs };
+    }
+    await deadLetter(ctx, event, {
+      reason: 'handler_failed',
+      error: describeError(err),
+      attempts: delivery.attempt,
+    });
+    log().error({ err, attempt: delivery.attempt }, 'handler failed; event dead-lettered');
+    return { kind: 'ack' };
+  }
+}
+
+async function deadLetter(
+  ctx: Context,
+  body: unknown,
+  what: Pick<NewDeadLetter, 'reason' | 'error' | 'attempts'>,
+): Promise<void> {
+  const parsed = parseEnvelope(body);
+  const letter: NewDeadLetter = parsed.ok
+    ? {
+        ...what,
+        consumer: ctx.spec.name,
+        eventId: parsed.event.id,
+        eventType: parsed.event.type,
+        envelope: parsed.event,
+        traceId: parsed.event.traceid,
+      }
+    : {
+        ...what,
+        consumer: ctx.spec.name,
+        // Without an event id, the body's hash keeps redeliveries of the same bytes on one row.
+        eventId: `malformed:${createHash('sha256').update(stableText(body)).digest('hex')}`,
+        eventType: 'unknown',
+        envelope: typeof body === 'object' && body !== null ? body : { raw: stableText(body) },
+        traceId: undefined,
+      };
+  await recordDeadLetter(ctx.deps.pool, letter, ctx.deps.clock);
+  ctx.deps.metrics?.messages.inc({ consumer: ctx.spec.name, result: 'dead_lettered' });
+}
+
+function stableText(body: unknown): string {
+  return typeof body === 'string' ? body : JSON.stringify(body ?? null);
+}
+
+/**
+ * When even the outcome cannot be recorded (the database is unreachable), the message must come back
+ * later rather than be acknowledged; a short pause first keeps a broker's immediate redelivery from
+ * spinning.
+ */
+async function withPauseOnFailure<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    ctx.log.error({ err }, 'could not record the outcome; the message will be delivered again');
+    await sleep(OUTCOME_FAILURE_PAUSE_MS);
+    throw err;
+  }
+}

@@ -1,0 +1,82 @@
+import type { EncodedEvent } from './envelope.ts';
+
+/**
+ * What the relay and the consumer runtime need from a message transport. Two implement it: PostgreSQL (the
+ * default, `postgresTransport`) and RabbitMQ (`rabbitTransport`, when AMQP_URL is set). The same consumer
+ * code runs on either; ADR 0009 describes both.
+ */
+export interface Transport {
+  readonly kind: 'postgres' | 'rabbitmq';
+  /**
+   * Publishes in order and waits for the transport to confirm. Only the first `confirmed` events are safe
+   * to mark published; an event no consumer subscribes to is unroutable and is not confirmed, because
+   * neither transport would keep it for a consumer that subscribes later.
+   */
+  publish(events: readonly EncodedEvent[]): Promise<PublishOutcome>;
+  /** Resolves once the consumer's queue exists and its patterns route to it. */
+  subscribe(subscription: Subscription, handlers: SubscriptionHandlers): Promise<Subscriber>;
+  /** Puts one event back in front of one consumer only (a dead-letter replay). Throws unless confirmed. */
+  redeliver(consumer: string, event: EncodedEvent): Promise<void>;
+  /** Messages waiting for the consumer, its lag. */
+  depth(consumer: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export type PublishFailureReason = 'unroutable' | 'rejected' | 'error';
+
+export interface PublishOutcome {
+  /** How many leading events were confirmed. */
+  readonly confirmed: number;
+  /** Why the event at `confirmed` was not; absent when all were. */
+  readonly failure?: { readonly reason: PublishFailureReason; readonly error: Error };
+}
+
+export interface Subscription {
+  /** Queue name on RabbitMQ, subscription key on PostgreSQL. */
+  readonly name: string;
+  /** Topic patterns (see topic.ts). */
+  readonly eventTypes: readonly string[];
+  /** Messages handled at once; also the prefetch, so a slow consumer slows intake. */
+  readonly concurrency: number;
+}
+
+export interface Delivery {
+  /** The body as received: parsed JSON, or text when it is not JSON. */
+  readonly body: unknown;
+  /** 1 on the first delivery. Every delivery counts, including one after a crash or an expired lease. */
+  readonly attempt: number;
+}
+
+/** What the consumer runtime decided; the transport carries it out. */
+export type Disposition = { readonly kind: 'ack' } | { readonly kind: 'retry'; readonly delayMs: number };
+
+export interface SubscriptionHandlers {
+  /**
+   * Handles one message. Throwing means "no outcome": the message comes back later, exactly as after a
+   * crash, so the transport never needs to tell a crash from an error.
+   */
+  onMessage(delivery: Delivery): Promise<Disposition>;
+  /** A message the broker dead-lettered itself (RabbitMQ's delivery limit); resolving acknowledges it. */
+  onDeadLettered(body: unknown, info: { readonly attempts: number; readonly reason: string }): Promise<void>;
+}
+
+export interface Subscriber {
+  /** Stops taking messages and waits for those in hand. */
+  stop(): Promise<void>;
+}
+
+/** Runs `publish` and turns a thrown error into an outcome, so callers have one failure path. */
+export async function publishSafely(
+  transport: Transport,
+  events: readonly EncodedEvent[],
+): Promise<PublishOutcome> {
+  try {
+    return await transport.publish(events);
+  } catch (err) {
+    return { confirmed: 0, failure: { reason: 'error', error: asError(err) } };
+  }
+}
+
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,88 @@
+import { bearerToken } from '@strongbox/http';
+import type { FastifyInstance } from 'fastify';
+import { orderErrors } from '../../domain/errors.ts';
+import { type Order, orderView } from '../../domain/order.ts';
+import type { OrdersPorts } from '../../ports.ts';
+import { callerOf, keyedRequest, sendOutcome } from '../http.ts';
+import { IdempotencyHeaders, NewOrderBody, type NewOrderInput, OrderView, ProblemRef } from '../schemas.ts';
+
+/**
+ * Takes an order from the caller's own account and starts its saga: the answer is 201 with status
+ * `pending`, and the hold is placed right after (the saga timer takes over if this process dies first).
+ */
+export function createOrderRoute(app: FastifyInstance, ports: OrdersPorts): void {
+  app.post<{ Body: NewOrderInput }>(
+    '/v1/orders',
+    {
+      schema: {
+        summary: 'Place an order',
+        tags: ['orders'],
+        headers: IdempotencyHeaders,
+        body: NewOrderBody,
+        response: {
+          201: OrderView,
+          400: ProblemRef,
+          404: ProblemRef,
+          409: ProblemRef,
+          422: ProblemRef,
+          503: ProblemRef,
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!ports.balanceConfigured)
+        throw orderErrors.balance_unavailable(
+          'Orders has no client credentials for balance; see the runbook',
+        );
+      const caller = callerOf(request);
+      const b = request.body;
+      // The caller's own token asks balance, so balance's rule decides (another's account is a 404 there),
+      // and the owner must also be the caller: even staff order only from their own accounts (ADR 0016).
+      const account = await ports.balance
+        .accountOf(b.accountId, bearerToken(request.headers.authorization) ?? '', request.traceId)
+        .catch((err: Error) => {
+          request.log.warn({ err }, 'balance did not answer the account check');
+          throw orderErrors.balance_unavailable(
+            'Balance did not answer; try again with the same Idempotency-Key',
+          );
+        });
+      if (!account || account.ownerId !== caller.sub)
+        throw orderErrors.account_not_found(`No account ${b.accountId}`);
+      const outcome = await ports.createOrder(
+        keyedRequest(request),
+        (): Order => {
+          const now = ports.clock.now();
+          return {
+            id: ports.newOrderId(),
+            customerId: caller.sub,
+            accountId: b.accountId,
+            merchantAccountId: b.merchantAccountId,
+            amountMinor: BigInt(b.amount),
+            currency: b.currency,
+            description: b.description ?? null,
+            items: b.items ?? [],
+            status: 'pending',
+            holdTransferId: null,
+            failureReason: null,
+            resolution: null,
+            traceId: request.traceId,
+            processingDeadline: null,
+            stepAttempts: 0,
+            lastError: null,
+            nextStepAt: now,
+            history: [{ status: 'pending', at: now.toISOString(), reason: null }],
+            createdAt: now,
+            updatedAt: now,
+          };
+        },
+        (o) => ({ status: 201, body: orderView(o) }),
+      );
+      if (!outcome.replayed) {
+        const id = (JSON.parse(outcome.bodyJson) as { id: string }).id;
+        request.log.info({ orderId: id }, 'order placed');
+        ports.drive(id).catch((err) => request.log.error({ err, orderId: id }, 'saga run failed'));
+      }
+      return sendOutcome(reply, outcome);
+    },
+  );
+}

@@ -1,0 +1,144 @@
+/**
+ * Starts the orders service alone, as a container would: the HTTP API, the relay of its outbox, the
+ * consumer of processor events and the saga timer. `DATABASE_URL` is required here (npm start passes the
+ * embedded server's). This is the only file that reads the environment and opens sockets.
+ */
+import { createLogger, jwtVerifier, loadDevelopmentEnv, remoteKeys, serve } from '@strongbox/http';
+import { ConfigError, systemClock } from '@strongbox/kernel';
+import {
+  createMessagingMetrics,
+  postgresTransport,
+  rabbitTransport,
+  startConsumer,
+  startRelay,
+} from '@strongbox/messaging';
+import { createPool, migrate, schedulePeriodicJob } from '@strongbox/postgres';
+import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
+import { ordersConfig } from './config.ts';
+import { balanceClient } from './infra/balance-client.ts';
+import { createOrdersMetrics } from './infra/metrics.ts';
+import { countOpenOrders } from './infra/orders-sql.ts';
+import { CONSUMED_EVENT_TYPES, CONSUMER_NAME, sagaRunner, TIMER_SCHEDULE } from './infra/saga-runner.ts';
+import { serviceTokens } from './infra/service-token.ts';
+
+loadDevelopmentEnv();
+
+let config: ReturnType<typeof ordersConfig>;
+try {
+  config = ordersConfig(process.env);
+  if (!config.DATABASE_URL)
+    throw new ConfigError('DATABASE_URL', 'a URL (postgres: or postgresql:)', undefined);
+  if (config.NODE_ENV === 'production' && (!config.ORDERS_CLIENT_ID || !config.ORDERS_CLIENT_SECRET))
+    throw new ConfigError('ORDERS_CLIENT_ID', 'a service client id with ORDERS_CLIENT_SECRET', undefined);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`${SERVICE}: ${err.message}`);
+  process.exit(1);
+}
+
+const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+const pool = createPool({
+  url: config.DATABASE_URL,
+  schema: SERVICE,
+  sizeMax: config.DATABASE_POOL_MAX,
+  onError: (err) => logger.error({ err }, 'idle database connection failed'),
+});
+try {
+  const { applied } = await migrate(pool, MIGRATIONS);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+} catch (err) {
+  console.error(`${SERVICE}: ${(err as Error).message}`);
+  await pool.end();
+  process.exit(1);
+}
+
+const clock = systemClock;
+const balanceConfigured = Boolean(config.ORDERS_CLIENT_ID && config.ORDERS_CLIENT_SECRET);
+if (!balanceConfigured)
+  logger.warn(
+    'ORDERS_CLIENT_ID / ORDERS_CLIENT_SECRET are not set: orders cannot reach balance and takes no orders',
+  );
+const metrics = createOrdersMetrics(() => countOpenOrders(pool));
+const balance = balanceClient({
+  baseUrl: config.BALANCE_URL,
+  tokens: serviceTokens({
+    identityUrl: config.IDENTITY_URL,
+    clientId: config.ORDERS_CLIENT_ID ?? '',
+    clientSecret: config.ORDERS_CLIENT_SECRET,
+  }),
+  processingTimeoutMs: config.ORDERS_PROCESSING_TIMEOUT_MS,
+  onBreakerChange: (state) => {
+    metrics.breakerOpen.set(state === 'open' ? 1 : 0);
+    logger.warn({ state }, 'circuit to balance changed');
+  },
+});
+const saga = sagaRunner({
+  pool,
+  clock,
+  logger,
+  balance,
+  metrics,
+  processingTimeoutMs: config.ORDERS_PROCESSING_TIMEOUT_MS,
+  resumeAfterMs: config.ORDERS_RESUME_AFTER_MS,
+});
+const transport = config.AMQP_URL
+  ? rabbitTransport({ url: config.AMQP_URL, connectionName: `strongbox-orders-${process.pid}`, logger })
+  : postgresTransport({ pool, logger });
+const messagingMetrics = createMessagingMetrics(metrics.registry);
+const app = await buildApp({
+  pool,
+  logger,
+  clock,
+  verifier: jwtVerifier({
+    keys: remoteKeys(config.jwksUrl),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  }),
+  balance,
+  balanceConfigured,
+  saga,
+  metrics,
+  trustProxy: config.TRUST_PROXY.split(',').map((s) => s.trim()),
+});
+const relay = await startRelay({
+  pool,
+  schema: SERVICE,
+  transport,
+  logger,
+  clock,
+  metrics: messagingMetrics,
+});
+const consumer = await startConsumer(
+  {
+    name: CONSUMER_NAME,
+    eventTypes: CONSUMED_EVENT_TYPES,
+    concurrency: config.ORDERS_CONSUMER_CONCURRENCY,
+    handle: (tx, event) => saga.handleProcessorEvent(tx, event),
+  },
+  { pool, transport, logger, clock, metrics: messagingMetrics },
+);
+// Without credentials no step could succeed; the timer would only log failures.
+const timer = balanceConfigured
+  ? schedulePeriodicJob({
+      name: 'orders:saga',
+      pattern: TIMER_SCHEDULE,
+      pool,
+      run: async (tx) => {
+        await saga.tick(tx);
+      },
+      onError: (err) => logger.error({ err }, 'saga timer failed'),
+    })
+  : undefined;
+// Fastify logs the listening address itself. Intake stops first, then the timer and the consumer, then the
+// relay (events already committed are published by the next leader if it cannot finish), then the pool.
+await serve(app, {
+  port: config.ORDERS_PORT,
+  host: config.HOST,
+  closers: [
+    async () => timer?.stop(),
+    () => consumer.stop(),
+    () => relay.stop(),
+    () => transport.close(),
+    () => pool.end(),
+  ],
+});

@@ -1,0 +1,54 @@
+import { type Field, int, oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
+
+const list: Field<string[]> = {
+  expected: 'a comma-separated list',
+  fallback: () => [],
+  parse: (raw) =>
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+};
+const rate: Field<number> = {
+  expected: 'a number from 0 to 1',
+  fallback: () => 0,
+  parse: (raw) => {
+    const n = Number(raw);
+    return raw.trim() !== '' && n >= 0 && n <= 1 ? n : undefined;
+  },
+};
+
+/** Every setting the processor reads, validated at start (docs/runbooks/orders-operations.md lists them). */
+export function processorConfig(env: Readonly<Record<string, string | undefined>>) {
+  const c = readConfig(env, {
+    DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+    PROCESSOR_PORT: port(3005),
+    HOST: str({ fallback: '127.0.0.1' }),
+    LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    JWT_ISSUER: str({ fallback: 'strongbox-identity' }),
+    JWT_AUDIENCE: str({ fallback: 'strongbox' }),
+    IDENTITY_URL: url({ protocols: ['http:', 'https:'], fallback: 'http://127.0.0.1:3001' }),
+    IDENTITY_JWKS_URL: optionalUrl(['http:', 'https:']),
+    TRUST_PROXY: str({ fallback: '127.0.0.1,::1' }),
+    DATABASE_POOL_MAX: int({ fallback: 10, min: 2, max: 100 }),
+    AMQP_URL: optionalUrl(['amqp:', 'amqps:']),
+    /** The simulated fulfilment: how long one attempt takes. */
+    PROCESSOR_DURATION_MS: int({ fallback: 50, min: 0, max: 600_000 }),
+    /** Chance of a transient failure per attempt (retried with backoff). */
+    PROCESSOR_FAILURE_RATE: rate,
+    /** Amounts (minor units) that always fail, permanently. */
+    PROCESSOR_FAIL_AMOUNTS: list,
+    /** Words in a description that make the order always fail, permanently. */
+    PROCESSOR_FAIL_DESCRIPTIONS: list,
+    /** Words in a description that make the first attempts fail transiently. */
+    PROCESSOR_FLAKY_DESCRIPTIONS: list,
+    PROCESSOR_CONCURRENCY: int({ fallback: 32, min: 1, max: 1_000 }),
+    /** A claimed record whose worker is silent this long is taken over (the worker died). */
+    PROCESSOR_LEASE_MS: int({ fallback: 30_000, min: 500, max: 3_600_000 }),
+    PROCESSOR_CONSUMER_CONCURRENCY: int({ fallback: 8, min: 1, max: 64 }),
+  });
+  return {
+    ...c,
+    jwksUrl: c.IDENTITY_JWKS_URL ?? `${c.IDENTITY_URL.replace(/\/+$/, '')}/.well-known/jwks.json`,
+  };
+}

@@ -1,0 +1,134 @@
+import type { Queryable } from '@strongbox/postgres';
+import type { ProcessingRecord, ProcessingStatus } from '../domain/processing.ts';
+
+/** Narrow, named queries over processing records; each takes the pool or one transaction. */
+
+interface Row {
+  id: string;
+  order_id: string;
+  amount: string;
+  currency: string;
+  description: string | null;
+  trace_id: string | null;
+  status: ProcessingStatus;
+  attempts: number;
+  last_error: string | null;
+  received_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const fromRow = (r: Row): ProcessingRecord => ({
+  id: r.id,
+  orderId: r.order_id,
+  amountMinor: BigInt(r.amount),
+  currency: r.currency,
+  description: r.description,
+  traceId: r.trace_id,
+  status: r.status,
+  attempts: r.attempts,
+  lastError: r.last_error,
+  receivedAt: r.received_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+
+/** Records a received order as pending; answers false when the order already has a record. */
+export async function insertReceived(
+  db: Queryable,
+  r: {
+    id: string;
+    orderId: string;
+    amountMinor: bigint;
+    currency: string;
+    description: string | null;
+    traceId: string | null;
+    status: 'pending' | 'cancelled';
+  },
+  at: Date,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `insert into processing (id, order_id, amount, currency, description, trace_id, status, next_attempt_at,
+       received_at, finished_at, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $8, $9::timestamptz, $8)
+     on conflict (order_id) do nothing`,
+    [
+      r.id,
+      r.orderId,
+      String(r.amountMinor),
+      r.currency,
+      r.description,
+      r.traceId,
+      r.status,
+      at,
+      r.status === 'cancelled' ? at : null,
+    ],
+  );
+  return rowCount === 1;
+}
+
+/** A cancelled order that has not started is not processed; answers whether it was stopped in time. */
+export async function cancelIfPending(db: Queryable, orderId: string, at: Date): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update processing set status = 'cancelled', finished_at = $2, updated_at = $2
+      where order_id = $1 and status = 'pending' and attempts = 0`,
+    [orderId, at],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Claims up to `limit` due records: pending ones whose retry time has come, and processing ones whose
+ * lease ended (their worker died). Each claim is one more attempt and holds a lease until `leaseUntil`.
+ * `first` says whether this is the record's first start (processing began just now).
+ */
+export async function claimDue(
+  db: Queryable,
+  now: Date,
+  leaseUntil: Date,
+  limit: number,
+): Promise<Array<ProcessingRecord & { first: boolean }>> {
+  const { rows } = await db.query<Row & { first: boolean }>(
+    `update processing p set status = 'processing', attempts = p.attempts + 1, next_attempt_at = $2,
+        started_at = coalesce(p.started_at, $1), updated_at = $1
+      where p.id in (
+        select id from processing
+         where status in ('pending', 'processing') and next_attempt_at <= $1
+         order by next_attempt_at limit $3 for update skip locked)
+      returning p.*, p.attempts = 1 as first`,
+    [now, leaseUntil, limit],
+  );
+  return rows.map((r) => ({ ...fromRow(r), first: r.first }));
+}
+
+/**
+ * Records the end of attempt `attempt`, only if the record is still that attempt's (a worker whose lease
+ * ran out and was taken over writes nothing). Answers whether it was recorded.
+ */
+export async function finishAttempt(
+  db: Queryable,
+  id: string,
+  attempt: number,
+  to: { status: 'completed' | 'failed' | 'pending'; error: string | null; retryAt: Date | null },
+  at: Date,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update processing set status = $3::text, last_error = $4, next_attempt_at = coalesce($5::timestamptz, next_attempt_at),
+        finished_at = case when $3::text in ('completed', 'failed') then $6::timestamptz else null end, updated_at = $6
+      where id = $1 and attempts = $2 and status = 'processing'`,
+    [id, attempt, to.status, to.error, to.retryAt, at],
+  );
+  return rowCount === 1;
+}
+
+export async function findByOrder(db: Queryable, orderId: string): Promise<ProcessingRecord | undefined> {
+  const { rows } = await db.query<Row>('select * from processing where order_id = $1', [orderId]);
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+export async function countBacklog(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `select count(*)::int as n from processing where status in ('pending', 'processing')`,
+  );
+  return rows[0]?.n ?? 0;
+}

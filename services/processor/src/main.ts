@@ -1,0 +1,123 @@
+/**
+ * Starts the processor alone, as a container would: the consumer of orders.order.created, the processing
+ * worker, the relay of its outbox and the staff API. `DATABASE_URL` is required here (npm start passes the
+ * embedded server's). This is the only file that reads the environment and opens sockets.
+ */
+import { createLogger, jwtVerifier, loadDevelopmentEnv, remoteKeys, serve } from '@strongbox/http';
+import { ConfigError, systemClock } from '@strongbox/kernel';
+import {
+  createMessagingMetrics,
+  postgresTransport,
+  rabbitTransport,
+  startConsumer,
+  startRelay,
+} from '@strongbox/messaging';
+import { createPool, migrate } from '@strongbox/postgres';
+import client from 'prom-client';
+import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
+import { processorConfig } from './config.ts';
+import { simulateFulfilment } from './domain/fulfilment.ts';
+import { CONSUMED_EVENT_TYPES, CONSUMER_NAME, intake } from './infra/intake.ts';
+import { countBacklog } from './infra/records-sql.ts';
+import { simulatedStep, startWorker } from './infra/worker.ts';
+
+loadDevelopmentEnv();
+
+let config: ReturnType<typeof processorConfig>;
+try {
+  config = processorConfig(process.env);
+  if (!config.DATABASE_URL)
+    throw new ConfigError('DATABASE_URL', 'a URL (postgres: or postgresql:)', undefined);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`${SERVICE}: ${err.message}`);
+  process.exit(1);
+}
+
+const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+const pool = createPool({
+  url: config.DATABASE_URL,
+  schema: SERVICE,
+  sizeMax: config.DATABASE_POOL_MAX,
+  onError: (err) => logger.error({ err }, 'idle database connection failed'),
+});
+try {
+  const { applied } = await migrate(pool, MIGRATIONS);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+} catch (err) {
+  console.error(`${SERVICE}: ${(err as Error).message}`);
+  await pool.end();
+  process.exit(1);
+}
+
+const clock = systemClock;
+const registry = new client.Registry();
+registry.setDefaultLabels({ service: SERVICE });
+new client.Gauge({
+  name: 'processor_backlog',
+  help: 'Processing records pending or in progress',
+  registers: [registry],
+  async collect() {
+    this.set(await countBacklog(pool));
+  },
+});
+const messagingMetrics = createMessagingMetrics(registry);
+const rules = {
+  durationMs: config.PROCESSOR_DURATION_MS,
+  failureRate: config.PROCESSOR_FAILURE_RATE,
+  failAmounts: new Set(config.PROCESSOR_FAIL_AMOUNTS.filter((a) => /^\d+$/.test(a)).map(BigInt)),
+  failDescriptions: config.PROCESSOR_FAIL_DESCRIPTIONS,
+  flakyDescriptions: config.PROCESSOR_FLAKY_DESCRIPTIONS,
+  flakyAttempts: 2,
+};
+const transport = config.AMQP_URL
+  ? rabbitTransport({ url: config.AMQP_URL, connectionName: `strongbox-processor-${process.pid}`, logger })
+  : postgresTransport({ pool, logger });
+const app = await buildApp({
+  pool,
+  logger,
+  verifier: jwtVerifier({
+    keys: remoteKeys(config.jwksUrl),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  }),
+  metrics: [registry],
+  trustProxy: config.TRUST_PROXY.split(',').map((s) => s.trim()),
+});
+const worker = startWorker({
+  pool,
+  clock,
+  logger,
+  step: simulatedStep(rules.durationMs, (r, attempt) => simulateFulfilment(r, attempt, rules, Math.random)),
+  concurrency: config.PROCESSOR_CONCURRENCY,
+  leaseMs: config.PROCESSOR_LEASE_MS,
+});
+const relay = await startRelay({
+  pool,
+  schema: SERVICE,
+  transport,
+  logger,
+  clock,
+  metrics: messagingMetrics,
+});
+const consumer = await startConsumer(
+  {
+    name: CONSUMER_NAME,
+    eventTypes: CONSUMED_EVENT_TYPES,
+    concurrency: config.PROCESSOR_CONSUMER_CONCURRENCY,
+    handle: intake({ clock, logger, onReceived: () => setTimeout(() => worker.wake(), 5) }),
+  },
+  { pool, transport, logger, clock, metrics: messagingMetrics },
+);
+// Intake stops first, then the worker finishes the attempts in hand, then the relay publishes what it can.
+await serve(app, {
+  port: config.PROCESSOR_PORT,
+  host: config.HOST,
+  closers: [
+    () => consumer.stop(),
+    () => worker.stop(),
+    () => relay.stop(),
+    () => transport.close(),
+    () => pool.end(),
+  ],
+});

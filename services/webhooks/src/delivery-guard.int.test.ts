@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { cloudEvent } from '@strongbox/kernel';
+import { withTransaction } from '@strongbox/postgres';
+import { Webhook } from 'standardwebhooks';
+import { recordEvent } from './record-event.ts';
+import { deliveryScenario } from './test-scenario.ts';
+import { EMPTY_ALLOW_LIST, startWebhooks } from './test-support.ts';
+
+/** SSRF at delivery time, the vetted address, secret rotation and resending. */
+const s = deliveryScenario();
+const { endpoint, publish, onlyDelivery, api, headers } = s;
+
+describe('SSRF guard at delivery time', () => {
+  it('refuses and records an attempt when the target is no longer allowed, without connecting', async () => {
+    // Registered while loopback was allowed (as a DNS answer that later changes would be), then delivered
+    // by a worker whose allow-list no longer includes it.
+    const ep = await endpoint();
+    await publish();
+    const before = (await s.h.metrics.attempts.get()).values.find(
+      (v) => v.labels.result === 'blocked',
+    )?.value;
+    await s.h.worker({ allow: EMPTY_ALLOW_LIST }).runOnce();
+    assert.equal(s.receiver.requests.length, 0);
+    const d = await onlyDelivery(ep.id);
+    assert.equal(d.status, 'pending');
+    assert.equal(d.attempts[0].result, 'blocked');
+    assert.match(d.attempts[0].error, /127\.0\.0\.1/);
+    assert.match(d.attempts[0].error, /loopback/);
+    const after = (await s.h.metrics.attempts.get()).values.find((v) => v.labels.result === 'blocked')?.value;
+    assert.equal(after, (before ?? 0) + 1);
+  });
+
+  it('refuses a name that now resolves to a private address', async () => {
+    const ep = await endpoint();
+    await publish();
+    const rebound = s.h.worker({
+      allow: EMPTY_ALLOW_LIST,
+      resolve: async () => [{ address: '10.0.0.1', family: 4 }],
+    });
+    await rebound.runOnce();
+    assert.equal(s.receiver.requests.length, 0);
+    const d = await onlyDelivery(ep.id);
+    assert.equal(d.attempts[0].result, 'blocked');
+  });
+});
+
+describe('connecting to the vetted address', () => {
+  it('connects to the address the check approved, without asking DNS again', async () => {
+    // `s.receiver.test` exists only in this resolver, which answers once per check; node's own resolver
+    // cannot find it, so the delivery arriving proves the socket used the vetted address.
+    const asked: string[] = [];
+    const fake = await startWebhooks({
+      resolve: async (host) => {
+        asked.push(host);
+        return [{ address: '127.0.0.1', family: 4 }];
+      },
+    });
+    try {
+      const token = await fake.token('usr_dns');
+      const port = new URL(s.receiver.url).port;
+      const res = await fake.app.inject({
+        method: 'POST',
+        url: '/v1/webhooks/endpoints',
+        headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'dns-1' },
+        payload: { url: `http://s.receiver.test:${port}/named`, eventTypes: ['*'] },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      const event = cloudEvent(
+        {
+          service: 'balance',
+          type: 'balance.account.opened',
+          subject: 'acc_1',
+          data: {},
+          parties: ['usr_dns'],
+        },
+        fake.clock,
+      );
+      await withTransaction(fake.pool, (tx) => recordEvent(tx, event, fake.clock));
+      assert.equal(await fake.worker().runOnce(), 1);
+      assert.deepEqual(asked, ['s.receiver.test', 's.receiver.test']);
+      const got = s.receiver.requests.find((r) => r.url === '/named');
+      assert.ok(got, 'the receiver got the delivery');
+      assert.equal(got.headers.host, `s.receiver.test:${port}`);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('secret rotation', () => {
+  it('signs with both secrets during the grace period, then with the new one only', async () => {
+    const ep = await endpoint();
+    const rotated = await s.h.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/endpoints/${ep.id}/rotate-secret`,
+      headers: headers(),
+      payload: { graceSeconds: 60 },
+    });
+    const fresh = rotated.json().secret as string;
+    const worker = s.h.worker();
+
+    await publish();
+    await worker.runOnce();
+    const during = s.receiver.requests[0]!;
+    assert.equal((during.headers['webhook-signature'] as string).split(' ').length, 2);
+    for (const secret of [ep.secret, fresh])
+      assert.ok(new Webhook(secret).verify(during.body, during.headers as Record<string, string>));
+
+    s.h.clock.advance(60_000);
+    await publish();
+    await worker.runOnce();
+    const afterGrace = s.receiver.requests[1]!;
+    assert.equal((afterGrace.headers['webhook-signature'] as string).split(' ').length, 1);
+    assert.ok(new Webhook(fresh).verify(afterGrace.body, afterGrace.headers as Record<string, string>));
+    assert.throws(() =>
+      new Webhook(ep.secret).verify(afterGrace.body, afterGrace.headers as Record<string, string>),
+    );
+  });
+});
+
+describe('resending', () => {
+  it('resends a failed delivery by hand, with the same webhook-id, once per Idempotency-Key', async () => {
+    const ep = await endpoint();
+    const event = await publish();
+    s.receiver.respond({ status: 500 });
+    const worker = s.h.worker();
+    await worker.runOnce();
+    const pending = await onlyDelivery(ep.id);
+    const busy = await api('POST', `/v1/webhooks/deliveries/${pending.id}/resend`);
+    assert.equal(busy.statusCode, 409);
+    assert.equal(busy.json().code, 'delivery_pending');
+
+    // Disabling fails what is pending; a disabled endpoint's deliveries cannot be resent until it is enabled.
+    await api('POST', `/v1/webhooks/endpoints/${ep.id}/disable`);
+    assert.equal((await onlyDelivery(ep.id)).status, 'failed');
+    const refused = await api('POST', `/v1/webhooks/deliveries/${pending.id}/resend`);
+    assert.equal(refused.statusCode, 409);
+    assert.equal(refused.json().code, 'endpoint_disabled');
+    await api('POST', `/v1/webhooks/endpoints/${ep.id}/enable`);
+
+    s.receiver.respond({ status: 200 });
+    const k = { ...headers() };
+    const resend = () =>
+      s.h.app.inject({ method: 'POST', url: `/v1/webhooks/deliveries/${pending.id}/resend`, headers: k });
+    const first = await resend();
+    assert.equal(first.statusCode, 202, first.body);
+    assert.equal(first.json().status, 'pending');
+    const replay = await resend();
+    assert.equal(replay.statusCode, 202);
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    assert.equal(await worker.runOnce(), 1);
+    const d = await onlyDelivery(ep.id);
+    assert.equal(d.status, 'succeeded');
+    assert.deepEqual(
+      d.attempts.map((a: { number: number; result: string }) => [a.number, a.result]),
+      [
+        [1, 'http_status'],
+        [2, 'succeeded'],
+      ],
+    );
+    assert.deepEqual(
+      s.receiver.requests.map((r) => r.headers['webhook-id']),
+      [event.id, event.id],
+    );
+  });
+
+  it("answers 404 for another user's delivery", async () => {
+    const ep = await endpoint();
+    await publish();
+    const d = await onlyDelivery(ep.id);
+    const bob = { authorization: `Bearer ${await s.h.token('usr_bob')}`, 'idempotency-key': 'bob-1' };
+    const get = await s.h.app.inject({ method: 'GET', url: `/v1/webhooks/deliveries/${d.id}`, headers: bob });
+    assert.equal(get.statusCode, 404);
+    assert.equal(get.json().code, 'delivery_not_found');
+    const resend = await s.h.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/deliveries/${d.id}/resend`,
+      headers: bob,
+    });
+    assert.equal(resend.statusCode, 404);
+  });
+});

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { WebhooksPorts } from '../../ports.ts';
+import { accessibleEndpoint, callerOf } from '../http.ts';
+import { IdParams, ProblemRef } from '../schemas.ts';
+
+/** Deletes the endpoint with its deliveries and attempts; an attempt in flight is not recorded. */
+export function deleteEndpointRoute(app: FastifyInstance, ports: WebhooksPorts): void {
+  app.delete<{ Params: { id: string } }>(
+    '/v1/webhooks/endpoints/:id',
+    {
+      schema: {
+        summary: 'Delete a webhook endpoint',
+        tags: ['webhooks'],
+        params: IdParams,
+        response: { 204: Type.Null(), 404: ProblemRef },
+      },
+    },
+    async (request, reply) => {
+      const e = await accessibleEndpoint(ports.store, callerOf(request), request.params.id);
+      await ports.store.deleteEndpoint(e.id);
+      request.log.info({ endpointId: e.id }, 'webhook endpoint deleted');
+      return reply.code(204).send();
+    },
+  );
+}

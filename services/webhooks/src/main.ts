@@ -1,0 +1,112 @@
+/**
+ * Starts the webhooks service alone, as a container would: the HTTP API, the event consumer, the delivery
+ * worker and the retention job. `DATABASE_URL` is required here (npm start passes the embedded server's). This is the only
+ * file that reads the environment and opens sockets.
+ */
+import { createLogger, jwtVerifier, loadDevelopmentEnv, remoteKeys, serve } from '@strongbox/http';
+import { ConfigError, systemClock } from '@strongbox/kernel';
+import {
+  createMessagingMetrics,
+  postgresTransport,
+  rabbitTransport,
+  startConsumer,
+} from '@strongbox/messaging';
+import { createPool, migrate, schedulePeriodicJob } from '@strongbox/postgres';
+import { buildApp, MIGRATIONS, SERVICE, webhookMetricsFor } from './app.ts';
+import { webhooksConfig } from './config.ts';
+import { DELIVERY_TIMEOUT_MS } from './infra/http-sender.ts';
+import { systemResolver } from './infra/target-check.ts';
+import { CONSUMER_NAME, recordEvent } from './record-event.ts';
+import { PURGE_SCHEDULE, purgeOldDeliveries } from './retention.ts';
+import { createDeliveryWorker } from './worker/worker.ts';
+
+loadDevelopmentEnv();
+
+let config: ReturnType<typeof webhooksConfig>;
+try {
+  config = webhooksConfig(process.env);
+  if (!config.DATABASE_URL)
+    throw new ConfigError('DATABASE_URL', 'a URL (postgres: or postgresql:)', undefined);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`${SERVICE}: ${err.message}`);
+  process.exit(1);
+}
+
+const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
+const pool = createPool({
+  url: config.DATABASE_URL,
+  schema: SERVICE,
+  sizeMax: config.DATABASE_POOL_MAX,
+  onError: (err) => logger.error({ err }, 'idle database connection failed'),
+});
+try {
+  const { applied } = await migrate(pool, MIGRATIONS);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+} catch (err) {
+  console.error(`${SERVICE}: ${(err as Error).message}`);
+  await pool.end();
+  process.exit(1);
+}
+
+const clock = systemClock;
+const metrics = webhookMetricsFor(pool, clock);
+const allow = config.WEBHOOK_ALLOWED_HOSTS;
+if (allow.hosts.size > 0 || allow.networks.length > 0)
+  logger.warn('WEBHOOK_ALLOWED_HOSTS is set: webhooks may reach the private targets it lists');
+const transport = config.AMQP_URL
+  ? rabbitTransport({ url: config.AMQP_URL, connectionName: `strongbox-webhooks-${process.pid}`, logger })
+  : postgresTransport({ pool, logger });
+const app = await buildApp({
+  pool,
+  logger,
+  clock,
+  verifier: jwtVerifier({
+    keys: remoteKeys(config.jwksUrl),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  }),
+  allow,
+  metrics,
+  transport,
+  trustProxy: config.TRUST_PROXY.split(',').map((s) => s.trim()),
+});
+// Every event, whatever its type; recordEvent queues it for the endpoints that select it.
+const consumer = await startConsumer(
+  {
+    name: CONSUMER_NAME,
+    eventTypes: ['#'],
+    handle: async (tx, event) => {
+      await recordEvent(tx, event, clock);
+    },
+  },
+  { pool, transport, logger, clock, metrics: createMessagingMetrics(metrics.registry) },
+);
+const worker = createDeliveryWorker(
+  { pool, clock, logger, metrics, allow, resolve: systemResolver, timeoutMs: DELIVERY_TIMEOUT_MS },
+  { concurrencyMax: config.WEBHOOK_CONCURRENCY },
+);
+const retention = schedulePeriodicJob({
+  name: 'webhooks:purge',
+  pattern: PURGE_SCHEDULE,
+  pool,
+  run: async (tx) => {
+    const purged = await purgeOldDeliveries(tx, clock.now());
+    if (purged > 0) logger.info({ purged }, 'old webhook deliveries purged');
+  },
+  onError: (err) => logger.error({ err }, 'webhook delivery purge failed'),
+});
+worker.start();
+// Fastify logs the listening address itself. Intake stops first; the worker stops before the pool closes,
+// so attempts in flight are recorded (an attempt cut short is retried when its lease ends).
+await serve(app, {
+  port: config.WEBHOOKS_PORT,
+  host: config.HOST,
+  closers: [
+    () => consumer.stop(),
+    async () => retention.stop(),
+    () => worker.stop(),
+    () => transport.close(),
+    () => pool.end(),
+  ],
+});

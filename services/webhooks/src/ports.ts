@@ -1,0 +1,85 @@
+import type { Clock } from '@strongbox/kernel';
+import type { Attempt, Delivery, DeliveryStatus } from './domain/delivery.ts';
+import type { DisabledReason, Endpoint } from './domain/endpoint.ts';
+
+/** Narrow, named queries; each store is bound to the pool or to one transaction. */
+export interface WebhookStore {
+  /** Counts the owner's endpoints while holding a lock on the owner until the transaction ends. */
+  countEndpointsOfLocked(ownerId: string): Promise<number>;
+  insertEndpoint(e: Endpoint): Promise<void>;
+  findEndpoint(id: string): Promise<Endpoint | undefined>;
+  listEndpoints(
+    filter: { ownerId: string | undefined },
+    page: { limit: number; beforeId: string | undefined },
+  ): Promise<Endpoint[]>;
+  updateEndpoint(
+    id: string,
+    patch: { url?: string; eventTypes?: readonly string[]; description?: string | null },
+    at: Date,
+  ): Promise<Endpoint | undefined>;
+  disableEndpoint(id: string, reason: DisabledReason, at: Date): Promise<Endpoint | undefined>;
+  enableEndpoint(id: string, at: Date): Promise<Endpoint | undefined>;
+  setSecrets(
+    id: string,
+    s: Pick<Endpoint, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>,
+    at: Date,
+  ): Promise<Endpoint | undefined>;
+  deleteEndpoint(id: string): Promise<boolean>;
+  listDeliveries(
+    endpointId: string,
+    filter: { status: DeliveryStatus | undefined },
+    page: { limit: number; beforeId: string | undefined },
+  ): Promise<Delivery[]>;
+  findDelivery(
+    id: string,
+  ): Promise<{ delivery: Delivery; ownerId: string; endpointStatus: string } | undefined>;
+  listAttempts(deliveryId: string, limit: number): Promise<Attempt[]>;
+  requeueDelivery(id: string, at: Date): Promise<Delivery | undefined>;
+}
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** The first answer as sent: replays send these exact bytes. */
+export interface IdempotentOutcome {
+  readonly status: number;
+  readonly bodyJson: string;
+  readonly replayed: boolean;
+}
+
+export interface IdempotentRequest {
+  /** The caller: keys of different callers never meet. */
+  readonly scope: string;
+  readonly key: string;
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+}
+
+export type TargetVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: 'invalid_url' | 'url_not_allowed'; readonly problem: string };
+
+/**
+ * What the use cases need from the outside world; `app.ts` wires it to PostgreSQL, DNS and node:crypto.
+ */
+export interface WebhooksPorts {
+  readonly clock: Clock;
+  readonly newEndpointId: () => string;
+  readonly newSecret: () => string;
+  /** The SSRF guard: may a webhook be sent to this URL now? */
+  checkTarget(url: string): Promise<TargetVerdict>;
+  readonly store: WebhookStore;
+  transaction<T>(work: (store: WebhookStore) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` once per (scope, key) in one transaction with the key's record, and answers its response;
+   * the same key with the same request replays the stored response (`replayed`), with a different request
+   * it is refused with 422 idempotency_key_reused.
+   */
+  idempotent(
+    req: IdempotentRequest,
+    work: (store: WebhookStore) => Promise<StoredResponse>,
+  ): Promise<IdempotentOutcome>;
+}

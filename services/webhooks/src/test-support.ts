@@ -1,0 +1,152 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger, jwtVerifier } from '@strongbox/http';
+import { fixedClock, type ManualClock } from '@strongbox/kernel';
+import { migrate, type Pool } from '@strongbox/postgres';
+import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
+import type { FastifyInstance } from 'fastify';
+import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { buildApp, MIGRATIONS, SERVICE, webhookMetricsFor } from './app.ts';
+import { type AllowList, EMPTY_ALLOW_LIST, parseAllowList } from './infra/address-policy.ts';
+import type { WebhookMetrics } from './infra/metrics.ts';
+import { type Resolver, systemResolver } from './infra/target-check.ts';
+import { createDeliveryWorker, type DeliveryWorker } from './worker/worker.ts';
+
+export const ISSUER = 'iss-test';
+export const AUDIENCE = 'aud-test';
+/** Short enough that a timeout test is quick, long enough for a local receiver on a busy machine. */
+export const TEST_TIMEOUT_MS = 1_500;
+export const LOOPBACK_ALLOWED: AllowList = parseAllowList('127.0.0.1/32') as AllowList;
+
+export interface Harness {
+  readonly app: FastifyInstance;
+  readonly db: TestDatabase;
+  readonly pool: Pool;
+  readonly clock: ManualClock;
+  readonly metrics: WebhookMetrics;
+  /** An access token for `sub` with `roles` (default customer). */
+  token(sub: string, roles?: readonly string[]): Promise<string>;
+  /** A delivery worker over the same database; `allow` defaults to the app's allow-list. */
+  worker(opts?: { allow?: AllowList; timeoutMs?: number; resolve?: Resolver }): DeliveryWorker;
+  close(): Promise<void>;
+}
+
+/**
+ * A real webhooks app on a fresh database of its own, migrated exactly as at start, with tokens signed by
+ * a local key. Loopback is allowed by default so deliveries can reach a local receiver.
+ */
+export async function startWebhooks(opts: { allow?: AllowList; resolve?: Resolver } = {}): Promise<Harness> {
+  const db = await createTestDatabase('webhooks');
+  const pool = db.pool(SERVICE);
+  await migrate(pool, MIGRATIONS);
+  const clock = fixedClock(new Date());
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
+  const logger = createLogger({ service: SERVICE, level: 'silent' });
+  const metrics = webhookMetricsFor(pool, clock);
+  const allow = opts.allow ?? LOOPBACK_ALLOWED;
+  const resolve = opts.resolve ?? systemResolver;
+  const app = await buildApp({
+    pool,
+    logger,
+    clock,
+    verifier: jwtVerifier({ keys: createLocalJWKSet({ keys: [jwk] }), issuer: ISSUER, audience: AUDIENCE }),
+    allow,
+    resolve,
+    metrics,
+  });
+  await app.ready();
+  let jti = 0;
+  return {
+    app,
+    db,
+    pool,
+    clock,
+    metrics,
+    token: (sub, roles = ['customer']) =>
+      new SignJWT({ roles })
+        .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: 'at+jwt' })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setSubject(sub)
+        .setJti(`jti-${++jti}`)
+        .setIssuedAt()
+        // Tokens are checked against the real time, whatever the test's fixed clock says.
+        .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
+        .sign(privateKey),
+    worker: (w = {}) =>
+      createDeliveryWorker({
+        pool,
+        clock,
+        logger,
+        metrics,
+        allow: w.allow ?? allow,
+        resolve: w.resolve ?? resolve,
+        timeoutMs: w.timeoutMs ?? TEST_TIMEOUT_MS,
+      }),
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
+
+export { EMPTY_ALLOW_LIST };
+
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+/** What the receiver does with the next request: answer with a status and body, or never answer. */
+export type Behaviour = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+
+export interface Receiver {
+  readonly url: string;
+  readonly requests: ReceivedRequest[];
+  /** Answers in this order, then repeats the last behaviour. */
+  respond(...behaviours: Behaviour[]): void;
+  close(): Promise<void>;
+}
+
+/** A real HTTP receiver on 127.0.0.1 with a port of its own. */
+export async function startReceiver(): Promise<Receiver> {
+  const requests: ReceivedRequest[] = [];
+  let script: Behaviour[] = [{ status: 204 }];
+  const hanging = new Set<ServerResponse>();
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      const next = (script.length > 1 ? script.shift() : script[0]) as Behaviour;
+      if (next === 'hang') {
+        hanging.add(res);
+        return;
+      }
+      res.writeHead(next.status, next.headers ?? {});
+      res.end(next.body ?? '');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    respond: (...behaviours) => {
+      script = behaviours;
+    },
+    async close() {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

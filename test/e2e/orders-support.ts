@@ -1,0 +1,142 @@
+/**
+ * Shared pieces of the orders end-to-end tests: the system with orders' service client, users with funded
+ * accounts, calls through the gateway, and bounded polling for a saga to reach a state.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
+import { type RunningSystem, startSystem } from '../../scripts/system.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const PASSWORD = 'a long enough passphrase';
+export const TERMINAL = ['completed', 'failed', 'cancelled', 'rejected'];
+const POLL_MS = 100;
+export const POLL_TIMEOUT_MS = 30_000;
+
+export interface Api {
+  call(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; key?: string; trace?: string },
+  ): Promise<{ status: number; headers: Headers; body: ReturnType<typeof JSON.parse>; text: string }>;
+}
+
+export function api(base: () => string): Api {
+  return {
+    async call(method, path, opts = {}) {
+      const res = await fetch(`${base()}${path}`, {
+        method,
+        headers: {
+          ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...(opts.key ? { 'idempotency-key': opts.key } : {}),
+          ...(opts.trace ? { 'x-trace-id': opts.trace } : {}),
+        },
+        body: opts.body === undefined ? null : JSON.stringify(opts.body),
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
+    },
+  };
+}
+
+async function cli(db: TestDatabase, args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: db.url },
+  });
+  return stdout;
+}
+
+/**
+ * The system as npm start runs it, after creating orders' service client with identity's CLI and passing
+ * its credentials as ORDERS_CLIENT_ID / ORDERS_CLIENT_SECRET (what scripts/system.ts must do for npm start).
+ */
+export async function startOrdersSystem(env: Record<string, string>): Promise<{
+  db: TestDatabase;
+  system: RunningSystem;
+  systemEnv: Record<string, string>;
+  adminToken: string;
+}> {
+  const db = await createTestDatabase('e2e_orders');
+  const { clientId, clientSecret } = JSON.parse(
+    await cli(db, ['services/identity/src/cli/client-create.ts', '--name', 'orders']),
+  );
+  const adminEmail = `admin-${randomUUID()}@example.com`;
+  await cli(db, ['services/identity/src/cli/admin-create.ts', '--email', adminEmail, '--password', PASSWORD]);
+  const systemEnv = {
+    LOG_LEVEL: 'warn',
+    ORDERS_CLIENT_ID: clientId,
+    ORDERS_CLIENT_SECRET: clientSecret,
+    ...env,
+  };
+  const system = await startSystem({
+    databaseUrl: db.url,
+    ports: 'random',
+    output: 'ignore',
+    env: systemEnv,
+  });
+  const login = await api(() => system.urls.gateway).call('POST', '/v1/auth/login', {
+    body: { email: adminEmail, password: PASSWORD },
+  });
+  return { db, system, systemEnv, adminToken: login.body.accessToken };
+}
+
+export async function user(a: Api, name: string): Promise<{ token: string; id: string }> {
+  const email = `${name}-${randomUUID()}@example.com`;
+  await a.call('POST', '/v1/auth/register', { body: { email, password: PASSWORD, name } });
+  const login = await a.call('POST', '/v1/auth/login', { body: { email, password: PASSWORD } });
+  const me = await a.call('GET', '/v1/me', { token: login.body.accessToken });
+  return { token: login.body.accessToken, id: me.body.id };
+}
+
+export async function account(a: Api, token: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await a.call('POST', '/v1/accounts', {
+    token,
+    key: randomUUID(),
+    body: { currency: 'EUR', ...extra },
+  });
+  if (res.status !== 201) throw new Error(`account: ${res.status} ${res.text}`);
+  return res.body.id;
+}
+
+export async function fund(a: Api, admin: string, from: string, to: string, amount: number): Promise<void> {
+  const res = await a.call('POST', '/v1/transfers', {
+    token: admin,
+    key: randomUUID(),
+    body: { debitAccountId: from, creditAccountId: to, amount, currency: 'EUR' },
+  });
+  if (res.status !== 201) throw new Error(`fund: ${res.status} ${res.text}`);
+}
+
+export async function available(a: Api, token: string, accountId: string): Promise<number> {
+  return (await a.call('GET', `/v1/accounts/${accountId}`, { token })).body.available;
+}
+
+/** Polls until `done` accepts the order, within POLL_TIMEOUT_MS (never a timing assertion). */
+export async function waitForOrder(
+  a: Api,
+  token: string,
+  id: string,
+  done: (o: ReturnType<typeof JSON.parse>) => boolean = (o) => TERMINAL.includes(o.status),
+): Promise<ReturnType<typeof JSON.parse>> {
+  const deadline = Date.now() + POLL_TIMEOUT_MS;
+  for (;;) {
+    const res = await a.call('GET', `/v1/orders/${id}`, { token });
+    if (res.status === 200 && done(res.body)) return res.body;
+    if (Date.now() > deadline) throw new Error(`order ${id} stayed ${res.body?.status}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + POLL_TIMEOUT_MS;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
