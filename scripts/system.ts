@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '@strongbox/postgres/embedded';
+import { LISTENING_MESSAGE } from '@strongbox/http/server';
 
 const ROOT = resolve(import.meta.dirname, '..');
 export const READY_TIMEOUT_MS = 30_000;
@@ -118,14 +118,30 @@ async function isolatedVhost(amqpUrl: string): Promise<{ url: string; remove(): 
   };
 }
 
+/** Waits for a service started with port 0 to say (over IPC, see serve()) which port it was given. */
+function listeningPort(child: ChildProcess, name: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not report its port`)), READY_TIMEOUT_MS);
+    const onMessage = (msg: unknown) => {
+      const m = msg as { type?: string; port?: number };
+      if (m?.type !== LISTENING_MESSAGE || typeof m.port !== 'number') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolvePort(m.port);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with code ${code} before it was listening`));
+    });
+  });
+}
+
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
-  const ports: Record<string, number> = {};
-  for (const s of SERVICES) {
-    ports[s.name] = opts.ports === 'default' ? Number(process.env[s.portVar] || s.port) : await freePort();
-  }
-  const urls = Object.fromEntries(
-    SERVICES.map((s) => [s.name, `http://127.0.0.1:${ports[s.name]}`]),
-  ) as Record<ServiceName, string>;
+  // Tests and benchmarks let each service bind port 0 and report the port it got: picking free ports up
+  // front races with other systems started at the same time. Services start in order, so each one's URL
+  // is known before anything that calls it starts.
+  const urls: Partial<Record<ServiceName, string>> = {};
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     DATABASE_URL: opts.databaseUrl,
@@ -133,8 +149,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     ...opts.env,
   };
   for (const s of SERVICES) {
-    env[s.portVar] = String(ports[s.name]);
-    if (s.urlVar) env[s.urlVar] = urls[s.name];
+    const port = opts.ports === 'default' ? Number(process.env[s.portVar] || s.port) : 0;
+    env[s.portVar] = String(port);
+    if (port !== 0) {
+      urls[s.name] = `http://127.0.0.1:${port}`;
+      if (s.urlVar) env[s.urlVar] = urls[s.name] as string;
+    }
   }
   let removeVhost = async () => {};
   if (opts.ports === 'random' && env['AMQP_URL']) {
@@ -173,7 +193,13 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       });
       children.push({ name: s.name, child });
       try {
-        await waitReady(urls[s.name], child, s.name);
+        if (env[s.portVar] === '0') {
+          const port = await listeningPort(child, s.name);
+          env[s.portVar] = String(port);
+          urls[s.name] = `http://127.0.0.1:${port}`;
+          if (s.urlVar) env[s.urlVar] = urls[s.name] as string;
+        }
+        await waitReady(urls[s.name] as string, child, s.name);
       } catch (err) {
         throw new Error(`${(err as Error).message}${stderr ? `\n${stderr.trim()}` : ''}`);
       }
@@ -183,5 +209,6 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     throw err;
   }
   const pids = Object.fromEntries(children.map(({ name, child }) => [name, child.pid ?? 0]));
-  return { urls, pids, env: { ...env }, stop, exited };
+  if (!urls.gateway) throw new Error('the gateway did not start');
+  return { urls: { ...urls, gateway: urls.gateway }, pids, env: { ...env }, stop, exited };
 }

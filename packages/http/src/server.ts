@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 
+/** Sent to a parent process over IPC once listening, with the port (a service started on port 0). */
+export const LISTENING_MESSAGE = 'strongbox:listening';
+
 /** How long shutdown waits for in-flight requests and closers before giving up. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -16,6 +19,9 @@ export async function serve(
   opts: { port: number; host: string; closers?: ReadonlyArray<() => Promise<void>> },
 ): Promise<string> {
   const address = await app.listen({ port: opts.port, host: opts.host });
+  const bound = app.server.address();
+  if (process.send && bound && typeof bound === 'object')
+    process.send({ type: LISTENING_MESSAGE, port: bound.port });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

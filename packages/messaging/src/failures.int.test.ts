@@ -55,10 +55,12 @@ describeOnTransports('failures', (s) => {
     // The crash: right after the transport confirms the first batch, the relay's database session is
     // killed, so its mark never happens. The next leader session re-reads the same rows and publishes
     // them again.
+    const publishedTimes = new Map<string, number>();
     const dying: Transport = {
       ...transport,
       async publish(list) {
         const outcome = await transport.publish(list);
+        for (const e of list) publishedTimes.set(e.id, (publishedTimes.get(e.id) ?? 0) + 1);
         const pid = holder.p?.relayBackendPid();
         if (!killed && pid !== undefined) {
           killed = true;
@@ -87,13 +89,12 @@ describeOnTransports('failures', (s) => {
         list.map((e) => e.id).sort(),
         'each event took effect once',
       );
-      const duplicates = await counter(p.registry, 'strongbox_consumer_messages_total', {
-        consumer: p.name,
-        result: 'duplicate',
-      });
+      // The relay published some events twice (duplicate, never loss). Whether the copy then reaches the
+      // handler depends on the transport: the PostgreSQL queue absorbs a copy of a delivery still waiting,
+      // RabbitMQ delivers it and the inbox absorbs it; either way the effects above are exactly once.
       assert.ok(
-        duplicates >= 1,
-        `the republished events reached the consumer again (${duplicates} duplicates)`,
+        [...publishedTimes.values()].some((n) => n >= 2),
+        'the relay republished what it had not marked',
       );
     } finally {
       await p.stop();
