@@ -216,6 +216,17 @@ describe('orders through the gateway', () => {
     assert.equal(await available(a, alice.token, aliceAcc), before);
   });
 
+  it('each consuming service serves its dead letters to staff through the gateway, and to nobody else', async () => {
+    for (const service of ['orders', 'processor', 'webhooks']) {
+      const path = `/v1/admin/dead-letters/${service}`;
+      const staff = await a.call('GET', path, { token: admin });
+      assert.equal(staff.status, 200, `${service}: ${staff.text}`);
+      assert.ok(Array.isArray(staff.body.data));
+      assert.equal((await a.call('GET', path, { token: alice.token })).status, 403);
+      assert.equal((await a.call('GET', path)).status, 401);
+    }
+  });
+
   it('authorization: nobody sees, cancels or orders from another customer', async () => {
     const created = await order(alice.token, {});
     assert.equal((await a.call('GET', `/v1/orders/${created.body.id}`, { token: bob.token })).status, 404);

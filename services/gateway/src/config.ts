@@ -48,8 +48,10 @@ export const ROUTES: readonly RouteEntry[] = [
   { prefix: '/v1/webhooks', service: 'webhooks' },
   { prefix: '/v1/orders', service: 'orders' },
   { prefix: '/v1/processing', service: 'processor' },
-  // Dead letters live with the service that consumes events; webhooks is the consumer today.
-  { prefix: '/v1/admin/dead-letters', service: 'webhooks' },
+  // Dead letters live with the service whose consumer gave up on them; each serves its own.
+  { prefix: '/v1/admin/dead-letters/webhooks', service: 'webhooks' },
+  { prefix: '/v1/admin/dead-letters/orders', service: 'orders' },
+  { prefix: '/v1/admin/dead-letters/processor', service: 'processor' },
 ];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -1,5 +1,6 @@
 import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
 import { type Clock, newId } from '@strongbox/kernel';
+import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
 import type { FastifyInstance } from 'fastify';
 import { cancelOrderRoute } from './features/cancel-order/route.ts';
@@ -41,6 +42,8 @@ export interface OrdersDeps {
   readonly saga: SagaRunner;
   readonly metrics: OrdersMetrics;
   readonly trustProxy?: string | string[];
+  /** With it, operators manage this service's dead letters at /v1/admin/dead-letters/orders. */
+  readonly transport?: Transport;
 }
 
 /** Wires the order use cases to PostgreSQL, balance and the saga; used by main.ts and by tests. */
@@ -74,5 +77,13 @@ export async function buildApp(deps: OrdersDeps): Promise<FastifyInstance> {
     ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
   });
   for (const route of [createOrderRoute, listOrdersRoute, getOrderRoute, cancelOrderRoute]) route(app, ports);
+  if (deps.transport) {
+    deadLetterRoutes(app, {
+      pool,
+      transport: deps.transport,
+      clock,
+      prefix: `${DEAD_LETTERS_PREFIX}/${SERVICE}`,
+    });
+  }
   return app;
 }

@@ -99,6 +99,7 @@ const app = await buildApp({
   saga,
   metrics,
   trustProxy: config.TRUST_PROXY.split(',').map((s) => s.trim()),
+  transport,
 });
 const relay = await startRelay({
   pool,

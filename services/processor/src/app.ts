@@ -1,4 +1,6 @@
 import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
+import type { Clock } from '@strongbox/kernel';
+import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
 import type { FastifyInstance } from 'fastify';
 import { getProcessingRoute } from './features/get-processing/route.ts';
@@ -21,6 +23,8 @@ export interface ProcessorDeps {
   readonly verifier: TokenVerifier;
   readonly metrics?: ReadonlyArray<{ metrics(): Promise<string> }>;
   readonly trustProxy?: string | string[];
+  /** With it, operators manage this service's dead letters at /v1/admin/dead-letters/processor. */
+  readonly deadLetters?: { readonly transport: Transport; readonly clock: Clock };
 }
 
 /** The processor's HTTP side (staff look-ups); the consumer and the worker are wired in main.ts. */
@@ -36,5 +40,12 @@ export async function buildApp(deps: ProcessorDeps): Promise<FastifyInstance> {
     ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
   });
   getProcessingRoute(app, { findByOrder: (orderId) => findByOrder(deps.pool, orderId) });
+  if (deps.deadLetters) {
+    deadLetterRoutes(app, {
+      pool: deps.pool,
+      ...deps.deadLetters,
+      prefix: `${DEAD_LETTERS_PREFIX}/${SERVICE}`,
+    });
+  }
   return app;
 }

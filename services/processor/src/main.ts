@@ -83,6 +83,7 @@ const app = await buildApp({
   }),
   metrics: [registry],
   trustProxy: config.TRUST_PROXY.split(',').map((s) => s.trim()),
+  deadLetters: { transport, clock },
 });
 const worker = startWorker({
   pool,

@@ -1,6 +1,6 @@
 import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
 import { type Clock, newId } from '@strongbox/kernel';
-import { deadLetterRoutes, type Transport } from '@strongbox/messaging';
+import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import {
   type MigrationModule,
   POSTGRES_MODULES,
@@ -105,6 +105,13 @@ export async function buildApp(deps: WebhooksDeps): Promise<FastifyInstance> {
   ]) {
     route(app, ports);
   }
-  if (deps.transport) deadLetterRoutes(app, { pool, transport: deps.transport, clock });
+  if (deps.transport) {
+    deadLetterRoutes(app, {
+      pool,
+      transport: deps.transport,
+      clock,
+      prefix: `${DEAD_LETTERS_PREFIX}/${SERVICE}`,
+    });
+  }
   return app;
 }
