@@ -21,7 +21,7 @@ import {
   waitForOrder,
 } from './orders-support.ts';
 
-const CONCURRENT_ORDERS = 120;
+const CONCURRENT_ORDERS = 200;
 let db: TestDatabase;
 let system: RunningSystem;
 let admin: string;
