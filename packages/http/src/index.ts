@@ -4,4 +4,5 @@ export * from './env.ts';
 export * from './logger.ts';
 export * from './problem.ts';
 export * from './server.ts';
+export * from './startup.ts';
 export * from './trace.ts';

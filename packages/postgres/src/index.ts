@@ -3,4 +3,5 @@ export * from './migrate.ts';
 export * from './outbox.ts';
 export * from './periodic-job.ts';
 export * from './pool.ts';
+export * from './service-database.ts';
 export * from './tx.ts';

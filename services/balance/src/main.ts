@@ -2,46 +2,40 @@
  * Starts balance alone, as a container would: `DATABASE_URL` is required here (npm start passes the
  * embedded server's). This is the only file that reads the environment and opens sockets.
  */
-import { createLogger, jwtVerifier, loadDevelopmentEnv, remoteKeys, serve } from '@strongbox/http';
-import { ConfigError, systemClock } from '@strongbox/kernel';
+import {
+  configOrExit,
+  createLogger,
+  jwtVerifier,
+  loadDevelopmentEnv,
+  orExit,
+  remoteKeys,
+  serve,
+} from '@strongbox/http';
+import { systemClock } from '@strongbox/kernel';
 import { createMessagingMetrics, postgresTransport, rabbitTransport, startRelay } from '@strongbox/messaging';
-import { createPool, migrate, POSTGRES_MODULES } from '@strongbox/postgres';
+import { openServiceDatabase, POSTGRES_MODULES, requireDatabaseUrl } from '@strongbox/postgres';
 import { buildApp, MIGRATIONS_DIR, SERVICE } from './app.ts';
 import { balanceConfig } from './config.ts';
 import { scheduleJobs } from './infra/jobs.ts';
 
 loadDevelopmentEnv();
 
-let config: ReturnType<typeof balanceConfig>;
-try {
-  config = balanceConfig(process.env);
-  if (!config.DATABASE_URL)
-    throw new ConfigError('DATABASE_URL', 'a URL (postgres: or postgresql:)', undefined);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`${SERVICE}: ${err.message}`);
-  process.exit(1);
-}
+const config = configOrExit(SERVICE, () => requireDatabaseUrl(balanceConfig(process.env)));
 
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-const pool = createPool({
-  url: config.DATABASE_URL,
-  schema: SERVICE,
-  sizeMax: config.DATABASE_POOL_MAX,
-  onError: (err) => logger.error({ err }, 'idle database connection failed'),
-});
-try {
-  const { applied } = await migrate(pool, {
-    schema: SERVICE,
-    dir: MIGRATIONS_DIR,
-    modules: [POSTGRES_MODULES.outbox, POSTGRES_MODULES.idempotency],
-  });
-  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-} catch (err) {
-  console.error(`${SERVICE}: ${(err as Error).message}`);
-  await pool.end();
-  process.exit(1);
-}
+const pool = await orExit(
+  SERVICE,
+  openServiceDatabase({
+    service: SERVICE,
+    url: config.DATABASE_URL,
+    sizeMax: config.DATABASE_POOL_MAX,
+    migrations: {
+      dir: MIGRATIONS_DIR,
+      modules: [POSTGRES_MODULES.outbox, POSTGRES_MODULES.idempotency],
+    },
+    log: logger,
+  }),
+);
 const { app, engine, metricsRegistry } = await buildApp({
   pool,
   logger,

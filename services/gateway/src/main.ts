@@ -1,20 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, loadDevelopmentEnv, serve } from '@strongbox/http';
-import { ConfigError } from '@strongbox/kernel';
+import { configOrExit, createLogger, loadDevelopmentEnv, serve } from '@strongbox/http';
 import { buildApp } from './app.ts';
-import { type GatewayConfig, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 
 loadDevelopmentEnv();
 
-let config: GatewayConfig;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(err.message);
-  process.exit(1);
-}
+const config = configOrExit('gateway', () => loadConfig(process.env));
 
 const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
   version: string;

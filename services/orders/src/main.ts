@@ -3,7 +3,15 @@
  * consumer of processor events and the saga timer. `DATABASE_URL` is required here (npm start passes the
  * embedded server's). This is the only file that reads the environment and opens sockets.
  */
-import { createLogger, jwtVerifier, loadDevelopmentEnv, remoteKeys, serve } from '@strongbox/http';
+import {
+  configOrExit,
+  createLogger,
+  jwtVerifier,
+  loadDevelopmentEnv,
+  orExit,
+  remoteKeys,
+  serve,
+} from '@strongbox/http';
 import { ConfigError, systemClock } from '@strongbox/kernel';
 import {
   createMessagingMetrics,
@@ -12,7 +20,7 @@ import {
   startConsumer,
   startRelay,
 } from '@strongbox/messaging';
-import { createPool, migrate, schedulePeriodicJob } from '@strongbox/postgres';
+import { openServiceDatabase, requireDatabaseUrl, schedulePeriodicJob } from '@strongbox/postgres';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
 import { ordersConfig } from './config.ts';
 import { balanceClient } from './infra/balance-client.ts';
@@ -23,34 +31,24 @@ import { serviceTokens } from './infra/service-token.ts';
 
 loadDevelopmentEnv();
 
-let config: ReturnType<typeof ordersConfig>;
-try {
-  config = ordersConfig(process.env);
-  if (!config.DATABASE_URL)
-    throw new ConfigError('DATABASE_URL', 'a URL (postgres: or postgresql:)', undefined);
-  if (config.NODE_ENV === 'production' && (!config.ORDERS_CLIENT_ID || !config.ORDERS_CLIENT_SECRET))
+const config = configOrExit(SERVICE, () => {
+  const c = requireDatabaseUrl(ordersConfig(process.env));
+  if (c.NODE_ENV === 'production' && (!c.ORDERS_CLIENT_ID || !c.ORDERS_CLIENT_SECRET))
     throw new ConfigError('ORDERS_CLIENT_ID', 'a service client id with ORDERS_CLIENT_SECRET', undefined);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`${SERVICE}: ${err.message}`);
-  process.exit(1);
-}
+  return c;
+});
 
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-const pool = createPool({
-  url: config.DATABASE_URL,
-  schema: SERVICE,
-  sizeMax: config.DATABASE_POOL_MAX,
-  onError: (err) => logger.error({ err }, 'idle database connection failed'),
-});
-try {
-  const { applied } = await migrate(pool, MIGRATIONS);
-  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-} catch (err) {
-  console.error(`${SERVICE}: ${(err as Error).message}`);
-  await pool.end();
-  process.exit(1);
-}
+const pool = await orExit(
+  SERVICE,
+  openServiceDatabase({
+    service: SERVICE,
+    url: config.DATABASE_URL,
+    sizeMax: config.DATABASE_POOL_MAX,
+    migrations: MIGRATIONS,
+    log: logger,
+  }),
+);
 
 const clock = systemClock;
 const balanceConfigured = Boolean(config.ORDERS_CLIENT_ID && config.ORDERS_CLIENT_SECRET);

@@ -3,8 +3,16 @@
  * worker, the relay of its outbox and the staff API. `DATABASE_URL` is required here (npm start passes the
  * embedded server's). This is the only file that reads the environment and opens sockets.
  */
-import { createLogger, jwtVerifier, loadDevelopmentEnv, remoteKeys, serve } from '@strongbox/http';
-import { ConfigError, systemClock } from '@strongbox/kernel';
+import {
+  configOrExit,
+  createLogger,
+  jwtVerifier,
+  loadDevelopmentEnv,
+  orExit,
+  remoteKeys,
+  serve,
+} from '@strongbox/http';
+import { systemClock } from '@strongbox/kernel';
 import {
   createMessagingMetrics,
   postgresTransport,
@@ -12,7 +20,7 @@ import {
   startConsumer,
   startRelay,
 } from '@strongbox/messaging';
-import { createPool, migrate } from '@strongbox/postgres';
+import { openServiceDatabase, requireDatabaseUrl } from '@strongbox/postgres';
 import client from 'prom-client';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
 import { processorConfig } from './config.ts';
@@ -23,32 +31,19 @@ import { simulatedStep, startWorker } from './infra/worker.ts';
 
 loadDevelopmentEnv();
 
-let config: ReturnType<typeof processorConfig>;
-try {
-  config = processorConfig(process.env);
-  if (!config.DATABASE_URL)
-    throw new ConfigError('DATABASE_URL', 'a URL (postgres: or postgresql:)', undefined);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`${SERVICE}: ${err.message}`);
-  process.exit(1);
-}
+const config = configOrExit(SERVICE, () => requireDatabaseUrl(processorConfig(process.env)));
 
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-const pool = createPool({
-  url: config.DATABASE_URL,
-  schema: SERVICE,
-  sizeMax: config.DATABASE_POOL_MAX,
-  onError: (err) => logger.error({ err }, 'idle database connection failed'),
-});
-try {
-  const { applied } = await migrate(pool, MIGRATIONS);
-  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-} catch (err) {
-  console.error(`${SERVICE}: ${(err as Error).message}`);
-  await pool.end();
-  process.exit(1);
-}
+const pool = await orExit(
+  SERVICE,
+  openServiceDatabase({
+    service: SERVICE,
+    url: config.DATABASE_URL,
+    sizeMax: config.DATABASE_POOL_MAX,
+    migrations: MIGRATIONS,
+    log: logger,
+  }),
+);
 
 const clock = systemClock;
 const registry = new client.Registry();

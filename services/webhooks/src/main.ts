@@ -3,15 +3,23 @@
  * worker and the retention job. `DATABASE_URL` is required here (npm start passes the embedded server's). This is the only
  * file that reads the environment and opens sockets.
  */
-import { createLogger, jwtVerifier, loadDevelopmentEnv, remoteKeys, serve } from '@strongbox/http';
-import { ConfigError, systemClock } from '@strongbox/kernel';
+import {
+  configOrExit,
+  createLogger,
+  jwtVerifier,
+  loadDevelopmentEnv,
+  orExit,
+  remoteKeys,
+  serve,
+} from '@strongbox/http';
+import { systemClock } from '@strongbox/kernel';
 import {
   createMessagingMetrics,
   postgresTransport,
   rabbitTransport,
   startConsumer,
 } from '@strongbox/messaging';
-import { createPool, migrate, schedulePeriodicJob } from '@strongbox/postgres';
+import { openServiceDatabase, requireDatabaseUrl, schedulePeriodicJob } from '@strongbox/postgres';
 import { buildApp, MIGRATIONS, SERVICE, webhookMetricsFor } from './app.ts';
 import { webhooksConfig } from './config.ts';
 import { DELIVERY_TIMEOUT_MS } from './infra/http-sender.ts';
@@ -22,32 +30,19 @@ import { createDeliveryWorker } from './worker/worker.ts';
 
 loadDevelopmentEnv();
 
-let config: ReturnType<typeof webhooksConfig>;
-try {
-  config = webhooksConfig(process.env);
-  if (!config.DATABASE_URL)
-    throw new ConfigError('DATABASE_URL', 'a URL (postgres: or postgresql:)', undefined);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`${SERVICE}: ${err.message}`);
-  process.exit(1);
-}
+const config = configOrExit(SERVICE, () => requireDatabaseUrl(webhooksConfig(process.env)));
 
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
-const pool = createPool({
-  url: config.DATABASE_URL,
-  schema: SERVICE,
-  sizeMax: config.DATABASE_POOL_MAX,
-  onError: (err) => logger.error({ err }, 'idle database connection failed'),
-});
-try {
-  const { applied } = await migrate(pool, MIGRATIONS);
-  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-} catch (err) {
-  console.error(`${SERVICE}: ${(err as Error).message}`);
-  await pool.end();
-  process.exit(1);
-}
+const pool = await orExit(
+  SERVICE,
+  openServiceDatabase({
+    service: SERVICE,
+    url: config.DATABASE_URL,
+    sizeMax: config.DATABASE_POOL_MAX,
+    migrations: MIGRATIONS,
+    log: logger,
+  }),
+);
 
 const clock = systemClock;
 const metrics = webhookMetricsFor(pool, clock);
