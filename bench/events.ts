@@ -38,6 +38,7 @@ import { startEmbedded } from '@strongbox/postgres/embedded';
 import { markPublished, oldestUnpublishedAgeMs, readUnpublished } from '@strongbox/postgres/outbox';
 import pg from 'pg';
 import { Connection } from 'rabbitmq-client';
+import { median, percentile, round } from './lib.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -58,9 +59,11 @@ const logger = createLogger({ service: 'bench', level: 'silent' });
 const AMQP_URL = process.env['AMQP_URL'];
 const namespace = `bench-${randomBytes(3).toString('hex')}`;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? Number.NaN;
+/** p50 and p99 of unsorted millisecond samples. */
+const p50p99 = (ms: number[]) => {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -210,8 +213,7 @@ async function latency(kind: string, transportPool: Pool, rate: number) {
   const ms = [...committed].map(([id, at]) => Math.max(0, (p.seen.get(id) ?? Number.NaN) - at));
   const half = Math.floor(lags.length / 2);
   return {
-    p50: percentile(ms, 0.5),
-    p99: percentile(ms, 0.99),
+    ...p50p99(ms),
     lagMaxMs: Math.max(0, ...lags),
     lagLateMaxMs: Math.max(0, ...lags.slice(half)),
   };
@@ -247,7 +249,7 @@ async function barePollLatency(rate: number) {
     const committed = await produce(svc.pool, 'bench.poll.happened', rate);
     await until('the poller saw every event', async () => seen.size === committed.size);
     const ms = [...committed].map(([id, at]) => Math.max(0, (seen.get(id) ?? Number.NaN) - at));
-    return { p50: percentile(ms, 0.5), p99: percentile(ms, 0.99) };
+    return p50p99(ms);
   } finally {
     stop = true;
     await reader;
@@ -305,9 +307,9 @@ async function main(): Promise<void> {
       const rate = Math.round(e2ePeak / 2);
       const runs = await repeat(() => latency(kind, transportPool, rate));
       const base = await repeat(() => barePollLatency(rate));
-      const f = (xs: number[]) => median(xs).toFixed(1);
+      const f = (xs: number[]) => round(median(xs), 1);
       console.log(
-        `\n${kind}: relay ${Math.round(relayPeak)} events/s (${(relayPeak / bare).toFixed(2)}× the bare loop)`,
+        `\n${kind}: relay ${Math.round(relayPeak)} events/s (${round(relayPeak / bare, 2)}× the bare loop)`,
       );
       console.log(`${kind}: end to end (relay, transport, consumer) ${Math.round(e2ePeak)} events/s`);
       console.log(

@@ -53,7 +53,7 @@ export function formatTable(rows: Row[]): string {
   const cells = [...rows, total].map((r) => [
     r.workspace,
     `${r.hit}/${r.found}`,
-    r.found === 0 ? 'n/a' : `${((100 * r.hit) / r.found).toFixed(1)}%`,
+    r.found === 0 ? 'n/a' : `${Math.round((1000 * r.hit) / r.found) / 10}%`,
   ]);
   const all = [['package', 'lines-covered/lines-found', 'pct'], ...cells];
   const widths = [0, 1, 2].map((c) => Math.max(...all.map((r) => r[c]!.length)));
