@@ -44,6 +44,14 @@ export function summarize(lcov: string, root: string): Row[] {
   return [...rows.values()].sort((a, b) => order(a.workspace).localeCompare(order(b.workspace)));
 }
 
+/** Workspaces (packages and services, not `other`) whose line coverage is under `minPct`. */
+export function belowMinimum(rows: readonly Row[], minPct: number | undefined): string[] {
+  if (minPct === undefined) return [];
+  return rows
+    .filter((r) => r.workspace !== 'other' && r.found > 0 && (100 * r.hit) / r.found < minPct)
+    .map((r) => r.workspace);
+}
+
 export function formatTable(rows: Row[]): string {
   const total: Row = { workspace: 'total', hit: 0, found: 0 };
   for (const r of rows) {
@@ -63,10 +71,18 @@ export function formatTable(rows: Row[]): string {
 }
 
 if (import.meta.main) {
-  const [file, root = process.cwd()] = process.argv.slice(2);
+  const [file, root = process.cwd(), minArg] = process.argv.slice(2);
   if (!file) {
-    console.error('usage: node scripts/coverage-summary.ts <lcov.info> [root]');
+    console.error(
+      'usage: node scripts/coverage-summary.ts <lcov.info> [root] [minimum line % per workspace]',
+    );
     process.exit(2);
   }
-  console.log(formatTable(summarize(await readFile(file, 'utf8'), path.resolve(root))));
+  const rows = summarize(await readFile(file, 'utf8'), path.resolve(root));
+  console.log(formatTable(rows));
+  const below = belowMinimum(rows, minArg === undefined ? undefined : Number(minArg));
+  if (below.length > 0) {
+    console.error(`line coverage below ${minArg}%: ${below.join(', ')}`);
+    process.exit(3);
+  }
 }
