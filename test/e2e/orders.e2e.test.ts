@@ -42,6 +42,8 @@ before(async () => {
     PROCESSOR_FAIL_AMOUNTS: '13',
     PROCESSOR_FAIL_DESCRIPTIONS: 'always-fail',
     PROCESSOR_FLAKY_DESCRIPTIONS: 'flaky',
+    // A poison message is dead-lettered after this many deliveries (8 in production), to keep the test short.
+    PROCESSOR_CONSUMER_ATTEMPTS: '2',
   }));
   const funding = await account(a, admin, { allowNegative: true });
   alice = await user(a, 'alice');
@@ -214,6 +216,49 @@ describe('orders through the gateway', () => {
     const again = await a.call('GET', `/v1/orders/${done.id}`, { token: alice.token });
     assert.equal(again.body.history.length, done.history.length);
     assert.equal(await available(a, alice.token, aliceAcc), before);
+  });
+
+  it('a poison orders.order.created lands once in the processor dead letters; the next order completes', async () => {
+    const poisonId = `evt_${randomUUID()}`;
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      // An event no processor can understand (no order id), appended as orders itself would.
+      await c.query(
+        `insert into orders.outbox (event_id, type, subject, envelope) values ($1, 'orders.order.created', 'ord_poison', $2)`,
+        [
+          poisonId,
+          JSON.stringify({
+            specversion: '1.0',
+            id: poisonId,
+            source: '/strongbox/orders',
+            type: 'orders.order.created',
+            subject: 'ord_poison',
+            time: new Date().toISOString(),
+            datacontenttype: 'application/json',
+            data: { nonsense: true },
+          }),
+        ],
+      );
+    } finally {
+      await c.end();
+    }
+    const dead = await waitFor('the poison message to be dead-lettered', async () => {
+      const res = await a.call('GET', '/v1/admin/dead-letters/processor', { token: admin });
+      const found = (res.body.data as Array<{ eventId: string; consumer: string; attempts: number }>).filter(
+        (d) => d.eventId === poisonId,
+      );
+      return found.length > 0 ? found : undefined;
+    });
+    assert.equal(dead.length, 1, 'exactly one dead letter');
+    assert.equal(dead[0]?.consumer, 'processor');
+    assert.equal(dead[0]?.attempts, 2);
+    const next = await order(alice.token, {});
+    assert.equal(
+      (await waitForOrder(a, alice.token, next.body.id)).status,
+      'completed',
+      'nothing else is held up',
+    );
   });
 
   it('each consuming service serves its dead letters to staff through the gateway, and to nobody else', async () => {

@@ -46,6 +46,8 @@ export function processorConfig(env: Readonly<Record<string, string | undefined>
     /** A claimed record whose worker is silent this long is taken over (the worker died). */
     PROCESSOR_LEASE_MS: int({ fallback: 30_000, min: 500, max: 3_600_000 }),
     PROCESSOR_CONSUMER_CONCURRENCY: int({ fallback: 8, min: 1, max: 64 }),
+    /** Deliveries of one event before it is dead-lettered (the messaging default is 8). */
+    PROCESSOR_CONSUMER_ATTEMPTS: int({ fallback: 8, min: 1, max: 100 }),
   });
   return {
     ...c,

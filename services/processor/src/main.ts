@@ -101,6 +101,7 @@ const consumer = await startConsumer(
     name: CONSUMER_NAME,
     eventTypes: CONSUMED_EVENT_TYPES,
     concurrency: config.PROCESSOR_CONSUMER_CONCURRENCY,
+    attemptsMax: config.PROCESSOR_CONSUMER_ATTEMPTS,
     handle: intake({ clock, logger, onReceived: () => setTimeout(() => worker.wake(), 5) }),
   },
   { pool, transport, logger, clock, metrics: messagingMetrics },
