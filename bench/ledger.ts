@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { startSystem } from '../scripts/system.ts';
 import { type RunFigures, runBaseline, setupBaseline } from './ledger-baseline.ts';
-import { adminToken, benchDatabase, median, round, rssMiB } from './lib.ts';
+import { adminToken, benchDatabase, median, postJson, round, rssMiB } from './lib.ts';
 
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 6);
@@ -30,25 +30,6 @@ function picker(scenario: Scenario, n: number): () => [number, number] {
   };
 }
 
-async function api(
-  base: string,
-  token: string,
-  path: string,
-  body: unknown,
-): Promise<Record<string, unknown>> {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${token}`,
-      'idempotency-key': randomUUID(),
-    },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Record<string, unknown>;
-}
-
 async function createAccounts(base: string, token: string): Promise<string[]> {
   const ids: string[] = new Array(ACCOUNTS);
   let next = 0;
@@ -56,12 +37,12 @@ async function createAccounts(base: string, token: string): Promise<string[]> {
     while (next < ACCOUNTS) {
       const i = next++;
       ids[i] = String(
-        (await api(base, token, '/v1/accounts', { currency: 'EUR', name: `bench ${i}` }))['id'],
+        (await postJson(base, token, '/v1/accounts', { currency: 'EUR', name: `bench ${i}` }))['id'],
       );
     }
   };
   await Promise.all(Array.from({ length: SETUP_CONCURRENCY }, worker));
-  const funding = await api(base, token, '/v1/accounts', {
+  const funding = await postJson(base, token, '/v1/accounts', {
     currency: 'EUR',
     name: 'funding',
     allowNegative: true,
@@ -73,7 +54,7 @@ async function createAccounts(base: string, token: string): Promise<string[]> {
       amount: 1_000_000_000,
       currency: 'EUR',
     }));
-    await api(base, token, '/v1/transfers/batch', { transfers, atomic: true });
+    await postJson(base, token, '/v1/transfers/batch', { transfers, atomic: true });
   }
   return ids;
 }

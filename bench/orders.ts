@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { startSystem } from '../scripts/system.ts';
-import { adminToken, benchDatabase, median, percentile, round } from './lib.ts';
+import { adminToken, benchDatabase, median, percentile, postJson, round } from './lib.ts';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 6);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -22,25 +22,6 @@ interface Figures {
   readonly p99Ms: number;
   readonly completed: number;
   readonly total: number;
-}
-
-async function post(
-  base: string,
-  token: string,
-  path: string,
-  body: unknown,
-): Promise<Record<string, unknown>> {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${token}`,
-      'idempotency-key': randomUUID(),
-    },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Record<string, unknown>;
 }
 
 /** Sends `make()` from `concurrency` loops for `durationMs`, or at `ratePerS` overall when given. */
@@ -107,37 +88,37 @@ async function main() {
   try {
     const gw = system.urls.gateway;
     const admin = await adminToken(gw, db.url);
-    const funding = await post(gw, admin, '/v1/accounts', {
+    const funding = await postJson(gw, admin, '/v1/accounts', {
       currency: 'EUR',
       name: 'funding',
       allowNegative: true,
     });
     const email = `bench-${randomUUID()}@example.com`;
     const password = 'benchmark passphrase 2026';
-    await post(gw, admin, '/v1/auth/register', { email, password, name: 'Bench' });
+    await postJson(gw, admin, '/v1/auth/register', { email, password, name: 'Bench' });
     const login = await fetch(`${gw}/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password }),
     });
     const customer = ((await login.json()) as { accessToken: string }).accessToken;
-    const account = await post(gw, customer, '/v1/accounts', { currency: 'EUR', name: 'wallet' });
-    const merchant = await post(gw, admin, '/v1/accounts', { currency: 'EUR', name: 'merchant' });
-    await post(gw, admin, '/v1/transfers', {
+    const account = await postJson(gw, customer, '/v1/accounts', { currency: 'EUR', name: 'wallet' });
+    const merchant = await postJson(gw, admin, '/v1/accounts', { currency: 'EUR', name: 'merchant' });
+    await postJson(gw, admin, '/v1/transfers', {
       debitAccountId: funding['id'],
       creditAccountId: account['id'],
       amount: 1_000_000_000_000,
       currency: 'EUR',
     });
     const placeOrder = () =>
-      post(gw, customer, '/v1/orders', {
+      postJson(gw, customer, '/v1/orders', {
         accountId: account['id'],
         merchantAccountId: merchant['id'],
         amount: 100,
         currency: 'EUR',
       });
     const transfer = () =>
-      post(gw, admin, '/v1/transfers', {
+      postJson(gw, admin, '/v1/transfers', {
         debitAccountId: account['id'],
         creditAccountId: merchant['id'],
         amount: 1,

@@ -17,3 +17,4 @@ export { type RabbitTransportDeps, rabbitTransport } from './rabbit-transport.ts
 export { RELAY_BATCH_SIZE_MAX, type Relay, type RelayDeps, startRelay } from './relay.ts';
 export { topicMatches } from './topic.ts';
 export type * from './transport.ts';
+export { transportFor } from './transport-for.ts';

@@ -12,7 +12,7 @@ import {
   serve,
 } from '@strongbox/http';
 import { systemClock } from '@strongbox/kernel';
-import { createMessagingMetrics, postgresTransport, rabbitTransport, startRelay } from '@strongbox/messaging';
+import { createMessagingMetrics, startRelay, transportFor } from '@strongbox/messaging';
 import { openServiceDatabase, POSTGRES_MODULES, requireDatabaseUrl } from '@strongbox/postgres';
 import { buildApp, MIGRATIONS_DIR, SERVICE } from './app.ts';
 import { balanceConfig } from './config.ts';
@@ -55,9 +55,7 @@ const { app, engine, metricsRegistry } = await buildApp({
 });
 const jobs = config.BALANCE_JOBS ? scheduleJobs({ pool, engine, clock: systemClock, logger }) : undefined;
 // The ledger's events leave through its outbox: RabbitMQ when configured, else PostgreSQL itself.
-const transport = config.AMQP_URL
-  ? rabbitTransport({ url: config.AMQP_URL, connectionName: `strongbox-balance-${process.pid}`, logger })
-  : postgresTransport({ pool, logger });
+const transport = transportFor({ service: SERVICE, amqpUrl: config.AMQP_URL, pool, logger });
 const relay = await startRelay({
   pool,
   schema: SERVICE,

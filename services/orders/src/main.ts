@@ -13,13 +13,7 @@ import {
   serve,
 } from '@strongbox/http';
 import { ConfigError, systemClock } from '@strongbox/kernel';
-import {
-  createMessagingMetrics,
-  postgresTransport,
-  rabbitTransport,
-  startConsumer,
-  startRelay,
-} from '@strongbox/messaging';
+import { createMessagingMetrics, startConsumer, startRelay, transportFor } from '@strongbox/messaging';
 import { openServiceDatabase, requireDatabaseUrl, schedulePeriodicJob } from '@strongbox/postgres';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
 import { ordersConfig } from './config.ts';
@@ -79,9 +73,7 @@ const saga = sagaRunner({
   processingTimeoutMs: config.ORDERS_PROCESSING_TIMEOUT_MS,
   resumeAfterMs: config.ORDERS_RESUME_AFTER_MS,
 });
-const transport = config.AMQP_URL
-  ? rabbitTransport({ url: config.AMQP_URL, connectionName: `strongbox-orders-${process.pid}`, logger })
-  : postgresTransport({ pool, logger });
+const transport = transportFor({ service: SERVICE, amqpUrl: config.AMQP_URL, pool, logger });
 const messagingMetrics = createMessagingMetrics(metrics.registry);
 const app = await buildApp({
   pool,

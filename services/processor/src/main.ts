@@ -13,13 +13,7 @@ import {
   serve,
 } from '@strongbox/http';
 import { systemClock } from '@strongbox/kernel';
-import {
-  createMessagingMetrics,
-  postgresTransport,
-  rabbitTransport,
-  startConsumer,
-  startRelay,
-} from '@strongbox/messaging';
+import { createMessagingMetrics, startConsumer, startRelay, transportFor } from '@strongbox/messaging';
 import { openServiceDatabase, requireDatabaseUrl } from '@strongbox/postgres';
 import client from 'prom-client';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
@@ -65,9 +59,7 @@ const rules = {
   flakyDescriptions: config.PROCESSOR_FLAKY_DESCRIPTIONS,
   flakyAttempts: 2,
 };
-const transport = config.AMQP_URL
-  ? rabbitTransport({ url: config.AMQP_URL, connectionName: `strongbox-processor-${process.pid}`, logger })
-  : postgresTransport({ pool, logger });
+const transport = transportFor({ service: SERVICE, amqpUrl: config.AMQP_URL, pool, logger });
 const app = await buildApp({
   pool,
   logger,

@@ -13,12 +13,7 @@ import {
   serve,
 } from '@strongbox/http';
 import { systemClock } from '@strongbox/kernel';
-import {
-  createMessagingMetrics,
-  postgresTransport,
-  rabbitTransport,
-  startConsumer,
-} from '@strongbox/messaging';
+import { createMessagingMetrics, startConsumer, transportFor } from '@strongbox/messaging';
 import { openServiceDatabase, requireDatabaseUrl, schedulePeriodicJob } from '@strongbox/postgres';
 import { buildApp, MIGRATIONS, SERVICE, webhookMetricsFor } from './app.ts';
 import { webhooksConfig } from './config.ts';
@@ -49,9 +44,7 @@ const metrics = webhookMetricsFor(pool, clock);
 const allow = config.WEBHOOK_ALLOWED_HOSTS;
 if (allow.hosts.size > 0 || allow.networks.length > 0)
   logger.warn('WEBHOOK_ALLOWED_HOSTS is set: webhooks may reach the private targets it lists');
-const transport = config.AMQP_URL
-  ? rabbitTransport({ url: config.AMQP_URL, connectionName: `strongbox-webhooks-${process.pid}`, logger })
-  : postgresTransport({ pool, logger });
+const transport = transportFor({ service: SERVICE, amqpUrl: config.AMQP_URL, pool, logger });
 const app = await buildApp({
   pool,
   logger,
