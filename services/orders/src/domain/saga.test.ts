@@ -87,6 +87,17 @@ describe('order saga', () => {
     assert.equal(d2.order.nextStepAt, null);
   });
 
+  it('given a reserved order whose start event has not arrived, when it is processed, then the history still shows processing', () => {
+    const d1 = changed(when(reserved(), { kind: 'processed', outcome: 'completed' }));
+    assert.equal(d1.order.status, 'processing');
+    assert.deepEqual(nextAction(d1.order), { kind: 'capture', transferId: 'tr_1' });
+    assert.equal(
+      when(d1.order, { kind: 'processing_started' }).kind,
+      'ignored',
+      'the late start changes nothing',
+    );
+  });
+
   it('given a processing order, when processing failed, then the hold is released and the order fails with the reason', () => {
     const d1 = changed(
       when(reserved({ status: 'processing' }), {

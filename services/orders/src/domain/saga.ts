@@ -93,7 +93,10 @@ export function decide(o: Order, input: SagaInput, ctx: SagaContext): Decision {
         input.outcome === 'completed'
           ? { kind: 'capture' }
           : { kind: 'release', outcome: 'failed', reason: input.error };
-      return changed({ ...o, resolution }, ctx, null);
+      // Consumers may see processor.order.processed before processor.order.started (they run events
+      // concurrently); an outcome proves processing began, so the history says so either way.
+      const began = o.status === 'reserved' ? { status: 'processing' as const, reason: null } : null;
+      return changed({ ...o, resolution }, ctx, began);
     }
     case 'cancel_requested': {
       if (o.resolution?.kind === 'release' && o.resolution.outcome === 'cancelled')
