@@ -163,8 +163,14 @@ describe('withTransaction', () => {
     };
     await Promise.all([transfer('a', 'b', 10n), transfer('b', 'a', 3n)]);
 
-    assert.deepEqual(codes, ['40P01'], 'exactly one deadlock victim');
-    assert.equal(calls.ab + calls.ba, 3);
+    // Usually one victim; under load the retried victim can deadlock once more (still retried). What must
+    // hold: every failure was a deadlock, each one cost exactly one more run, and both transfers landed once.
+    assert.ok(codes.length >= 1, 'at least one deadlock victim');
+    assert.ok(
+      codes.every((c) => c === '40P01'),
+      `only deadlocks: ${codes.join(', ')}`,
+    );
+    assert.equal(calls.ab + calls.ba, 2 + codes.length);
     assert.deepEqual(await rows(pool, 'select id, balance from accounts order by id'), [
       { id: 'a', balance: -7n },
       { id: 'b', balance: 7n },
