@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { bearerToken, hasAnyRole, type Principal, type Role, type TokenVerifier } from './auth.ts';
 import { createMetrics } from './metrics.ts';
 import { httpErrors, sendProblem, toAppError } from './problem.ts';
+import { cachingVerifier } from './token-cache.ts';
 import { resolveTrace, type TraceContext, traceparentFor } from './trace.ts';
 
 export const BODY_LIMIT_BYTES_DEFAULT = 256 * 1024;
@@ -30,7 +31,10 @@ export interface HttpAppOptions {
   readonly service: string;
   readonly version: string;
   readonly logger: Logger;
-  /** Verifies bearer tokens; a service without one (none today) would serve only public routes. */
+  /**
+   * Verifies bearer tokens; a service without one (none today) would serve only public routes. Tokens
+   * already verified are remembered until they expire (cachingVerifier).
+   */
   readonly verifier?: TokenVerifier;
   /** Named dependency checks for `/ready`; each must answer within READY_CHECK_TIMEOUT_MS. */
   readonly readiness?: Record<string, () => Promise<void>>;
@@ -78,6 +82,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   app.decorateRequest('traceId', '');
   app.decorateRequest('principal', undefined);
   const metrics = createMetrics(opts.service);
+  const verifier = opts.verifier ? cachingVerifier(opts.verifier) : undefined;
 
   app.addHook('onRequest', async (request, reply) => {
     const trace = traces.get(request.raw) ?? resolveTrace(request.headers);
@@ -90,8 +95,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     if (rule === 'public' || request.routeOptions.url === undefined) return;
     const token = bearerToken(request.headers.authorization);
     if (!token) throw httpErrors.unauthenticated('Send an access token as Authorization: Bearer <token>');
-    if (!opts.verifier) throw httpErrors.unauthenticated('This service accepts no tokens');
-    request.principal = await opts.verifier.verify(token);
+    if (!verifier) throw httpErrors.unauthenticated('This service accepts no tokens');
+    request.principal = await verifier.verify(token);
     if (rule && !hasAnyRole(request.principal, rule.roles)) {
       throw httpErrors.forbidden(`This needs one of the roles: ${rule.roles.join(', ')}`);
     }

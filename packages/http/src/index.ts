@@ -5,4 +5,5 @@ export * from './logger.ts';
 export * from './problem.ts';
 export * from './server.ts';
 export * from './startup.ts';
+export * from './token-cache.ts';
 export * from './trace.ts';

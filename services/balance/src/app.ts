@@ -1,4 +1,5 @@
 import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
+import type { GroupCommitSettings } from '@strongbox/kernel';
 import { type Clock, newId } from '@strongbox/kernel';
 import { type Pool, ping } from '@strongbox/postgres';
 import type { FastifyInstance } from 'fastify';
@@ -18,11 +19,9 @@ import { voidTransferRoute } from './features/void-transfer/route.ts';
 import { balanceAt, createAccount, findAccount, listAccounts, listEntries } from './infra/accounts.ts';
 import { runAudit } from './infra/audit.ts';
 import { SERVICE } from './infra/events.ts';
-import { GROUP_COMMIT_DEFAULTS, type GroupCommitSettings } from './infra/group-commit.ts';
 import { cleanUpIdempotencyKeys, expireDue } from './infra/jobs.ts';
-import { type LedgerEngine, ledgerEngine } from './infra/ledger-engine.ts';
+import { GROUP_COMMIT_DEFAULTS, type LedgerEngine, ledgerEngine } from './infra/ledger-engine.ts';
 import { ledgerMetrics } from './infra/metrics.ts';
-import { cachingVerifier } from './infra/token-cache.ts';
 import { findTransfer, listTransfers } from './infra/transfers.ts';
 import type { BalancePorts } from './ports.ts';
 
@@ -83,7 +82,7 @@ export async function buildApp(deps: BalanceDeps): Promise<BalanceApp> {
     version: VERSION,
     logger: deps.logger,
     description: 'Double-entry ledger: accounts, transfers, two-phase holds, history, audit.',
-    verifier: cachingVerifier(deps.verifier),
+    verifier: deps.verifier,
     readiness: { database: () => ping(pool) },
     metrics: [metrics.registry],
     ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),

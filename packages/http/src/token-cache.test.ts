@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Principal } from '@strongbox/http';
+import type { Principal } from './auth.ts';
 import { cachingVerifier, TOKEN_CACHE_TTL_MAX_MS } from './token-cache.ts';
 
 const principal: Principal = { sub: 'usr_1', roles: ['customer'], kind: 'user', tokenId: 'j1' };

@@ -1,4 +1,4 @@
-import type { Principal, TokenVerifier } from '@strongbox/http';
+import type { Principal, TokenVerifier } from './auth.ts';
 
 /** Verified tokens remembered at once; beyond it the oldest is forgotten (a bounded FIFO). */
 export const TOKEN_CACHE_SIZE_MAX = 10_000;
@@ -11,7 +11,7 @@ export const TOKEN_CACHE_TTL_MAX_MS = 60_000;
  * check was ~15% of the CPU of a transfer under load. Only a token byte-for-byte identical to a verified
  * one is a hit, and access tokens cannot be revoked before they expire anyway (ADR 0005), so nothing is
  * accepted that the plain verifier would refuse, except a token whose signing key was retired in the
- * last minute. (A candidate for packages/http, where every service could use it.)
+ * last minute. createHttpApp puts it in front of every service's verifier.
  */
 export function cachingVerifier(inner: TokenVerifier, now: () => number = Date.now): TokenVerifier {
   const cache = new Map<string, { principal: Principal; untilMs: number }>();
