@@ -21,13 +21,6 @@ export interface GroupCommitSettings {
   readonly queueItemsMax: number;
 }
 
-export const GROUP_COMMIT_DEFAULTS: GroupCommitSettings = {
-  batchSizeMax: 256,
-  batchWaitMs: 2,
-  flushesInFlightMax: 2,
-  queueItemsMax: 10_000,
-};
-
 export type Settled<R> =
   | { readonly ok: true; readonly value: R }
   | { readonly ok: false; readonly error: unknown };

@@ -1,5 +1,5 @@
 import { bool, int, oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
-import { GROUP_COMMIT_DEFAULTS } from './infra/group-commit.ts';
+import { GROUP_COMMIT_DEFAULTS } from './infra/ledger-engine.ts';
 
 /** Every setting balance reads, validated at start. */
 export function balanceConfig(env: Readonly<Record<string, string | undefined>>) {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createLogger, jwtVerifier } from '@strongbox/http';
+import type { GroupCommitSettings } from '@strongbox/kernel';
 import { fixedClock, type ManualClock } from '@strongbox/kernel';
 import { migrate, POSTGRES_MODULES, type Pool } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { type BalanceApp, buildApp, MIGRATIONS_DIR, SERVICE } from './app.ts';
-import type { GroupCommitSettings } from './infra/group-commit.ts';
 
 export const ISSUER = 'strongbox-identity';
 export const AUDIENCE = 'strongbox';

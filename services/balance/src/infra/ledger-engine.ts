@@ -1,4 +1,10 @@
-import { type Clock, unreachable } from '@strongbox/kernel';
+import {
+  type Clock,
+  type GroupCommit,
+  type GroupCommitSettings,
+  groupCommit,
+  unreachable,
+} from '@strongbox/kernel';
 import {
   appendOutbox,
   OUTBOX_APPEND_MAX,
@@ -19,7 +25,6 @@ import type { LedgerCommand } from '../domain/decide.ts';
 import { balanceErrors } from '../domain/errors.ts';
 import type { IdempotentResult, LedgerUnit } from '../ports.ts';
 import { transferEvent } from './events.ts';
-import { type GroupCommit, type GroupCommitSettings, groupCommit } from './group-commit.ts';
 import { KeyRace, retryingKeyRaces } from './key-race.ts';
 import { ledgerBatch } from './ledger-batch.ts';
 import { lockAccounts, lockTransfers, writeLedger } from './ledger-sql.ts';
@@ -33,6 +38,14 @@ export interface LedgerEngineDeps {
 }
 
 export type LedgerEngine = GroupCommit<LedgerUnit, IdempotentResult>;
+
+/** The ledger's group commit unless configured (BALANCE_BATCH_* settings). */
+export const GROUP_COMMIT_DEFAULTS: GroupCommitSettings = {
+  batchSizeMax: 256,
+  batchWaitMs: 2,
+  flushesInFlightMax: 2,
+  queueItemsMax: 10_000,
+};
 
 /** SQLSTATE classes of errors caused by one row's data (22 data exception, 23 integrity violation). */
 const DATA_ERROR = /^2[23]/;
