@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@strongbox/http';
-import type { BackoffPolicy, Clock, CloudEvent } from '@strongbox/kernel';
-import { type Pool, type PoolClient, withTransaction } from '@strongbox/postgres';
+import {
+  type BackoffPolicy,
+  type Clock,
+  type CloudEvent,
+  type GroupCommit,
+  groupCommit,
+} from '@strongbox/kernel';
+import { isConnectionFailure, type Pool, type PoolClient, withTransaction } from '@strongbox/postgres';
 import { sleep } from '@strongbox/postgres/leader-lock';
 import {
   CONSUMER_ATTEMPTS_MAX_DEFAULT,
@@ -23,17 +29,28 @@ import type { Delivery, Disposition, Transport } from './transport.ts';
  * RabbitMQ would redeliver at once, and a tight loop helps nobody.
  */
 export const OUTCOME_FAILURE_PAUSE_MS = 1_000;
+/**
+ * Events handled in one transaction at most. Events that arrive while a transaction runs wait for the
+ * next one, so under load one BEGIN, one inbox INSERT and one COMMIT serve many events; when idle an event
+ * is handled alone, at once.
+ */
+export const CONSUMER_BATCH_MAX = 64;
 
 export interface ConsumerSpec {
   /** Unique consumer name: the queue on RabbitMQ, the subscription on PostgreSQL, the inbox key. */
   readonly name: string;
   /** Topic patterns: 'balance.transfer.*', 'balance.#', '#'. */
   readonly eventTypes: readonly string[];
-  /** Runs inside the transaction that also writes the inbox row; throw to have the event retried. */
+  /**
+   * Runs inside the transaction that also writes the inbox row; throw to have the event retried. Several
+   * events may share one transaction, each handled in turn: a handler that throws rolls the whole batch
+   * back, and the others are then handled again without it, so a handler must keep its effects in `tx`
+   * (or make them idempotent).
+   */
   handle(tx: PoolClient, event: CloudEvent): Promise<void>;
   /** Attempts before the event is dead-lettered; default CONSUMER_ATTEMPTS_MAX_DEFAULT (8). */
   readonly attemptsMax?: number;
-  /** Events handled at once, and the prefetch; default CONSUMER_CONCURRENCY_DEFAULT (4). */
+  /** Deliveries taken at once (the prefetch), so also the largest batch; default CONSUMER_CONCURRENCY_DEFAULT. */
   readonly concurrency?: number;
   /** Delay before retries; default CONSUMER_RETRY_BACKOFF. */
   readonly backoff?: BackoffPolicy;
@@ -83,6 +100,7 @@ export async function startConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Pro
     backoff: spec.backoff ?? CONSUMER_RETRY_BACKOFF,
     random: deps.random ?? Math.random,
     log: deps.logger.child({ component: 'consumer', consumer: spec.name }),
+    batches: handlerBatches(spec, deps),
   };
   const subscriber = await deps.transport.subscribe(
     { name: spec.name, eventTypes: spec.eventTypes, concurrency },
@@ -103,6 +121,7 @@ export async function startConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Pro
       deps.metrics?.probes.lag.delete(spec.name);
       deps.metrics?.probes.deadLetters.delete(spec.name);
       await subscriber.stop();
+      await ctx.batches.close();
     },
   };
 }
@@ -114,6 +133,51 @@ interface Context {
   readonly backoff: BackoffPolicy;
   readonly random: () => number;
   readonly log: Logger;
+  readonly batches: GroupCommit<CloudEvent, Outcome>;
+}
+
+type Outcome = 'handled' | 'duplicate';
+
+/**
+ * Events that arrive together are handled in one transaction: one INSERT records them all in the inbox
+ * (RETURNING says which are new), and each new one is handled in turn. One transaction at a time per
+ * consumer and process, so batches of one process never wait on each other's locks. When a handler
+ * throws, the batch is rolled back and split in halves until the failing event is alone, and only that
+ * event is retried.
+ */
+function handlerBatches(spec: ConsumerSpec, deps: ConsumerDeps): GroupCommit<CloudEvent, Outcome> {
+  return groupCommit<CloudEvent, Outcome>({
+    batchSizeMax: CONSUMER_BATCH_MAX,
+    batchWaitMs: 0,
+    flushesInFlightMax: 1,
+    queueItemsMax: CONSUMER_BATCH_MAX * 4,
+    weight: () => 1,
+    // A handler's error is split down to its event; an unreachable database would fail every half alike.
+    splittable: (err) => !isConnectionFailure(err),
+    overloaded: (reason) =>
+      new Error(`consumer ${spec.name} is ${reason === 'closed' ? 'stopping' : 'full'}`),
+    flush: (events) =>
+      withTransaction(deps.pool, async (tx) => {
+        const { rows } = await tx.query<{ event_id: string }>(
+          `insert into inbox (consumer, event_id, processed_at)
+           select $1, id, $3 from unnest($2::text[]) as id
+           on conflict do nothing returning event_id`,
+          [spec.name, events.map((e) => e.id), deps.clock.now()],
+        );
+        const fresh = new Set(rows.map((r) => r.event_id));
+        const outcomes: Outcome[] = [];
+        for (const event of events) {
+          // The same event twice in one batch: the first takes the inbox row, the second is a duplicate.
+          if (!fresh.delete(event.id)) {
+            outcomes.push('duplicate');
+            continue;
+          }
+          await spec.handle(tx, event);
+          outcomes.push('handled');
+        }
+        return outcomes;
+      }),
+  });
 }
 
 async function consume(ctx: Context, delivery: Delivery): Promise<Disposition> {
@@ -142,15 +206,7 @@ async function consume(ctx: Context, delivery: Delivery): Promise<Disposition> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   try {
-    const result = await withTransaction(deps.pool, async (tx) => {
-      const { rowCount } = await tx.query(
-        'insert into inbox (consumer, event_id, processed_at) values ($1, $2, $3) on conflict do nothing',
-        [spec.name, event.id, deps.clock.now()],
-      );
-      if (rowCount === 0) return 'duplicate' as const;
-      await spec.handle(tx, event);
-      return 'handled' as const;
-    });
+    const result = await ctx.batches.submit(event);
     deps.metrics?.handlerDuration.observe({ consumer: spec.name, outcome: result }, seconds());
     deps.metrics?.messages.inc({ consumer: spec.name, result });
     if (result === 'duplicate' && ctx.log.isLevelEnabled('debug'))

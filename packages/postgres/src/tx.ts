@@ -18,6 +18,30 @@ export function isRetryable(err: unknown): boolean {
   return typeof err === 'object' && err !== null && RETRYABLE.has((err as { code?: string }).code ?? '');
 }
 
+/** SQLSTATE classes and codes that mean the server went away or would not take the connection. */
+const CONNECTION_FAILURE = /^(08|57P0[1-3])/;
+const SOCKET_FAILURE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
+/**
+ * Whether an error says the database could not be reached rather than that a statement failed: running
+ * the work again at once (or in smaller pieces) would only fail the same way.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (CONNECTION_FAILURE.test(code) || SOCKET_FAILURE.has(code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    String((err as { message?: unknown }).message ?? ''),
+  );
+}
+
 /**
  * Runs `fn` inside one transaction on one pooled client. Serialization failures and deadlocks (40001,
  * 40P01) are retried with jittered backoff at most `retriesMax` times; any other error rolls back and is
