@@ -128,6 +128,7 @@ await serve(app, {
   closers: [
     async () => timer?.stop(),
     () => consumer.stop(),
+    () => balance.close(),
     () => relay.stop(),
     () => transport.close(),
     () => pool.end(),

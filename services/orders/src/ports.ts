@@ -24,6 +24,8 @@ export interface BalanceClient {
   placeHold(order: Order): Promise<HoldResult>;
   capture(order: Order, transferId: string): Promise<CaptureResult>;
   release(order: Order, transferId: string): Promise<void>;
+  /** Closes the client's connections (at shutdown, after the last call). */
+  close(): Promise<void>;
 }
 
 export interface StoredResponse {

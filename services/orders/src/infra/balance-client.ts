@@ -10,6 +10,7 @@ import {
   timeout,
   wrap,
 } from 'cockatiel';
+import { Pool } from 'undici';
 import type { Order } from '../domain/order.ts';
 import type { BalanceClient, CaptureResult, HoldResult } from '../ports.ts';
 import type { ServiceTokens } from './service-token.ts';
@@ -30,6 +31,8 @@ export const BREAKER_HALF_OPEN_AFTER_MS = 2_000;
  * money even if orders were gone for good.
  */
 export const HOLD_EXPIRY_MARGIN_S = 3_600;
+/** Keep-alive connections to balance: one per saga step in flight, up to the consumer and timer concurrency. */
+export const BALANCE_CONNECTIONS_MAX = 64;
 
 /** Balance could not be reached or answered with a server error: try again later, nothing is decided. */
 export class BalanceUnavailable extends Error {}
@@ -45,7 +48,11 @@ export function balanceClient(opts: {
   processingTimeoutMs: number;
   onBreakerChange?: (state: 'open' | 'closed' | 'half_open') => void;
 }): BalanceClient {
-  const base = opts.baseUrl.replace(/\/+$/, '');
+  const base = new URL(opts.baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  // undici's own pool rather than fetch: a saga makes three calls per order, and fetch's web streams cost
+  // about as much CPU as the rest of the call.
+  const http = new Pool(base.origin, { connections: BALANCE_CONNECTIONS_MAX });
   const transient = handleWhen(
     (err) => err instanceof BalanceUnavailable || err instanceof TaskCancelledError,
   );
@@ -80,10 +87,12 @@ export function balanceClient(opts: {
             throw new BalanceUnavailable((err as Error).message);
           }
         }
-        let res: Response;
+        let status: number;
+        let text: string;
         try {
-          res = await fetch(`${base}${path}`, {
+          const res = await http.request({
             method,
+            path: `${prefix}${path}`,
             signal,
             headers: {
               authorization: `Bearer ${token}`,
@@ -93,18 +102,19 @@ export function balanceClient(opts: {
             },
             ...(method === 'POST' ? { body: JSON.stringify(h.body ?? {}) } : {}),
           });
+          status = res.statusCode;
+          text = await res.body.text();
         } catch (err) {
           throw new BalanceUnavailable(`balance did not answer: ${(err as Error).message}`);
         }
-        const text = await res.text();
         const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
-        if (res.status === 401 && h.bearer === undefined) {
+        if (status === 401 && h.bearer === undefined) {
           opts.tokens.invalidate();
           throw new BalanceUnavailable('balance refused the service token');
         }
-        if (res.status >= 500 || res.status === 429 || body['code'] === 'idempotency_in_progress')
-          throw new BalanceUnavailable(`balance answered ${res.status} ${String(body['code'] ?? '')}`);
-        return { status: res.status, body };
+        if (status >= 500 || status === 429 || body['code'] === 'idempotency_in_progress')
+          throw new BalanceUnavailable(`balance answered ${status} ${String(body['code'] ?? '')}`);
+        return { status, body };
       });
     } catch (err) {
       if (err instanceof BrokenCircuitError) throw new BalanceUnavailable('the circuit to balance is open');
@@ -121,6 +131,7 @@ export function balanceClient(opts: {
   };
 
   return {
+    close: () => http.close(),
     async accountOf(accountId, bearer, traceId) {
       const a = await call('GET', `/v1/accounts/${encodeURIComponent(accountId)}`, { traceId, bearer });
       if (a.status === 404 || a.status === 400) return undefined;
