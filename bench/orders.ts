@@ -22,6 +22,8 @@ interface Figures {
   readonly p99Ms: number;
   readonly completed: number;
   readonly total: number;
+  /** Median time spent reaching each status from the one before, over completed orders. */
+  readonly phases: Record<string, number>;
 }
 
 /** Sends `make()` from `concurrency` loops for `durationMs`, or at `ratePerS` overall when given. */
@@ -66,7 +68,19 @@ async function settle(db: pg.Client, since: Date): Promise<Figures> {
   const completed = rows.filter((r) => r.status === 'completed');
   const ms = completed.map((r) => Number(r.ms)).sort((a, b) => a - b);
   const spanS = rows[0] ? (rows[0].last.getTime() - rows[0].first.getTime()) / 1000 : 1;
+  const phases = await db.query<{ status: string; ms: number }>(
+    `select h.status, percentile_cont(0.5) within group (order by h.ms) as ms
+       from orders.orders o,
+            lateral (select e->>'status' as status, n,
+                            extract(epoch from ((e->>'at')::timestamptz
+                              - lag((e->>'at')::timestamptz) over (order by n))) * 1000 as ms
+                       from jsonb_array_elements(o.history) with ordinality as x(e, n)) h
+      where o.created_at >= $1 and o.status = 'completed' and h.ms is not null
+      group by h.status`,
+    [since],
+  );
   return {
+    phases: Object.fromEntries(phases.rows.map((r) => [r.status, round(Number(r.ms), 1)])),
     perSecond: completed.length / Math.max(spanS, 0.001),
     p50Ms: percentile(ms, 50),
     p99Ms: percentile(ms, 99),
@@ -129,7 +143,9 @@ async function main() {
     for (let r = 0; r < ROUNDS; r++) {
       const since = new Date();
       await load(placeOrder, DURATION_S * 1000);
-      peaks.push(await settle(client, since));
+      const figures = await settle(client, since);
+      console.log(`round ${r + 1}: median ms to reach each status`, figures.phases);
+      peaks.push(figures);
       const t0 = performance.now();
       const sent = await load(transfer, DURATION_S * 1000);
       transfers.push(sent / ((performance.now() - t0) / 1000));
