@@ -7,7 +7,13 @@ import {
   type GroupCommit,
   groupCommit,
 } from '@strongbox/kernel';
-import { isConnectionFailure, type Pool, type PoolClient, withTransaction } from '@strongbox/postgres';
+import {
+  isConnectionFailure,
+  type Pool,
+  type PoolClient,
+  prepared,
+  withTransaction,
+} from '@strongbox/postgres';
 import { sleep } from '@strongbox/postgres/leader-lock';
 import {
   CONSUMER_ATTEMPTS_MAX_DEFAULT,
@@ -48,6 +54,12 @@ export interface ConsumerSpec {
    * (or make them idempotent).
    */
   handle(tx: PoolClient, event: CloudEvent): Promise<void>;
+  /**
+   * Optional: handles all the new events of one batch at once (one lookup instead of one per event). When
+   * given it is used instead of `handle` for every batch; it must have the same effect as `handle` on each
+   * event in turn, and a batch it fails is split like any other.
+   */
+  handleBatch?(tx: PoolClient, events: readonly CloudEvent[]): Promise<void>;
   /** Attempts before the event is dead-lettered; default CONSUMER_ATTEMPTS_MAX_DEFAULT (8). */
   readonly attemptsMax?: number;
   /** Deliveries taken at once (the prefetch), so also the largest batch; default CONSUMER_CONCURRENCY_DEFAULT. */
@@ -138,6 +150,23 @@ interface Context {
 
 type Outcome = 'handled' | 'duplicate';
 
+/** A handler's own error, kept apart from the database's so that a batch it breaks is always split. */
+class HandlerFailed extends Error {
+  readonly original: unknown;
+  constructor(original: unknown) {
+    super(describeError(original));
+    this.original = original;
+  }
+}
+
+async function asHandlerFailure(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    throw new HandlerFailed(err);
+  }
+}
+
 /**
  * Events that arrive together are handled in one transaction: one INSERT records them all in the inbox
  * (RETURNING says which are new), and each new one is handled in turn. One transaction at a time per
@@ -152,28 +181,30 @@ function handlerBatches(spec: ConsumerSpec, deps: ConsumerDeps): GroupCommit<Clo
     flushesInFlightMax: 1,
     queueItemsMax: CONSUMER_BATCH_MAX * 4,
     weight: () => 1,
-    // A handler's error is split down to its event; an unreachable database would fail every half alike.
-    splittable: (err) => !isConnectionFailure(err),
+    // A handler's error is split down to its event (even one that looks like a network error: it may come
+    // from a call the handler makes); an unreachable database would fail every half alike.
+    splittable: (err) => err instanceof HandlerFailed || !isConnectionFailure(err),
     overloaded: (reason) =>
       new Error(`consumer ${spec.name} is ${reason === 'closed' ? 'stopping' : 'full'}`),
     flush: (events) =>
       withTransaction(deps.pool, async (tx) => {
         const { rows } = await tx.query<{ event_id: string }>(
-          `insert into inbox (consumer, event_id, processed_at)
+          prepared(
+            `insert into inbox (consumer, event_id, processed_at)
            select $1, id, $3 from unnest($2::text[]) as id
            on conflict do nothing returning event_id`,
-          [spec.name, events.map((e) => e.id), deps.clock.now()],
+            [spec.name, events.map((e) => e.id), deps.clock.now()],
+          ),
         );
         const fresh = new Set(rows.map((r) => r.event_id));
-        const outcomes: Outcome[] = [];
-        for (const event of events) {
-          // The same event twice in one batch: the first takes the inbox row, the second is a duplicate.
-          if (!fresh.delete(event.id)) {
-            outcomes.push('duplicate');
-            continue;
-          }
-          await spec.handle(tx, event);
-          outcomes.push('handled');
+        // The same event twice in one batch: the first takes the inbox row, the second is a duplicate.
+        const outcomes: Outcome[] = events.map((e) => (fresh.delete(e.id) ? 'handled' : 'duplicate'));
+        const handled = events.filter((_, i) => outcomes[i] === 'handled');
+        const { handleBatch } = spec;
+        if (handleBatch) {
+          if (handled.length > 0) await asHandlerFailure(() => handleBatch(tx, handled));
+        } else {
+          for (const event of handled) await asHandlerFailure(() => spec.handle(tx, event));
         }
         return outcomes;
       }),
@@ -212,7 +243,8 @@ async function consume(ctx: Context, delivery: Delivery): Promise<Disposition> {
     if (result === 'duplicate' && ctx.log.isLevelEnabled('debug'))
       log().debug('duplicate delivery; already handled');
     return { kind: 'ack' };
-  } catch (err) {
+  } catch (caught) {
+    const err = caught instanceof HandlerFailed ? caught.original : caught;
     deps.metrics?.handlerDuration.observe({ consumer: spec.name, outcome: 'failed' }, seconds());
     const decision = decideAfterFailure(delivery.attempt, ctx.attemptsMax, ctx.backoff, ctx.random);
     if (decision.kind === 'retry') {

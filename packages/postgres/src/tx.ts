@@ -18,6 +18,14 @@ export function isRetryable(err: unknown): boolean {
   return typeof err === 'object' && err !== null && RETRYABLE.has((err as { code?: string }).code ?? '');
 }
 
+/** COMMIT answered ROLLBACK: a statement of the transaction failed and its error was swallowed. */
+export class TransactionAborted extends Error {
+  constructor() {
+    super('the transaction was rolled back at COMMIT: one of its statements had failed');
+    this.name = 'TransactionAborted';
+  }
+}
+
 /** SQLSTATE classes and codes that mean the server went away or would not take the connection. */
 const CONNECTION_FAILURE = /^(08|57P0[1-3])/;
 const SOCKET_FAILURE = new Set([
@@ -69,7 +77,10 @@ export async function withTransaction<T>(
     try {
       await client.query(`begin isolation level ${opts.isolation ?? 'read committed'}`);
       const result = await fn(client);
-      await client.query('commit');
+      // COMMIT of a transaction that an error already aborted (say, a caller caught a failed statement and
+      // carried on) is answered with ROLLBACK and no error: nothing was written, so it must not pass as done.
+      const ended = await client.query('commit');
+      if (ended.command === 'ROLLBACK') throw new TransactionAborted();
       return result;
     } catch (err) {
       try {
