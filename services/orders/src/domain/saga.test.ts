@@ -169,12 +169,20 @@ describe('order saga', () => {
   });
 
   it('given a step in balance, when it fails without an outcome, then it is retried later with the same action', () => {
-    const d = changed(when(given(), { kind: 'step_failed', error: 'balance down', retryInMs: 800 }));
+    const d = changed(
+      when(given(), { kind: 'step_failed', step: 'hold', error: 'balance down', retryInMs: 800 }),
+    );
     assert.equal(d.order.stepAttempts, 1);
     assert.deepEqual(d.order.nextStepAt, new Date(T0.getTime() + 800));
     assert.deepEqual(nextAction(d.order), { kind: 'hold' });
     const next = changed(when(d.order, { kind: 'hold_placed', transferId: 'tr_1' }));
     assert.equal(next.order.stepAttempts, 0, 'moving on resets the attempts');
+  });
+
+  it('given a hold another run has recorded, when a late failure of the hold step arrives, then it is ignored', () => {
+    const held = reserved();
+    const d = when(held, { kind: 'step_failed', step: 'hold', error: 'balance timed out', retryInMs: 250 });
+    assert.equal(d.kind, 'ignored');
   });
 
   it('given a terminal order, every input is ignored and a cancel refused', () => {

@@ -21,7 +21,13 @@ export type SagaInput =
   | { readonly kind: 'captured' }
   | { readonly kind: 'capture_refused'; readonly transferStatus: string }
   | { readonly kind: 'released' }
-  | { readonly kind: 'step_failed'; readonly error: string; readonly retryInMs: number };
+  | {
+      readonly kind: 'step_failed';
+      /** The step that failed: a failure of a step that is no longer due (another run did it) is ignored. */
+      readonly step: SagaAction['kind'];
+      readonly error: string;
+      readonly retryInMs: number;
+    };
 
 export const ORDER_EVENT_TYPES = [
   'orders.order.created',
@@ -139,6 +145,8 @@ export function decide(o: Order, input: SagaInput, ctx: SagaContext): Decision {
       ]);
     }
     case 'step_failed':
+      if (nextAction(o)?.kind !== input.step)
+        return { kind: 'ignored', why: `the ${input.step} step is no longer due` };
       return {
         kind: 'changed',
         order: {

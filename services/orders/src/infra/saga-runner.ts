@@ -114,7 +114,12 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
       deps.metrics.stepFailures.inc({ step: action.kind });
       const retryInMs = backoffMs(o.stepAttempts + 1, STEP_RETRY_BACKOFF, random);
       logFor(o).warn({ err, step: action.kind, attempts: o.stepAttempts + 1, retryInMs }, 'saga step failed');
-      return { kind: 'step_failed', error: (err as Error).message.slice(0, 500), retryInMs };
+      return {
+        kind: 'step_failed',
+        step: action.kind,
+        error: (err as Error).message.slice(0, 500),
+        retryInMs,
+      };
     }
   };
 

@@ -1,0 +1,419 @@
+/**
+ * The saga runner's integration harness: orders' own code against real PostgreSQL and a real balance.
+ *
+ * Balance runs as its own process (`services/balance/src/main.ts`, as in production), on one test database
+ * where each test also gets a fresh orders schema migrated with MIGRATIONS. It is not imported: services
+ * never import each other's code (ADR 0003, `npm run check:deps`), so orders reaches it over HTTP only,
+ * exactly as it does in production. Identity's part is played by a locally generated signing key, whose
+ * public half balance fetches from a JWKS endpoint served here; the saga's tokens are signed with it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
+import { createLogger } from '@strongbox/http';
+import {
+  type Clock,
+  type CloudEvent,
+  cloudEvent,
+  fixedClock,
+  type ManualClock,
+  newId,
+} from '@strongbox/kernel';
+import { createPool, migrate, type Pool, withTransaction } from '@strongbox/postgres';
+import { freePort } from '@strongbox/postgres/embedded';
+import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { MIGRATIONS } from '../app.ts';
+import type { Order } from '../domain/order.ts';
+import type { BalanceClient } from '../ports.ts';
+import { balanceClient } from './balance-client.ts';
+import { createOrdersMetrics, type OrdersMetrics } from './metrics.ts';
+import { countOpenOrders, findOrder, insertOrder } from './orders-sql.ts';
+import { type SagaRunner, sagaRunner } from './saga-runner.ts';
+import type { ServiceTokens } from './service-token.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../../..');
+/** Balance's entry point, started as a process of its own (never imported, see above). */
+const BALANCE_MAIN = resolve(ROOT, 'services/balance/src/main.ts');
+const ISSUER = 'strongbox-identity';
+const AUDIENCE = 'strongbox';
+/** Bounds of everything the harness waits for; none is a timing assertion. */
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+export const WAIT_TIMEOUT_MS = 20_000;
+const POLL_MS = 25;
+/** The orders service client, as identity would name it (role `service`). */
+export const ORDERS_CLIENT = 'cli_orders';
+export const T0 = new Date('2026-03-01T12:00:00.000Z');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it answers something, within WAIT_TIMEOUT_MS. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + WAIT_TIMEOUT_MS;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(POLL_MS);
+  }
+}
+
+/** A signing key standing in for identity's. */
+interface TestKeys {
+  readonly jwk: JWK;
+  sign(sub: string, roles: readonly string[]): Promise<string>;
+}
+
+async function testKeys(): Promise<TestKeys> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'saga-test-key', alg: 'EdDSA', use: 'sig' };
+  return {
+    jwk,
+    sign: (sub, roles) =>
+      new SignJWT({ roles: [...roles] })
+        .setProtectedHeader({ alg: 'EdDSA', kid: 'saga-test-key', typ: 'at+jwt' })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setSubject(sub)
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(privateKey),
+  };
+}
+
+/** The real balance service as a child process that can be stopped and started again on its port. */
+export interface BalanceProcess {
+  readonly url: string;
+  /** Starts a new balance process on the same database and port; resolves once it answers /ready. */
+  start(): Promise<void>;
+  /** Stops it (SIGTERM, a graceful shutdown); resolves once the process has exited. */
+  stop(): Promise<void>;
+}
+
+function balanceProcess(env: Record<string, string>, url: string): BalanceProcess {
+  let child: ChildProcess | undefined;
+  let stderr = '';
+  const running = (c: ChildProcess | undefined): boolean =>
+    c !== undefined && c.exitCode === null && c.signalCode === null;
+  const stop = async (c: ChildProcess | undefined) => {
+    if (!c || !running(c)) return;
+    const exited = new Promise<void>((done) => c.once('exit', () => done()));
+    c.kill('SIGTERM');
+    const timer = setTimeout(() => c.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited.finally(() => clearTimeout(timer));
+  };
+  return {
+    url,
+    async start() {
+      if (running(child)) throw new Error('balance is already running');
+      stderr = '';
+      const c = spawn(process.execPath, [BALANCE_MAIN], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      c.stderr?.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-4_000);
+      });
+      child = c;
+      const deadline = Date.now() + READY_TIMEOUT_MS;
+      for (;;) {
+        if (!running(c)) throw new Error(`balance exited with ${c.exitCode ?? c.signalCode}: ${stderr}`);
+        try {
+          if ((await fetch(`${url}/ready`)).ok) return;
+        } catch {
+          // Not listening yet.
+        }
+        if (Date.now() > deadline) {
+          await stop(c);
+          throw new Error(`balance did not become ready: ${stderr}`);
+        }
+        await sleep(100);
+      }
+    },
+    stop: () => stop(child),
+  };
+}
+
+export interface Answer {
+  readonly status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: balance's answers are inspected field by field.
+  readonly body: any;
+}
+
+/** Calls to the real balance over HTTP with one caller's token. */
+export interface BalanceApi {
+  get(path: string): Promise<Answer>;
+  post(path: string, body: unknown): Promise<Answer>;
+}
+
+function balanceApi(url: string, token: string): BalanceApi {
+  const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined
+          ? {}
+          : { 'content-type': 'application/json', 'idempotency-key': randomUUID() }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body) };
+}
+
+/** A customer with a funded account of their own and a merchant to pay, both real accounts in balance. */
+export interface Customer {
+  readonly id: string;
+  readonly accountId: string;
+  readonly merchantAccountId: string;
+  /** Balance as the customer sees it (their own token). */
+  readonly api: BalanceApi;
+}
+
+/** One orders instance: its own pool, balance client and saga runner, as one pod of orders has. */
+export interface OrdersInstance {
+  readonly pool: Pool;
+  readonly saga: SagaRunner;
+  readonly balance: BalanceClient;
+  readonly metrics: OrdersMetrics;
+  /** Runs the timer's tick in a transaction, as the periodic job does. */
+  tick(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface InstanceOptions {
+  readonly schema: string;
+  readonly clock: Clock;
+  readonly processingTimeoutMs?: number;
+  readonly resumeAfterMs?: number;
+  /** The service token source; by default one that always answers the orders client's token. */
+  readonly tokens?: ServiceTokens;
+}
+
+export const PROCESSING_TIMEOUT_MS = 60_000;
+export const RESUME_AFTER_MS = 2_000;
+
+export interface SagaHarness {
+  readonly db: TestDatabase;
+  readonly balance: BalanceProcess;
+  /** Balance as the orders service client sees it. */
+  readonly service: BalanceApi;
+  readonly serviceToken: string;
+  /** A fresh orders schema on the shared test database, migrated exactly as orders does at start. */
+  ordersSchema(): Promise<string>;
+  instance(opts: InstanceOptions): Promise<OrdersInstance>;
+  customer(funds: number): Promise<Customer>;
+  close(): Promise<void>;
+}
+
+export async function startSagaHarness(): Promise<SagaHarness> {
+  const db = await createTestDatabase('orders_saga');
+  const keys = await testKeys();
+  const jwks: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [keys.jwk] }));
+  });
+  await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
+  const jwksAddress = jwks.address();
+  if (typeof jwksAddress !== 'object' || !jwksAddress) throw new Error('the JWKS server has no port');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const balance = balanceProcess(
+    {
+      PATH: process.env['PATH'] ?? '',
+      NODE_ENV: 'production',
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: '4',
+      BALANCE_PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      IDENTITY_JWKS_URL: `http://127.0.0.1:${jwksAddress.port}/.well-known/jwks.json`,
+      BALANCE_JOBS: 'false',
+    },
+    url,
+  );
+  const pools: Pool[] = [];
+  const instances = new Set<OrdersInstance>();
+  const shutdown = async () => {
+    for (const i of instances) await i.close();
+    await balance.stop();
+    await Promise.all(pools.map((p) => p.end()));
+    await new Promise((r) => jwks.close(r));
+    await db.drop();
+  };
+  try {
+    await balance.start();
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+  const serviceToken = await keys.sign(ORDERS_CLIENT, ['service']);
+  const service = balanceApi(url, serviceToken);
+  const openAccount = async (body: Record<string, unknown>): Promise<string> => {
+    const res = await service.post('/v1/accounts', { currency: 'EUR', ...body });
+    if (res.status !== 201) throw new Error(`opening an account: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.id;
+  };
+  const funding = await openAccount({ ownerId: ORDERS_CLIENT, allowNegative: true, name: 'funding' });
+  let schemas = 0;
+
+  return {
+    db,
+    balance,
+    service,
+    serviceToken,
+    async ordersSchema() {
+      schemas += 1;
+      const schema = `orders_${schemas}`;
+      const pool = createPool({ url: db.url, schema, sizeMax: 2, onError: () => undefined });
+      try {
+        await migrate(pool, { schema, dir: MIGRATIONS.dir, modules: MIGRATIONS.modules });
+      } finally {
+        await pool.end();
+      }
+      return schema;
+    },
+    async instance(opts) {
+      const pool = createPool({ url: db.url, schema: opts.schema, sizeMax: 6, onError: () => undefined });
+      pools.push(pool);
+      const processingTimeoutMs = opts.processingTimeoutMs ?? PROCESSING_TIMEOUT_MS;
+      const client = balanceClient({
+        baseUrl: url,
+        tokens: opts.tokens ?? { get: async () => serviceToken, invalidate: () => undefined },
+        processingTimeoutMs,
+      });
+      const metrics = createOrdersMetrics(() => countOpenOrders(pool));
+      const saga = sagaRunner({
+        pool,
+        clock: opts.clock,
+        logger: createLogger({ service: 'orders', level: 'silent' }),
+        balance: client,
+        metrics,
+        processingTimeoutMs,
+        resumeAfterMs: opts.resumeAfterMs ?? RESUME_AFTER_MS,
+        // The backoff's jitter at its midpoint, so retry times are known exactly.
+        random: () => 0.5,
+      });
+      let closed: Promise<void> | undefined;
+      const instance: OrdersInstance = {
+        pool,
+        saga,
+        balance: client,
+        metrics,
+        tick: () => withTransaction(pool, (tx) => saga.tick(tx)),
+        close() {
+          closed ??= (async () => {
+            instances.delete(instance);
+            await client.close();
+            pools.splice(pools.indexOf(pool), 1);
+            await pool.end();
+          })();
+          return closed;
+        },
+      };
+      instances.add(instance);
+      return instance;
+    },
+    async customer(funds) {
+      const id = `usr_${randomUUID()}`;
+      const accountId = await openAccount({ ownerId: id, name: 'wallet' });
+      const merchantAccountId = await openAccount({ ownerId: `usr_${randomUUID()}`, name: 'merchant' });
+      if (funds > 0) {
+        const res = await service.post('/v1/transfers', {
+          debitAccountId: funding,
+          creditAccountId: accountId,
+          amount: funds,
+          currency: 'EUR',
+        });
+        if (res.status !== 201) throw new Error(`funding: ${res.status} ${JSON.stringify(res.body)}`);
+      }
+      return { id, accountId, merchantAccountId, api: balanceApi(url, await keys.sign(id, ['customer'])) };
+    },
+    close: shutdown,
+  };
+}
+
+/** A fixed clock at T0 for one test: the saga's time moves only when the test says so. */
+export function testClock(): ManualClock {
+  return fixedClock(T0);
+}
+
+/** Inserts a pending order exactly as POST /v1/orders builds it (features/create-order/route.ts). */
+export async function placeOrder(pool: Pool, clock: Clock, c: Customer, amount: number): Promise<Order> {
+  const now = clock.now();
+  const order: Order = {
+    id: newId('ord', clock),
+    customerId: c.id,
+    accountId: c.accountId,
+    merchantAccountId: c.merchantAccountId,
+    amountMinor: BigInt(amount),
+    currency: 'EUR',
+    description: 'saga integration test',
+    items: [{ name: 'book', quantity: 1 }],
+    status: 'pending',
+    holdTransferId: null,
+    failureReason: null,
+    resolution: null,
+    traceId: randomUUID().replaceAll('-', ''),
+    processingDeadline: null,
+    stepAttempts: 0,
+    lastError: null,
+    nextStepAt: now,
+    history: [{ status: 'pending', at: now.toISOString(), reason: null }],
+    createdAt: now,
+    updatedAt: now,
+  };
+  await insertOrder(pool, order);
+  return order;
+}
+
+export async function orderOf(pool: Pool, id: string): Promise<Order> {
+  const o = await findOrder(pool, id);
+  if (!o) throw new Error(`no order ${id}`);
+  return o;
+}
+
+/** The processor's events as it publishes them (services/processor/src/infra/events.ts). */
+export function processorEvent(
+  o: Order,
+  clock: Clock,
+  e: { type: 'started' } | { type: 'completed' } | { type: 'failed'; error: string },
+): CloudEvent {
+  const data =
+    e.type === 'started'
+      ? { orderId: o.id, processingId: 'prc_test' }
+      : {
+          orderId: o.id,
+          processingId: 'prc_test',
+          status: e.type,
+          ...(e.type === 'failed' ? { error: e.error } : {}),
+        };
+  return cloudEvent(
+    {
+      service: 'processor',
+      type: e.type === 'started' ? 'processor.order.started' : 'processor.order.processed',
+      subject: o.id,
+      data,
+      traceId: o.traceId,
+    },
+    clock,
+  );
+}
+
+/** The events orders appended about an order, in outbox order. */
+export async function outboxOf(
+  pool: Pool,
+  orderId: string,
+): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
+  const { rows } = await pool.query<{ type: string; envelope: CloudEvent<Record<string, unknown>> }>(
+    'select type, envelope from outbox where subject = $1 order by position',
+    [orderId],
+  );
+  return rows.map((r) => ({ type: r.type, data: r.envelope.data }));
+}
