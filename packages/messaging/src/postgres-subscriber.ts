@@ -1,5 +1,5 @@
 import type { Logger } from '@strongbox/http';
-import type { Pool } from '@strongbox/postgres';
+import { type Pool, prepared } from '@strongbox/postgres';
 import { sleep } from '@strongbox/postgres/leader-lock';
 import type { Subscription, SubscriptionHandlers } from './transport.ts';
 import { createWakeup } from './wakeup.ts';
@@ -42,7 +42,8 @@ export function startPgSubscriber(opts: {
   // among the rows claimed by the same statement.
   const ackAndClaim = async (acks: readonly string[], limit: number): Promise<Claimed[]> => {
     const { rows } = await pool.query<{ id: bigint; envelope: unknown; claims: number }>(
-      `with acked as (delete from ${schema}.deliveries where id = any($4::bigint[]))
+      prepared(
+        `with acked as (delete from ${schema}.deliveries where id = any($4::bigint[]))
        update ${schema}.deliveries d
           set available_at = now() + $3 * interval '1 millisecond', claims = d.claims + 1
          from (select id from ${schema}.deliveries
@@ -50,7 +51,8 @@ export function startPgSubscriber(opts: {
                 order by id limit $2 for update skip locked) c
         where d.id = c.id
         returning d.id, d.envelope, d.claims`,
-      [subscription.name, limit, opts.leaseMs, acks],
+        [subscription.name, limit, opts.leaseMs, acks],
+      ),
     );
     return rows
       .sort((a, b) => (a.id < b.id ? -1 : 1))

@@ -1,5 +1,5 @@
 import type { Logger } from '@strongbox/http';
-import { migrate, type Pool, quoteIdent, withTransaction } from '@strongbox/postgres';
+import { migrate, type Pool, prepared, quoteIdent, withTransaction } from '@strongbox/postgres';
 import type { EncodedEvent } from './envelope.ts';
 import { type Listener, startListener } from './pg-listener.ts';
 import { startPgSubscriber } from './postgres-subscriber.ts';
@@ -85,7 +85,8 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
       // subscriptions, keep the events before the first one nobody subscribes to, insert their deliveries
       // in event order and notify each consumer that got some.
       const { rows } = await deps.pool.query<{ confirmed: string }>(
-        `with ev as (
+        prepared(
+          `with ev as (
            select e.id, e.type, e.envelope, e.ord
              from unnest($1::text[], $2::text[], $3::jsonb[]) with ordinality as e(id, type, envelope, ord)),
          routes as (
@@ -100,13 +101,14 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
          notified as (
            select pg_notify($5, consumer) from (select distinct consumer from inserted) c)
          select (select ord from cutoff) - 1 as confirmed, (select count(*) from notified) as notified`,
-        [
-          events.map((e) => e.id),
-          events.map((e) => e.type),
-          events.map((e) => e.json),
-          events.length,
-          DELIVERIES_CHANNEL,
-        ],
+          [
+            events.map((e) => e.id),
+            events.map((e) => e.type),
+            events.map((e) => e.json),
+            events.length,
+            DELIVERIES_CHANNEL,
+          ],
+        ),
       );
       const confirmed = Number(rows[0]?.confirmed ?? 0);
       if (confirmed === events.length) return { confirmed };

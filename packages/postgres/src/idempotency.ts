@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Queryable } from './outbox.ts';
+import { prepared } from './prepared.ts';
 
 /**
  * The Idempotency-Key store of brief §4 (ADR 0012), over the `idempotency_keys` table of the
@@ -107,11 +108,13 @@ export async function findIdempotent(
   const out = new Map<string, IdempotencyState>();
   if (requests.length === 0) return out;
   const { rows } = await db.query<KeyRow>(
-    `select k.scope, k.key, k.request_hash, k.state, k.response_status, k.response_body::text as body,
+    prepared(
+      `select k.scope, k.key, k.request_hash, k.state, k.response_status, k.response_body::text as body,
             k.expires_at
      from idempotency_keys k
      join unnest($1::text[], $2::text[]) as r(scope, key) on k.scope = r.scope and k.key = r.key`,
-    [requests.map((r) => r.scope), requests.map((r) => r.key)],
+      [requests.map((r) => r.scope), requests.map((r) => r.key)],
+    ),
   );
   const byId = new Map(rows.map((r) => [refId(r), r]));
   for (const r of requests) out.set(refId(r), classify(byId.get(refId(r)), r.requestHash, now));
@@ -137,7 +140,8 @@ export async function recordIdempotent(
   const sorted = sortRefs(records);
   const expires = new Date(opts.at.getTime() + (opts.ttlMs ?? IDEMPOTENCY_TTL_MS));
   const { rows } = await tx.query<IdempotencyRef>(
-    `insert into idempotency_keys as k
+    prepared(
+      `insert into idempotency_keys as k
        (scope, key, request_hash, state, response_status, response_body, created_at, expires_at)
      select scope, key, hash, 'done', status, body::json, $6, $7
      from unnest($1::text[], $2::text[], $3::bytea[], $4::int[], $5::text[]) as r(scope, key, hash, status, body)
@@ -147,15 +151,16 @@ export async function recordIdempotent(
            created_at = excluded.created_at, expires_at = excluded.expires_at
        where k.expires_at <= $6
      returning scope, key`,
-    [
-      sorted.map((r) => r.scope),
-      sorted.map((r) => r.key),
-      sorted.map((r) => r.requestHash),
-      sorted.map((r) => r.response.status),
-      sorted.map((r) => r.response.body),
-      opts.at,
-      expires,
-    ],
+      [
+        sorted.map((r) => r.scope),
+        sorted.map((r) => r.key),
+        sorted.map((r) => r.requestHash),
+        sorted.map((r) => r.response.status),
+        sorted.map((r) => r.response.body),
+        opts.at,
+        expires,
+      ],
+    ),
   );
   const written = new Set(rows.map(refId));
   return sorted.filter((r) => !written.has(refId(r))).map((r) => ({ scope: r.scope, key: r.key }));
@@ -176,7 +181,8 @@ export async function claimIdempotent(
 ): Promise<ClaimResult> {
   const token = randomUUID();
   const { rows } = await db.query(
-    `insert into idempotency_keys as k
+    prepared(
+      `insert into idempotency_keys as k
        (scope, key, request_hash, state, lease_token, lease_expires_at, created_at, expires_at)
      values ($1, $2, $3, 'running', $4, $5, $6, $7)
      on conflict (scope, key) do update
@@ -186,15 +192,16 @@ export async function claimIdempotent(
        where k.expires_at <= $6
           or (k.state = 'running' and k.lease_expires_at <= $6 and k.request_hash = excluded.request_hash)
      returning key`,
-    [
-      request.scope,
-      request.key,
-      request.requestHash,
-      token,
-      new Date(opts.at.getTime() + opts.leaseMs),
-      opts.at,
-      new Date(opts.at.getTime() + (opts.ttlMs ?? IDEMPOTENCY_TTL_MS)),
-    ],
+      [
+        request.scope,
+        request.key,
+        request.requestHash,
+        token,
+        new Date(opts.at.getTime() + opts.leaseMs),
+        opts.at,
+        new Date(opts.at.getTime() + (opts.ttlMs ?? IDEMPOTENCY_TTL_MS)),
+      ],
+    ),
   );
   if (rows.length === 1) return { kind: 'claimed', token };
   const state = (await findIdempotent(db, [request], opts.at)).get(refId(request));

@@ -1,5 +1,6 @@
 import type { CloudEvent } from '@strongbox/kernel';
 import type pg from 'pg';
+import { prepared } from './prepared.ts';
 
 /** Upper bound of events one business transaction may append (one row per event, one statement). */
 export const OUTBOX_APPEND_MAX = 1_000;
@@ -19,14 +20,16 @@ export async function appendOutbox(tx: Queryable, events: readonly CloudEvent[])
   if (events.length === 0) return;
   if (events.length > OUTBOX_APPEND_MAX) throw new Error(`at most ${OUTBOX_APPEND_MAX} events per append`);
   await tx.query(
-    `insert into outbox (event_id, type, subject, envelope)
+    prepared(
+      `insert into outbox (event_id, type, subject, envelope)
      select * from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])`,
-    [
-      events.map((e) => e.id),
-      events.map((e) => e.type),
-      events.map((e) => e.subject),
-      events.map((e) => JSON.stringify(e)),
-    ],
+      [
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => e.subject),
+        events.map((e) => JSON.stringify(e)),
+      ],
+    ),
   );
 }
 
@@ -50,19 +53,23 @@ export interface UnpublishedEvent {
  */
 export async function readUnpublished(q: Queryable, limit: number): Promise<UnpublishedEvent[]> {
   const { rows } = await q.query<{ position: bigint; event_id: string; type: string; json: string }>(
-    `select position, event_id, type, envelope::text as json
+    prepared(
+      `select position, event_id, type, envelope::text as json
        from outbox where published_at is null order by position limit $1`,
-    [limit],
+      [limit],
+    ),
   );
   return rows.map((r) => ({ position: r.position, id: r.event_id, type: r.type, json: r.json }));
 }
 
 export async function markPublished(q: Queryable, positions: readonly bigint[], at: Date): Promise<void> {
   if (positions.length === 0) return;
-  await q.query('update outbox set published_at = $2 where position = any($1::bigint[])', [
-    positions.map(String),
-    at,
-  ]);
+  await q.query(
+    prepared('update outbox set published_at = $2 where position = any($1::bigint[])', [
+      positions.map(String),
+      at,
+    ]),
+  );
 }
 
 /** Age of the oldest visible unpublished event, in milliseconds; 0 when everything is published. */

@@ -19,7 +19,7 @@ import { buildApp, MIGRATIONS, SERVICE, webhookMetricsFor } from './app.ts';
 import { webhooksConfig } from './config.ts';
 import { DELIVERY_TIMEOUT_MS } from './infra/http-sender.ts';
 import { systemResolver } from './infra/target-check.ts';
-import { CONSUMER_NAME, recordEvent } from './record-event.ts';
+import { CONSUMER_NAME, recordEvent, recordEvents, WEBHOOKS_CONSUMER_CONCURRENCY } from './record-event.ts';
 import { PURGE_SCHEDULE, purgeOldDeliveries } from './retention.ts';
 import { createDeliveryWorker } from './worker/worker.ts';
 
@@ -67,6 +67,11 @@ const consumer = await startConsumer(
     handle: async (tx, event) => {
       await recordEvent(tx, event, clock);
     },
+    handleBatch: async (tx, events) => {
+      await recordEvents(tx, events, clock);
+    },
+    // Every event of the system comes here; the prefetch is also the largest batch.
+    concurrency: WEBHOOKS_CONSUMER_CONCURRENCY,
   },
   { pool, transport, logger, clock, metrics: createMessagingMetrics(metrics.registry) },
 );

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type CloudEvent, cloudEvent } from '@strongbox/kernel';
 import { withTransaction } from '@strongbox/postgres';
-import { recordEvent } from './record-event.ts';
+import { recordEvent, recordEvents } from './record-event.ts';
 import { type Harness, startWebhooks } from './test-support.ts';
 
 let h: Harness;
@@ -109,5 +109,40 @@ describe('recordEvent', () => {
     assert.equal(await as('usr_alice'), 200);
     assert.equal(await as('usr_bob'), 404);
     assert.equal(await as('usr_op', ['operator']), 200);
+  });
+});
+
+describe('recordEvents', () => {
+  it('given a batch of mixed events, then each is queued for exactly the endpoints recordEvent would choose', async () => {
+    const batch = [
+      event('balance.transfer.posted', ['usr_alice', 'usr_carol']),
+      event('balance.hold.released', ['usr_bob']),
+      event('orders.order.created', []),
+      event('orders.order.completed', ['usr_alice']),
+      event('identity.user.registered', ['usr_nobody']),
+    ];
+    const alone = batch.map((e) => ({ ...e, id: `${e.id}-alone` }));
+    const many = await withTransaction(h.pool, (tx) => recordEvents(tx, batch, h.clock));
+    let single = 0;
+    for (const e of alone) single += (await record(e)).deliveries;
+    assert.equal(many.deliveries, single);
+    for (const [i, e] of batch.entries())
+      assert.deepEqual(await receivers(e), await receivers(alone[i] as CloudEvent), e.type);
+    assert.deepEqual(
+      await receivers(batch[3] as CloudEvent),
+      ['aliceOrders', 'bobAll', 'operatorAll'].filter((n) => n !== 'bobAll'),
+    );
+  });
+
+  it('given a batch recorded twice, then the second time adds nothing', async () => {
+    const batch = [
+      event('balance.transfer.posted', ['usr_alice']),
+      event('orders.order.created', ['usr_bob']),
+    ];
+    const first = await withTransaction(h.pool, (tx) => recordEvents(tx, batch, h.clock));
+    assert.ok(first.deliveries > 0);
+    assert.deepEqual(await withTransaction(h.pool, (tx) => recordEvents(tx, batch, h.clock)), {
+      deliveries: 0,
+    });
   });
 });

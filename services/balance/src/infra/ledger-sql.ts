@@ -1,4 +1,4 @@
-import type { Queryable } from '@strongbox/postgres';
+import { prepared, type Queryable } from '@strongbox/postgres';
 import type { Account, Entry, Transfer } from '../domain/ledger.ts';
 import {
   ACCOUNT_COLUMNS,
@@ -19,8 +19,9 @@ import {
 export async function lockTransfers(tx: Queryable, ids: readonly string[]): Promise<Map<string, Transfer>> {
   if (ids.length === 0) return new Map();
   const { rows } = await tx.query<TransferRow>(
-    `select ${TRANSFER_COLUMNS} from transfers where id = any($1::text[]) order by id for update`,
-    [ids],
+    prepared(`select ${TRANSFER_COLUMNS} from transfers where id = any($1::text[]) order by id for update`, [
+      ids,
+    ]),
   );
   return new Map(rows.map((r) => [r.id, toTransfer(r)]));
 }
@@ -35,8 +36,10 @@ export interface LockedAccounts {
 export async function lockAccounts(tx: Queryable, ids: readonly string[]): Promise<LockedAccounts> {
   if (ids.length === 0) return { accounts: new Map(), updatedAtMax: null };
   const { rows } = await tx.query<AccountRow & { updated_at: Date }>(
-    `select ${ACCOUNT_COLUMNS}, updated_at from accounts where id = any($1::text[]) order by id for update`,
-    [ids],
+    prepared(
+      `select ${ACCOUNT_COLUMNS}, updated_at from accounts where id = any($1::text[]) order by id for update`,
+      [ids],
+    ),
   );
   let updatedAtMax: Date | null = null;
   for (const r of rows) if (!updatedAtMax || r.updated_at > updatedAtMax) updatedAtMax = r.updated_at;
@@ -66,7 +69,8 @@ export async function writeLedger(tx: Queryable, w: LedgerWrites): Promise<void>
   const e = w.entries;
   const a = w.accounts;
   await tx.query(
-    `with created as (
+    prepared(
+      `with created as (
        insert into transfers (id, debit_account_id, credit_account_id, amount, currency, status, posted_amount,
          description, metadata, trace_id, created_by, created_at, expires_at, resolved_at)
        select id, d, cr, amt, cur, st, pa, descr, meta, tr, creator, $1, exp, case when st = 'posted' then $1::timestamptz end
@@ -87,35 +91,36 @@ export async function writeLedger(tx: Queryable, w: LedgerWrites): Promise<void>
             updated_at = $1
      from unnest($23::text[], $24::int8[], $25::int8[], $26::int8[], $27::int8[]) as x(id, pd, pc, pe, v)
      where t.id = x.id`,
-    [
-      w.at,
-      c.map((t) => t.id),
-      c.map((t) => t.debitAccountId),
-      c.map((t) => t.creditAccountId),
-      c.map((t) => t.amount),
-      c.map((t) => t.currency),
-      c.map((t) => t.status),
-      c.map((t) => t.postedAmount),
-      c.map((t) => t.description),
-      c.map((t) => json(t.metadata)),
-      c.map((t) => t.traceId),
-      c.map((t) => t.createdBy),
-      c.map((t) => iso(t.expiresAt)),
-      r.map((t) => t.id),
-      r.map((t) => t.status),
-      r.map((t) => t.postedAmount),
-      e.map((x) => x.accountId),
-      e.map((x) => x.version),
-      e.map((x) => x.transferId),
-      e.map((x) => x.direction),
-      e.map((x) => x.amount),
-      e.map((x) => x.balanceAfter),
-      a.map((x) => x.id),
-      a.map((x) => x.postedDebits),
-      a.map((x) => x.postedCredits),
-      a.map((x) => x.pendingDebits),
-      a.map((x) => x.version),
-    ],
+      [
+        w.at,
+        c.map((t) => t.id),
+        c.map((t) => t.debitAccountId),
+        c.map((t) => t.creditAccountId),
+        c.map((t) => t.amount),
+        c.map((t) => t.currency),
+        c.map((t) => t.status),
+        c.map((t) => t.postedAmount),
+        c.map((t) => t.description),
+        c.map((t) => json(t.metadata)),
+        c.map((t) => t.traceId),
+        c.map((t) => t.createdBy),
+        c.map((t) => iso(t.expiresAt)),
+        r.map((t) => t.id),
+        r.map((t) => t.status),
+        r.map((t) => t.postedAmount),
+        e.map((x) => x.accountId),
+        e.map((x) => x.version),
+        e.map((x) => x.transferId),
+        e.map((x) => x.direction),
+        e.map((x) => x.amount),
+        e.map((x) => x.balanceAfter),
+        a.map((x) => x.id),
+        a.map((x) => x.postedDebits),
+        a.map((x) => x.postedCredits),
+        a.map((x) => x.pendingDebits),
+        a.map((x) => x.version),
+      ],
+    ),
   );
 }
 

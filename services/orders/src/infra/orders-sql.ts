@@ -1,4 +1,4 @@
-import type { Queryable } from '@strongbox/postgres';
+import { prepared, type Queryable } from '@strongbox/postgres';
 import type { HistoryEntry, Order, OrderItem, OrderStatus, Resolution } from '../domain/order.ts';
 
 /** Narrow, named queries over the orders table; each takes the pool or one transaction. */
@@ -25,6 +25,11 @@ interface OrderRow {
   created_at: Date;
   updated_at: Date;
 }
+
+/** Named, not `*`: a prepared `select *` fails once a migration adds a column under a running instance. */
+const ORDER_COLUMNS = `id, customer_id, account_id, merchant_account_id, amount, currency, description, items, status,
+  hold_transfer_id, failure_reason, resolution, trace_id, processing_deadline, step_attempts, last_error,
+  next_step_at, history, created_at, updated_at`;
 
 function fromRow(r: OrderRow): Order {
   return {
@@ -53,65 +58,73 @@ function fromRow(r: OrderRow): Order {
 
 export async function insertOrder(db: Queryable, o: Order): Promise<void> {
   await db.query(
-    `insert into orders (id, customer_id, account_id, merchant_account_id, amount, currency, description,
+    prepared(
+      `insert into orders (id, customer_id, account_id, merchant_account_id, amount, currency, description,
        items, status, hold_transfer_id, failure_reason, resolution, trace_id, processing_deadline,
        step_attempts, last_error, next_step_at, history, created_at, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-    [
-      o.id,
-      o.customerId,
-      o.accountId,
-      o.merchantAccountId,
-      String(o.amountMinor),
-      o.currency,
-      o.description,
-      JSON.stringify(o.items),
-      o.status,
-      o.holdTransferId,
-      o.failureReason,
-      o.resolution ? JSON.stringify(o.resolution) : null,
-      o.traceId,
-      o.processingDeadline,
-      o.stepAttempts,
-      o.lastError,
-      o.nextStepAt,
-      JSON.stringify(o.history),
-      o.createdAt,
-      o.updatedAt,
-    ],
+      [
+        o.id,
+        o.customerId,
+        o.accountId,
+        o.merchantAccountId,
+        String(o.amountMinor),
+        o.currency,
+        o.description,
+        JSON.stringify(o.items),
+        o.status,
+        o.holdTransferId,
+        o.failureReason,
+        o.resolution ? JSON.stringify(o.resolution) : null,
+        o.traceId,
+        o.processingDeadline,
+        o.stepAttempts,
+        o.lastError,
+        o.nextStepAt,
+        JSON.stringify(o.history),
+        o.createdAt,
+        o.updatedAt,
+      ],
+    ),
   );
 }
 
 /** Writes the saga's state after a decision; the caller holds the row lock (findOrderForUpdate). */
 export async function saveOrder(db: Queryable, o: Order): Promise<void> {
   await db.query(
-    `update orders set status = $2, hold_transfer_id = $3, failure_reason = $4, resolution = $5,
+    prepared(
+      `update orders set status = $2, hold_transfer_id = $3, failure_reason = $4, resolution = $5,
        processing_deadline = $6, step_attempts = $7, last_error = $8, next_step_at = $9, history = $10,
        updated_at = $11
      where id = $1`,
-    [
-      o.id,
-      o.status,
-      o.holdTransferId,
-      o.failureReason,
-      o.resolution ? JSON.stringify(o.resolution) : null,
-      o.processingDeadline,
-      o.stepAttempts,
-      o.lastError,
-      o.nextStepAt,
-      JSON.stringify(o.history),
-      o.updatedAt,
-    ],
+      [
+        o.id,
+        o.status,
+        o.holdTransferId,
+        o.failureReason,
+        o.resolution ? JSON.stringify(o.resolution) : null,
+        o.processingDeadline,
+        o.stepAttempts,
+        o.lastError,
+        o.nextStepAt,
+        JSON.stringify(o.history),
+        o.updatedAt,
+      ],
+    ),
   );
 }
 
 export async function findOrder(db: Queryable, id: string): Promise<Order | undefined> {
-  const { rows } = await db.query<OrderRow>('select * from orders where id = $1', [id]);
+  const { rows } = await db.query<OrderRow>(
+    prepared(`select ${ORDER_COLUMNS} from orders where id = $1`, [id]),
+  );
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
 export async function findOrderForUpdate(db: Queryable, id: string): Promise<Order | undefined> {
-  const { rows } = await db.query<OrderRow>('select * from orders where id = $1 for update', [id]);
+  const { rows } = await db.query<OrderRow>(
+    prepared(`select ${ORDER_COLUMNS} from orders where id = $1 for update`, [id]),
+  );
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 

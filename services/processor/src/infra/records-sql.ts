@@ -1,4 +1,4 @@
-import type { Queryable } from '@strongbox/postgres';
+import { prepared, type Queryable } from '@strongbox/postgres';
 import type { ProcessingRecord, ProcessingStatus } from '../domain/processing.ts';
 
 /** Narrow, named queries over processing records; each takes the pool or one transaction. */
@@ -17,6 +17,22 @@ interface Row {
   started_at: Date | null;
   finished_at: Date | null;
 }
+
+/** Named, not `*`: a prepared `*` fails once a migration adds a column under a running instance. */
+const COLUMNS = [
+  'id',
+  'order_id',
+  'amount',
+  'currency',
+  'description',
+  'trace_id',
+  'status',
+  'attempts',
+  'last_error',
+  'received_at',
+  'started_at',
+  'finished_at',
+];
 
 const fromRow = (r: Row): ProcessingRecord => ({
   id: r.id,
@@ -48,21 +64,23 @@ export async function insertReceived(
   at: Date,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `insert into processing (id, order_id, amount, currency, description, trace_id, status, next_attempt_at,
+    prepared(
+      `insert into processing (id, order_id, amount, currency, description, trace_id, status, next_attempt_at,
        received_at, finished_at, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $8, $9::timestamptz, $8)
      on conflict (order_id) do nothing`,
-    [
-      r.id,
-      r.orderId,
-      String(r.amountMinor),
-      r.currency,
-      r.description,
-      r.traceId,
-      r.status,
-      at,
-      r.status === 'cancelled' ? at : null,
-    ],
+      [
+        r.id,
+        r.orderId,
+        String(r.amountMinor),
+        r.currency,
+        r.description,
+        r.traceId,
+        r.status,
+        at,
+        r.status === 'cancelled' ? at : null,
+      ],
+    ),
   );
   return rowCount === 1;
 }
@@ -89,14 +107,16 @@ export async function claimDue(
   limit: number,
 ): Promise<Array<ProcessingRecord & { first: boolean }>> {
   const { rows } = await db.query<Row & { first: boolean }>(
-    `update processing p set status = 'processing', attempts = p.attempts + 1, next_attempt_at = $2,
+    prepared(
+      `update processing p set status = 'processing', attempts = p.attempts + 1, next_attempt_at = $2,
         started_at = coalesce(p.started_at, $1), updated_at = $1
       where p.id in (
         select id from processing
          where status in ('pending', 'processing') and next_attempt_at <= $1
          order by next_attempt_at limit $3 for update skip locked)
-      returning p.*, p.attempts = 1 as first`,
-    [now, leaseUntil, limit],
+      returning ${COLUMNS.map((c) => `p.${c}`).join(', ')}, p.attempts = 1 as first`,
+      [now, leaseUntil, limit],
+    ),
   );
   return rows.map((r) => ({ ...fromRow(r), first: r.first }));
 }
@@ -113,10 +133,12 @@ export async function finishAttempt(
   at: Date,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `update processing set status = $3::text, last_error = $4, next_attempt_at = coalesce($5::timestamptz, next_attempt_at),
+    prepared(
+      `update processing set status = $3::text, last_error = $4, next_attempt_at = coalesce($5::timestamptz, next_attempt_at),
         finished_at = case when $3::text in ('completed', 'failed') then $6::timestamptz else null end, updated_at = $6
       where id = $1 and attempts = $2 and status = 'processing'`,
-    [id, attempt, to.status, to.error, to.retryAt, at],
+      [id, attempt, to.status, to.error, to.retryAt, at],
+    ),
   );
   return rowCount === 1;
 }

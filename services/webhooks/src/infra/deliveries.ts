@@ -1,4 +1,4 @@
-import type { Queryable } from '@strongbox/postgres';
+import { prepared, type Queryable } from '@strongbox/postgres';
 import type { Attempt, Delivery, DeliveryStatus } from '../domain/delivery.ts';
 import type { AttemptResult } from '../domain/schedule.ts';
 
@@ -56,10 +56,12 @@ export async function insertDeliveriesForEvent(
   endpointsMax: number,
 ): Promise<number> {
   const { rows } = await tx.query<{ id: string }>(
-    `select id from endpoints
+    prepared(
+      `select id from endpoints
      where status = 'enabled' and event_types && $1::text[] and (scope = 'all' or owner_id = any($2::text[]))
      order by id limit $3`,
-    [e.patterns, e.parties, endpointsMax],
+      [e.patterns, e.parties, endpointsMax],
+    ),
   );
   if (rows.length === 0) return 0;
   const result = await tx.query(
@@ -77,6 +79,75 @@ export async function insertDeliveriesForEvent(
       e.traceId,
       e.at,
     ],
+  );
+  return result.rowCount ?? 0;
+}
+
+export interface CandidateEndpoint {
+  readonly id: string;
+  readonly eventTypes: readonly string[];
+  readonly scope: 'all' | 'parties';
+  readonly ownerId: string;
+}
+
+/**
+ * Enabled endpoints that could select at least one of a batch's events: listing any of the patterns,
+ * and seeing every event or owned by one of the parties. In id order, at most `limit`.
+ */
+export async function candidateEndpoints(
+  tx: Queryable,
+  patterns: readonly string[],
+  parties: readonly string[],
+  limit: number,
+): Promise<CandidateEndpoint[]> {
+  const { rows } = await tx.query<{
+    id: string;
+    event_types: string[];
+    scope: 'all' | 'parties';
+    owner_id: string;
+  }>(
+    prepared(
+      `select id, event_types, scope, owner_id from endpoints
+       where status = 'enabled' and event_types && $1::text[] and (scope = 'all' or owner_id = any($2::text[]))
+       order by id limit $3`,
+      [patterns, parties, limit],
+    ),
+  );
+  return rows.map((r) => ({ id: r.id, eventTypes: r.event_types, scope: r.scope, ownerId: r.owner_id }));
+}
+
+/** Queues deliveries of several events in one statement; once per (endpoint, event) as always. */
+export async function insertDeliveries(
+  tx: Queryable,
+  rows: ReadonlyArray<{
+    id: string;
+    endpointId: string;
+    eventId: string;
+    eventType: string;
+    payload: string;
+    traceId: string | null;
+  }>,
+  at: Date,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await tx.query(
+    prepared(
+      `insert into deliveries (id, endpoint_id, event_id, event_type, payload, trace_id, status,
+         next_attempt_at, created_at, updated_at)
+       select d.id, d.endpoint_id, d.event_id, d.event_type, d.payload, d.trace_id, 'pending', $7, $7, $7
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         as d(id, endpoint_id, event_id, event_type, payload, trace_id)
+       on conflict (endpoint_id, event_id) do nothing`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.endpointId),
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.eventType),
+        rows.map((r) => r.payload),
+        rows.map((r) => r.traceId),
+        at,
+      ],
+    ),
   );
   return result.rowCount ?? 0;
 }
