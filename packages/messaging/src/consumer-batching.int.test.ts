@@ -37,6 +37,8 @@ interface Scenario {
   readonly registry: Registry;
   /** Handler invocations per event id, whether their transaction committed or was rolled back. */
   readonly calls: Map<string, number>;
+  /** After-commit callbacks that ran, per event id (each handler registers one before it may fail). */
+  readonly afterCommits: Map<string, number>;
   /** Starts one more instance of the consumer (as another process would) on its own pool and transport. */
   addInstance(transport: Transport): Promise<void>;
   result(r: 'handled' | 'duplicate' | 'retried' | 'dead_lettered'): Promise<number>;
@@ -94,6 +96,7 @@ describe('consumer batching (postgres)', () => {
     const registry = new Registry();
     const metrics = createMessagingMetrics(registry);
     const calls = new Map<string, number>();
+    const afterCommits = new Map<string, number>();
     const running: RunningConsumer[] = [];
     const extraPools: Pool[] = [];
     const start = async (pool: Pool, transport: Transport) => {
@@ -105,9 +108,10 @@ describe('consumer batching (postgres)', () => {
             concurrency: CONCURRENCY,
             attemptsMax: opts.attemptsMax ?? 3,
             backoff: FAST_BACKOFF,
-            async handle(tx, e) {
+            async handle(tx, e, afterCommit) {
               const call = (calls.get(e.id) ?? 0) + 1;
               calls.set(e.id, call);
+              afterCommit(() => afterCommits.set(e.id, (afterCommits.get(e.id) ?? 0) + 1));
               await tx.query('insert into handled (event_id, txid) values ($1, txid_current())', [e.id]);
               await opts.fail?.(tx, e, call);
             },
@@ -123,6 +127,7 @@ describe('consumer batching (postgres)', () => {
       type,
       registry,
       calls,
+      afterCommits,
       async addInstance(transport) {
         const pool = createPool({ url: db.url, schema: svc.schema, sizeMax: 5, onError: () => undefined });
         extraPools.push(pool);
@@ -275,6 +280,12 @@ describe('consumer batching (postgres)', () => {
         'the poison rolled back events that were then handled again (the split really happened)',
       );
       assert.equal(await s.result('retried'), 2, 'only the poison was retried, once per failed attempt');
+      assert.deepEqual(
+        others.filter((e) => s.afterCommits.get(e.id) !== 1).map((e) => list.indexOf(e)),
+        [],
+        'after-commit work ran once for every committed event, however often its batch was rolled back',
+      );
+      assert.equal(s.afterCommits.get(poison.id), undefined, 'and never for the event that never committed');
       assert.equal(await s.result('dead_lettered'), 1);
       assert.equal(await s.result('handled'), 199);
       assert.equal(await s.result('duplicate'), 0);

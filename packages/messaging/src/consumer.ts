@@ -42,6 +42,12 @@ export const OUTCOME_FAILURE_PAUSE_MS = 1_000;
  */
 export const CONSUMER_BATCH_MAX = 64;
 
+/**
+ * Registers work to start once the handler's transaction has committed (say, a next step that must see
+ * the handler's writes). It does not run if the transaction rolls back; it is not retried if it fails.
+ */
+export type AfterCommit = (fn: () => void) => void;
+
 export interface ConsumerSpec {
   /** Unique consumer name: the queue on RabbitMQ, the subscription on PostgreSQL, the inbox key. */
   readonly name: string;
@@ -53,13 +59,13 @@ export interface ConsumerSpec {
    * back, and the others are then handled again without it, so a handler must keep its effects in `tx`
    * (or make them idempotent).
    */
-  handle(tx: PoolClient, event: CloudEvent): Promise<void>;
+  handle(tx: PoolClient, event: CloudEvent, afterCommit: AfterCommit): Promise<void>;
   /**
    * Optional: handles all the new events of one batch at once (one lookup instead of one per event). When
    * given it is used instead of `handle` for every batch; it must have the same effect as `handle` on each
    * event in turn, and a batch it fails is split like any other.
    */
-  handleBatch?(tx: PoolClient, events: readonly CloudEvent[]): Promise<void>;
+  handleBatch?(tx: PoolClient, events: readonly CloudEvent[], afterCommit: AfterCommit): Promise<void>;
   /** Attempts before the event is dead-lettered; default CONSUMER_ATTEMPTS_MAX_DEFAULT (8). */
   readonly attemptsMax?: number;
   /** Deliveries taken at once (the prefetch), so also the largest batch; default CONSUMER_CONCURRENCY_DEFAULT. */
@@ -186,8 +192,14 @@ function handlerBatches(spec: ConsumerSpec, deps: ConsumerDeps): GroupCommit<Clo
     splittable: (err) => err instanceof HandlerFailed || !isConnectionFailure(err),
     overloaded: (reason) =>
       new Error(`consumer ${spec.name} is ${reason === 'closed' ? 'stopping' : 'full'}`),
-    flush: (events) =>
-      withTransaction(deps.pool, async (tx) => {
+    flush: async (events) => {
+      let committed: Array<() => void> = [];
+      const afterCommit: AfterCommit = (fn) => {
+        committed.push(fn);
+      };
+      const outcomes = await withTransaction(deps.pool, async (tx) => {
+        // A retried transaction starts over: only the last attempt's callbacks belong to what committed.
+        committed = [];
         const { rows } = await tx.query<{ event_id: string }>(
           prepared(
             `insert into inbox (consumer, event_id, processed_at)
@@ -202,12 +214,21 @@ function handlerBatches(spec: ConsumerSpec, deps: ConsumerDeps): GroupCommit<Clo
         const handled = events.filter((_, i) => outcomes[i] === 'handled');
         const { handleBatch } = spec;
         if (handleBatch) {
-          if (handled.length > 0) await asHandlerFailure(() => handleBatch(tx, handled));
+          if (handled.length > 0) await asHandlerFailure(() => handleBatch(tx, handled, afterCommit));
         } else {
-          for (const event of handled) await asHandlerFailure(() => spec.handle(tx, event));
+          for (const event of handled) await asHandlerFailure(() => spec.handle(tx, event, afterCommit));
         }
         return outcomes;
-      }),
+      });
+      for (const fn of committed) {
+        try {
+          fn();
+        } catch (err) {
+          deps.logger.error({ err, consumer: spec.name }, 'after-commit work failed');
+        }
+      }
+      return outcomes;
+    },
   });
 }
 

@@ -104,7 +104,7 @@ const consumer = await startConsumer(
     name: CONSUMER_NAME,
     eventTypes: CONSUMED_EVENT_TYPES,
     concurrency: config.ORDERS_CONSUMER_CONCURRENCY,
-    handle: (tx, event) => saga.handleProcessorEvent(tx, event),
+    handle: (tx, event, afterCommit) => saga.handleProcessorEvent(tx, event, afterCommit),
   },
   { pool, transport, logger, clock, metrics: messagingMetrics },
 );

@@ -73,8 +73,14 @@ async function scenario(
     customer,
     place: (amount = AMOUNT) => placeOrder(orders.pool, clock, customer, amount),
     order,
-    deliver: (o, e) =>
-      withTransaction(orders.pool, (tx) => orders.saga.handleProcessorEvent(tx, processorEvent(o, clock, e))),
+    // As the consumer does: the next step starts once the event's transaction has committed.
+    async deliver(o, e) {
+      const committed: Array<() => void> = [];
+      await withTransaction(orders.pool, (tx) =>
+        orders.saga.handleProcessorEvent(tx, processorEvent(o, clock, e), (fn) => committed.push(fn)),
+      );
+      for (const fn of committed) fn();
+    },
     async settle(id) {
       await waitFor(`order ${id} to end`, async () => {
         const o = await order(id);

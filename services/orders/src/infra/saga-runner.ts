@@ -17,8 +17,6 @@ export const TIMER_BATCH_MAX = 200;
 export const TIMER_CONCURRENCY = 16;
 /** Every second: retries, resumptions and deadlines are seen within about a second of falling due. */
 export const TIMER_SCHEDULE = '* * * * * *';
-/** A consumer kicks the saga this long after its handler returns, by when its transaction has committed. */
-export const KICK_DELAY_MS = 10;
 /** The processor events the saga consumes. */
 export const CONSUMER_NAME = 'orders';
 export const CONSUMED_EVENT_TYPES = ['processor.order.started', 'processor.order.processed'] as const;
@@ -43,8 +41,15 @@ export interface SagaRunner {
   drive(orderId: string): Promise<void>;
   /** The timer's tick: drives the orders that are due (a step to retry, a deadline passed). */
   tick(tx: Queryable): Promise<number>;
-  /** The consumer's handler for processor events. */
-  handleProcessorEvent(tx: Queryable, event: CloudEvent): Promise<void>;
+  /**
+   * The consumer's handler for processor events; `afterCommit` runs the next step once the transaction
+   * that recorded the event has committed, so the step sees it.
+   */
+  handleProcessorEvent(
+    tx: Queryable,
+    event: CloudEvent,
+    afterCommit: (fn: () => void) => void,
+  ): Promise<void>;
 }
 
 /**
@@ -124,8 +129,9 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
   };
 
   const driveOnce = async (orderId: string) => {
+    // Read once; after that each round continues from the state its own transaction decided and saved.
+    let order = await findOrder(pool, orderId);
     for (let round = 0; round < DRIVE_ROUNDS_MAX; round++) {
-      const order = await findOrder(pool, orderId);
       if (!order || isTerminal(order.status)) return;
       const action = nextAction(order);
       let input: SagaInput;
@@ -135,6 +141,7 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
       else return;
       const d = await apply(orderId, input);
       if (d?.kind !== 'changed' || input.kind === 'step_failed') return;
+      order = d.order;
     }
   };
 
@@ -156,9 +163,7 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
   };
 
   const kick = (orderId: string) => {
-    setTimeout(() => {
-      drive(orderId).catch((err) => logger.error({ err, orderId }, 'saga run failed'));
-    }, KICK_DELAY_MS);
+    drive(orderId).catch((err) => logger.error({ err, orderId }, 'saga run failed'));
   };
 
   return {
@@ -177,7 +182,7 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
       await Promise.all(Array.from({ length: Math.min(TIMER_CONCURRENCY, ids.length) }, worker));
       return ids.length;
     },
-    async handleProcessorEvent(tx, event) {
+    async handleProcessorEvent(tx, event, afterCommit) {
       const data = event.data as { orderId?: unknown; status?: unknown; error?: unknown } | null;
       const orderId = data?.orderId;
       if (typeof orderId !== 'string') throw new Error(`${event.type} ${event.id} carries no orderId`);
@@ -192,7 +197,7 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
         logger.warn({ orderId, eventId: event.id, traceId: event.traceid }, 'event about an unknown order');
         return;
       }
-      if (d.kind === 'changed') kick(orderId);
+      if (d.kind === 'changed') afterCommit(() => kick(orderId));
       else
         logger.info(
           { orderId, traceId: event.traceid, why: d.kind === 'ignored' ? d.why : d.code },
