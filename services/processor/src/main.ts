@@ -94,7 +94,7 @@ const consumer = await startConsumer(
     eventTypes: CONSUMED_EVENT_TYPES,
     concurrency: config.PROCESSOR_CONSUMER_CONCURRENCY,
     attemptsMax: config.PROCESSOR_CONSUMER_ATTEMPTS,
-    handle: intake({ clock, logger, onReceived: () => setTimeout(() => worker.wake(), 5) }),
+    handle: intake({ clock, logger, onReceived: () => worker.wake() }),
   },
   { pool, transport, logger, clock, metrics: messagingMetrics },
 );

@@ -36,9 +36,10 @@ function orderData(event: CloudEvent): OrderData {
  * The consumer's handler, in the transaction that writes its inbox row. A created order gets a pending
  * record unless it has one (the unique order id absorbs duplicates whatever their event id); a cancelled
  * one stops its record if processing has not begun, or leaves a cancelled record if it came first.
+ * `onReceived` (waking the worker) runs once the record is committed, so the worker's claim can see it.
  */
 export function intake(deps: { clock: Clock; logger: Logger; onReceived: () => void }) {
-  return async (tx: Queryable, event: CloudEvent): Promise<void> => {
+  return async (tx: Queryable, event: CloudEvent, afterCommit: (fn: () => void) => void): Promise<void> => {
     const d = orderData(event);
     const at = deps.clock.now();
     const log = deps.logger.child({ orderId: d.orderId, traceId: event.traceid });
@@ -59,7 +60,7 @@ export function intake(deps: { clock: Clock; logger: Logger; onReceived: () => v
     );
     if (fresh) {
       log.info('order received for processing');
-      deps.onReceived();
+      afterCommit(deps.onReceived);
     } else log.info({ eventId: event.id }, 'order already received; duplicate ignored');
   };
 }
