@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { startSystem } from '../scripts/system.ts';
 import { type RunFigures, runBaseline, setupBaseline } from './ledger-baseline.ts';
-import { adminToken, benchDatabase, median, postJson, round, rssMiB } from './lib.ts';
+import { adminToken, benchDatabase, median, postJson, quiesce, round, rssMiB } from './lib.ts';
 import { paced } from './paced.ts';
 
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
@@ -170,6 +170,9 @@ async function main() {
         gateway: [],
       };
       for (let round_ = 0; round_ < ROUNDS; round_++) {
+        // Each run starts once the previous one's events are relayed and consumed, so none of them pays for
+        // another's backlog.
+        await quiesce(system.urls);
         runs.baseline.push(
           await runBaseline(baselinePool, {
             concurrency: CONCURRENCY,
@@ -177,8 +180,10 @@ async function main() {
             pick: picker(scenario, ACCOUNTS),
           }),
         );
+        await quiesce(system.urls);
         runs.direct.push(await runHttp(direct, token, ids, scenario));
         rssPeak = Math.max(rssPeak, await rssMiB(balancePid));
+        await quiesce(system.urls);
         runs.gateway.push(await runHttp(gateway, token, ids, scenario));
       }
       const base = median(runs.baseline.map((r) => r.tps));
@@ -190,7 +195,10 @@ async function main() {
     }
     const halfRate = Math.max(1, Math.round((figures['uniform.direct'] ?? 0) / 2));
     const halves = [];
-    for (let round_ = 0; round_ < ROUNDS; round_++) halves.push(await runPaced(direct, token, ids, halfRate));
+    for (let round_ = 0; round_ < ROUNDS; round_++) {
+      await quiesce(system.urls);
+      halves.push(await runPaced(direct, token, ids, halfRate));
+    }
     const half = {
       p50Ms: median(halves.map((h) => h.p50Ms)),
       p99Ms: median(halves.map((h) => h.p99Ms)),

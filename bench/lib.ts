@@ -104,3 +104,30 @@ export async function postJson(
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
 }
+
+/** How long `quiesce` waits for the event pipelines to drain before it gives up. */
+export const QUIESCE_TIMEOUT_MS = 180_000;
+
+/**
+ * Waits until no service has an unpublished outbox event or a consumer backlog (from their own /metrics),
+ * so that one scenario's events are not still being relayed and consumed while the next is measured.
+ */
+export async function quiesce(urls: Readonly<Record<string, string | undefined>>): Promise<void> {
+  const deadline = Date.now() + QUIESCE_TIMEOUT_MS;
+  const pending = /^strongbox_(consumer_lag_messages|outbox_oldest_unpublished_seconds)\{[^}]*\} (\S+)$/;
+  let quietRounds = 0;
+  while (quietRounds < 2) {
+    if (Date.now() > deadline) throw new Error('the event pipelines did not drain');
+    let busy = false;
+    for (const url of Object.values(urls)) {
+      if (!url) continue;
+      const text = await (await fetch(`${url}/metrics`)).text();
+      for (const line of text.split('\n')) {
+        const m = pending.exec(line);
+        if (m && Number(m[2]) > 0) busy = true;
+      }
+    }
+    quietRounds = busy ? 0 : quietRounds + 1;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

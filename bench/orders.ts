@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { startSystem } from '../scripts/system.ts';
-import { adminToken, benchDatabase, median, percentile, postJson, round } from './lib.ts';
+import { adminToken, benchDatabase, median, percentile, postJson, quiesce, round } from './lib.ts';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 6);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -158,17 +158,20 @@ async function main() {
     const peaks: Figures[] = [];
     const transfers: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
+      await quiesce(system.urls);
       const since = new Date();
       await load(placeOrder, DURATION_S * 1000);
       const figures = await settle(client, since);
       console.log(`round ${r + 1}: median ms to reach each status`, figures.phases);
       peaks.push(figures);
+      await quiesce(system.urls);
       const t0 = performance.now();
       const sent = await load(transfer, DURATION_S * 1000);
       transfers.push(sent / ((performance.now() - t0) / 1000));
     }
     const peak = median(peaks.map((p) => p.perSecond));
     const halfRate = Math.max(1, Math.round(peak / 2));
+    await quiesce(system.urls);
     const since = new Date();
     await load(placeOrder, DURATION_S * 1000, halfRate);
     const half = await settle(client, since);

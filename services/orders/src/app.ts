@@ -63,7 +63,7 @@ export async function buildApp(deps: OrdersDeps): Promise<FastifyInstance> {
         return render(o);
       }),
     applyInput: (id, input) => saga.apply(id, input),
-    drive: (id) => saga.drive(id),
+    drive: (id, known) => saga.drive(id, known),
     rememberAnswer: (req, answer) => rememberAnswer(pool, clock, req, answer),
   };
   const app = await createHttpApp({

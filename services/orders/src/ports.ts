@@ -69,7 +69,7 @@ export interface OrdersPorts {
   /** Applies one input to the order in its own transaction (row-locked); answers the decision. */
   applyInput(orderId: string, input: SagaInput): Promise<Decision | undefined>;
   /** Runs the saga's due steps for the order now (in the background is fine: the timer is the backstop). */
-  drive(orderId: string): Promise<void>;
+  drive(orderId: string, known?: Order): Promise<void>;
   /** Replays a stored answer for (scope, key), or records this one (first wins) for cancel. */
   rememberAnswer(req: IdempotentRequest, answer: () => Promise<StoredResponse>): Promise<IdempotentOutcome>;
 }

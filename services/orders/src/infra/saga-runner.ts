@@ -37,8 +37,12 @@ export interface SagaRunner {
   /** Applies one input to the order inside the caller's transaction (row-locked). */
   applyIn(tx: Queryable, orderId: string, input: SagaInput): Promise<Decision | undefined>;
   apply(orderId: string, input: SagaInput): Promise<Decision | undefined>;
-  /** Runs the order's due steps now; concurrent calls for one order in this process share one run. */
-  drive(orderId: string): Promise<void>;
+  /**
+   * Runs the order's due steps now; concurrent calls for one order in this process share one run. `known`
+   * is the order as the caller has just committed it, which saves reading it back (a stale copy only costs
+   * a repeated, idempotent balance call: every result is applied under the row lock).
+   */
+  drive(orderId: string, known?: Order): Promise<void>;
   /** The timer's tick: drives the orders that are due (a step to retry, a deadline passed). */
   tick(tx: Queryable): Promise<number>;
   /**
@@ -128,9 +132,10 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
     }
   };
 
-  const driveOnce = async (orderId: string) => {
-    // Read once; after that each round continues from the state its own transaction decided and saved.
-    let order = await findOrder(pool, orderId);
+  const driveOnce = async (orderId: string, known: Order | undefined) => {
+    // Read once (unless the caller knows it); after that each round continues from the state its own
+    // transaction decided and saved.
+    let order = known ?? (await findOrder(pool, orderId));
     for (let round = 0; round < DRIVE_ROUNDS_MAX; round++) {
       if (!order || isTerminal(order.status)) return;
       const action = nextAction(order);
@@ -145,7 +150,7 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
     }
   };
 
-  const drive = (orderId: string): Promise<void> => {
+  const drive = (orderId: string, known?: Order): Promise<void> => {
     const current = running.get(orderId);
     if (current) {
       // Whatever made the caller kick may have been committed after the current run last looked.
@@ -153,17 +158,19 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
       return current;
     }
     const run = (async () => {
+      let first = known;
       do {
         again.delete(orderId);
-        await driveOnce(orderId);
+        await driveOnce(orderId, first);
+        first = undefined;
       } while (again.has(orderId));
     })().finally(() => running.delete(orderId));
     running.set(orderId, run);
     return run;
   };
 
-  const kick = (orderId: string) => {
-    drive(orderId).catch((err) => logger.error({ err, orderId }, 'saga run failed'));
+  const kick = (order: Order) => {
+    drive(order.id, order).catch((err) => logger.error({ err, orderId: order.id }, 'saga run failed'));
   };
 
   return {
@@ -197,8 +204,10 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
         logger.warn({ orderId, eventId: event.id, traceId: event.traceid }, 'event about an unknown order');
         return;
       }
-      if (d.kind === 'changed') afterCommit(() => kick(orderId));
-      else
+      if (d.kind === 'changed') {
+        const decided = d.order;
+        afterCommit(() => kick(decided));
+      } else
         logger.info(
           { orderId, traceId: event.traceid, why: d.kind === 'ignored' ? d.why : d.code },
           `${event.type} ignored`,

@@ -48,11 +48,12 @@ export function createOrderRoute(app: FastifyInstance, ports: OrdersPorts): void
         });
       if (!account || account.ownerId !== caller.sub)
         throw orderErrors.account_not_found(`No account ${b.accountId}`);
+      let placed: Order | undefined;
       const outcome = await ports.createOrder(
         keyedRequest(request),
         (): Order => {
           const now = ports.clock.now();
-          return {
+          placed = {
             id: ports.newOrderId(),
             customerId: caller.sub,
             accountId: b.accountId,
@@ -74,13 +75,16 @@ export function createOrderRoute(app: FastifyInstance, ports: OrdersPorts): void
             createdAt: now,
             updatedAt: now,
           };
+          return placed;
         },
         (o) => ({ status: 201, body: orderView(o) }),
       );
       if (!outcome.replayed) {
         const id = (JSON.parse(outcome.bodyJson) as { id: string }).id;
         request.log.info({ orderId: id }, 'order placed');
-        ports.drive(id).catch((err) => request.log.error({ err, orderId: id }, 'saga run failed'));
+        // The order as committed, unless the runner built it more than once (a retried transaction).
+        const known = placed?.id === id ? placed : undefined;
+        ports.drive(id, known).catch((err) => request.log.error({ err, orderId: id }, 'saga run failed'));
       }
       return sendOutcome(reply, outcome);
     },
