@@ -39,13 +39,15 @@ export type PoolClient = pg.PoolClient;
  */
 export function createPool(opts: PoolOptions): pg.Pool {
   const searchPath = opts.schema ? `-c search_path=${quoteIdent(opts.schema)},public ` : '';
+  // Prepared statements (prepared.ts) are still planned for their values each time: a generic plan cached
+  // while a table was small (a seq scan) would otherwise outlive the table's growth until the next analyze.
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.sizeMax ?? POOL_SIZE_MAX_DEFAULT,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: IDLE_TIMEOUT_MS,
     application_name: opts.applicationName ?? opts.schema ?? 'strongbox',
-    options: `${searchPath}-c statement_timeout=${STATEMENT_TIMEOUT_MS} -c timezone=UTC`,
+    options: `${searchPath}-c statement_timeout=${STATEMENT_TIMEOUT_MS} -c timezone=UTC -c plan_cache_mode=force_custom_plan`,
     types,
   });
   pool.on('error', opts.onError);
