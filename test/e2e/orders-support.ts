@@ -131,6 +131,19 @@ export async function waitForOrder(
   }
 }
 
+/** Every order of the caller, through the paginated list (100 per page). */
+export async function listAllOrders(a: Api, token: string): Promise<Array<ReturnType<typeof JSON.parse>>> {
+  const all: Array<ReturnType<typeof JSON.parse>> = [];
+  let cursor: string | null = null;
+  do {
+    const res = await a.call('GET', `/v1/orders?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token });
+    if (res.status !== 200) throw new Error(`list orders: ${res.status} ${res.text}`);
+    all.push(...res.body.data);
+    cursor = res.body.nextCursor;
+  } while (cursor);
+  return all;
+}
+
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + POLL_TIMEOUT_MS;
   for (;;) {
