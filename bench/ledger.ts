@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { startSystem } from '../scripts/system.ts';
+import { type CpuSample, cpuPerUnit, sampleCpu } from './cpu.ts';
 import { type RunFigures, runBaseline, setupBaseline } from './ledger-baseline.ts';
 import { adminToken, benchDatabase, median, postJson, quiesce, round, rssMiB } from './lib.ts';
 import { paced } from './paced.ts';
@@ -162,6 +163,8 @@ async function main() {
     const baselinePool = await setupBaseline(db.url, ACCOUNTS);
     const rows = [];
     let rssPeak = 0;
+    const cpuScope = { services: system.pids, database: new URL(db.url).pathname.slice(1) };
+    let cpu: { before: CpuSample; after: CpuSample; transfers: number } | undefined;
     const figures: Record<string, number> = {};
     for (const scenario of ['uniform', 'hot'] as const) {
       const runs: Record<'baseline' | 'direct' | 'gateway', RunFigures[]> = {
@@ -181,7 +184,14 @@ async function main() {
           }),
         );
         await quiesce(system.urls);
-        runs.direct.push(await runHttp(direct, token, ids, scenario));
+        const cpuBefore = sampleCpu(cpuScope);
+        const run = await runHttp(direct, token, ids, scenario);
+        runs.direct.push(run);
+        if (scenario === 'uniform' && round_ === 0) {
+          // After the pipelines drain, so each transfer's events (relayed, consumed) are in its cost too.
+          await quiesce(system.urls);
+          cpu = { before: cpuBefore, after: sampleCpu(cpuScope), transfers: run.tps * DURATION_S };
+        }
         rssPeak = Math.max(rssPeak, await rssMiB(balancePid));
         await quiesce(system.urls);
         runs.gateway.push(await runHttp(gateway, token, ids, scenario));
@@ -212,6 +222,10 @@ async function main() {
         `p50 ${round(half.p50Ms, 2)} ms, p99 ${round(half.p99Ms, 2)} ms, failed ${half.failed}`,
     );
     console.log(`balance service RSS (max sampled after load): ${rssPeak} MiB`);
+    if (cpu) {
+      console.log('CPU per transfer by process (uniform, direct, first round, events relayed and consumed):');
+      console.table(cpuPerUnit(cpu.before, cpu.after, cpu.transfers));
+    }
     const hot = figures['hot.direct'] ?? 0;
     console.log(
       `ratios: uniform ${round((figures['uniform.direct'] ?? 0) / (figures['uniform.baseline'] ?? 1), 2)}× baseline; ` +

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { startSystem } from '../scripts/system.ts';
+import { type CpuSample, cpuPerUnit, sampleCpu } from './cpu.ts';
 import { adminToken, benchDatabase, median, percentile, postJson, quiesce, round } from './lib.ts';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 6);
@@ -156,12 +157,19 @@ async function main() {
         currency: 'EUR',
       });
     const peaks: Figures[] = [];
+    const cpuScope = { services: system.pids, database: new URL(db.url).pathname.slice(1) };
+    let cpu: { before: CpuSample; after: CpuSample; orders: number } | undefined;
     const transfers: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       await quiesce(system.urls);
       const since = new Date();
+      const cpuBefore = sampleCpu(cpuScope);
       await load(placeOrder, DURATION_S * 1000);
       const figures = await settle(client, since);
+      if (r === 0) {
+        await quiesce(system.urls);
+        cpu = { before: cpuBefore, after: sampleCpu(cpuScope), orders: figures.total };
+      }
       console.log(`round ${r + 1}: median ms to reach each status`, figures.phases);
       peaks.push(figures);
       await quiesce(system.urls);
@@ -200,6 +208,10 @@ async function main() {
     console.log(
       `ratio: ${round(peak / median(transfers), 2)} orders per transfer-slot (a saga makes two money moves)`,
     );
+    if (cpu) {
+      console.log('CPU per order by process (first round, every event relayed and consumed):');
+      console.table(cpuPerUnit(cpu.before, cpu.after, cpu.orders));
+    }
   } finally {
     await client.end();
     await system.stop();

@@ -164,7 +164,12 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
         await driveOnce(orderId, first);
         first = undefined;
       } while (again.has(orderId));
-    })().finally(() => running.delete(orderId));
+    })().finally(() => {
+      running.delete(orderId);
+      // A kick that arrived after the loop's last look but before this line would otherwise be lost.
+      if (again.delete(orderId))
+        drive(orderId).catch((err) => logger.error({ err, orderId }, 'saga run failed'));
+    });
     running.set(orderId, run);
     return run;
   };

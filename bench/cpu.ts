@@ -1,0 +1,56 @@
+/**
+ * CPU time by process group, from /proc (Linux only; elsewhere the figures are empty): each service of
+ * the running system, the PostgreSQL backends of the benchmark's database, RabbitMQ, and the benchmark
+ * itself. Sampled before and after a run, it says what one transfer or one order costs, and where.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_S = 100;
+
+export type CpuSample = ReadonlyMap<string, number>;
+
+/** Seconds of CPU used so far, by group. `services` maps a service name to its pid. */
+export function sampleCpu(opts: {
+  services: Readonly<Record<string, number | undefined>>;
+  database: string;
+}): CpuSample {
+  const byPid = new Map(Object.entries(opts.services).map(([name, pid]) => [pid, name]));
+  const out = new Map<string, number>();
+  const add = (group: string, s: number) => out.set(group, (out.get(group) ?? 0) + s);
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    let stat: string;
+    let cmd: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue; // The process ended meanwhile.
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+    const service = byPid.get(Number(pid));
+    if (service) add(service, seconds);
+    else if (Number(pid) === process.pid) add('benchmark (load generator)', seconds);
+    else if (cmd.startsWith('postgres: ') && cmd.includes(` ${opts.database} `)) add('postgresql', seconds);
+    else if (cmd.includes('beam.smp')) add('rabbitmq', seconds);
+  }
+  return out;
+}
+
+/** CPU milliseconds per unit of work between two samples, largest first, with the total. */
+export function cpuPerUnit(before: CpuSample, after: CpuSample, units: number): Record<string, string> {
+  const rows = [...after]
+    .map(([group, s]) => [group, s - (before.get(group) ?? 0)] as const)
+    .filter(([, s]) => s > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const total = rows.reduce((sum, [, s]) => sum + s, 0);
+  const ms = (s: number) => `${((s / Math.max(units, 1)) * 1000).toFixed(3)} ms`;
+  return Object.fromEntries([...rows.map(([group, s]) => [group, ms(s)]), ['total', ms(total)]]);
+}
