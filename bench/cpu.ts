@@ -51,6 +51,6 @@ export function cpuPerUnit(before: CpuSample, after: CpuSample, units: number): 
     .filter(([, s]) => s > 0)
     .sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((sum, [, s]) => sum + s, 0);
-  const ms = (s: number) => `${((s / Math.max(units, 1)) * 1000).toFixed(3)} ms`;
+  const ms = (s: number) => `${Math.round((s / Math.max(units, 1)) * 1_000_000) / 1000} ms`;
   return Object.fromEntries([...rows.map(([group, s]) => [group, ms(s)]), ['total', ms(total)]]);
 }

@@ -165,6 +165,7 @@ async function main() {
     let rssPeak = 0;
     const cpuScope = { services: system.pids, database: new URL(db.url).pathname.slice(1) };
     let cpu: { before: CpuSample; after: CpuSample; transfers: number } | undefined;
+    let baselineCpu: typeof cpu;
     const figures: Record<string, number> = {};
     for (const scenario of ['uniform', 'hot'] as const) {
       const runs: Record<'baseline' | 'direct' | 'gateway', RunFigures[]> = {
@@ -176,13 +177,19 @@ async function main() {
         // Each run starts once the previous one's events are relayed and consumed, so none of them pays for
         // another's backlog.
         await quiesce(system.urls);
-        runs.baseline.push(
-          await runBaseline(baselinePool, {
-            concurrency: CONCURRENCY,
-            durationMs: DURATION_S * 1000,
-            pick: picker(scenario, ACCOUNTS),
-          }),
-        );
+        const baselineCpuBefore = sampleCpu(cpuScope);
+        const baselineRun = await runBaseline(baselinePool, {
+          concurrency: CONCURRENCY,
+          durationMs: DURATION_S * 1000,
+          pick: picker(scenario, ACCOUNTS),
+        });
+        runs.baseline.push(baselineRun);
+        if (scenario === 'uniform' && round_ === 0)
+          baselineCpu = {
+            before: baselineCpuBefore,
+            after: sampleCpu(cpuScope),
+            transfers: baselineRun.tps * DURATION_S,
+          };
         await quiesce(system.urls);
         const cpuBefore = sampleCpu(cpuScope);
         const run = await runHttp(direct, token, ids, scenario);
@@ -222,9 +229,14 @@ async function main() {
         `p50 ${round(half.p50Ms, 2)} ms, p99 ${round(half.p99Ms, 2)} ms, failed ${half.failed}`,
     );
     console.log(`balance service RSS (max sampled after load): ${rssPeak} MiB`);
-    if (cpu) {
-      console.log('CPU per transfer by process (uniform, direct, first round, events relayed and consumed):');
-      console.table(cpuPerUnit(cpu.before, cpu.after, cpu.transfers));
+    if (cpu && baselineCpu) {
+      console.log(
+        'CPU per transfer by process (uniform, first round; for balance, its events relayed and consumed):',
+      );
+      console.table({
+        baseline: cpuPerUnit(baselineCpu.before, baselineCpu.after, baselineCpu.transfers),
+        'balance direct': cpuPerUnit(cpu.before, cpu.after, cpu.transfers),
+      });
     }
     const hot = figures['hot.direct'] ?? 0;
     console.log(
