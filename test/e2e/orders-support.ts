@@ -136,7 +136,11 @@ export async function listAllOrders(a: Api, token: string): Promise<Array<Return
   const all: Array<ReturnType<typeof JSON.parse>> = [];
   let cursor: string | null = null;
   do {
-    const res = await a.call('GET', `/v1/orders?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token });
+    const res = await a.call(
+      'GET',
+      `/v1/orders?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      { token },
+    );
     if (res.status !== 200) throw new Error(`list orders: ${res.status} ${res.text}`);
     all.push(...res.body.data);
     cursor = res.body.nextCursor;
