@@ -12,6 +12,7 @@ import {
   type Pool,
   type PoolClient,
   prepared,
+  schedulePeriodicJob,
   withTransaction,
 } from '@strongbox/postgres';
 import { sleep } from '@strongbox/postgres/leader-lock';
@@ -26,6 +27,7 @@ import {
 } from './consumer-policy.ts';
 import { countDead, type NewDeadLetter, recordDeadLetter } from './dead-letters/store.ts';
 import { parseEnvelope } from './envelope.ts';
+import { INBOX_PURGE_SCHEDULE, INBOX_RETENTION_MS, purgeInbox } from './inbox-retention.ts';
 import type { MessagingMetrics } from './metrics.ts';
 import { subscriptionProblems } from './topic.ts';
 import type { Delivery, Disposition, Transport } from './transport.ts';
@@ -131,6 +133,21 @@ export async function startConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Pro
         }),
     },
   );
+  // The inbox would otherwise grow by a row per event for ever.
+  const retention = schedulePeriodicJob({
+    name: `inbox-purge:${spec.name}`,
+    pattern: INBOX_PURGE_SCHEDULE,
+    pool: deps.pool,
+    run: async (tx) => {
+      const purged = await purgeInbox(
+        tx,
+        spec.name,
+        new Date(deps.clock.now().getTime() - INBOX_RETENTION_MS),
+      );
+      if (purged > 0) ctx.log.info({ purged }, 'handled events forgotten after their retention');
+    },
+    onError: (err) => ctx.log.warn({ err }, 'inbox purge failed; it runs again next minute'),
+  });
   deps.metrics?.probes.lag.set(spec.name, () => deps.transport.depth(spec.name));
   deps.metrics?.probes.deadLetters.set(spec.name, () => countDead(deps.pool, spec.name));
   ctx.log.info({ eventTypes: spec.eventTypes, concurrency, attemptsMax }, 'consumer started');
@@ -138,6 +155,7 @@ export async function startConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Pro
     async stop() {
       deps.metrics?.probes.lag.delete(spec.name);
       deps.metrics?.probes.deadLetters.delete(spec.name);
+      retention.stop();
       await subscriber.stop();
       await ctx.batches.close();
     },

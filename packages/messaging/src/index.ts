@@ -10,6 +10,7 @@ export { discardDeadLetter, replayDeadLetter } from './dead-letters/operations.t
 export { DEAD_LETTERS_PREFIX, type DeadLetterRouteDeps, deadLetterRoutes } from './dead-letters/routes.ts';
 export type { DeadLetter, DeadLetterReason, DeadLetterState } from './dead-letters/store.ts';
 export { CLOUDEVENTS_CONTENT_TYPE, type EncodedEvent, encodeEvent } from './envelope.ts';
+export { INBOX_RETENTION_MS, purgeInbox } from './inbox-retention.ts';
 export { createMessagingMetrics, type MessagingMetrics } from './metrics.ts';
 export { MESSAGING_SCHEMA, type PostgresTransportDeps, postgresTransport } from './postgres-transport.ts';
 export { DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, type RabbitNames, rabbitNames } from './rabbit-topology.ts';
