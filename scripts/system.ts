@@ -162,6 +162,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       if (s.urlVar) env[s.urlVar] = urls[s.name] as string;
     }
   }
+  // A system of its own (tests, benchmarks) also counts its rate limits apart when they share one Redis.
+  if (opts.ports === 'random' && !opts.env?.['RATE_LIMIT_NAMESPACE'])
+    env['RATE_LIMIT_NAMESPACE'] = `strongbox-rate-${randomBytes(4).toString('hex')}-`;
   let removeVhost = async () => {};
   if (opts.ports === 'random' && env['AMQP_URL']) {
     const vhost = await isolatedVhost(env['AMQP_URL']);

@@ -1,8 +1,10 @@
 import { createHttpApp, jwtVerifier, type Logger, remoteKeys } from '@strongbox/http';
 import { type Clock, systemClock } from '@strongbox/kernel';
+import type { Redis } from 'ioredis';
 import type { GatewayConfig } from './config.ts';
 import { mergedDocs, registerDocs } from './docs.ts';
 import { registerProxy } from './proxy.ts';
+import { registerRateLimits } from './rate-limit.ts';
 
 /** Shorter than the factory's per-check limit, so a hung identity is reported as failed, not as a hang. */
 export const READY_PROBE_TIMEOUT_MS = 1_500;
@@ -14,6 +16,8 @@ export interface GatewayDeps {
   readonly clock?: Clock;
   /** Defaults to the factory's limit; bodies larger than this never reach an upstream. */
   readonly bodyLimitBytes?: number;
+  /** The rate limits' shared counters (config.rateLimits.redisUrl), opened by main. */
+  readonly redis?: Redis;
 }
 
 /**
@@ -47,6 +51,12 @@ export async function buildApp(deps: GatewayDeps) {
     description: 'The public entry of Strongbox',
     openapi: () => docs.get(),
     ...(deps.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: deps.bodyLimitBytes }),
+  });
+  await registerRateLimits(app, {
+    userPerMinute: config.rateLimits.userPerMinute,
+    ipPerMinute: config.rateLimits.ipPerMinute,
+    nameSpace: config.rateLimits.nameSpace,
+    ...(deps.redis ? { redis: deps.redis } : {}),
   });
   await registerProxy(app, { routes: config.routes, upstreams: config.upstreams });
   await registerDocs(app, docs);

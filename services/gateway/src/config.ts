@@ -1,4 +1,4 @@
-import { oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
+import { int, oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
 
 /**
  * The services behind the gateway, each with the variable naming its base URL and the local default.
@@ -17,6 +17,9 @@ export const SERVICE_NAMES = Object.keys(UPSTREAMS) as ServiceName[];
 /** How long an upstream may take to start answering before the caller gets 504 upstream_timeout. */
 export const UPSTREAM_TIMEOUT_MS = 10_000;
 export const GATEWAY_PORT_DEFAULT = 8080;
+/** Requests per minute per signed-in user, and per address on the public routes (rate-limit.ts). */
+export const RATE_LIMIT_USER_PER_MIN_DEFAULT = 6_000;
+export const RATE_LIMIT_IP_PER_MIN_DEFAULT = 300;
 export const HOST_DEFAULT = '127.0.0.1';
 
 export interface RouteEntry {
@@ -66,6 +69,13 @@ export interface GatewayConfig {
   readonly issuer: string;
   readonly audience: string;
   readonly routes: readonly RouteEntry[];
+  readonly rateLimits: {
+    readonly userPerMinute: number;
+    readonly ipPerMinute: number;
+    /** Shared counters; unset: each instance counts in memory. */
+    readonly redisUrl: string | undefined;
+    readonly nameSpace: string;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -84,6 +94,10 @@ export function loadConfig(env: Env): GatewayConfig {
     IDENTITY_JWKS_URL: optionalUrl(['http:', 'https:']),
     JWT_ISSUER: str({ fallback: 'strongbox-identity' }),
     JWT_AUDIENCE: str({ fallback: 'strongbox' }),
+    RATE_LIMIT_USER_PER_MIN: int({ fallback: RATE_LIMIT_USER_PER_MIN_DEFAULT, min: 1, max: 10_000_000 }),
+    RATE_LIMIT_IP_PER_MIN: int({ fallback: RATE_LIMIT_IP_PER_MIN_DEFAULT, min: 1, max: 10_000_000 }),
+    REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+    RATE_LIMIT_NAMESPACE: str({ fallback: 'strongbox-rate-', pattern: /^[A-Za-z0-9:_-]{1,64}$/ }),
   });
   const upstreams = {} as Record<ServiceName, string>;
   for (const name of SERVICE_NAMES) {
@@ -102,5 +116,11 @@ export function loadConfig(env: Env): GatewayConfig {
     issuer: base.JWT_ISSUER,
     audience: base.JWT_AUDIENCE,
     routes: ROUTES,
+    rateLimits: {
+      userPerMinute: base.RATE_LIMIT_USER_PER_MIN,
+      ipPerMinute: base.RATE_LIMIT_IP_PER_MIN,
+      redisUrl: base.REDIS_URL,
+      nameSpace: base.RATE_LIMIT_NAMESPACE,
+    },
   };
 }

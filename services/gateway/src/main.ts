@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configOrExit, createLogger, loadDevelopmentEnv, serve } from '@strongbox/http';
+import { Redis } from 'ioredis';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 
@@ -12,5 +13,20 @@ const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'pac
   version: string;
 };
 const logger = createLogger({ service: 'gateway', level: config.logLevel });
-const app = await buildApp({ config, logger, version });
-await serve(app, { port: config.port, host: config.host });
+// Bounded waits: a slow or absent Redis must not hold requests (the limiter lets them pass on errors).
+const redis = config.rateLimits.redisUrl
+  ? new Redis(config.rateLimits.redisUrl, {
+      connectTimeout: 500,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+    })
+  : undefined;
+redis?.on('error', (err) =>
+  logger.warn({ err }, 'redis for rate limits failed; requests are not limited meanwhile'),
+);
+const app = await buildApp({ config, logger, version, ...(redis ? { redis } : {}) });
+await serve(app, {
+  port: config.port,
+  host: config.host,
+  closers: [async () => void (await redis?.quit().catch(() => undefined))],
+});

@@ -6,6 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@strongbox/http';
+import type { Redis } from 'ioredis';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { buildApp } from './app.ts';
 import { type GatewayConfig, loadConfig, type RouteEntry } from './config.ts';
@@ -91,8 +92,8 @@ export async function startFakeIdentity() {
       .setProtectedHeader({ alg: 'EdDSA', kid: KID, typ: 'at+jwt' })
       .setIssuer(TEST_ISSUER)
       .setAudience(opts.aud ?? TEST_AUDIENCE)
-      .setSubject('usr_1')
-      .setJti('jti-1')
+      .setSubject(String(claims['sub'] ?? 'usr_1'))
+      .setJti(String(claims['jti'] ?? 'jti-1'))
       .setIssuedAt()
       .setExpirationTime(Math.floor(Date.now() / 1000) + (opts.expSeconds ?? 60))
       .sign(opts.key ?? privateKey);
@@ -123,7 +124,10 @@ export async function closedPortUrl(): Promise<string> {
  * A listening gateway in front of `env`'s upstreams, with the test timeout on every route. Only identity's
  * routes are kept: the stand-in plays identity alone, and the other services are the end-to-end tests' job.
  */
-export async function startGateway(env: Record<string, string>, opts: { bodyLimitBytes?: number } = {}) {
+export async function startGateway(
+  env: Record<string, string>,
+  opts: { bodyLimitBytes?: number; redis?: Redis } = {},
+) {
   const base = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const routes: RouteEntry[] = base.routes
     .filter((r) => r.service === 'identity')

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { Problem } from '@strongbox/http';
+import { Redis } from 'ioredis';
+import { startFakeIdentity, startGateway } from './testing.ts';
+
+const REDIS_URL = process.env['REDIS_URL'];
+
+async function status(res: Response): Promise<number> {
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe('gateway rate limits (counted in memory)', () => {
+  let identity: Awaited<ReturnType<typeof startFakeIdentity>>;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+
+  before(async () => {
+    identity = await startFakeIdentity();
+    gateway = await startGateway({
+      IDENTITY_URL: identity.url,
+      RATE_LIMIT_USER_PER_MIN: '3',
+      RATE_LIMIT_IP_PER_MIN: '2',
+    });
+  });
+  after(async () => {
+    await gateway.stop();
+    await identity.stop();
+  });
+
+  const me = (token: string) =>
+    fetch(`${gateway.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('given a user over their limit, then they get 429 rate_limited with Retry-After, and another user does not', async () => {
+    const alice = await identity.sign({ sub: 'usr_alice' });
+    const bob = await identity.sign({ sub: 'usr_bob' });
+    for (let i = 0; i < 3; i++) assert.equal(await status(await me(alice)), 200, `request ${i + 1}`);
+    const limited = await me(alice);
+    assert.equal(limited.status, 429);
+    assert.match(limited.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    assert.equal(((await limited.json()) as Problem).code, 'rate_limited');
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.equal(await status(await me(bob)), 200, "one user's limit is not another's");
+  });
+
+  it('given a new token of the same user, then it shares the limit: the user is counted, not the token', async () => {
+    const again = await identity.sign({ sub: 'usr_alice', jti: 'another-token' });
+    assert.equal(await status(await me(again)), 429);
+  });
+
+  it('given anonymous calls to public routes, then they are limited per address', async () => {
+    const login = () =>
+      fetch(`${gateway.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+    assert.equal(await status(await login()), 200);
+    assert.equal(await status(await login()), 200);
+    assert.equal(await status(await login()), 429);
+  });
+
+  it("given the operators' paths, then they are never limited", async () => {
+    for (let i = 0; i < 6; i++) assert.equal(await status(await fetch(`${gateway.url}/health`)), 200);
+  });
+});
+
+describe('gateway rate limits shared through Redis', {
+  skip: REDIS_URL ? false : 'REDIS_URL is not set',
+}, () => {
+  let identity: Awaited<ReturnType<typeof startFakeIdentity>>;
+  const gateways: Array<Awaited<ReturnType<typeof startGateway>>> = [];
+  const clients: Redis[] = [];
+
+  before(async () => {
+    identity = await startFakeIdentity();
+    // Two instances of one deployment: the same namespace, each with its own connection.
+    const env = {
+      IDENTITY_URL: identity.url,
+      RATE_LIMIT_USER_PER_MIN: '4',
+      RATE_LIMIT_NAMESPACE: `test-rate-${randomBytes(4).toString('hex')}-`,
+    };
+    for (let i = 0; i < 2; i++) {
+      const redis = new Redis(REDIS_URL as string, { maxRetriesPerRequest: 1 });
+      clients.push(redis);
+      gateways.push(await startGateway(env, { redis }));
+    }
+  });
+  after(async () => {
+    for (const g of gateways) await g.stop();
+    for (const c of clients) await c.quit();
+    await identity.stop();
+  });
+
+  it('given two gateway instances, then a user is counted across both', async () => {
+    const token = await identity.sign({ sub: `usr_${randomBytes(4).toString('hex')}` });
+    const me = (g: (typeof gateways)[number]) =>
+      fetch(`${g.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    const [first, second] = gateways as [(typeof gateways)[number], (typeof gateways)[number]];
+    assert.equal(await status(await me(first)), 200);
+    assert.equal(await status(await me(second)), 200);
+    assert.equal(await status(await me(first)), 200);
+    assert.equal(await status(await me(second)), 200);
+    assert.equal(await status(await me(first)), 429, 'the fifth request, whichever instance takes it');
+    assert.equal(await status(await me(second)), 429);
+  });
+});

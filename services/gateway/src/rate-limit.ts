@@ -1,0 +1,49 @@
+import rateLimit from '@fastify/rate-limit';
+import { httpErrors, OPS_PATHS } from '@strongbox/http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+
+/** The window every limit counts in. */
+export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+export interface RateLimits {
+  /** Requests per minute for one signed-in user (or service client), whatever address it calls from. */
+  readonly userPerMinute: number;
+  /** Requests per minute from one address for the public routes (login, register, refresh, token). */
+  readonly ipPerMinute: number;
+  /** Shared counters when several gateway instances run; without it each instance counts in memory. */
+  readonly redis?: Redis;
+  /** Prefix of the counters' keys in Redis: deployments sharing one Redis count apart. */
+  readonly nameSpace: string;
+}
+
+const OPS = new Set<string>(OPS_PATHS);
+
+/** `user:<sub>` once the token was verified (the auth hook runs first), otherwise `ip:<address>`. */
+export function rateLimitKey(request: Pick<FastifyRequest, 'principal' | 'ip'>): string {
+  return request.principal ? `user:${request.principal.sub}` : `ip:${request.ip}`;
+}
+
+/**
+ * Rate limits at the entry point (brief §6): per user for authenticated calls, per address for the public
+ * ones, counted over a minute, answered with 429 `rate_limited` and Retry-After. Counted after the token
+ * check (preHandler), so a user is known by the verified `sub`, never by what a token merely claims. The
+ * operators' paths are not limited. If Redis fails, requests pass: the limit protects capacity, and
+ * correctness never depends on it.
+ */
+export async function registerRateLimits(app: FastifyInstance, limits: RateLimits): Promise<void> {
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    timeWindow: RATE_LIMIT_WINDOW_MS,
+    keyGenerator: rateLimitKey,
+    max: (_request, key) => (key.startsWith('user:') ? limits.userPerMinute : limits.ipPerMinute),
+    allowList: (request) => OPS.has(request.routeOptions.url ?? ''),
+    nameSpace: limits.nameSpace,
+    skipOnError: true,
+    ...(limits.redis ? { redis: limits.redis } : {}),
+    // The plugin has already set Retry-After and the X-RateLimit-* headers.
+    errorResponseBuilder: (_request, context) =>
+      httpErrors.rate_limited(`Too many requests; retry in ${context.after}`),
+  });
+}
