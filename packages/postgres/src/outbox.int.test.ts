@@ -35,6 +35,7 @@ before(async () => {
   assert.deepEqual(applied, [
     'outbox/0001-outbox.sql',
     'inbox/0001-inbox.sql',
+    'inbox/0002-inbox-retention.sql',
     'idempotency/0001-idempotency.sql',
   ]);
 });
