@@ -61,6 +61,24 @@ async function createAccounts(base: string, token: string): Promise<string[]> {
   return ids;
 }
 
+/** One transfer request between the accounts `pick` chooses, with a fresh Idempotency-Key. */
+function transferRequest(token: string, ids: readonly string[], pick: () => [number, number]) {
+  const [d, c] = pick();
+  return {
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      'idempotency-key': randomUUID(),
+    },
+    body: JSON.stringify({
+      debitAccountId: ids[d],
+      creditAccountId: ids[c],
+      amount: AMOUNT,
+      currency: 'EUR',
+    }),
+  };
+}
+
 async function runHttp(
   url: string,
   token: string,
@@ -77,21 +95,7 @@ async function runHttp(
         method: 'POST',
         path: '/v1/transfers',
         setupRequest: (req) => {
-          const [d, c] = pick();
-          return {
-            ...req,
-            headers: {
-              'content-type': 'application/json',
-              authorization: `Bearer ${token}`,
-              'idempotency-key': randomUUID(),
-            },
-            body: JSON.stringify({
-              debitAccountId: ids[d],
-              creditAccountId: ids[c],
-              amount: AMOUNT,
-              currency: 'EUR',
-            }),
-          };
+          return { ...req, ...transferRequest(token, ids, pick) };
         },
       },
     ],
@@ -112,23 +116,7 @@ function runPaced(url: string, token: string, ids: readonly string[], rate: numb
     url,
     ratePerS: rate,
     durationS: DURATION_S,
-    request: () => {
-      const [d, c] = pick();
-      return {
-        path: '/v1/transfers',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${token}`,
-          'idempotency-key': randomUUID(),
-        },
-        body: JSON.stringify({
-          debitAccountId: ids[d],
-          creditAccountId: ids[c],
-          amount: AMOUNT,
-          currency: 'EUR',
-        }),
-      };
-    },
+    request: () => ({ path: '/v1/transfers', ...transferRequest(token, ids, pick) }),
   });
 }
 

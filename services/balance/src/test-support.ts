@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createLogger, jwtVerifier } from '@strongbox/http';
+import { testKeys as sharedTestKeys, type TestKeys } from '@strongbox/http/testing';
 import type { GroupCommitSettings } from '@strongbox/kernel';
 import { fixedClock, type ManualClock } from '@strongbox/kernel';
 import { migrate, POSTGRES_MODULES, type Pool } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
-import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { createLocalJWKSet } from 'jose';
 import { type BalanceApp, buildApp, MIGRATIONS_DIR, SERVICE } from './app.ts';
 
 export const ISSUER = 'strongbox-identity';
@@ -19,29 +20,10 @@ export async function migrateBalance(pool: Pool): Promise<void> {
   });
 }
 
-/** A signing key standing in for identity's: tests mint the tokens a real identity would issue. */
-export interface TestKeys {
-  readonly jwk: JWK;
-  sign(sub: string, roles: readonly string[]): Promise<string>;
-}
+export type { TestKeys } from '@strongbox/http/testing';
 
-export async function testKeys(): Promise<TestKeys> {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'EdDSA', use: 'sig' };
-  return {
-    jwk,
-    sign: (sub, roles) =>
-      new SignJWT({ roles: [...roles] })
-        .setProtectedHeader({ alg: 'EdDSA', kid: 'test-key', typ: 'at+jwt' })
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setSubject(sub)
-        .setJti(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime('1h')
-        .sign(privateKey),
-  };
-}
+/** Keys for identity's issuer and audience as the services expect them. */
+export const testKeys = () => sharedTestKeys({ issuer: ISSUER, audience: AUDIENCE });
 
 export interface Answer {
   readonly status: number;

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { createLogger } from '@strongbox/http';
+import { testKeys } from '@strongbox/http/testing';
 import {
   type Clock,
   type CloudEvent,
@@ -23,7 +24,6 @@ import {
 import { createPool, migrate, type Pool, withTransaction } from '@strongbox/postgres';
 import { freePort } from '@strongbox/postgres/embedded';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { MIGRATIONS } from '../app.ts';
 import type { Order } from '../domain/order.ts';
 import type { BalanceClient } from '../ports.ts';
@@ -58,30 +58,6 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(POLL_MS);
   }
-}
-
-/** A signing key standing in for identity's. */
-interface TestKeys {
-  readonly jwk: JWK;
-  sign(sub: string, roles: readonly string[]): Promise<string>;
-}
-
-async function testKeys(): Promise<TestKeys> {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'saga-test-key', alg: 'EdDSA', use: 'sig' };
-  return {
-    jwk,
-    sign: (sub, roles) =>
-      new SignJWT({ roles: [...roles] })
-        .setProtectedHeader({ alg: 'EdDSA', kid: 'saga-test-key', typ: 'at+jwt' })
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setSubject(sub)
-        .setJti(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime('1h')
-        .sign(privateKey),
-  };
 }
 
 /** The real balance service as a child process that can be stopped and started again on its port. */
@@ -215,7 +191,7 @@ export interface SagaHarness {
 
 export async function startSagaHarness(): Promise<SagaHarness> {
   const db = await createTestDatabase('orders_saga');
-  const keys = await testKeys();
+  const keys = await testKeys({ issuer: ISSUER, audience: AUDIENCE });
   const jwks: Server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [keys.jwk] }));
   });
