@@ -69,6 +69,38 @@ export interface Order {
 }
 
 /** Staff see every order; anyone else only their own (another's answers 404, brief §6). */
+/** What a customer asks for; everything else about a new order is decided here. */
+export interface OrderRequest {
+  readonly id: string;
+  readonly customerId: string;
+  readonly accountId: string;
+  readonly merchantAccountId: string;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly description: string | null;
+  readonly items: readonly OrderItem[];
+  readonly traceId: string;
+}
+
+/** A new order: pending, holding nothing yet, due for its first step (the hold) at once. */
+export function newOrder(r: OrderRequest, now: Date): Order {
+  return {
+    ...r,
+    items: [...r.items],
+    status: 'pending',
+    holdTransferId: null,
+    failureReason: null,
+    resolution: null,
+    processingDeadline: null,
+    stepAttempts: 0,
+    lastError: null,
+    nextStepAt: now,
+    history: [{ status: 'pending', at: now.toISOString(), reason: null }],
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 export const STAFF_ROLES = ['operator', 'admin', 'service'] as const;
 
 export function canSeeOrder(caller: { sub: string; roles: readonly string[] }, order: Order): boolean {

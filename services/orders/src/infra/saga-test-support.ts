@@ -25,7 +25,7 @@ import { createPool, migrate, type Pool, withTransaction } from '@strongbox/post
 import { freePort } from '@strongbox/postgres/embedded';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import { MIGRATIONS } from '../app.ts';
-import type { Order } from '../domain/order.ts';
+import { newOrder, type Order } from '../domain/order.ts';
 import type { BalanceClient } from '../ports.ts';
 import { balanceClient } from './balance-client.ts';
 import { createOrdersMetrics, type OrdersMetrics } from './metrics.ts';
@@ -322,29 +322,21 @@ export function testClock(): ManualClock {
 
 /** Inserts a pending order exactly as POST /v1/orders builds it (features/create-order/route.ts). */
 export async function placeOrder(pool: Pool, clock: Clock, c: Customer, amount: number): Promise<Order> {
-  const now = clock.now();
-  const order: Order = {
-    id: newId('ord', clock),
-    customerId: c.id,
-    accountId: c.accountId,
-    merchantAccountId: c.merchantAccountId,
-    amountMinor: BigInt(amount),
-    currency: 'EUR',
-    description: 'saga integration test',
-    items: [{ name: 'book', quantity: 1 }],
-    status: 'pending',
-    holdTransferId: null,
-    failureReason: null,
-    resolution: null,
-    traceId: randomUUID().replaceAll('-', ''),
-    processingDeadline: null,
-    stepAttempts: 0,
-    lastError: null,
-    nextStepAt: now,
-    history: [{ status: 'pending', at: now.toISOString(), reason: null }],
-    createdAt: now,
-    updatedAt: now,
-  };
+  const order = newOrder(
+    {
+      id: newId('ord', clock),
+      customerId: c.id,
+      accountId: c.accountId,
+      merchantAccountId: c.merchantAccountId,
+      amountMinor: BigInt(amount),
+      currency: 'EUR',
+      description: 'saga integration test',
+      items: [{ name: 'book', quantity: 1 }],
+      traceId: randomUUID().replaceAll('-', ''),
+    },
+    clock.now(),
+  );
+
   await insertOrder(pool, order);
   return order;
 }

@@ -1,7 +1,7 @@
 import { bearerToken } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { orderErrors } from '../../domain/errors.ts';
-import { type Order, orderView } from '../../domain/order.ts';
+import { newOrder, type Order, orderView } from '../../domain/order.ts';
 import type { OrdersPorts } from '../../ports.ts';
 import { callerOf, keyedRequest, sendOutcome } from '../http.ts';
 import { IdempotencyHeaders, NewOrderBody, type NewOrderInput, OrderView, ProblemRef } from '../schemas.ts';
@@ -52,29 +52,20 @@ export function createOrderRoute(app: FastifyInstance, ports: OrdersPorts): void
       const outcome = await ports.createOrder(
         keyedRequest(request),
         (): Order => {
-          const now = ports.clock.now();
-          placed = {
-            id: ports.newOrderId(),
-            customerId: caller.sub,
-            accountId: b.accountId,
-            merchantAccountId: b.merchantAccountId,
-            amountMinor: BigInt(b.amount),
-            currency: b.currency,
-            description: b.description ?? null,
-            items: b.items ?? [],
-            status: 'pending',
-            holdTransferId: null,
-            failureReason: null,
-            resolution: null,
-            traceId: request.traceId,
-            processingDeadline: null,
-            stepAttempts: 0,
-            lastError: null,
-            nextStepAt: now,
-            history: [{ status: 'pending', at: now.toISOString(), reason: null }],
-            createdAt: now,
-            updatedAt: now,
-          };
+          placed = newOrder(
+            {
+              id: ports.newOrderId(),
+              customerId: caller.sub,
+              accountId: b.accountId,
+              merchantAccountId: b.merchantAccountId,
+              amountMinor: BigInt(b.amount),
+              currency: b.currency,
+              description: b.description ?? null,
+              items: b.items ?? [],
+              traceId: request.traceId,
+            },
+            ports.clock.now(),
+          );
           return placed;
         },
         (o) => ({ status: 201, body: orderView(o) }),
