@@ -18,6 +18,8 @@ export interface GatewayDeps {
   readonly bodyLimitBytes?: number;
   /** The rate limits' shared counters (config.rateLimits.redisUrl), opened by main. */
   readonly redis?: Redis;
+  /** Overrides how long an open circuit waits before a probe (tests). */
+  readonly breakerHalfOpenAfterMs?: number;
 }
 
 /**
@@ -58,7 +60,13 @@ export async function buildApp(deps: GatewayDeps) {
     nameSpace: config.rateLimits.nameSpace,
     ...(deps.redis ? { redis: deps.redis } : {}),
   });
-  await registerProxy(app, { routes: config.routes, upstreams: config.upstreams });
+  await registerProxy(app, {
+    routes: config.routes,
+    upstreams: config.upstreams,
+    ...(deps.breakerHalfOpenAfterMs === undefined
+      ? {}
+      : { breakerHalfOpenAfterMs: deps.breakerHalfOpenAfterMs }),
+  });
   await registerDocs(app, docs);
   return app;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import replyFrom from '@fastify/reply-from';
 import { type createHttpApp, sendProblem, traceparentFor } from '@strongbox/http';
+import { upstreamBreakers } from './breakers.ts';
 import type { RouteEntry, ServiceName } from './config.ts';
 import { UPSTREAM_TIMEOUT_MS } from './config.ts';
 import { classifyUpstreamError, gatewayErrors, upstreamProblem } from './errors.ts';
@@ -18,6 +19,8 @@ const OCTET_STREAM = 'application/octet-stream';
 export interface ProxyOptions {
   readonly routes: readonly RouteEntry[];
   readonly upstreams: Readonly<Record<ServiceName, string>>;
+  /** Overrides how long an open circuit waits before it lets one request probe (tests). */
+  readonly breakerHalfOpenAfterMs?: number;
 }
 
 /**
@@ -27,6 +30,10 @@ export interface ProxyOptions {
  */
 export async function registerProxy(app: App, opts: ProxyOptions): Promise<void> {
   const specs = expandRoutes(opts.routes);
+  const breakers = upstreamBreakers({
+    log: app.log,
+    ...(opts.breakerHalfOpenAfterMs === undefined ? {} : { halfOpenAfterMs: opts.breakerHalfOpenAfterMs }),
+  });
   await app.register(async (scope) => {
     // Inside this scope only: the gateway's own routes keep JSON parsing, proxied ones never parse.
     scope.removeAllContentTypeParsers();
@@ -58,28 +65,49 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
           }
           const body = Buffer.isBuffer(request.body) ? request.body : undefined;
           const traceparent = reply.getHeader('traceparent');
-          return reply.from(`${base}${request.url}`, {
-            timeout: timeoutMs,
-            // reply-from would retry a GET answered 503 up to ten times. The gateway passes every answer
-            // through as it is; callers decide on retries and carry their Idempotency-Key when they do.
-            retryDelay: () => null,
-            ...(body ? { body, contentType: request.headers['content-type'] ?? OCTET_STREAM } : {}),
-            rewriteRequestHeaders: (_req, headers) =>
-              forwardHeaders(headers, {
-                traceId: request.traceId,
-                traceparent:
-                  typeof traceparent === 'string'
-                    ? traceparent
-                    : traceparentFor({ traceId: request.traceId, spanId: randomBytes(8).toString('hex') }),
-                clientIp: request.ip,
-                protocol: request.protocol,
-                host: request.headers.host,
-              }),
-            rewriteHeaders: (headers) => returnHeaders(headers),
-            onError: (_reply, { error }) => {
-              sendProblem(request, reply, upstreamProblem(classifyUpstreamError(error), entry.service));
-            },
-          });
+          // The exchange runs under the upstream's circuit breaker: it ends when the upstream answered
+          // (streamed back as it is), failed in transport, or the caller went away.
+          const exchange = () =>
+            new Promise<void>((answered, failed) => {
+              reply.raw.once('close', () => answered());
+              reply.from(`${base}${request.url}`, {
+                timeout: timeoutMs,
+                // reply-from would retry a GET answered 503 up to ten times. The gateway passes every answer
+                // through as it is; callers decide on retries and carry their Idempotency-Key when they do.
+                retryDelay: () => null,
+                ...(body ? { body, contentType: request.headers['content-type'] ?? OCTET_STREAM } : {}),
+                rewriteRequestHeaders: (_req, headers) =>
+                  forwardHeaders(headers, {
+                    traceId: request.traceId,
+                    traceparent:
+                      typeof traceparent === 'string'
+                        ? traceparent
+                        : traceparentFor({
+                            traceId: request.traceId,
+                            spanId: randomBytes(8).toString('hex'),
+                          }),
+                    clientIp: request.ip,
+                    protocol: request.protocol,
+                    host: request.headers.host,
+                  }),
+                rewriteHeaders: (headers) => returnHeaders(headers),
+                onResponse: (_request, upstreamReply, res) => {
+                  answered();
+                  void upstreamReply.send(res.stream);
+                },
+                onError: (_reply, { error }) => failed(error),
+              });
+            });
+          const outcome = await breakers.run(entry.service, exchange);
+          if (outcome.kind === 'open')
+            return sendProblem(request, reply, breakers.openProblem(entry.service));
+          if (outcome.kind === 'failed')
+            return sendProblem(
+              request,
+              reply,
+              upstreamProblem(classifyUpstreamError(outcome.error), entry.service),
+            );
+          return reply;
         },
       );
     }

@@ -126,7 +126,7 @@ export async function closedPortUrl(): Promise<string> {
  */
 export async function startGateway(
   env: Record<string, string>,
-  opts: { bodyLimitBytes?: number; redis?: Redis } = {},
+  opts: { bodyLimitBytes?: number; redis?: Redis; breakerHalfOpenAfterMs?: number } = {},
 ) {
   const base = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const routes: RouteEntry[] = base.routes
