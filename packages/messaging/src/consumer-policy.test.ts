@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TransactionAborted } from '@strongbox/postgres';
 import {
   CONSUMER_RETRY_BACKOFF,
   decideAfterFailure,
   describeError,
   ERROR_TEXT_MAX,
+  HandlerFailed,
   limitProblems,
   overDeliveryLimit,
+  splitsBatch,
 } from './consumer-policy.ts';
 import { parseEnvelope } from './envelope.ts';
 import { attemptOf, retryHeaders } from './rabbit-topology.ts';
@@ -88,5 +91,29 @@ describe('RabbitMQ attempt counting', () => {
   it('gives a retry copy the next attempt and drops the broker’s bookkeeping', () => {
     const headers = { 'x-delivery-count': 2, 'x-death': [{}], 'x-first-death-reason': 'expired', keep: 'me' };
     assert.deepEqual(retryHeaders(headers, 3), { keep: 'me', 'x-strongbox-attempt': 4 });
+  });
+});
+
+describe('splitsBatch', () => {
+  const pgError = (code: string) => Object.assign(new Error(`pg ${code}`), { code, severity: 'ERROR' });
+
+  it('given an error one event can cause, then its batch is split to find it', () => {
+    assert.equal(splitsBatch(new HandlerFailed(new Error('event carries no orderId'))), true);
+    assert.equal(splitsBatch(new HandlerFailed(pgError('23505'))), true, 'a unique violation');
+    assert.equal(splitsBatch(new HandlerFailed(pgError('22P02'))), true, 'invalid input syntax');
+    assert.equal(
+      splitsBatch(new HandlerFailed(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))),
+      true,
+      'a failed call the handler makes to another service',
+    );
+    assert.equal(splitsBatch(new TransactionAborted()), true, 'a swallowed statement error');
+  });
+
+  it('given an error that would fail every half alike, then the batch is not split', () => {
+    assert.equal(splitsBatch(new HandlerFailed(pgError('57014'))), false, 'statement timeout');
+    assert.equal(splitsBatch(new HandlerFailed(pgError('53300'))), false, 'too many connections');
+    assert.equal(splitsBatch(new HandlerFailed(pgError('25006'))), false, 'read-only transaction');
+    assert.equal(splitsBatch(new Error('timeout exceeded when trying to connect')), false, 'pool exhausted');
+    assert.equal(splitsBatch(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })), false);
   });
 });

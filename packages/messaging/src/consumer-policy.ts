@@ -1,4 +1,5 @@
 import { type BackoffPolicy, backoffMs } from '@strongbox/kernel';
+import { TransactionAborted } from '@strongbox/postgres';
 
 /** Attempts before a failing event is dead-lettered: about two minutes of retries with the default backoff. */
 export const CONSUMER_ATTEMPTS_MAX_DEFAULT = 8;
@@ -54,4 +55,31 @@ export function limitProblems(attemptsMax: number, concurrency: number): string[
     problems.push(`concurrency must be an integer from 1 to ${CONSUMER_CONCURRENCY_MAX}`);
   }
   return problems;
+}
+
+/** A handler's own error, kept apart from the transaction's own (BEGIN, the inbox row, COMMIT). */
+export class HandlerFailed extends Error {
+  readonly original: unknown;
+  constructor(original: unknown) {
+    super(describeError(original));
+    this.original = original;
+  }
+}
+
+/** SQLSTATE classes caused by one row's data (22 data exception, 23 integrity constraint violation). */
+const DATA_ERROR = /^2[23]/;
+
+/**
+ * Whether a failed batch is split to find the event that broke it. Yes for what one event can cause: a
+ * handler's own error (a bug, bad data, a failed call it makes), a data error, a statement whose error a
+ * handler swallowed (TransactionAborted). No for what would fail every half alike and only multiply the
+ * work: the database unreachable, out of connections or time, read-only, or a lock wait timed out.
+ */
+export function splitsBatch(err: unknown): boolean {
+  if (err instanceof TransactionAborted) return true;
+  if (!(err instanceof HandlerFailed)) return false;
+  // PostgreSQL's own errors carry a severity beside their SQLSTATE; a socket error's code is no SQLSTATE.
+  const original = err.original as { code?: unknown; severity?: unknown } | null;
+  if (typeof original?.severity !== 'string' || typeof original.code !== 'string') return true;
+  return DATA_ERROR.test(original.code);
 }

@@ -8,7 +8,7 @@ import {
   groupCommit,
 } from '@strongbox/kernel';
 import {
-  isConnectionFailure,
+  isRetryable,
   type Pool,
   type PoolClient,
   prepared,
@@ -22,8 +22,10 @@ import {
   CONSUMER_RETRY_BACKOFF,
   decideAfterFailure,
   describeError,
+  HandlerFailed,
   limitProblems,
   overDeliveryLimit,
+  splitsBatch,
 } from './consumer-policy.ts';
 import { countDead, type NewDeadLetter, recordDeadLetter } from './dead-letters/store.ts';
 import { parseEnvelope } from './envelope.ts';
@@ -70,7 +72,10 @@ export interface ConsumerSpec {
   handleBatch?(tx: PoolClient, events: readonly CloudEvent[], afterCommit: AfterCommit): Promise<void>;
   /** Attempts before the event is dead-lettered; default CONSUMER_ATTEMPTS_MAX_DEFAULT (8). */
   readonly attemptsMax?: number;
-  /** Deliveries taken at once (the prefetch), so also the largest batch; default CONSUMER_CONCURRENCY_DEFAULT. */
+  /**
+   * Deliveries taken at once (the prefetch); a batch holds at most this many, and never more than
+   * CONSUMER_BATCH_MAX. Default CONSUMER_CONCURRENCY_DEFAULT.
+   */
   readonly concurrency?: number;
   /** Delay before retries; default CONSUMER_RETRY_BACKOFF. */
   readonly backoff?: BackoffPolicy;
@@ -174,19 +179,13 @@ interface Context {
 
 type Outcome = 'handled' | 'duplicate';
 
-/** A handler's own error, kept apart from the database's so that a batch it breaks is always split. */
-class HandlerFailed extends Error {
-  readonly original: unknown;
-  constructor(original: unknown) {
-    super(describeError(original));
-    this.original = original;
-  }
-}
-
 async function asHandlerFailure(run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (err) {
+    // A deadlock or serialization failure is the transaction's, not the event's: withTransaction runs the
+    // whole batch again.
+    if (isRetryable(err)) throw err;
     throw new HandlerFailed(err);
   }
 }
@@ -205,9 +204,7 @@ function handlerBatches(spec: ConsumerSpec, deps: ConsumerDeps): GroupCommit<Clo
     flushesInFlightMax: 1,
     queueItemsMax: CONSUMER_BATCH_MAX * 4,
     weight: () => 1,
-    // A handler's error is split down to its event (even one that looks like a network error: it may come
-    // from a call the handler makes); an unreachable database would fail every half alike.
-    splittable: (err) => err instanceof HandlerFailed || !isConnectionFailure(err),
+    splittable: splitsBatch,
     overloaded: (reason) =>
       new Error(`consumer ${spec.name} is ${reason === 'closed' ? 'stopping' : 'full'}`),
     flush: async (events) => {

@@ -12,9 +12,16 @@ const names = new Map<string, string>();
 
 /**
  * A query that PostgreSQL parses once per connection and then only binds and executes (named prepared
- * statement, extended protocol). For the statements run thousands of times a second, parsing and planning
- * each time was a third of the server's CPU. Only for constant SQL text: the values go in `values`. The
- * name is a hash of the text, so two texts can never share a name, and the same text in any module does.
+ * statement, extended protocol). For the statements run thousands of times a second, parsing them again
+ * each time was a large share of the server's CPU. Pools still plan every execution for its values
+ * (`plan_cache_mode=force_custom_plan`, pool.ts), so a plan never outlives the table sizes it was chosen
+ * for; what is saved is the parsing.
+ *
+ * Only for constant SQL text: the values go in `values`. The name is a hash of the text, so two texts can
+ * never share a name, and the same text in any module does. Name the columns rather than `select *`: a
+ * prepared `*` fails ("cached plan must not change result type") when a migration adds a column under a
+ * running instance. Not for use behind a pooler in transaction mode, which would hand the statement to a
+ * connection that never prepared it.
  *
  * @example
  * await tx.query(prepared('select id from accounts where id = any($1::text[])', [ids]));

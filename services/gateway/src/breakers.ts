@@ -1,8 +1,8 @@
 import type { AppError } from '@strongbox/kernel';
-import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
+import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import type { FastifyBaseLogger } from 'fastify';
 import { SERVICE_NAMES, type ServiceName } from './config.ts';
-import { gatewayErrors } from './errors.ts';
+import { gatewayErrors, isTransportFailure } from './errors.ts';
 
 /** Transport failures in a row (refused, reset, timed out) that open an upstream's circuit. */
 export const BREAKER_FAILURES_MAX = 5;
@@ -22,8 +22,8 @@ export interface UpstreamBreakers {
 }
 
 /**
- * One circuit breaker per upstream (cockatiel). Only transport failures count: an upstream that answers,
- * even with a 5xx, is up. While a circuit is open the gateway answers 503 `upstream_unavailable` at once,
+ * One circuit breaker per upstream (cockatiel). Only the upstream's transport failures count (refused,
+ * unreachable, timed out, connection dropped): an upstream that answers, even with a 5xx, is up. While a circuit is open the gateway answers 503 `upstream_unavailable` at once,
  * instead of making every caller wait for a connection that will fail, and lets one request probe after
  * `halfOpenAfterMs`; its success closes the circuit.
  */
@@ -34,7 +34,8 @@ export function upstreamBreakers(opts: {
   const halfOpenAfter = opts.halfOpenAfterMs ?? BREAKER_HALF_OPEN_AFTER_MS;
   const policies = new Map(
     SERVICE_NAMES.map((service) => {
-      const policy = circuitBreaker(handleAll, {
+      // Anything else (a request undici refuses, the caller hanging up) neither opens nor resets it.
+      const policy = circuitBreaker(handleWhen(isTransportFailure), {
         halfOpenAfter,
         breaker: new ConsecutiveBreaker(BREAKER_FAILURES_MAX),
       });

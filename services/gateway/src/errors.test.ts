@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyUpstreamError, upstreamProblem } from './errors.ts';
+import { classifyUpstreamError, isTransportFailure, upstreamProblem } from './errors.ts';
 
 /** Shaped like reply-from's errors: a code, and the transport error as the cause. */
 function wrapped(outer: string, inner?: string): Error {
@@ -36,6 +36,28 @@ describe('classifyUpstreamError', () => {
     assert.equal(classifyUpstreamError(wrapped('UND_ERR_SOCKET', 'UND_ERR_SOCKET')), 'bad_gateway');
     assert.equal(classifyUpstreamError(new Error('odd')), 'bad_gateway');
     assert.equal(classifyUpstreamError('not even an error'), 'bad_gateway');
+  });
+});
+
+describe('isTransportFailure', () => {
+  const wrapped = (code: string) =>
+    new Error('reply-from', { cause: Object.assign(new Error('inner'), { code }) });
+
+  it('counts refused, unreachable, timed-out and dropped connections, however deeply wrapped', () => {
+    for (const code of [
+      'ECONNREFUSED',
+      'UND_ERR_CONNECT_TIMEOUT',
+      'UND_ERR_HEADERS_TIMEOUT',
+      'ECONNRESET',
+      'UND_ERR_SOCKET',
+    ])
+      assert.equal(isTransportFailure(wrapped(code)), true, code);
+  });
+
+  it("does not count errors about the caller's request or anything without a transport code", () => {
+    assert.equal(isTransportFailure(wrapped('UND_ERR_NOT_SUPPORTED')), false);
+    assert.equal(isTransportFailure(new Error('expect header not supported')), false);
+    assert.equal(isTransportFailure('not even an error'), false);
   });
 });
 

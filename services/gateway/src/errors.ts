@@ -39,6 +39,26 @@ const CAUSE_DEPTH_MAX = 4;
  * wins, because reply-from wraps a refused connection in a generic 500 error.
  */
 export function classifyUpstreamError(err: unknown): UpstreamFailure {
+  for (const code of causeCodes(err).reverse()) {
+    if (NOT_DELIVERED.has(code)) return 'unavailable';
+    if (TIMED_OUT.has(code)) return 'timeout';
+  }
+  return 'bad_gateway';
+}
+
+/** Codes that say the connection to the upstream broke (beyond refusing it or timing out). */
+const CONNECTION_BROKEN = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+/**
+ * Whether the upstream itself failed in transport: refused, unreachable, timed out or dropped the
+ * connection. Errors about the request (a header undici refuses, a bad status) are not the upstream's.
+ */
+export function isTransportFailure(err: unknown): boolean {
+  return causeCodes(err).some((c) => NOT_DELIVERED.has(c) || TIMED_OUT.has(c) || CONNECTION_BROKEN.has(c));
+}
+
+/** The `code`s along an error's cause chain, outermost first. */
+function causeCodes(err: unknown): string[] {
   const codes: string[] = [];
   let current: unknown = err;
   for (let depth = 0; depth < CAUSE_DEPTH_MAX && current instanceof Error; depth += 1) {
@@ -46,11 +66,7 @@ export function classifyUpstreamError(err: unknown): UpstreamFailure {
     if (typeof code === 'string') codes.push(code);
     current = current.cause;
   }
-  for (const code of codes.reverse()) {
-    if (NOT_DELIVERED.has(code)) return 'unavailable';
-    if (TIMED_OUT.has(code)) return 'timeout';
-  }
-  return 'bad_gateway';
+  return codes;
 }
 
 export function upstreamProblem(failure: UpstreamFailure, service: string): AppError {

@@ -45,6 +45,23 @@ describe('forwardHeaders', () => {
   });
 });
 
+describe('forwardHeaders and hop-by-hop headers', () => {
+  it("drops the caller's hop-by-hop headers (Expect above all, which the upstream client refuses)", () => {
+    const out = forwardHeaders(
+      {
+        expect: '100-continue',
+        'keep-alive': 'timeout=5',
+        upgrade: 'websocket',
+        te: 'trailers',
+        accept: '*/*',
+      },
+      ctx,
+    );
+    for (const name of ['expect', 'keep-alive', 'upgrade', 'te']) assert.equal(out[name], undefined, name);
+    assert.equal(out.accept, '*/*');
+  });
+});
+
 describe('returnHeaders', () => {
   it("drops the upstream's trace headers and keeps the rest", () => {
     const out = returnHeaders({ 'x-trace-id': 'up', traceparent: 'up', 'content-type': 'application/json' });

@@ -11,6 +11,7 @@ export interface ForwardContext {
 }
 
 const W3C_TRACE_ID = /^[0-9a-f]{32}$/;
+const HOP_BY_HOP = ['expect', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection'] as const;
 
 /**
  * Headers sent upstream. Authorization and everything else pass unchanged; the trace headers carry the
@@ -25,6 +26,9 @@ const W3C_TRACE_ID = /^[0-9a-f]{32}$/;
 export function forwardHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = { ...headers };
   delete out['forwarded'];
+  // Hop-by-hop: they describe the caller's connection to the gateway, not the gateway's to the upstream
+  // (and undici refuses `expect` outright, which must not look like an upstream failure).
+  for (const name of HOP_BY_HOP) delete out[name];
   out['x-trace-id'] = ctx.traceId;
   if (W3C_TRACE_ID.test(ctx.traceId) && ctx.traceparent) {
     out['traceparent'] = ctx.traceparent;

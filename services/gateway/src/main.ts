@@ -13,10 +13,13 @@ const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'pac
   version: string;
 };
 const logger = createLogger({ service: 'gateway', level: config.logLevel });
-// Bounded waits: a slow or absent Redis must not hold requests (the limiter lets them pass on errors).
+// Bounded waits: an absent, slow or hung Redis must not hold requests. Every command gives up after
+// REDIS_COMMAND_TIMEOUT_MS, and the limiter then lets the request pass.
+const REDIS_COMMAND_TIMEOUT_MS = 200;
 const redis = config.rateLimits.redisUrl
   ? new Redis(config.rateLimits.redisUrl, {
       connectTimeout: 500,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
     })

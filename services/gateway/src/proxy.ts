@@ -16,6 +16,9 @@ export const UPSTREAM_CONNECT_TIMEOUT_MS = 2_000;
 export const UPSTREAM_CONNECTIONS_MAX = 128;
 const OCTET_STREAM = 'application/octet-stream';
 
+/** The caller closed the connection before the upstream answered. */
+class CallerGone extends Error {}
+
 export interface ProxyOptions {
   readonly routes: readonly RouteEntry[];
   readonly upstreams: Readonly<Record<ServiceName, string>>;
@@ -66,10 +69,11 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
           const body = Buffer.isBuffer(request.body) ? request.body : undefined;
           const traceparent = reply.getHeader('traceparent');
           // The exchange runs under the upstream's circuit breaker: it ends when the upstream answered
-          // (streamed back as it is), failed in transport, or the caller went away.
+          // (streamed back as it is), failed, or the caller went away first (which says nothing about the
+          // upstream: CallerGone is neither a failure nor a success for the breaker).
           const exchange = () =>
             new Promise<void>((answered, failed) => {
-              reply.raw.once('close', () => answered());
+              reply.raw.once('close', () => failed(new CallerGone()));
               reply.from(`${base}${request.url}`, {
                 timeout: timeoutMs,
                 // reply-from would retry a GET answered 503 up to ten times. The gateway passes every answer
@@ -101,6 +105,7 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
           const outcome = await breakers.run(entry.service, exchange);
           if (outcome.kind === 'open')
             return sendProblem(request, reply, breakers.openProblem(entry.service));
+          if (outcome.kind === 'failed' && outcome.error instanceof CallerGone) return reply;
           if (outcome.kind === 'failed')
             return sendProblem(
               request,

@@ -28,7 +28,7 @@ export function rateLimitKey(request: Pick<FastifyRequest, 'principal' | 'ip'>):
  * Rate limits at the entry point (brief §6): per user for authenticated calls, per address for the public
  * ones, counted over a minute, answered with 429 `rate_limited` and Retry-After. Counted after the token
  * check (preHandler), so a user is known by the verified `sub`, never by what a token merely claims. The
- * operators' paths are not limited. If Redis fails, requests pass: the limit protects capacity, and
+ * operators' paths are not limited. If Redis fails or hangs (main.ts gives each command 200 ms), requests pass: the limit protects capacity, and
  * correctness never depends on it.
  */
 export async function registerRateLimits(app: FastifyInstance, limits: RateLimits): Promise<void> {

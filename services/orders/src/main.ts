@@ -128,6 +128,8 @@ await serve(app, {
   closers: [
     async () => timer?.stop(),
     () => consumer.stop(),
+    // Drives kicked by the consumer or the timer still finish their step before balance's client closes.
+    () => saga.settle(),
     () => balance.close(),
     () => relay.stop(),
     () => transport.close(),

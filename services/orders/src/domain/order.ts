@@ -68,7 +68,6 @@ export interface Order {
   readonly updatedAt: Date;
 }
 
-/** Staff see every order; anyone else only their own (another's answers 404, brief §6). */
 /** What a customer asks for; everything else about a new order is decided here. */
 export interface OrderRequest {
   readonly id: string;
@@ -102,6 +101,8 @@ export function newOrder(r: OrderRequest, now: Date): Order {
 }
 
 export const STAFF_ROLES = ['operator', 'admin', 'service'] as const;
+
+/** Staff see every order; anyone else only their own (another's answers 404, brief §6). */
 
 export function canSeeOrder(caller: { sub: string; roles: readonly string[] }, order: Order): boolean {
   return (

@@ -43,6 +43,8 @@ export interface SagaRunner {
    * a repeated, idempotent balance call: every result is applied under the row lock).
    */
   drive(orderId: string, known?: Order): Promise<void>;
+  /** Resolves once no drive runs in this process (at shutdown, before balance's client is closed). */
+  settle(): Promise<void>;
   /** The timer's tick: drives the orders that are due (a step to retry, a deadline passed). */
   tick(tx: Queryable): Promise<number>;
   /**
@@ -182,6 +184,10 @@ export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
     applyIn,
     apply,
     drive,
+    async settle() {
+      // Drives may start others as they end (a late kick), so look again until none is left.
+      while (running.size > 0) await Promise.allSettled([...running.values()]);
+    },
     async tick(tx) {
       const ids = await dueOrderIds(tx, clock.now(), TIMER_BATCH_MAX);
       let next = 0;
