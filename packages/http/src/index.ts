@@ -4,6 +4,7 @@ export * from './env.ts';
 export * from './logger.ts';
 export * from './problem.ts';
 export * from './server.ts';
+export * from './service-config.ts';
 export * from './startup.ts';
 export * from './token-cache.ts';
 export * from './trace.ts';

@@ -1,4 +1,5 @@
-import { type Field, int, oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
+import { jwksUrlOf, SERVICE_CONFIG_FIELDS } from '@strongbox/http';
+import { type Field, int, port, readConfig } from '@strongbox/kernel';
 
 const list: Field<string[]> = {
   expected: 'a comma-separated list',
@@ -21,17 +22,8 @@ const rate: Field<number> = {
 /** Every setting the processor reads, validated at start (docs/runbooks/orders-operations.md lists them). */
 export function processorConfig(env: Readonly<Record<string, string | undefined>>) {
   const c = readConfig(env, {
-    DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+    ...SERVICE_CONFIG_FIELDS,
     PROCESSOR_PORT: port(3005),
-    HOST: str({ fallback: '127.0.0.1' }),
-    LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-    JWT_ISSUER: str({ fallback: 'strongbox-identity' }),
-    JWT_AUDIENCE: str({ fallback: 'strongbox' }),
-    IDENTITY_URL: url({ protocols: ['http:', 'https:'], fallback: 'http://127.0.0.1:3001' }),
-    IDENTITY_JWKS_URL: optionalUrl(['http:', 'https:']),
-    TRUST_PROXY: str({ fallback: '127.0.0.1,::1' }),
-    DATABASE_POOL_MAX: int({ fallback: 10, min: 2, max: 100 }),
-    AMQP_URL: optionalUrl(['amqp:', 'amqps:']),
     /** The simulated fulfilment: how long one attempt takes. */
     PROCESSOR_DURATION_MS: int({ fallback: 50, min: 0, max: 600_000 }),
     /** Chance of a transient failure per attempt (retried with backoff). */
@@ -51,6 +43,6 @@ export function processorConfig(env: Readonly<Record<string, string | undefined>
   });
   return {
     ...c,
-    jwksUrl: c.IDENTITY_JWKS_URL ?? `${c.IDENTITY_URL.replace(/\/+$/, '')}/.well-known/jwks.json`,
+    jwksUrl: jwksUrlOf(c),
   };
 }

@@ -1,4 +1,5 @@
-import { type Field, int, oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
+import { jwksUrlOf, SERVICE_CONFIG_FIELDS } from '@strongbox/http';
+import { type Field, int, port, readConfig } from '@strongbox/kernel';
 import { type AllowList, EMPTY_ALLOW_LIST, parseAllowList } from './infra/address-policy.ts';
 
 const allowList: Field<AllowList> = {
@@ -10,25 +11,14 @@ const allowList: Field<AllowList> = {
 /** Every setting the webhooks service reads, validated at start (see README "Configuration"). */
 export function webhooksConfig(env: Readonly<Record<string, string | undefined>>) {
   const c = readConfig(env, {
-    DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+    ...SERVICE_CONFIG_FIELDS,
     WEBHOOKS_PORT: port(3003),
-    HOST: str({ fallback: '127.0.0.1' }),
-    LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-    JWT_ISSUER: str({ fallback: 'strongbox-identity' }),
-    JWT_AUDIENCE: str({ fallback: 'strongbox' }),
-    // The key set that verifies access tokens; by default identity's, found at IDENTITY_URL as npm start sets it.
-    IDENTITY_JWKS_URL: optionalUrl(['http:', 'https:']),
-    IDENTITY_URL: url({ fallback: 'http://127.0.0.1:3001' }),
-    TRUST_PROXY: str({ fallback: '127.0.0.1,::1' }),
-    DATABASE_POOL_MAX: int({ fallback: 10, min: 2, max: 100 }),
     /** Private targets webhooks may reach anyway: for local development and tests only. */
     WEBHOOK_ALLOWED_HOSTS: allowList,
     WEBHOOK_CONCURRENCY: int({ fallback: 16, min: 1, max: 256 }),
-    /** RabbitMQ as the event transport when set; PostgreSQL otherwise. */
-    AMQP_URL: optionalUrl(['amqp:', 'amqps:']),
   });
   return {
     ...c,
-    jwksUrl: c.IDENTITY_JWKS_URL ?? `${c.IDENTITY_URL.replace(/\/+$/, '')}/.well-known/jwks.json`,
+    jwksUrl: jwksUrlOf(c),
   };
 }
