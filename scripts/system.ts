@@ -18,7 +18,7 @@ const RABBITMQCTL_TIMEOUT_MS = 15_000;
 /**
  * V8 flags every service runs with (also in each service's `npm start`). A young generation of 8 MB
  * semi-spaces instead of V8's default for a large machine keeps a service's RSS under load at about
- * 180 MB instead of 320 MB, at no measurable cost in CPU (docs/BENCHMARKS.md).
+ * 180–230 MB instead of about 320 MB, at no measurable cost in CPU (docs/BENCHMARKS.md).
  */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8'];
 
