@@ -53,6 +53,9 @@ export async function buildApp(deps: GatewayDeps) {
     description: 'The public entry of Strongbox',
     openapi: () => docs.get(),
     ...(deps.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: deps.bodyLimitBytes }),
+    // Behind a load balancer the caller's address comes from its X-Forwarded-For, for the per-address
+    // limits and for what upstreams see; nobody else's X-Forwarded-For is believed.
+    ...(config.trustedProxies.length > 0 ? { trustProxy: [...config.trustedProxies] } : {}),
   });
   await registerRateLimits(app, {
     userPerMinute: config.rateLimits.userPerMinute,

@@ -69,6 +69,11 @@ export interface GatewayConfig {
   readonly issuer: string;
   readonly audience: string;
   readonly routes: readonly RouteEntry[];
+  /**
+   * Addresses of the load balancers in front of the gateway whose X-Forwarded-For is believed; empty:
+   * none, the connection's address is the caller's.
+   */
+  readonly trustedProxies: readonly string[];
   readonly rateLimits: {
     readonly userPerMinute: number;
     readonly ipPerMinute: number;
@@ -98,6 +103,7 @@ export function loadConfig(env: Env): GatewayConfig {
     RATE_LIMIT_IP_PER_MIN: int({ fallback: RATE_LIMIT_IP_PER_MIN_DEFAULT, min: 1, max: 10_000_000 }),
     REDIS_URL: optionalUrl(['redis:', 'rediss:']),
     RATE_LIMIT_NAMESPACE: str({ fallback: 'strongbox-rate-', pattern: /^[A-Za-z0-9:_-]{1,64}$/ }),
+    GATEWAY_TRUSTED_PROXIES: str({ fallback: '' }),
   });
   const upstreams = {} as Record<ServiceName, string>;
   for (const name of SERVICE_NAMES) {
@@ -116,6 +122,9 @@ export function loadConfig(env: Env): GatewayConfig {
     issuer: base.JWT_ISSUER,
     audience: base.JWT_AUDIENCE,
     routes: ROUTES,
+    trustedProxies: base.GATEWAY_TRUSTED_PROXIES.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
     rateLimits: {
       userPerMinute: base.RATE_LIMIT_USER_PER_MIN,
       ipPerMinute: base.RATE_LIMIT_IP_PER_MIN,

@@ -19,9 +19,9 @@ const HOP_BY_HOP = ['expect', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-c
  * (it would be hashed into another id), and upstreams prefer traceparent, so in that case only X-Trace-Id
  * is sent and the id stays the same in every service's logs and records.
  *
- * The gateway is the public edge and trusts no proxy in front of it, so caller-supplied Forwarded and
- * X-Forwarded-* headers are replaced rather than appended to: otherwise a caller could pick the IP that
- * per-IP rate limits and audit logs upstream see.
+ * Caller-supplied Forwarded and X-Forwarded-* headers are replaced rather than appended to: otherwise a
+ * caller could pick the IP that per-IP rate limits and audit logs upstream see. `clientIp` is the
+ * connection's address, or, behind a trusted load balancer (GATEWAY_TRUSTED_PROXIES), the one it reports.
  */
 export function forwardHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = { ...headers };

@@ -66,6 +66,52 @@ describe('gateway rate limits (counted in memory)', () => {
   });
 });
 
+describe('gateway rate limits behind a trusted load balancer', () => {
+  let identity: Awaited<ReturnType<typeof startFakeIdentity>>;
+  const gateways: Array<Awaited<ReturnType<typeof startGateway>>> = [];
+
+  before(async () => {
+    identity = await startFakeIdentity();
+  });
+  after(async () => {
+    for (const g of gateways) await g.stop();
+    await identity.stop();
+  });
+
+  const logins = async (gateway: (typeof gateways)[number], forwardedFor: string, n: number) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const res = await fetch(`${gateway.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+        body: '{}',
+      });
+      statuses.push(await status(res));
+    }
+    return statuses;
+  };
+
+  it('given the balancer is trusted, then each caller it reports is counted apart, and upstreams see that caller', async () => {
+    const gateway = await startGateway({
+      IDENTITY_URL: identity.url,
+      RATE_LIMIT_IP_PER_MIN: '2',
+      GATEWAY_TRUSTED_PROXIES: '127.0.0.1',
+    });
+    gateways.push(gateway);
+    assert.deepEqual(await logins(gateway, '203.0.113.7', 3), [200, 200, 429]);
+    assert.deepEqual(await logins(gateway, '203.0.113.8', 2), [200, 200], 'another caller, its own limit');
+    assert.equal(identity.received.at(-1)?.headers['x-forwarded-for'], '203.0.113.8');
+  });
+
+  it('given no trusted balancer, then a caller cannot escape its limit by claiming another address', async () => {
+    const gateway = await startGateway({ IDENTITY_URL: identity.url, RATE_LIMIT_IP_PER_MIN: '2' });
+    gateways.push(gateway);
+    assert.deepEqual(await logins(gateway, '203.0.113.9', 2), [200, 200]);
+    assert.deepEqual(await logins(gateway, '198.51.100.1', 1), [429]);
+    assert.equal(identity.received.at(-1)?.headers['x-forwarded-for'], '127.0.0.1');
+  });
+});
+
 describe('gateway rate limits shared through Redis', {
   skip: REDIS_URL ? false : 'REDIS_URL is not set',
 }, () => {
