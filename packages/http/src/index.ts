@@ -3,6 +3,7 @@ export * from './auth.ts';
 export * from './env.ts';
 export * from './logger.ts';
 export * from './problem.ts';
+export * from './schemas.ts';
 export * from './server.ts';
 export * from './service-config.ts';
 export * from './startup.ts';

@@ -1,3 +1,4 @@
+import { ProblemSchema } from '@strongbox/http';
 import type { Clock } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -49,16 +50,7 @@ const DeadLetterView = Type.Object({
   ...Summary,
   event: Type.Unknown({ description: 'The event as it was delivered (CloudEvents JSON)' }),
 });
-const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    code: Type.String(),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem document' },
-);
+const Problem = ProblemSchema;
 const Params = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 100 }) },
   { additionalProperties: false },

@@ -1,3 +1,4 @@
+import { ProblemSchema } from '@strongbox/http';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '@strongbox/postgres/idempotency';
 import { Type } from 'typebox';
 import { type Metadata as MetadataType, PENDING_TIMEOUT_MAX_S, TRANSFER_STATUSES } from '../domain/ledger.ts';
@@ -110,17 +111,7 @@ export const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
 export const IdParams = Type.Object({ id: Id });
 
 /** Reference for 4xx answers in the OpenAPI document. */
-export const ProblemRef = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    code: Type.String(),
-    traceId: Type.String(),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem document' },
-);
+export const ProblemRef = ProblemSchema;
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.String({

@@ -1,3 +1,4 @@
+import { ProblemSchema } from '@strongbox/http';
 import { Type } from 'typebox';
 import { PASSWORD_LENGTH_MAX } from '../domain/password-policy.ts';
 
@@ -22,14 +23,4 @@ export const TokenPair = Type.Object({
 });
 
 /** Reference for 4xx answers in the OpenAPI document. */
-export const ProblemRef = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    code: Type.String(),
-    traceId: Type.String(),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem document' },
-);
+export const ProblemRef = ProblemSchema;

@@ -1,3 +1,4 @@
+import { ProblemSchema } from '@strongbox/http';
 import { IDEMPOTENCY_KEY_LENGTH_MAX } from '@strongbox/postgres/idempotency';
 import { Type } from 'typebox';
 import { ITEMS_MAX, ORDER_STATUSES } from '../domain/order.ts';
@@ -77,17 +78,7 @@ export const ListQuery = Type.Object(
 export const IdParams = Type.Object({ id: Id });
 
 /** Reference for 4xx answers in the OpenAPI document. */
-export const ProblemRef = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    code: Type.String(),
-    traceId: Type.String(),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem document' },
-);
+export const ProblemRef = ProblemSchema;
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.String({

@@ -1,3 +1,4 @@
+import { ProblemSchema } from '@strongbox/http';
 import { Type } from 'typebox';
 import { ATTEMPTS_SHOWN_MAX } from '../domain/delivery.ts';
 import { DESCRIPTION_LENGTH_MAX } from '../domain/endpoint.ts';
@@ -90,14 +91,4 @@ export const Page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
   Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) });
 
 /** Reference for 4xx answers in the OpenAPI document. */
-export const ProblemRef = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    code: Type.String(),
-    traceId: Type.String(),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem document' },
-);
+export const ProblemRef = ProblemSchema;

@@ -1,3 +1,4 @@
+import { ProblemSchema } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { processorErrors } from '../../domain/errors.ts';
@@ -17,7 +18,7 @@ const View = Type.Object({
   startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
-const Problem = Type.Object({ code: Type.String() }, { additionalProperties: true });
+const Problem = ProblemSchema;
 
 /** Staff look at how an order is being processed: status, attempts, last error, timestamps. */
 export function getProcessingRoute(
