@@ -1,4 +1,5 @@
 export * from './embedded.ts';
+export * from './event-store.ts';
 export * from './migrate.ts';
 export * from './outbox.ts';
 export * from './periodic-job.ts';

@@ -54,6 +54,7 @@ export const POSTGRES_MODULES = {
   inbox: { name: 'inbox', dir: new URL('../migrations/inbox', import.meta.url).pathname },
   idempotency: { name: 'idempotency', dir: new URL('../migrations/idempotency', import.meta.url).pathname },
   deadletters: { name: 'deadletters', dir: new URL('../migrations/deadletters', import.meta.url).pathname },
+  eventstore: { name: 'eventstore', dir: new URL('../migrations/eventstore', import.meta.url).pathname },
 } as const satisfies Record<string, MigrationModule>;
 
 /**
