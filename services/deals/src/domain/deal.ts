@@ -1,0 +1,108 @@
+import type { ShareRule, SplitAmount } from './split.ts';
+
+/**
+ * A safe deal as its events leave it. The deal is event-sourced: this state is never stored as the truth,
+ * it is folded from the deal's stream by `evolve`, and `decide` answers what a command would add to it.
+ */
+export type DealStatus =
+  | 'draft'
+  | 'submitted'
+  | 'awaiting_payment'
+  | 'funded'
+  | 'releasing'
+  | 'completed'
+  | 'cancelled'
+  | 'disputed'
+  | 'refunded'
+  | 'partially_refunded';
+
+/** When a milestone's money may go to its recipients, once the deal is funded. */
+export type Release =
+  | { readonly kind: 'immediate' }
+  | { readonly kind: 'on_date'; readonly at: Date }
+  | { readonly kind: 'payer_confirms' }
+  | { readonly kind: 'hold_hours'; readonly hours: number };
+
+export type MilestoneStatus = 'pending' | 'confirmed' | 'released' | 'paid' | 'refunded';
+
+export type PayoutStatus = 'pending' | 'paid' | 'failed';
+
+export interface Payout {
+  readonly id: string;
+  readonly recipientId: string;
+  readonly amount: bigint;
+  readonly status: PayoutStatus;
+  /** Why the last attempt failed, as the bank said it; null unless failed. */
+  readonly failure: string | null;
+  /** Attempts made so far; a retry after new bank details adds one. */
+  readonly attempts: number;
+}
+
+export interface Milestone {
+  readonly id: string;
+  readonly title: string;
+  readonly amount: bigint;
+  readonly release: Release;
+  readonly rules: readonly ShareRule[];
+  /** The split, computed once when the deal is created: what the preview showed is what is paid. */
+  readonly payouts: readonly Payout[];
+  readonly status: MilestoneStatus;
+}
+
+export interface Dispute {
+  readonly id: string;
+  readonly openedBy: string;
+  readonly reason: string;
+  /** The status the deal returns to when the dispute is resolved by releasing. */
+  readonly resumeStatus: 'funded' | 'releasing';
+}
+
+export interface Deal {
+  readonly id: string;
+  readonly title: string;
+  readonly createdBy: string;
+  readonly payerId: string;
+  readonly currency: 'RUB';
+  readonly amount: bigint;
+  readonly status: DealStatus;
+  readonly milestones: readonly Milestone[];
+  readonly bankDealId: string | null;
+  /** The incoming bank transaction identified as the payer's money; null until funded. */
+  readonly fundedBy: string | null;
+  readonly fundedAt: Date | null;
+  readonly dispute: Dispute | null;
+  readonly refundedAmount: bigint;
+  /** The stream's version: the number of events folded into this state. */
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export const MILESTONES_PER_DEAL_MAX = 10;
+export const TITLE_LENGTH_MAX = 200;
+export const HOLD_HOURS_MAX = 24 * 365;
+export const DEAL_CURRENCY = 'RUB';
+
+/** Amounts paid out so far, over every milestone. */
+export function paidAmount(deal: Deal): bigint {
+  let paid = 0n;
+  for (const m of deal.milestones) for (const p of m.payouts) if (p.status === 'paid') paid += p.amount;
+  return paid;
+}
+
+/** Money still held for the deal: funded, not yet released to recipients and not refunded. */
+export function heldAmount(deal: Deal): bigint {
+  if (deal.fundedBy === null) return 0n;
+  let released = 0n;
+  for (const m of deal.milestones) if (m.status === 'released' || m.status === 'paid') released += m.amount;
+  return deal.amount - released - deal.refundedAmount;
+}
+
+export function isParty(deal: Deal, userId: string): boolean {
+  return deal.createdBy === userId || deal.payerId === userId;
+}
+
+/** The split of one milestone as the store and the API show it. */
+export function sharesOf(milestone: Milestone): SplitAmount[] {
+  return milestone.payouts.map((p) => ({ recipientId: p.recipientId, amount: p.amount }));
+}
