@@ -1,0 +1,109 @@
+import { type Clock, cloudEvent } from '@strongbox/kernel';
+import {
+  appendOutbox,
+  appendToStream,
+  type Pool,
+  type Queryable,
+  readStream,
+  StreamVersionConflict,
+  withTransaction,
+} from '@strongbox/postgres';
+import { type Deal, heldAmount } from '../domain/deal.ts';
+import { type Actor, type DealCommand, type DealRejection, decide } from '../domain/decide.ts';
+import type { DealEvent } from '../domain/events.ts';
+import { evolve } from '../domain/evolve.ts';
+import { decodeEvent, encodeEvent } from './event-codec.ts';
+import { dealView, projectDeal } from './projection.ts';
+
+export const SERVICE = 'deals';
+/**
+ * How often a command is decided again when another command on the same deal appended first. Each retry
+ * starts from the newer state, so only a deal under a storm of commands runs out; it then answers a conflict.
+ */
+export const CONFLICT_RETRIES_MAX = 5;
+
+export type CommandOutcome =
+  | { readonly ok: true; readonly deal: Deal; readonly events: readonly DealEvent[] }
+  | { readonly ok: false; readonly code: DealRejection | 'deal_version_conflict' };
+
+export interface CommandInput {
+  readonly dealId: string;
+  readonly command: DealCommand;
+  readonly actor: Actor;
+  /** The version the client last saw (`If-Match`): a deal that has moved on since answers a conflict. */
+  readonly expectedVersion?: number;
+  readonly traceId?: string;
+}
+
+/** Folds the deal's stream; null when the deal has no events. */
+export async function loadDeal(q: Queryable, dealId: string): Promise<Deal | null> {
+  const stored = await readStream(q, dealId);
+  let deal: Deal | null = null;
+  for (const s of stored) deal = evolve(deal, decodeEvent(s.type, s.data));
+  return deal;
+}
+
+/**
+ * Runs one command against one deal: load its events, decide, and in the same transaction append the new
+ * events to its stream (expecting the version it read), publish them through the outbox and update the
+ * read model. Two commands racing on one deal cannot both append: the loser decides again from the state
+ * the winner left, unless its client named the version it expected.
+ */
+export async function executeDealCommand(
+  deps: { readonly pool: Pool; readonly clock: Clock },
+  input: CommandInput,
+): Promise<CommandOutcome> {
+  for (let attempt = 0; attempt <= CONFLICT_RETRIES_MAX; attempt++) {
+    try {
+      return await withTransaction(deps.pool, (tx) => decideAndAppend(tx, deps.clock, input));
+    } catch (err) {
+      if (!(err instanceof StreamVersionConflict)) throw err;
+      if (input.expectedVersion !== undefined) return { ok: false, code: 'deal_version_conflict' };
+    }
+  }
+  return { ok: false, code: 'deal_version_conflict' };
+}
+
+async function decideAndAppend(tx: Queryable, clock: Clock, input: CommandInput): Promise<CommandOutcome> {
+  const deal = await loadDeal(tx, input.dealId);
+  const version = deal?.version ?? 0;
+  if (input.expectedVersion !== undefined && input.expectedVersion !== version)
+    return { ok: false, code: 'deal_version_conflict' };
+  const decision = decide(input.command, deal, input.actor, clock.now());
+  if (!decision.ok) return decision;
+  if (decision.events.length === 0) {
+    if (deal === null) throw new Error('a deal that does not exist decided on no events');
+    return { ok: true, deal, events: [] };
+  }
+  let next = deal;
+  for (const e of decision.events) next = evolve(next, e);
+  if (next === null) throw new Error('events folded to no deal');
+  const envelopes = decision.events.map((e) => {
+    const { type, data } = encodeEvent(e);
+    return cloudEvent(
+      {
+        service: SERVICE,
+        type: `deals.${type}`,
+        subject: input.dealId,
+        data: { dealId: input.dealId, ...data },
+        ...(input.traceId ? { traceId: input.traceId } : {}),
+        parties: [next.createdBy, next.payerId],
+      },
+      clock,
+    );
+  });
+  const metadata: Record<string, string> = input.traceId ? { traceId: input.traceId } : {};
+  await appendToStream(
+    tx,
+    input.dealId,
+    version,
+    decision.events.map((e, i) => ({
+      id: envelopes[i]!.id,
+      ...encodeEvent(e),
+      metadata,
+    })),
+  );
+  await appendOutbox(tx, envelopes);
+  await projectDeal(tx, dealView(next, heldAmount(next)));
+  return { ok: true, deal: next, events: decision.events };
+}

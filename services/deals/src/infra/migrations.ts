@@ -1,0 +1,9 @@
+import { type MigrationModule, POSTGRES_MODULES } from '@strongbox/postgres';
+import { SERVICE } from './deal-commands.ts';
+
+/** The deals schema: its events, its outbox, the inbox of what it consumes, and its own read models. */
+export const MIGRATIONS: { schema: string; dir: string; modules: readonly MigrationModule[] } = {
+  schema: SERVICE,
+  dir: new URL('../migrations', import.meta.url).pathname,
+  modules: [POSTGRES_MODULES.eventstore, POSTGRES_MODULES.outbox, POSTGRES_MODULES.inbox],
+};
