@@ -1,4 +1,4 @@
-import type { ShareRule, SplitAmount } from './split.ts';
+import type { ShareRule } from './split.ts';
 
 /**
  * A safe deal as its events leave it. The deal is event-sourced: this state is never stored as the truth,
@@ -83,13 +83,6 @@ export const TITLE_LENGTH_MAX = 200;
 export const HOLD_HOURS_MAX = 24 * 365;
 export const DEAL_CURRENCY = 'RUB';
 
-/** Amounts paid out so far, over every milestone. */
-export function paidAmount(deal: Deal): bigint {
-  let paid = 0n;
-  for (const m of deal.milestones) for (const p of m.payouts) if (p.status === 'paid') paid += p.amount;
-  return paid;
-}
-
 /** Money still held for the deal: funded, not yet released to recipients and not refunded. */
 export function heldAmount(deal: Deal): bigint {
   if (deal.fundedBy === null) return 0n;
@@ -100,9 +93,4 @@ export function heldAmount(deal: Deal): bigint {
 
 export function isParty(deal: Deal, userId: string): boolean {
   return deal.createdBy === userId || deal.payerId === userId;
-}
-
-/** The split of one milestone as the store and the API show it. */
-export function sharesOf(milestone: Milestone): SplitAmount[] {
-  return milestone.payouts.map((p) => ({ recipientId: p.recipientId, amount: p.amount }));
 }
