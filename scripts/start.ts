@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { loadDevelopmentEnv } from '@strongbox/http/env';
-import { startEmbedded } from '@strongbox/postgres/embedded';
+import { EmbeddedStartError, startEmbedded } from '@strongbox/postgres/embedded';
 import { startSystem } from './system.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     const db = await startEmbedded({ home });
     databaseUrl = db.url;
     stopDb = () => db.stop();
-    console.log(`strongbox: embedded PostgreSQL on 127.0.0.1:${db.port}, data in ${home}`);
+    console.log(`strongbox: embedded PostgreSQL on 127.0.0.1:${db.port}, data in ${db.dataDir}`);
   }
   let system: Awaited<ReturnType<typeof startSystem>>;
   try {
@@ -52,7 +52,11 @@ async function main(): Promise<void> {
   console.log(`strongbox: docs  ${gateway}/docs`);
 }
 
-main().catch((err: Error) => {
-  console.error(`strongbox: ${err.message}`);
+main().catch((err: unknown) => {
+  const hint =
+    err instanceof EmbeddedStartError
+      ? '; set DATABASE_URL to a PostgreSQL server (15 or newer) to use that instead'
+      : '';
+  console.error(`strongbox: ${err instanceof Error ? err.message : String(err)}${hint}`);
   process.exit(1);
 });

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { glob, mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startEmbedded } from '@strongbox/postgres/embedded';
+import { EmbeddedStartError, startEmbedded } from '@strongbox/postgres/embedded';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PATTERNS = [
@@ -68,4 +68,15 @@ async function main(): Promise<number> {
   return code;
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (err) {
+  // The embedded server failing to start is the common case (see EmbeddedStartError); any error of this
+  // script is one line too, since the test runner has not started and no stack would help.
+  const hint =
+    err instanceof EmbeddedStartError
+      ? '; set TEST_DATABASE_URL to a PostgreSQL server (15 or newer) to test against that instead'
+      : '';
+  console.error(`npm test: ${err instanceof Error ? err.message : String(err)}${hint}`);
+  process.exitCode = 1;
+}

