@@ -23,21 +23,46 @@ export interface Api {
   ): Promise<{ status: number; headers: Headers; body: ReturnType<typeof JSON.parse>; text: string }>;
 }
 
+/** How often a shed or timed-out request is tried again, as a well-behaved client would. */
+const CLIENT_RETRIES_MAX = 10;
+const RETRY_AFTER_DEFAULT_S = 1;
+
+/**
+ * Whether a client would send the same request again: the system shed it under load (503 with
+ * Retry-After), its outcome is unknown (504) or the first try under the same key is still running (409
+ * idempotency_in_progress). Only requests that are safe to repeat: reads, and writes with their key.
+ */
+function retryable(method: string, key: string | undefined, status: number, headers: Headers, text: string) {
+  if (method !== 'GET' && !key) return false;
+  if (status === 503) return headers.has('retry-after');
+  if (status === 504) return true;
+  return status === 409 && text.includes('"idempotency_in_progress"');
+}
+
 export function api(base: () => string): Api {
+  const once = async (method: string, path: string, opts: Parameters<Api['call']>[2] = {}) => {
+    const res = await fetch(`${base()}${path}`, {
+      method,
+      headers: {
+        ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+        ...(opts.key ? { 'idempotency-key': opts.key } : {}),
+        ...(opts.trace ? { 'x-trace-id': opts.trace } : {}),
+      },
+      body: opts.body === undefined ? null : JSON.stringify(opts.body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
+  };
   return {
     async call(method, path, opts = {}) {
-      const res = await fetch(`${base()}${path}`, {
-        method,
-        headers: {
-          ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-          ...(opts.key ? { 'idempotency-key': opts.key } : {}),
-          ...(opts.trace ? { 'x-trace-id': opts.trace } : {}),
-        },
-        body: opts.body === undefined ? null : JSON.stringify(opts.body),
-      });
-      const text = await res.text();
-      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
+      for (let attempt = 1; ; attempt++) {
+        const res = await once(method, path, opts);
+        if (attempt > CLIENT_RETRIES_MAX || !retryable(method, opts.key, res.status, res.headers, res.text))
+          return res;
+        const waitS = Number(res.headers.get('retry-after')) || RETRY_AFTER_DEFAULT_S;
+        await new Promise((r) => setTimeout(r, waitS * 1_000));
+      }
     },
   };
 }

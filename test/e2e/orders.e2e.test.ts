@@ -284,14 +284,26 @@ describe('orders through the gateway', () => {
     const theft = await order(bob.token, { accountId: aliceAcc });
     assert.equal(theft.status, 404);
     assert.equal(theft.body.code, 'account_not_found');
-    const list = await a.call('GET', '/v1/orders?limit=100', { token: bob.token });
-    assert.ok(list.body.data.every((o: { customerId: string }) => o.customerId === bob.id));
+    // Bob has an order of his own (more than he has, so it is only rejected), so the list cannot be empty.
+    const bobs = await order(bob.token, { accountId: bobAcc, amount: 5_000 });
+    assert.equal(bobs.status, 201, bobs.text);
+    const listed = (await listAllOrders(a, bob.token)) as Array<{ id: string; customerId: string }>;
+    assert.ok(
+      listed.some((o) => o.id === bobs.body.id),
+      "Bob's own order is listed",
+    );
+    assert.deepEqual(
+      listed.filter((o) => o.customerId !== bob.id || o.id === created.body.id),
+      [],
+      'only Bob’s orders are listed',
+    );
     assert.equal(
       (await a.call('GET', `/v1/processing/${created.body.id}`, { token: alice.token })).status,
       403,
     );
     assert.equal((await a.call('GET', `/v1/orders/${created.body.id}`, { token: admin })).status, 200);
     await waitForOrder(a, alice.token, created.body.id);
+    await waitForOrder(a, bob.token, bobs.body.id);
   });
 
   it(`${CONCURRENT_ORDERS} concurrent orders with mixed outcomes all end terminal, and the ledger audit is clean`, async () => {
@@ -304,7 +316,12 @@ describe('orders through the gateway', () => {
     const created = await Promise.all(
       Array.from({ length: CONCURRENT_ORDERS }, (_, i) => order(alice.token, kinds[i % kinds.length] ?? {})),
     );
-    assert.ok(created.every((r) => r.status === 201));
+    const refused = created.filter((r) => r.status !== 201);
+    assert.deepEqual(
+      refused.map((r) => `${r.status} ${r.headers.get('retry-after')} ${r.text}`),
+      [],
+      'every create answered 201',
+    );
     // One paginated listing per poll rather than one poller per order.
     const ids = new Set(created.map((r) => r.body.id as string));
     const done = await waitFor('every order to end', async () => {

@@ -15,6 +15,7 @@ export const httpErrors = defineErrors({
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   not_ready: { status: 503, title: 'Not ready' },
+  service_busy: { status: 503, title: 'The service is busy' },
   auth_unavailable: { status: 503, title: 'Authentication is unavailable' },
 });
 
@@ -76,10 +77,30 @@ export function toAppError(err: FastifyError | Error): { error: AppError; bug: b
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { error: httpErrors.validation_failed('The request could not be processed'), bug: false };
   }
+  if (isDatabaseBusy(err)) {
+    return {
+      error: httpErrors.service_busy('Every database connection is busy; retry shortly', {
+        headers: { 'retry-after': String(BUSY_RETRY_AFTER_S) },
+      }),
+      bug: false,
+    };
+  }
   return {
     error: httpErrors.internal_error('An internal error occurred; quote the traceId to support'),
     bug: true,
   };
+}
+
+/** What a caller shed under load is told to wait before trying again. */
+export const BUSY_RETRY_AFTER_S = 1;
+/**
+ * pg-pool's error when no connection frees up within its connect timeout: the service is overloaded, not
+ * broken, so the caller is told to come back (503 with Retry-After) as with any other shed request. pg-pool
+ * gives this error no code, only this message. 53300 is the server's own too_many_connections.
+ */
+const POOL_CHECKOUT_TIMEOUT = 'timeout exceeded when trying to connect';
+function isDatabaseBusy(err: Error): boolean {
+  return err.message === POOL_CHECKOUT_TIMEOUT || (err as { code?: unknown }).code === '53300';
 }
 
 interface ValidationItem {

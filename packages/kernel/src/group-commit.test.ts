@@ -96,8 +96,8 @@ describe('groupCommit', () => {
     });
     const results = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => g.submit(n)));
     assert.deepEqual(
-      results.map((r) => r.status),
-      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+      results.map((r) => (r.status === 'rejected' ? `rejected ${(r.reason as Error).message}` : r.value)),
+      [1, 2, 'rejected bad byte', 4, 5],
     );
   });
 
@@ -118,8 +118,13 @@ describe('groupCommit', () => {
     });
     const first = g.submit(0);
     const rest = [1, 2, 3].map((n) => g.submit(n));
-    await Promise.allSettled([first, ...rest]);
-    assert.equal(flushes, 2);
+    const results = await Promise.allSettled([first, ...rest]);
+    // Every unit gets the flush's own error: none is left hanging, answered or split into more flushes.
+    assert.deepEqual(
+      results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : `fulfilled ${r.value}`)),
+      ['connection refused', 'connection refused', 'connection refused', 'connection refused'],
+    );
+    assert.equal(flushes, 2, 'the first unit alone, then the other three together, each once');
   });
 
   it('given a full queue, then submit refuses at once; close flushes what is queued and refuses more', async () => {

@@ -9,7 +9,9 @@ import { serviceSchema } from './testing.ts';
 let db: TestDatabase;
 let pool: Pool;
 const NOW = new Date('2026-06-01T00:00:00Z');
-const CUTOFF = new Date(NOW.getTime() - INBOX_RETENTION_MS);
+/** The documented windows (docs/ARCHITECTURE.md), written out: a handled event is kept 8 days, a published one 7. */
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CUTOFF = new Date(NOW.getTime() - 8 * DAY_MS);
 const OLD = new Date(CUTOFF.getTime() - 1_000);
 const RECENT = new Date(CUTOFF.getTime() + 1_000);
 
@@ -41,6 +43,8 @@ const count = async (consumer: string, olderThan?: Date) =>
 describe('inbox retention', () => {
   it('keeps handled events at least as long as the outbox keeps published ones', () => {
     assert.ok(INBOX_RETENTION_MS >= OUTBOX_RETENTION_MS);
+    assert.equal(INBOX_RETENTION_MS, 8 * DAY_MS);
+    assert.equal(OUTBOX_RETENTION_MS, 7 * DAY_MS);
   });
 
   it("given old and recent rows of two consumers, when one consumer's inbox is purged, then only its old rows go, in bounded batches", async () => {

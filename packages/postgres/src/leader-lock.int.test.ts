@@ -6,10 +6,12 @@ import type { Pool } from './pool.ts';
 import { createTestDatabase, type TestDatabase } from './testing.ts';
 
 const RETRY_MS = 50;
-const WAIT_STEPS_MAX = 200;
+/** Generous for a loaded machine: a condition that never holds fails here, one that holds returns at once. */
+const WAIT_TIMEOUT_MS = 30_000;
 
 async function until(what: string, condition: () => boolean): Promise<void> {
-  for (let i = 0; i < WAIT_STEPS_MAX; i++) {
+  const deadline = Date.now() + WAIT_TIMEOUT_MS;
+  while (Date.now() < deadline) {
     if (condition()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -27,11 +29,14 @@ describe('startLeaderLock', () => {
 
   /** A contender that records how many times it led and runs until it loses the lock. */
   function contender(key: string) {
-    const state = { terms: 0, running: false, client: undefined as pg.Client | undefined };
+    const state = { terms: 0, running: false, client: undefined as pg.Client | undefined, refused: 0 };
     const lock = startLeaderLock({
       pool,
       key,
       retryMs: RETRY_MS,
+      onAttempt: (granted) => {
+        if (!granted) state.refused++;
+      },
       lead: async (client, lost) => {
         state.terms++;
         state.running = true;
@@ -47,8 +52,11 @@ describe('startLeaderLock', () => {
     const all = [contender('job:a'), contender('job:a'), contender('job:a')];
     try {
       await until('a leader', () => all.some((c) => c.lock.leading));
-      // Give the others several retries to (wrongly) take the lock too.
-      await new Promise((r) => setTimeout(r, RETRY_MS * 4));
+      // The others have each asked again several times since, and were refused every time.
+      const since = all.map((c) => c.state.refused);
+      await until('each follower to be refused three more times', () =>
+        all.every((c, i) => c.lock.leading || c.state.refused >= (since[i] ?? 0) + 3),
+      );
       assert.equal(all.filter((c) => c.lock.leading).length, 1);
       const leader = all.find((c) => c.lock.leading) as (typeof all)[number];
       const { rows } = await pool.query<{ pid: number }>(
@@ -83,7 +91,7 @@ describe('startLeaderLock', () => {
     await until('a to lead', () => a.lock.leading);
     const b = contender('job:c');
     try {
-      await new Promise((r) => setTimeout(r, RETRY_MS * 2));
+      await until('b to be refused twice', () => b.state.refused >= 2);
       assert.equal(b.lock.leading, false);
       await a.lock.stop();
       assert.equal(a.state.running, false, 'lead() returned before stop() resolved');

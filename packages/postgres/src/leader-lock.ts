@@ -22,6 +22,8 @@ export interface LeaderLockOptions {
   readonly onError?: (err: unknown) => void;
   readonly retryMs?: number;
   readonly checkMs?: number;
+  /** Told after each try for the lock whether it was granted (metrics, and tests that wait for tries). */
+  readonly onAttempt?: (granted: boolean) => void;
 }
 
 export interface LeaderLock {
@@ -65,6 +67,7 @@ export function startLeaderLock(opts: LeaderLockOptions): LeaderLock {
           'select pg_try_advisory_lock(hashtext($1)) as ok',
           [opts.key],
         );
+        opts.onAttempt?.(rows[0]?.ok === true);
         if (rows[0]?.ok) break;
         await sleep(retryMs, lost.signal);
       }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { createPool, ping, STATEMENT_TIMEOUT_MS } from './pool.ts';
@@ -120,5 +121,60 @@ describe('createPool', () => {
 
   it('given a reachable database, when pinged, then it resolves', async () => {
     await ping(db.pool());
+  });
+
+  describe('ping, the probe behind every /ready', () => {
+    /** A pool on `url` that the test ends; its idle errors are expected here. */
+    async function pinging(url: string): Promise<unknown> {
+      const pool = createPool({ url, onError: () => undefined });
+      try {
+        await ping(pool);
+        return undefined;
+      } catch (err) {
+        return err;
+      } finally {
+        await pool.end();
+      }
+    }
+
+    it('given a port where nothing listens, when pinged, then it rejects', async () => {
+      const server = createServer();
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address() as AddressInfo;
+      await new Promise((r) => server.close(r));
+      const u = new URL(db.url);
+      u.port = String(port);
+      const err = await pinging(u.toString());
+      assert.equal((err as { code?: string } | undefined)?.code, 'ECONNREFUSED', String(err));
+    });
+
+    it('given a server that drops every connection, when pinged, then it rejects', async () => {
+      const server = createServer((socket) => socket.destroy());
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const u = new URL(db.url);
+        u.port = String((server.address() as AddressInfo).port);
+        assert.ok(await pinging(u.toString()), 'the ping failed');
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    });
+
+    it('given credentials the server refuses, when pinged, then it rejects with the server’s auth error', async () => {
+      // A role that does not exist is refused whatever pg_hba.conf says (even with trust, as on CI).
+      const u = new URL(db.url);
+      u.username = `no_such_role_${process.pid}`;
+      u.password = 'wrong';
+      const err = await pinging(u.toString());
+      // 28000 invalid_authorization_specification, 28P01 invalid_password.
+      assert.match(String((err as { code?: string } | undefined)?.code), /^28/, String(err));
+    });
+
+    it('given a database that does not exist, when pinged, then it rejects', async () => {
+      const u = new URL(db.url);
+      u.pathname = `/no_such_database_${process.pid}`;
+      const err = await pinging(u.toString());
+      assert.equal((err as { code?: string } | undefined)?.code, '3D000', String(err));
+    });
   });
 });

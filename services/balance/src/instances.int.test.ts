@@ -13,6 +13,9 @@ import {
   transfer,
 } from './test-support.ts';
 
+/** Bound of a wait for a condition on a loaded machine; never a timing assertion. */
+const BLOCKED_WAIT_MS = 30_000;
+
 /** Two balance instances on one database, as two pods behind the gateway would be. */
 let h: Harness;
 let second: BalanceApp;
@@ -89,6 +92,20 @@ describe('two instances on one database', () => {
     assert.equal((await viaA.get(`/v1/accounts/${to}`)).json().balance, 30);
   });
 
+  /** Waits until some session is blocked on a lock held by backend `pid`. */
+  async function blockedBy(pid: number | undefined): Promise<void> {
+    const deadline = Date.now() + BLOCKED_WAIT_MS;
+    for (;;) {
+      const { rows } = await h.pool.query<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
+        [pid],
+      );
+      if ((rows[0]?.n ?? 0) > 0) return;
+      if (Date.now() > deadline) assert.fail(`nothing blocked on backend ${pid}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   it('given another instance still committing a key, then a batch waits for it, rolls back and replays it', async () => {
     const from = await openAccount(viaA, 'usr_x', { allowNegative: true });
     const to = await openAccount(viaA, 'usr_y');
@@ -112,10 +129,11 @@ describe('two instances on one database', () => {
         { at: h.clock.now() },
       );
       assert.deepEqual(lost, []);
+      const otherPid = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
       const ours = viaA.post('/v1/transfers', body, key);
-      // Ours most likely blocks on the key until the other commits; if it arrives after the commit it finds
-      // the key at once. Either way it must answer the other's result and move nothing.
-      await new Promise((r) => setTimeout(r, 50));
+      // Commit only once ours is blocked on the other's uncommitted key, so this test always takes the path
+      // it names (wait, roll back, replay); it must then answer the other's result and move nothing.
+      await blockedBy(otherPid);
       await other.query('commit');
       const res = await ours;
       assert.deepEqual(

@@ -14,8 +14,13 @@ import { type GatewayConfig, loadConfig, type RouteEntry } from './config.ts';
 export const TEST_ISSUER = 'strongbox-identity';
 export const TEST_AUDIENCE = 'strongbox';
 export const KID = 'k1';
-/** The route-table timeout used in tests, so the never-answering upstream trips it quickly. */
-export const TEST_TIMEOUT_MS = 300;
+/**
+ * The timeout of the one test route whose upstream never answers (`/v1/me/hang`), so the test of the
+ * timeout path is short. Every other route keeps the route table's own timeout, so an upstream that is
+ * merely slow on a loaded machine is never taken for a timeout.
+ */
+export const HANG_TIMEOUT_MS = 300;
+export const HANG_PREFIX = '/v1/me/hang';
 
 export interface Received {
   readonly method: string;
@@ -121,17 +126,19 @@ export async function closedPortUrl(): Promise<string> {
 }
 
 /**
- * A listening gateway in front of `env`'s upstreams, with the test timeout on every route. Only identity's
- * routes are kept: the stand-in plays identity alone, and the other services are the end-to-end tests' job.
+ * A listening gateway in front of `env`'s upstreams, with the short timeout on the never-answering route
+ * only. Only identity's routes are kept: the stand-in plays identity alone, and the other services are the
+ * end-to-end tests' job.
  */
 export async function startGateway(
   env: Record<string, string>,
   opts: { bodyLimitBytes?: number; redis?: Redis; breakerHalfOpenAfterMs?: number } = {},
 ) {
   const base = loadConfig({ LOG_LEVEL: 'silent', ...env });
-  const routes: RouteEntry[] = base.routes
-    .filter((r) => r.service === 'identity')
-    .map((r) => ({ ...r, timeoutMs: TEST_TIMEOUT_MS }));
+  const routes: RouteEntry[] = [
+    ...base.routes.filter((r) => r.service === 'identity'),
+    { prefix: HANG_PREFIX, service: 'identity', timeoutMs: HANG_TIMEOUT_MS },
+  ];
   const config: GatewayConfig = { ...base, routes };
   const app = await buildApp({
     config,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { createLocalJWKSet, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { AUDIENCE, type Harness, ISSUER, startIdentity } from './test-support.ts';
 
 let h: Harness;
@@ -186,10 +186,18 @@ describe('refresh tokens', () => {
     assert.deepEqual(results.map((r) => r.statusCode).sort(), [200, 401]);
   });
 
-  it('expire after their lifetime and reject unknown tokens', async () => {
+  it('expire after their documented lifetime of 30 days and reject unknown tokens', async () => {
     const { email, password } = await registered();
-    const { refreshToken } = (await login(email, password)).json();
-    h.clock.advance(31 * 24 * 3600_000);
+    const early = (await login(email, password)).json().refreshToken;
+    const refreshToken = (await login(email, password)).json().refreshToken;
+    const thirtyDaysMs = 30 * 24 * 3600_000;
+    h.clock.advance(thirtyDaysMs - 1_000);
+    assert.equal(
+      (await post('/v1/auth/refresh', { refreshToken: early })).statusCode,
+      200,
+      'valid to the end',
+    );
+    h.clock.advance(2_000);
     const expired = await post('/v1/auth/refresh', { refreshToken });
     assert.equal(expired.statusCode, 401);
     assert.equal(expired.json().code, 'invalid_refresh_token');
@@ -237,7 +245,9 @@ describe('a service reached directly trusts no one without a valid token', () =>
     assert.equal((await me(none)).statusCode, 401);
   });
 
-  it('publishes only public keys at the JWKS endpoint', async () => {
+  it('publishes only public keys at the JWKS endpoint, and they verify the tokens it issues', async () => {
+    const { email, password, user } = await registered();
+    const issued = (await login(email, password)).json().accessToken as string;
     const res = await h.app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
     assert.equal(res.statusCode, 200);
     const { keys } = res.json();
@@ -247,6 +257,15 @@ describe('a service reached directly trusts no one without a valid token', () =>
       assert.equal(k.crv, 'Ed25519');
       assert.equal(k.d, undefined, 'no private part');
     }
-    assert.ok(await exportJWK((await generateKeyPair('EdDSA', { crv: 'Ed25519' })).publicKey));
+    // What a service does with the endpoint: the published keys alone verify identity's own token.
+    const { payload, protectedHeader } = await jwtVerify(issued, createLocalJWKSet({ keys }), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
+    assert.equal(payload.sub, user.id);
+    assert.ok(
+      keys.some((k: { kid?: string }) => k.kid === protectedHeader.kid),
+      'the signing key is published',
+    );
   });
 });

@@ -48,28 +48,37 @@ describe('pruneIdentity', () => {
   it('given two instances, when the job runs on both at once, then one does the work', async () => {
     const pool = h.db.pool('identity');
     let runs = 0;
-    const slowRun = async () => {
+    let started: () => void = () => {};
+    const inside = new Promise<void>((r) => {
+      started = r;
+    });
+    let finish: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      finish = r;
+    });
+    // The first run holds the job's lock until the second instance has tried, whatever the machine's speed.
+    const heldRun = async () => {
       runs += 1;
-      await new Promise((r) => setTimeout(r, 200));
+      started();
+      await gate;
     };
-    const a = schedulePeriodicJob({
-      name: 'prune-test',
-      pattern: '0 0 1 1 *',
-      pool,
-      run: slowRun,
-      onError: () => {},
+    const job = (run: () => Promise<void>) =>
+      schedulePeriodicJob({ name: 'prune-test', pattern: '0 0 1 1 *', pool, run, onError: () => {} });
+    const a = job(heldRun);
+    const b = job(async () => {
+      runs += 1;
     });
-    const b = schedulePeriodicJob({
-      name: 'prune-test',
-      pattern: '0 0 1 1 *',
-      pool,
-      run: slowRun,
-      onError: () => {},
-    });
-    const ran = await Promise.all([a.runNow(), b.runNow()]);
-    a.stop();
-    b.stop();
-    assert.deepEqual(ran.sort(), [false, true]);
-    assert.equal(runs, 1);
+    try {
+      const first = a.runNow();
+      await inside;
+      assert.equal(await b.runNow(), false, 'the second instance finds the lock taken and does nothing');
+      finish();
+      assert.equal(await first, true);
+      assert.equal(runs, 1);
+    } finally {
+      finish();
+      a.stop();
+      b.stop();
+    }
   });
 });

@@ -6,6 +6,9 @@ import type { OrdersPorts } from '../../ports.ts';
 import { callerOf, keyedRequest, sendOutcome } from '../http.ts';
 import { IdempotencyHeaders, NewOrderBody, type NewOrderInput, OrderView, ProblemRef } from '../schemas.ts';
 
+/** What a caller is told to wait when balance did not answer the account check. */
+export const BALANCE_RETRY_AFTER_S = 1;
+
 /**
  * Takes an order from the caller's own account and starts its saga: the answer is 201 with status
  * `pending`, and the hold is placed right after (the saga timer takes over if this process dies first).
@@ -42,8 +45,10 @@ export function createOrderRoute(app: FastifyInstance, ports: OrdersPorts): void
         .accountOf(b.accountId, bearerToken(request.headers.authorization) ?? '', request.traceId)
         .catch((err: Error) => {
           request.log.warn({ err }, 'balance did not answer the account check');
+          // Transient (balance slow, restarting or shedding load): tell the client when to come back.
           throw orderErrors.balance_unavailable(
             'Balance did not answer; try again with the same Idempotency-Key',
+            { headers: { 'retry-after': String(BALANCE_RETRY_AFTER_S) } },
           );
         });
       if (!account || account.ownerId !== caller.sub)
