@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import { AppError } from '@strongbox/kernel';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { bearerToken, hasAnyRole, type Principal, type Role, type TokenVerifier } from './auth.ts';
 import { createMetrics } from './metrics.ts';
@@ -36,6 +36,8 @@ export interface HttpAppOptions {
    * already verified are remembered until they expire (cachingVerifier).
    */
   readonly verifier?: TokenVerifier;
+  /** Limits how many refused tokens a caller may send (the gateway's per-address budget). */
+  readonly tokenChecks?: TokenCheckBudget;
   /** Named dependency checks for `/ready`; each must answer within READY_CHECK_TIMEOUT_MS. */
   readonly readiness?: Record<string, () => Promise<void>>;
   readonly bodyLimitBytes?: number;
@@ -49,6 +51,17 @@ export interface HttpAppOptions {
   readonly metrics?: ReadonlyArray<{ metrics(): Promise<string> }>;
   /** The document served at /openapi.json; by default this service's own routes (the gateway merges all). */
   readonly openapi?: () => Promise<unknown>;
+}
+
+/**
+ * Every refused token cost a signature check, so a caller sending forged tokens spends our CPU at no cost
+ * of its own; a budget counts refusals and stops checking for a caller past it.
+ */
+export interface TokenCheckBudget {
+  /** Runs before a token's signature is checked (not for a token already verified); throws to refuse. */
+  beforeCheck(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** Runs after a token was refused. */
+  refused(request: FastifyRequest): Promise<void>;
 }
 
 /**
@@ -90,13 +103,19 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     void reply.header('x-trace-id', trace.traceId).header('traceparent', traceparentFor(trace));
   });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const rule = request.routeOptions.config.auth;
     if (rule === 'public' || request.routeOptions.url === undefined) return;
     const token = bearerToken(request.headers.authorization);
     if (!token) throw httpErrors.unauthenticated('Send an access token as Authorization: Bearer <token>');
     if (!verifier) throw httpErrors.unauthenticated('This service accepts no tokens');
-    request.principal = await verifier.verify(token);
+    const budget = opts.tokenChecks;
+    try {
+      request.principal = await verifier.verify(token, budget && (() => budget.beforeCheck(request, reply)));
+    } catch (err) {
+      if (budget && err instanceof AppError && err.status === 401) await budget.refused(request);
+      throw err;
+    }
     if (rule && !hasAnyRole(request.principal, rule.roles)) {
       throw httpErrors.forbidden(`This needs one of the roles: ${rule.roles.join(', ')}`);
     }

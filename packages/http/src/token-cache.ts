@@ -5,6 +5,11 @@ export const TOKEN_CACHE_SIZE_MAX = 10_000;
 /** A remembered token is verified again after this long even if it has not expired. */
 export const TOKEN_CACHE_TTL_MAX_MS = 60_000;
 
+export interface CachingVerifier extends TokenVerifier {
+  /** `beforeCheck` runs only when the token is not remembered, i.e. when a signature check is to be paid. */
+  verify(token: string, beforeCheck?: () => Promise<void>): Promise<Principal>;
+}
+
 /**
  * Remembers tokens already verified, until they expire (at most a minute), so that a client sending
  * thousands of transfers with one access token pays for one EdDSA signature check, not thousands: the
@@ -13,13 +18,14 @@ export const TOKEN_CACHE_TTL_MAX_MS = 60_000;
  * accepted that the plain verifier would refuse, except a token whose signing key was retired in the
  * last minute. createHttpApp puts it in front of every service's verifier.
  */
-export function cachingVerifier(inner: TokenVerifier, now: () => number = Date.now): TokenVerifier {
+export function cachingVerifier(inner: TokenVerifier, now: () => number = Date.now): CachingVerifier {
   const cache = new Map<string, { principal: Principal; untilMs: number }>();
   return {
-    async verify(token) {
+    async verify(token, beforeCheck) {
       const hit = cache.get(token);
       if (hit && hit.untilMs > now()) return hit.principal;
       if (hit) cache.delete(token);
+      if (beforeCheck) await beforeCheck();
       const principal = await inner.verify(token);
       const expMs = expiryMs(token);
       if (expMs !== undefined) {

@@ -135,6 +135,13 @@ describe('transfers', () => {
     assert.equal(rows[0].envelope.source, '/strongbox/balance');
     assert.equal(rows[0].envelope.data.amount, 300);
     assert.equal(rows[0].envelope.traceid, t.traceId);
+    // Both owners, so each one's webhook endpoints receive it (webhooks selects by parties).
+    assert.deepEqual(rows[0].envelope.parties.split(',').sort(), ['usr_alice', 'usr_dave']);
+    const opened = await h.pool.query(
+      `select envelope from outbox where subject = $1 and type = 'balance.account.created'`,
+      [to],
+    );
+    assert.equal(opened.rows[0].envelope.parties, 'usr_dave');
   });
 
   it('answers 422 insufficient_funds, currency_mismatch and same_account, 404 for unknown accounts', async () => {

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { GatewayConfig } from './config.ts';
 import { mergedDocs, registerDocs } from './docs.ts';
 import { registerProxy } from './proxy.ts';
-import { registerRateLimits } from './rate-limit.ts';
+import { invalidTokenBudget, registerRateLimits } from './rate-limit.ts';
 
 /** Shorter than the factory's per-check limit, so a hung identity is reported as failed, not as a hang. */
 export const READY_PROBE_TIMEOUT_MS = 1_500;
@@ -37,6 +37,7 @@ export async function buildApp(deps: GatewayDeps) {
     version: deps.version,
     clock: deps.clock ?? systemClock,
   });
+  const tokens = invalidTokenBudget();
   const app = await createHttpApp({
     service: 'gateway',
     version: deps.version,
@@ -50,6 +51,7 @@ export async function buildApp(deps: GatewayDeps) {
     // Only identity: the gateway cannot check a token without its keys. Another service being down makes
     // its own routes answer 503, but must not take the whole entry point out of the load balancer.
     readiness: { identity: () => probe(`${config.upstreams.identity}/health`) },
+    tokenChecks: tokens.budget,
     description: 'The public entry of Strongbox',
     openapi: () => docs.get(),
     ...(deps.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: deps.bodyLimitBytes }),
@@ -57,12 +59,17 @@ export async function buildApp(deps: GatewayDeps) {
     // limits and for what upstreams see; nobody else's X-Forwarded-For is believed.
     ...(config.trustedProxies.length > 0 ? { trustProxy: [...config.trustedProxies] } : {}),
   });
-  await registerRateLimits(app, {
-    userPerMinute: config.rateLimits.userPerMinute,
-    ipPerMinute: config.rateLimits.ipPerMinute,
-    nameSpace: config.rateLimits.nameSpace,
-    ...(deps.redis ? { redis: deps.redis } : {}),
-  });
+  await registerRateLimits(
+    app,
+    {
+      userPerMinute: config.rateLimits.userPerMinute,
+      ipPerMinute: config.rateLimits.ipPerMinute,
+      invalidTokenPerMinute: config.rateLimits.invalidTokenPerMinute,
+      nameSpace: config.rateLimits.nameSpace,
+      ...(deps.redis ? { redis: deps.redis } : {}),
+    },
+    tokens,
+  );
   await registerProxy(app, {
     routes: config.routes,
     upstreams: config.upstreams,

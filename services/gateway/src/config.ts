@@ -20,6 +20,8 @@ export const GATEWAY_PORT_DEFAULT = 8080;
 /** Requests per minute per signed-in user, and per address on the public routes (rate-limit.ts). */
 export const RATE_LIMIT_USER_PER_MIN_DEFAULT = 6_000;
 export const RATE_LIMIT_IP_PER_MIN_DEFAULT = 300;
+/** Refused tokens per minute per address; clients whose token expired refresh after one or two. */
+export const RATE_LIMIT_INVALID_TOKEN_PER_MIN_DEFAULT = 30;
 export const HOST_DEFAULT = '127.0.0.1';
 
 export interface RouteEntry {
@@ -77,6 +79,7 @@ export interface GatewayConfig {
   readonly rateLimits: {
     readonly userPerMinute: number;
     readonly ipPerMinute: number;
+    readonly invalidTokenPerMinute: number;
     /** Shared counters; unset: each instance counts in memory. */
     readonly redisUrl: string | undefined;
     readonly nameSpace: string;
@@ -101,6 +104,11 @@ export function loadConfig(env: Env): GatewayConfig {
     JWT_AUDIENCE: str({ fallback: 'strongbox' }),
     RATE_LIMIT_USER_PER_MIN: int({ fallback: RATE_LIMIT_USER_PER_MIN_DEFAULT, min: 1, max: 10_000_000 }),
     RATE_LIMIT_IP_PER_MIN: int({ fallback: RATE_LIMIT_IP_PER_MIN_DEFAULT, min: 1, max: 10_000_000 }),
+    RATE_LIMIT_INVALID_TOKEN_PER_MIN: int({
+      fallback: RATE_LIMIT_INVALID_TOKEN_PER_MIN_DEFAULT,
+      min: 1,
+      max: 10_000_000,
+    }),
     REDIS_URL: optionalUrl(['redis:', 'rediss:']),
     RATE_LIMIT_NAMESPACE: str({ fallback: 'strongbox-rate-', pattern: /^[A-Za-z0-9:_-]{1,64}$/ }),
     GATEWAY_TRUSTED_PROXIES: str({ fallback: '' }),
@@ -128,6 +136,7 @@ export function loadConfig(env: Env): GatewayConfig {
     rateLimits: {
       userPerMinute: base.RATE_LIMIT_USER_PER_MIN,
       ipPerMinute: base.RATE_LIMIT_IP_PER_MIN,
+      invalidTokenPerMinute: base.RATE_LIMIT_INVALID_TOKEN_PER_MIN,
       redisUrl: base.REDIS_URL,
       nameSpace: base.RATE_LIMIT_NAMESPACE,
     },

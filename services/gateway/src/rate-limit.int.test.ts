@@ -112,6 +112,48 @@ describe('gateway rate limits behind a trusted load balancer', () => {
   });
 });
 
+describe('gateway limits on refused tokens', () => {
+  let identity: Awaited<ReturnType<typeof startFakeIdentity>>;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+
+  before(async () => {
+    identity = await startFakeIdentity();
+    gateway = await startGateway({
+      IDENTITY_URL: identity.url,
+      RATE_LIMIT_INVALID_TOKEN_PER_MIN: '3',
+      GATEWAY_TRUSTED_PROXIES: '127.0.0.1',
+    });
+  });
+  after(async () => {
+    await gateway.stop();
+    await identity.stop();
+  });
+
+  const me = (token: string, from: string) =>
+    fetch(`${gateway.url}/v1/me`, {
+      headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': from },
+    });
+
+  it('given an address past its budget of refused tokens, then its unchecked tokens get 429 and other addresses do not', async () => {
+    const verified = await identity.sign({ sub: 'usr_carol' });
+    assert.equal(await status(await me(verified, '203.0.113.20')), 200);
+    const forged = `${verified.slice(0, -4)}AAAA`;
+    for (let i = 0; i < 3; i++)
+      assert.equal(await status(await me(forged, '203.0.113.20')), 401, `guess ${i + 1}`);
+    const limited = await me(forged, '203.0.113.20');
+    assert.equal(limited.status, 429, 'refused without a signature check');
+    assert.equal(((await limited.json()) as Problem).code, 'rate_limited');
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.equal(await status(await me('not-a-jwt', '203.0.113.20')), 429);
+    assert.equal(
+      await status(await me(verified, '203.0.113.20')),
+      200,
+      'a token verified before still passes',
+    );
+    assert.equal(await status(await me(forged, '203.0.113.21')), 401, 'another address has its own budget');
+  });
+});
+
 describe('gateway rate limits shared through Redis', {
   skip: REDIS_URL ? false : 'REDIS_URL is not set',
 }, () => {

@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import { httpErrors, OPS_PATHS } from '@strongbox/http';
+import { httpErrors, OPS_PATHS, type TokenCheckBudget } from '@strongbox/http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 
@@ -11,6 +11,8 @@ export interface RateLimits {
   readonly userPerMinute: number;
   /** Requests per minute from one address for the public routes (login, register, refresh, token). */
   readonly ipPerMinute: number;
+  /** Refused tokens per minute from one address, after which its tokens are refused unchecked. */
+  readonly invalidTokenPerMinute: number;
   /** Shared counters when several gateway instances run; without it each instance counts in memory. */
   readonly redis?: Redis;
   /** Prefix of the counters' keys in Redis: deployments sharing one Redis count apart. */
@@ -31,7 +33,11 @@ export function rateLimitKey(request: Pick<FastifyRequest, 'principal' | 'ip'>):
  * operators' paths are not limited. If Redis fails or hangs (main.ts gives each command 200 ms), requests pass: the limit protects capacity, and
  * correctness never depends on it.
  */
-export async function registerRateLimits(app: FastifyInstance, limits: RateLimits): Promise<void> {
+export async function registerRateLimits(
+  app: FastifyInstance,
+  limits: RateLimits,
+  tokenBudget?: InvalidTokenBudget,
+): Promise<void> {
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler',
@@ -46,4 +52,49 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
     errorResponseBuilder: (_request, context) =>
       httpErrors.rate_limited(`Too many requests; retry in ${context.after}`),
   });
+  tokenBudget?.attach(app, limits);
+}
+
+type Limiter = (
+  request: FastifyRequest,
+  opts?: { increment: boolean },
+) => Promise<{ isAllowed: boolean; remaining?: number; ttlInSeconds?: number }>;
+
+/** The budget createHttpApp asks before checking a token; it counts once the rate-limit plugin is in. */
+export interface InvalidTokenBudget {
+  readonly budget: TokenCheckBudget;
+  attach(app: FastifyInstance, limits: RateLimits): void;
+}
+
+/**
+ * Counts refused tokens per address (brief §6): the token check runs before the per-user and per-address
+ * limits (which need the verified user), so without this a forged or expired token was never limited
+ * and each one cost an EdDSA signature check. Past the budget, the address's unverified tokens are
+ * answered 429 without being checked, until the window ends; tokens already verified still pass. The
+ * counters are the rate-limit plugin's, so they are shared through Redis like the others.
+ */
+export function invalidTokenBudget(): InvalidTokenBudget {
+  let limiter: Limiter | undefined;
+  return {
+    attach(app, limits) {
+      const create = (app as unknown as { createRateLimit(o: object): Limiter }).createRateLimit;
+      limiter = create({
+        keyGenerator: (request: FastifyRequest) => `token-refused:${request.ip}`,
+        max: limits.invalidTokenPerMinute,
+        timeWindow: RATE_LIMIT_WINDOW_MS,
+        allowList: () => false,
+      });
+    },
+    budget: {
+      async beforeCheck(request, reply) {
+        const seen = await limiter?.(request, { increment: false });
+        if (seen?.remaining !== 0) return;
+        void reply.header('retry-after', String(seen.ttlInSeconds ?? RATE_LIMIT_WINDOW_MS / 1000));
+        throw httpErrors.rate_limited('Too many refused tokens from this address; retry later');
+      },
+      async refused(request) {
+        await limiter?.(request);
+      },
+    },
+  };
 }

@@ -14,7 +14,7 @@ import { refreshRoute } from './features/refresh/route.ts';
 import { registerRoute } from './features/register/route.ts';
 import { accessTokenIssuer } from './infra/access-tokens.ts';
 import { verifyClient } from './infra/clients.ts';
-import { clearAccountFailures, countFailures, recordFailure } from './infra/login-failures.ts';
+import { clearPairFailures, failureHistory, forgetAttempt, recordFailure } from './infra/login-failures.ts';
 import { hashPassword, SCRYPT_DEFAULT, type ScryptParams, verifyPassword } from './infra/passwords.ts';
 import { newRefreshToken, revokeFamilyOf, rotate, startFamily } from './infra/refresh-tokens.ts';
 import { loadKeyRing } from './infra/signing-keys.ts';
@@ -67,9 +67,10 @@ export async function buildApp(deps: IdentityDeps): Promise<FastifyInstance> {
       decoyHash: await hashPassword('decoy password never matches', scrypt),
     },
     failures: {
-      count: (email, ip) => countFailures(pool, email, ip, since()),
       record: (email, ip) => recordFailure(pool, email, ip, clock.now(), since()),
-      clearAccount: (email) => clearAccountFailures(pool, email),
+      history: (email, ip, exceptId) => failureHistory(pool, email, ip, since(), exceptId),
+      forget: (id) => forgetAttempt(pool, id),
+      clearPair: (email, ip) => clearPairFailures(pool, email, ip),
     },
     refreshTokens: {
       async start(userId) {

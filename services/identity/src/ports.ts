@@ -1,5 +1,5 @@
 import type { Clock } from '@strongbox/kernel';
-import type { FailureCounts } from './domain/throttle.ts';
+import type { FailureHistory } from './domain/throttle.ts';
 import type { User, UserRole } from './domain/user.ts';
 
 /**
@@ -25,9 +25,13 @@ export interface IdentityPorts {
     readonly decoyHash: string;
   };
   readonly failures: {
-    count(emailNormalized: string, ip: string): Promise<FailureCounts>;
-    record(emailNormalized: string, ip: string): Promise<void>;
-    clearAccount(emailNormalized: string): Promise<void>;
+    /** Records the attempt as a failure (before anything is checked) and answers its id. */
+    record(emailNormalized: string, ip: string): Promise<string>;
+    /** The failures before the attempt `exceptId`, for the pair, the account and the address. */
+    history(emailNormalized: string, ip: string, exceptId: string): Promise<FailureHistory>;
+    /** Takes back an attempt the throttle refused. */
+    forget(id: string): Promise<void>;
+    clearPair(emailNormalized: string, ip: string): Promise<void>;
   };
   readonly refreshTokens: {
     /** Starts a new family (a login) and answers its first token. */

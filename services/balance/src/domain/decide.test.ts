@@ -125,6 +125,24 @@ describe('decide: create a transfer', () => {
     assert.equal(rejected(decide(create(), mixed, at)), 'currency_mismatch');
   });
 
+  it("given another user's credit account in another currency, then the rejection does not name its currency", () => {
+    const bobs = given([
+      account('acc_a', { currency: 'USD' }),
+      account('acc_b', { ownerId: 'usr_bob', currency: 'JPY' }),
+    ]);
+    for (const transfer of [{}, { currency: 'USD' }]) {
+      const d = decide(create(transfer), bobs, at);
+      assert.equal(rejected(d), 'currency_mismatch');
+      assert.ok(!d.ok && !d.rejection.detail.includes('JPY'), !d.ok ? d.rejection.detail : '');
+    }
+    const own = decide(
+      create({ currency: 'USD' }),
+      given([account('acc_a', { currency: 'USD' }), account('acc_b', { currency: 'JPY' })]),
+      at,
+    );
+    assert.ok(!own.ok && own.rejection.detail.includes('JPY'), 'the owner of both accounts is told');
+  });
+
   it('given less available than the amount, then it is insufficient_funds', () => {
     assert.equal(rejected(decide(create({ amount: 101n }), two(), at)), 'insufficient_funds');
   });

@@ -112,12 +112,19 @@ function decideCreate(t: NewTransfer, actor: Actor, state: LedgerState, at: Date
     return reject('account_not_found', `No debit account ${t.debitAccountId}`);
   const credit = state.account(t.creditAccountId);
   if (!credit) return reject('account_not_found', `No credit account ${t.creditAccountId}`);
-  if (debit.currency !== t.currency || credit.currency !== t.currency) {
+  if (debit.currency !== t.currency)
     return reject(
       'currency_mismatch',
-      `The transfer is in ${t.currency}; the accounts are in ${debit.currency} and ${credit.currency}`,
+      `The transfer is in ${t.currency}; the debit account is in ${debit.currency}`,
     );
-  }
+  // The credit account is often someone else's: its currency is named only to a caller who may see it.
+  if (credit.currency !== t.currency)
+    return reject(
+      'currency_mismatch',
+      canUseAccount(actor, credit.ownerId)
+        ? `The transfer is in ${t.currency}; the credit account is in ${credit.currency}`
+        : `The credit account does not hold ${t.currency}`,
+    );
   if (
     debit.postedDebits + debit.pendingDebits + t.amount > ACCOUNT_TOTAL_MAX ||
     credit.postedCredits + t.amount > ACCOUNT_TOTAL_MAX

@@ -22,7 +22,16 @@ export function eventType(e: LedgerEvent): string {
   }
 }
 
-export function transferEvent(e: LedgerEvent, traceId: string | null, clock: Clock): CloudEvent {
+/**
+ * `parties` are the owners of both accounts, so that each customer's webhook endpoints (scope `parties`)
+ * receive the transfers that move their money, whichever side they are on.
+ */
+export function transferEvent(
+  e: LedgerEvent,
+  traceId: string | null,
+  parties: readonly string[],
+  clock: Clock,
+): CloudEvent {
   return cloudEvent(
     {
       service: SERVICE,
@@ -30,6 +39,7 @@ export function transferEvent(e: LedgerEvent, traceId: string | null, clock: Clo
       subject: e.transfer.id,
       data: transferView(e.transfer),
       ...(traceId ? { traceId } : {}),
+      parties,
     },
     clock,
   );
@@ -52,6 +62,7 @@ export function accountCreatedEvent(a: AccountRecord, traceId: string, clock: Cl
         createdAt: a.createdAt.toISOString(),
       },
       traceId,
+      parties: [a.ownerId],
     },
     clock,
   );

@@ -180,7 +180,14 @@ async function runBatch(
     if (lost.length > 0) throw new KeyRace(lost);
   }
   if (!batch.isEmpty()) await writeLedger(tx, batch.writes());
-  const events = batch.events().map((e) => transferEvent(e.event, e.traceId, clock));
+  // Every transfer's accounts are among the locked ones, so their owners are known without a query.
+  const ownersOf = (t: { debitAccountId: string; creditAccountId: string }) =>
+    [locked.accounts.get(t.debitAccountId)?.ownerId, locked.accounts.get(t.creditAccountId)?.ownerId].filter(
+      (o): o is string => o !== undefined,
+    );
+  const events = batch
+    .events()
+    .map((e) => transferEvent(e.event, e.traceId, ownersOf(e.event.transfer), clock));
   for (let i = 0; i < events.length; i += OUTBOX_APPEND_MAX)
     await appendOutbox(tx, events.slice(i, i + OUTBOX_APPEND_MAX));
   return results.map((r) => r ?? { kind: 'running' });

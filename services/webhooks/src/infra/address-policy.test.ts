@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EMPTY_ALLOW_LIST, judgeAddress, parseAllowList } from './address-policy.ts';
+import { EMPTY_ALLOW_LIST, judgeAddress, parseAllowedPorts, parseAllowList } from './address-policy.ts';
 import { checkTarget, type Resolver } from './target-check.ts';
 
 const noDns: Resolver = async () => {
@@ -36,6 +36,15 @@ describe('address policy', () => {
       '::ffff:169.254.169.254',
       '64:ff9b::a00:1',
       '2002:a00:1::',
+      // Every other IPv6 form that embeds an IPv4 address.
+      '::7f00:1',
+      '::a00:1',
+      '::808:808',
+      '::ffff:0:7f00:1',
+      '64:ff9b:1::a00:1',
+      '2001::1',
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+      '2002:808:808::1',
     ]) {
       assert.equal(judgeAddress(address, EMPTY_ALLOW_LIST).kind, 'refused', address);
     }
@@ -55,7 +64,13 @@ describe('address policy', () => {
     assert.equal(judgeAddress('127.0.0.2', allow).kind, 'refused');
     assert.ok(allow.hosts.has('receiver.internal'));
     assert.equal(parseAllowList('not a host!'), undefined);
-    assert.deepEqual(parseAllowList(''), { hosts: new Set(), networks: [] });
+    assert.deepEqual(parseAllowList(''), { hosts: new Set(), networks: [], ports: new Set([443]) });
+  });
+
+  it('WEBHOOK_ALLOWED_PORTS takes a list of TCP ports and refuses anything else', () => {
+    assert.deepEqual(parseAllowedPorts('443, 8443'), new Set([443, 8443]));
+    for (const bad of ['', '0', '65536', 'https', '443;22', '-1', '4.43'])
+      assert.equal(parseAllowedPorts(bad), undefined, bad);
   });
 });
 
@@ -68,6 +83,9 @@ describe('target check (no connection is made)', () => {
       'https://[::1]/hook',
       'https://[::ffff:127.0.0.1]/hook',
       'https://0x7f000001/hook',
+      'https://[::127.0.0.1]/hook',
+      'https://[::ffff:0:127.0.0.1]/hook',
+      'https://[64:ff9b::127.0.0.1]/hook',
     ]) {
       const r = await checkTarget(url, EMPTY_ALLOW_LIST, noDns);
       assert.equal(r.ok, false, url);
@@ -80,6 +98,34 @@ describe('target check (no connection is made)', () => {
   it('refuses a name when any of its addresses is private', async () => {
     const r = await checkTarget('https://mixed.example/', EMPTY_ALLOW_LIST, dnsSays('8.8.8.8', '127.0.0.1'));
     assert.equal(r.ok, false);
+  });
+
+  it('refuses a public target on any port but the allowed ones', async () => {
+    for (const url of ['https://1.1.1.1:22/', 'https://1.1.1.1:80/', 'https://1.1.1.1:8443/']) {
+      const r = await checkTarget(url, EMPTY_ALLOW_LIST, noDns);
+      assert.equal(r.ok === false && r.code, 'url_not_allowed', url);
+    }
+    assert.ok((await checkTarget('https://1.1.1.1:443/', EMPTY_ALLOW_LIST, noDns)).ok);
+    const named = await checkTarget(
+      'https://hooks.example.com:25/',
+      EMPTY_ALLOW_LIST,
+      dnsSays('93.184.216.34'),
+    );
+    assert.equal(named.ok, false);
+    const wider = { ...EMPTY_ALLOW_LIST, ports: new Set([443, 8443]) };
+    assert.ok((await checkTarget('https://1.1.1.1:8443/', wider, noDns)).ok);
+  });
+
+  it('refuses a name without saying what it resolves to, or whether it resolves at all', async () => {
+    const answers = [];
+    for (const resolve of [dnsSays('10.1.2.3'), dnsSays('8.8.8.8', '169.254.169.254'), dnsSays(), noDns]) {
+      const r = await checkTarget('https://internal.example.com/', EMPTY_ALLOW_LIST, resolve);
+      assert.equal(r.ok, false);
+      if (!r.ok) answers.push(r.problem);
+    }
+    assert.equal(new Set(answers).size, 1, 'one answer for every refused name');
+    for (const leak of ['10.1.2.3', '169.254', 'private', 'linkLocal', 'resolves to'])
+      assert.ok(!String(answers[0]).includes(leak), `${leak} in ${answers[0]}`);
   });
 
   it('accepts a public https target and answers the vetted address to connect to', async () => {

@@ -7,15 +7,26 @@ import ipaddr from 'ipaddr.js';
  * link-local (169.254/16 with the cloud metadata address, fe80::/10), CGNAT, unspecified, multicast,
  * broadcast, reserved and documentation ranges, and IPv6 forms that embed an IPv4 address (6to4, NAT64,
  * Teredo) — so a range nobody thought of is refused by default rather than allowed. IPv4-mapped IPv6
- * addresses (::ffff:127.0.0.1) are judged as the IPv4 address they carry.
+ * addresses (::ffff:127.0.0.1) are judged as the IPv4 address they carry. The rest of ::/8 (IPv4-compatible
+ * ::a.b.c.d, which WHATWG URLs rewrite to ::7f00:1 and ipaddr.js calls unicast) is refused: no public host
+ * has such an address, and some stacks route it to the IPv4 address it embeds.
  */
 export interface AllowList {
   /** Lower-case host names that may be reached whatever they resolve to, over http too. */
   readonly hosts: ReadonlySet<string>;
   readonly networks: ReadonlyArray<readonly [ipaddr.IPv4 | ipaddr.IPv6, number]>;
+  /**
+   * Ports a public https target may use (WEBHOOK_ALLOWED_PORTS, 443 by default), so deliveries cannot be
+   * turned into a port scanner. Listed hosts and networks may use any port.
+   */
+  readonly ports: ReadonlySet<number>;
 }
 
-export const EMPTY_ALLOW_LIST: AllowList = { hosts: new Set(), networks: [] };
+export const HTTPS_PORT = 443;
+
+export const EMPTY_ALLOW_LIST: AllowList = { hosts: new Set(), networks: [], ports: new Set([HTTPS_PORT]) };
+
+const IPV4_COMPATIBLE: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('::'), 8];
 
 /**
  * Parses WEBHOOK_ALLOWED_HOSTS: comma-separated host names, addresses or CIDRs. Answers `undefined` when an
@@ -42,7 +53,25 @@ export function parseAllowList(raw: string): AllowList | undefined {
       return undefined;
     }
   }
-  return { hosts, networks };
+  return { hosts, networks, ports: EMPTY_ALLOW_LIST.ports };
+}
+
+/**
+ * Parses WEBHOOK_ALLOWED_PORTS: comma-separated TCP ports. Answers `undefined` for anything else.
+ *
+ * @example
+ * parseAllowedPorts('443, 8443') // Set {443, 8443}
+ */
+export function parseAllowedPorts(raw: string): ReadonlySet<number> | undefined {
+  const ports = new Set<number>();
+  for (const entry of raw.split(',').map((e) => e.trim())) {
+    if (entry === '') continue;
+    if (!/^[0-9]{1,5}$/.test(entry)) return undefined;
+    const port = Number(entry);
+    if (port < 1 || port > 65_535) return undefined;
+    ports.add(port);
+  }
+  return ports.size > 0 ? ports : undefined;
 }
 
 export type AddressVerdict =
@@ -56,6 +85,8 @@ export function judgeAddress(address: string, allow: AllowList): AddressVerdict 
   const addr = normalize(ipaddr.parse(address));
   if (allow.networks.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits)))
     return { kind: 'allowed' };
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).match(IPV4_COMPATIBLE))
+    return { kind: 'refused', range: 'ipv4Compatible' };
   const range = addr.range();
   return range === 'unicast' ? { kind: 'public' } : { kind: 'refused', range };
 }

@@ -1,6 +1,13 @@
 import { lookup } from 'node:dns/promises';
 import { checkUrlShape } from '../domain/target-url.ts';
-import { type AllowList, bareHost, isIpLiteral, isNamedHost, judgeAddress } from './address-policy.ts';
+import {
+  type AllowList,
+  bareHost,
+  HTTPS_PORT,
+  isIpLiteral,
+  isNamedHost,
+  judgeAddress,
+} from './address-policy.ts';
 
 /** One address a host resolved to, as node:dns and net.connect's `lookup` option speak of it. */
 export interface ResolvedAddress {
@@ -34,37 +41,49 @@ export async function checkTarget(raw: string, allow: AllowList, resolve: Resolv
   if (!shape.ok) return { ok: false, code: 'invalid_url', problem: shape.problem };
   const url = shape.url;
   const host = bareHost(url.hostname);
+  const literal = isIpLiteral(host);
   let addresses: ResolvedAddress[];
-  if (isIpLiteral(host)) {
+  if (literal) {
     addresses = [{ address: host, family: host.includes(':') ? 6 : 4 }];
   } else {
     try {
       addresses = await resolve(host);
     } catch {
-      return { ok: false, code: 'url_not_allowed', problem: `host ${host} does not resolve` };
+      return NAME_REFUSED;
     }
   }
-  if (addresses.length === 0 || addresses.length > RESOLVED_ADDRESSES_MAX)
-    return { ok: false, code: 'url_not_allowed', problem: `host ${host} resolves to no usable address` };
+  if (addresses.length === 0 || addresses.length > RESOLVED_ADDRESSES_MAX) return NAME_REFUSED;
   const named = isNamedHost(host, allow);
-  const verdicts = addresses.map((a) => ({ a, v: judgeAddress(a.address, allow) }));
+  const verdicts = addresses.map((a) => judgeAddress(a.address, allow));
   if (!named) {
-    for (const { a, v } of verdicts) {
-      if (v.kind === 'refused')
-        return {
-          ok: false,
-          code: 'url_not_allowed',
-          problem: `host ${host} resolves to ${a.address}, a ${v.range} address`,
-        };
-    }
+    const refused = verdicts.find((v) => v.kind === 'refused');
+    // The caller chose a literal address, so naming its range tells them nothing new; what a name resolves
+    // to (or that it does not resolve) would map our internal DNS for them, so every name gets one answer.
+    if (refused?.kind === 'refused')
+      return literal
+        ? { ok: false, code: 'url_not_allowed', problem: `has host ${host}, a ${refused.range} address` }
+        : NAME_REFUSED;
   }
+  const listed = named || verdicts.every((v) => v.kind === 'allowed');
   // Plain http would let anyone on the path read and change deliveries; only listed local targets may use it.
-  const listed = named || verdicts.every(({ v }) => v.kind === 'allowed');
   if (url.protocol === 'http:' && !listed)
     return {
       ok: false,
       code: 'url_not_allowed',
       problem: 'must use https (http only for WEBHOOK_ALLOWED_HOSTS)',
     };
+  const port = url.port === '' ? HTTPS_PORT : Number(url.port);
+  if (!listed && !allow.ports.has(port))
+    return {
+      ok: false,
+      code: 'url_not_allowed',
+      problem: `must use port ${[...allow.ports].join(' or ')} (others only with WEBHOOK_ALLOWED_PORTS)`,
+    };
   return { ok: true, url, address: addresses[0] as ResolvedAddress };
 }
+
+const NAME_REFUSED: TargetCheck = {
+  ok: false,
+  code: 'url_not_allowed',
+  problem: 'has a host that does not resolve to public addresses only',
+};

@@ -11,7 +11,7 @@ const Body = Type.Object({ email: Email, password: Password }, { additionalPrope
 /**
  * Wrong email and wrong password answer alike, in about the same time (a decoy hash is checked when the
  * email is unknown), so the endpoint does not tell which accounts exist. Failures are throttled per account
- * and per client IP before any password is checked.
+ * and address pair, per account and per address before any password is checked (domain/throttle.ts).
  */
 export function loginRoute(app: FastifyInstance, ports: IdentityPorts): void {
   app.post<{ Body: { email: string; password: string } }>(
@@ -31,10 +31,11 @@ export function loginRoute(app: FastifyInstance, ports: IdentityPorts): void {
       // The attempt is recorded as a failure before anything is checked, and forgiven on success. Counting
       // first and recording after would let a burst of parallel guesses all see the same low count; this
       // way the r-th concurrent attempt sees at least r rows, so at most the limit ever reach the password.
-      await ports.failures.record(email, request.ip);
-      const counts = await ports.failures.count(email, request.ip);
-      const throttle = decideThrottle({ account: counts.account - 1, ip: counts.ip - 1 });
+      const attempt = await ports.failures.record(email, request.ip);
+      const history = await ports.failures.history(email, request.ip, attempt);
+      const throttle = decideThrottle(history, ports.clock.now());
       if (throttle.kind === 'block') {
+        await ports.failures.forget(attempt);
         throw identityErrors.too_many_attempts('Too many failed logins; try again later', {
           headers: { 'retry-after': String(throttle.retryAfterS) },
         });
@@ -48,7 +49,7 @@ export function loginRoute(app: FastifyInstance, ports: IdentityPorts): void {
         request.log.info({ reason: 'invalid_credentials' }, 'login failed');
         throw identityErrors.invalid_credentials('The email or the password is wrong');
       }
-      await ports.failures.clearAccount(email);
+      await ports.failures.clearPair(email, request.ip);
       const access = await ports.accessTokens.issue({ sub: found.user.id, roles: found.user.roles });
       const refreshToken = await ports.refreshTokens.start(found.user.id);
       request.log.info({ userId: found.user.id }, 'login');
