@@ -17,6 +17,11 @@ export const httpErrors = defineErrors({
   not_ready: { status: 503, title: 'Not ready' },
   service_busy: { status: 503, title: 'The service is busy' },
   auth_unavailable: { status: 503, title: 'Authentication is unavailable' },
+  // The shared conventions of brief §4: lists' cursors and the Idempotency-Key.
+  invalid_cursor: { status: 400, title: 'The cursor is not valid' },
+  idempotency_key_repeated: { status: 400, title: 'The Idempotency-Key header was sent more than once' },
+  idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still running' },
+  idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used for a different request' },
 });
 
 export interface Problem {

@@ -1,10 +1,16 @@
+import { IDEMPOTENCY_KEY_LENGTH_MAX } from '@strongbox/kernel';
 import { Type } from 'typebox';
 
 /**
- * The RFC 9457 problem document every service answers errors with (problem.ts), for the response schemas
- * of routes, so the OpenAPI documents describe it the same way everywhere.
+ * Route schemas every service shares, so the OpenAPI documents describe the same things the same way.
+ *
+ * @example
+ * app.post('/v1/orders/:id/cancel', { schema: { headers: IdempotencyHeaders, params: IdParams,
+ *   response: { 200: OrderView, 404: ProblemRef } } }, handler);
  */
-export const ProblemSchema = Type.Object(
+
+/** The RFC 9457 problem document every service answers errors with (problem.ts). */
+export const ProblemRef = Type.Object(
   {
     type: Type.String(),
     title: Type.String(),
@@ -15,3 +21,20 @@ export const ProblemSchema = Type.Object(
   },
   { additionalProperties: true, description: 'RFC 9457 problem document' },
 );
+
+/**
+ * An opaque id (brief §4: a type prefix over a UUID). Anything shaped like one is looked up (and may be
+ * 404); anything else, including what PostgreSQL would refuse, is a 400 before it reaches the database.
+ */
+export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+export const IdParams = Type.Object({ id: Id });
+
+/** Brief §4: every POST that creates or moves something takes a key of 1–255 characters. */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.String({
+    minLength: 1,
+    maxLength: IDEMPOTENCY_KEY_LENGTH_MAX,
+    description: 'Unique per caller and request; a retry with the same key replays the first answer',
+  }),
+});

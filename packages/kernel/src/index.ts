@@ -5,4 +5,5 @@ export * from './config.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './group-commit.ts';
+export * from './idempotency.ts';
 export * from './ids.ts';

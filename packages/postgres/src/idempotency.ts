@@ -1,11 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { type IdempotencyRef, type IdempotentRequest, refId, type StoredResponse } from '@strongbox/kernel';
 import type { Queryable } from './outbox.ts';
 import { prepared } from './prepared.ts';
 
 /**
  * The Idempotency-Key store of brief §4 (ADR 0012), over the `idempotency_keys` table of the
  * `idempotency` migrations module. A key is scoped to its caller; the request it first came with is
- * remembered as a hash, and its first answer is replayed byte for byte.
+ * remembered as a hash, and its first answer is replayed byte for byte. The request's identity (hash,
+ * canonical JSON, `refId`) and the key's shape are the kernel's (`@strongbox/kernel`, idempotency.ts).
  *
  * Two ways to use it:
  * - **in the work's transaction** (`findIdempotent` + `recordIdempotent`): the answer is written with the
@@ -19,60 +21,17 @@ import { prepared } from './prepared.ts';
  * const found = await findIdempotent(tx, [req], now);          // absent | replay | mismatch | running
  * const lost = await recordIdempotent(tx, [{ ...req, response }], { at: now }); // [] unless a twin won
  */
-export const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
-/** Keys are kept at least this long (brief §4), then removed by `deleteExpiredIdempotent`. */
+/** Keys are kept at least this long (brief §4: 24 hours), then removed by `deleteExpiredIdempotent`. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 /** Upper bound of rows one call reads or writes (one statement each). */
 export const IDEMPOTENCY_BATCH_MAX = 1_000;
 export const IDEMPOTENCY_CLEANUP_BATCH_MAX = 5_000;
-
-export interface IdempotencyRef {
-  readonly scope: string;
-  readonly key: string;
-}
-
-export interface IdempotentRequest extends IdempotencyRef {
-  /** `requestHash(method, path, body)`: a different request under the same key is refused. */
-  readonly requestHash: Buffer;
-}
-
-/** The first answer: its status and its body as the exact JSON text that was sent. */
-export interface StoredResponse {
-  readonly status: number;
-  readonly body: string;
-}
 
 export type IdempotencyState =
   | { readonly kind: 'absent' }
   | { readonly kind: 'replay'; readonly response: StoredResponse }
   | { readonly kind: 'mismatch' }
   | { readonly kind: 'running' };
-
-export function isValidIdempotencyKey(key: unknown): key is string {
-  return typeof key === 'string' && key.length >= 1 && key.length <= IDEMPOTENCY_KEY_LENGTH_MAX;
-}
-
-/** JSON with object keys sorted at every level, so `{a,b}` and `{b,a}` are the same request. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-/** The identity of a request: SHA-256 of its method, path (without query) and canonical JSON body. */
-export function requestHash(method: string, path: string, body: unknown): Buffer {
-  return createHash('sha256')
-    .update(`${method.toUpperCase()}\n${path}\n${canonicalJson(body ?? null)}`)
-    .digest();
-}
-
-/** A map key for a (scope, key) pair; NUL cannot occur in either (PostgreSQL text refuses it). */
-export function refId(ref: IdempotencyRef): string {
-  return `${ref.scope}\u0000${ref.key}`;
-}
 
 interface KeyRow {
   scope: string;

@@ -1,68 +1,35 @@
-import type { Clock } from '@strongbox/kernel';
 import {
-  findIdempotent,
-  type IdempotentRequest as KeyedRequest,
-  recordIdempotent,
+  type Clock,
+  type IdempotentOutcome,
+  type IdempotentRequest,
   refId,
-  requestHash,
-} from './idempotency.ts';
+  type StoredResponse,
+} from '@strongbox/kernel';
+import { findIdempotent, recordIdempotent } from './idempotency.ts';
 import type { Pool, PoolClient } from './pool.ts';
 import { withTransaction } from './tx.ts';
 
-/** An HTTP request under an Idempotency-Key: the caller is the scope, the rest is hashed. */
-export interface KeyedHttpRequest {
-  readonly scope: string;
-  readonly key: string;
-  readonly method: string;
-  readonly path: string;
-  readonly body: unknown;
-}
-
-export interface AnswerToStore {
-  readonly status: number;
-  readonly body: unknown;
-}
-
-/** The first answer as sent: replays send these exact bytes. */
-export interface IdempotentOutcome {
-  readonly status: number;
-  readonly bodyJson: string;
-  readonly replayed: boolean;
-}
-
-/** A service's own errors for the two refusals (its catalogue, mapped to 422 and 409 at the edge). */
-export interface IdempotencyRefusals {
-  reused(detail: string): Error;
-  inProgress(detail: string): Error;
-}
-
-/** A twin that recorded the same key first makes us roll back and look again; this bounds the rounds. */
-const TWIN_ROUNDS_MAX = 3;
-const IN_PROGRESS = 'A request with this Idempotency-Key is still running';
+/**
+ * A twin that recorded the same key first makes us roll back and look again: the second round finds its
+ * answer, so two rounds always suffice and this only bounds the loop. Past it, the key counts as running.
+ */
+export const TWIN_ROUNDS_MAX = 3;
 
 class TwinWon extends Error {}
 
-const keyed = (req: KeyedHttpRequest): KeyedRequest => ({
-  scope: req.scope,
-  key: req.key,
-  requestHash: requestHash(req.method, req.path, req.body),
-});
-
-/** The stored answer for the key, if any; a different request under the key is refused. */
-async function replayOf(
+/** What the key already says for this request: its stored answer, a refusal, or nothing yet. */
+async function earlierOutcome(
   tx: PoolClient,
-  ref: KeyedRequest,
+  req: IdempotentRequest,
   now: Date,
-  refusals: IdempotencyRefusals,
 ): Promise<IdempotentOutcome | undefined> {
-  const state = (await findIdempotent(tx, [ref], now)).get(refId(ref)) ?? { kind: 'absent' };
+  const state = (await findIdempotent(tx, [req], now)).get(refId(req)) ?? { kind: 'absent' };
   switch (state.kind) {
     case 'replay':
-      return { status: state.response.status, bodyJson: state.response.body, replayed: true };
+      return { kind: 'done', response: state.response, replayed: true };
     case 'mismatch':
-      throw refusals.reused('This Idempotency-Key was used with a different request');
     case 'running':
-      throw refusals.inProgress(IN_PROGRESS);
+      return { kind: state.kind };
     case 'absent':
       return undefined;
     default: {
@@ -73,82 +40,58 @@ async function replayOf(
 }
 
 /**
- * Idempotency-Key (brief §4) on the shared store, in its in-transaction mode: the answer is recorded in
- * the same transaction as the work's effects, so a crash never leaves one without the other, and no key
- * is ever seen 'running'. Two concurrent twins may both start the work; the one that records second
- * blocks on the key until the first commits, finds it taken, rolls its effects back and replays the first
- * answer. A failed request (an error answer) records nothing: it changed nothing, so a retry runs again.
+ * Idempotency-Key (brief §4, ADR 0012) in the store's in-transaction mode: the answer is recorded in the
+ * same transaction as the work's effects, so a crash never leaves one without the other, and no key is
+ * ever seen 'running'. Two concurrent twins may both start the work; the one that records second blocks
+ * on the key until the first commits, finds it taken, rolls its effects back and replays the first
+ * answer. Work that throws records nothing: it changed nothing, so a retry runs again. `now` is the
+ * instant the key is recorded at; the work may date its effects with it.
  *
  * @example
- * const outcome = await runIdempotent(pool, clock, req, (tx) => createEndpoint(tx, input), refusals);
+ * const outcome = await runIdempotent(pool, clock, req, (tx) => createEndpoint(tx, input));
  */
 export async function runIdempotent(
   pool: Pool,
   clock: Clock,
-  req: KeyedHttpRequest,
-  work: (tx: PoolClient) => Promise<AnswerToStore>,
-  refusals: IdempotencyRefusals,
+  req: IdempotentRequest,
+  work: (tx: PoolClient, now: Date) => Promise<StoredResponse>,
 ): Promise<IdempotentOutcome> {
-  const ref = keyed(req);
-  for (let round = 1; ; round++) {
+  for (let round = 1; round <= TWIN_ROUNDS_MAX; round++) {
     try {
-      return await withTransaction(pool, async (tx) => {
+      return await withTransaction(pool, async (tx): Promise<IdempotentOutcome> => {
         const now = clock.now();
-        const replay = await replayOf(tx, ref, now, refusals);
-        if (replay) return replay;
-        const response = await work(tx);
-        const bodyJson = JSON.stringify(response.body ?? null);
-        const lost = await recordIdempotent(
-          tx,
-          [{ ...ref, response: { status: response.status, body: bodyJson } }],
-          {
-            at: now,
-          },
-        );
+        const earlier = await earlierOutcome(tx, req, now);
+        if (earlier) return earlier;
+        const response = await work(tx, now);
+        const lost = await recordIdempotent(tx, [{ ...req, response }], { at: now });
         if (lost.length > 0) throw new TwinWon();
-        return { status: response.status, bodyJson, replayed: false };
+        return { kind: 'done', response, replayed: false };
       });
     } catch (err) {
       if (!(err instanceof TwinWon)) throw err;
-      if (round >= TWIN_ROUNDS_MAX) throw refusals.inProgress(IN_PROGRESS);
     }
   }
+  return { kind: 'running' };
 }
 
 /**
  * For a command that is idempotent by itself and must call out before it can answer (an order's cancel
  * calls balance): a stored answer is replayed; otherwise the command runs outside the key's transaction
- * and its answer is recorded afterwards, first wins.
+ * and its answer is recorded afterwards, first wins. An error answer (4xx, 5xx) is sent but not kept.
  */
 export async function rememberAnswer(
   pool: Pool,
   clock: Clock,
-  req: KeyedHttpRequest,
-  answer: () => Promise<AnswerToStore>,
-  refusals: IdempotencyRefusals,
+  req: IdempotentRequest,
+  answer: () => Promise<StoredResponse>,
 ): Promise<IdempotentOutcome> {
-  const ref = keyed(req);
-  const earlier = await withTransaction(pool, (tx) => replayOf(tx, ref, clock.now(), refusals));
+  const earlier = await withTransaction(pool, (tx) => earlierOutcome(tx, req, clock.now()));
   if (earlier) return earlier;
   const response = await answer();
-  if (response.status >= 400)
-    return { status: response.status, bodyJson: JSON.stringify(response.body), replayed: false };
-  return await withTransaction(pool, async (tx) => {
-    const bodyJson = JSON.stringify(response.body ?? null);
-    const lost = await recordIdempotent(
-      tx,
-      [{ ...ref, response: { status: response.status, body: bodyJson } }],
-      {
-        at: clock.now(),
-      },
-    );
-    if (lost.length === 0) return { status: response.status, bodyJson, replayed: false };
-    return (
-      (await replayOf(tx, ref, clock.now(), refusals)) ?? {
-        status: response.status,
-        bodyJson,
-        replayed: false,
-      }
-    );
+  if (response.status >= 400) return { kind: 'done', response, replayed: false };
+  return await withTransaction(pool, async (tx): Promise<IdempotentOutcome> => {
+    const lost = await recordIdempotent(tx, [{ ...req, response }], { at: clock.now() });
+    if (lost.length === 0) return { kind: 'done', response, replayed: false };
+    return (await earlierOutcome(tx, req, clock.now())) ?? { kind: 'done', response, replayed: false };
   });
 }

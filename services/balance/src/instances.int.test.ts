@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { recordIdempotent, requestHash } from '@strongbox/postgres/idempotency';
+import { requestHash } from '@strongbox/kernel';
+import { recordIdempotent } from '@strongbox/postgres/idempotency';
 import type { BalanceApp } from './app.ts';
 import {
   type Caller,

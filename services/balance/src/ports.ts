@@ -1,5 +1,5 @@
-import type { Clock } from '@strongbox/kernel';
-import type { IdempotentRequest, StoredResponse } from '@strongbox/postgres/idempotency';
+import type { InFlightKeys } from '@strongbox/http';
+import type { Clock, IdempotentOutcome, IdempotentRequest, StoredResponse } from '@strongbox/kernel';
 import type { LedgerCommand, Rejection } from './domain/decide.ts';
 import type { AccountRecord, Entry, Metadata, Transfer } from './domain/ledger.ts';
 
@@ -21,11 +21,6 @@ export interface LedgerUnit {
   readonly traceId: string | null;
   readonly render: (outcomes: readonly CommandOutcome[]) => StoredResponse;
 }
-
-export type IdempotentResult =
-  | { readonly kind: 'done'; readonly response: StoredResponse; readonly replayed: boolean }
-  | { readonly kind: 'mismatch' }
-  | { readonly kind: 'running' };
 
 /**
  * Lists run newest first. A page request names the sort key to continue below (from the previous page's
@@ -63,7 +58,7 @@ export interface BalancePorts {
       account: NewAccount,
       idempotency: IdempotentRequest,
       render: (a: AccountRecord) => StoredResponse,
-    ): Promise<IdempotentResult>;
+    ): Promise<IdempotentOutcome>;
     find(id: string): Promise<AccountRecord | undefined>;
     list(filter: { ownerId: string | null }, page: PageRequest<string>): Promise<AccountRecord[]>;
     entries(accountId: string, page: PageRequest<bigint>): Promise<Array<Entry & { createdAt: Date }>>;
@@ -77,13 +72,13 @@ export interface BalancePorts {
     ): Promise<Transfer[]>;
   };
   readonly ledger: {
-    submit(unit: LedgerUnit): Promise<IdempotentResult>;
+    submit(unit: LedgerUnit): Promise<IdempotentOutcome>;
   };
   readonly audit: {
     run(): Promise<AuditReport>;
   };
   /** Requests with one (caller, key) in flight in this process share one execution (ADR 0012). */
-  readonly inFlight: Map<string, Promise<{ hash: Buffer; result: IdempotentResult }>>;
+  readonly inFlight: InFlightKeys;
 }
 
 export interface AuditCheck {

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import replyFrom from '@fastify/reply-from';
-import { type createHttpApp, sendProblem, traceparentFor } from '@strongbox/http';
+import {
+  type createHttpApp,
+  refuseRepeatedIdempotencyKey,
+  sendProblem,
+  traceparentFor,
+} from '@strongbox/http';
 import { upstreamBreakers } from './breakers.ts';
 import type { RouteEntry, ServiceName } from './config.ts';
 import { UPSTREAM_TIMEOUT_MS } from './config.ts';
@@ -66,6 +71,8 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
               gatewayErrors.invalid_path('Send the path without dot segments or malformed escapes'),
             );
           }
+          // Forwarded, repeats would arrive joined into one header ("a, b") that no upstream can tell apart.
+          refuseRepeatedIdempotencyKey(request);
           const body = Buffer.isBuffer(request.body) ? request.body : undefined;
           const traceparent = reply.getHeader('traceparent');
           // The exchange runs under the upstream's circuit breaker: it ends when the upstream answered

@@ -2,13 +2,13 @@ import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http'
 import { type Clock, newId } from '@strongbox/kernel';
 import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
+import { rememberAnswer, runIdempotent } from '@strongbox/postgres/idempotent-run';
 import type { FastifyInstance } from 'fastify';
 import { cancelOrderRoute } from './features/cancel-order/route.ts';
 import { createOrderRoute } from './features/create-order/route.ts';
 import { getOrderRoute } from './features/get-order/route.ts';
 import { listOrdersRoute } from './features/list-orders/route.ts';
 import { SERVICE } from './infra/events.ts';
-import { rememberAnswer, runIdempotent } from './infra/idempotency.ts';
 import type { OrdersMetrics } from './infra/metrics.ts';
 import { findOrder, insertOrder, listOrdersOf } from './infra/orders-sql.ts';
 import type { SagaRunner } from './infra/saga-runner.ts';

@@ -1,4 +1,4 @@
-import type { Clock } from '@strongbox/kernel';
+import type { Clock, IdempotentOutcome, IdempotentRequest, StoredResponse } from '@strongbox/kernel';
 import type { Order, OrderStatus } from './domain/order.ts';
 import type { Decision, SagaInput } from './domain/saga.ts';
 
@@ -26,25 +26,6 @@ export interface BalanceClient {
   release(order: Order, transferId: string): Promise<void>;
   /** Closes the client's connections (at shutdown, after the last call). */
   close(): Promise<void>;
-}
-
-export interface StoredResponse {
-  readonly status: number;
-  readonly body: unknown;
-}
-
-export interface IdempotentRequest {
-  readonly scope: string;
-  readonly key: string;
-  readonly method: string;
-  readonly path: string;
-  readonly body: unknown;
-}
-
-export interface IdempotentOutcome {
-  readonly status: number;
-  readonly bodyJson: string;
-  readonly replayed: boolean;
 }
 
 /** What the use cases need from the outside world; app.ts wires it to PostgreSQL, balance and the saga. */

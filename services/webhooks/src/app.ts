@@ -8,6 +8,7 @@ import {
   ping,
   withTransaction,
 } from '@strongbox/postgres';
+import { runIdempotent } from '@strongbox/postgres/idempotent-run';
 import type { FastifyInstance } from 'fastify';
 import { createEndpointRoute } from './features/create-endpoint/route.ts';
 import { deleteEndpointRoute } from './features/delete-endpoint/route.ts';
@@ -21,7 +22,6 @@ import { rotateSecretRoute } from './features/rotate-secret/route.ts';
 import { updateEndpointRoute } from './features/update-endpoint/route.ts';
 import type { AllowList } from './infra/address-policy.ts';
 import { countDueDeliveries } from './infra/deliveries.ts';
-import { runIdempotent } from './infra/idempotency.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './infra/metrics.ts';
 import { newSecret } from './infra/signer.ts';
 import { bindStore } from './infra/store.ts';

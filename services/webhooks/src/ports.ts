@@ -1,4 +1,4 @@
-import type { Clock } from '@strongbox/kernel';
+import type { Clock, IdempotentOutcome, IdempotentRequest, StoredResponse } from '@strongbox/kernel';
 import type { Attempt, Delivery, DeliveryStatus } from './domain/delivery.ts';
 import type { DisabledReason, Endpoint } from './domain/endpoint.ts';
 
@@ -37,27 +37,6 @@ export interface WebhookStore {
   requeueDelivery(id: string, at: Date): Promise<Delivery | undefined>;
 }
 
-export interface StoredResponse {
-  readonly status: number;
-  readonly body: unknown;
-}
-
-/** The first answer as sent: replays send these exact bytes. */
-export interface IdempotentOutcome {
-  readonly status: number;
-  readonly bodyJson: string;
-  readonly replayed: boolean;
-}
-
-export interface IdempotentRequest {
-  /** The caller: keys of different callers never meet. */
-  readonly scope: string;
-  readonly key: string;
-  readonly method: string;
-  readonly path: string;
-  readonly body: unknown;
-}
-
 export type TargetVerdict =
   | { readonly ok: true }
   | { readonly ok: false; readonly code: 'invalid_url' | 'url_not_allowed'; readonly problem: string };
@@ -76,7 +55,7 @@ export interface WebhooksPorts {
   /**
    * Runs `work` once per (scope, key) in one transaction with the key's record, and answers its response;
    * the same key with the same request replays the stored response (`replayed`), with a different request
-   * it is refused with 422 idempotency_key_reused.
+   * it is a `mismatch` (422 idempotency_key_reused at the edge).
    */
   idempotent(
     req: IdempotentRequest,

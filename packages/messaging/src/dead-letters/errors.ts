@@ -4,6 +4,5 @@ import { defineErrors } from '@strongbox/kernel';
 export const messagingErrors = defineErrors({
   dead_letter_not_found: { status: 404, title: 'No such dead letter' },
   dead_letter_not_dead: { status: 409, title: 'The dead letter was already replayed or discarded' },
-  invalid_cursor: { status: 400, title: 'The cursor is not valid' },
   replay_failed: { status: 503, title: 'The event could not be handed back to its consumer' },
 });

@@ -1,4 +1,4 @@
-import { ProblemSchema } from '@strongbox/http';
+import { decodeCursor, idKey, ProblemRef, pageOf } from '@strongbox/http';
 import type { Clock } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -50,7 +50,7 @@ const DeadLetterView = Type.Object({
   ...Summary,
   event: Type.Unknown({ description: 'The event as it was delivered (CloudEvents JSON)' }),
 });
-const Problem = ProblemSchema;
+const Problem = ProblemRef;
 const Params = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 100 }) },
   { additionalProperties: false },
@@ -105,15 +105,10 @@ export function deadLetterRoutes(app: FastifyInstance, deps: DeadLetterRouteDeps
       const rows = await listDeadLetters(deps.pool, {
         state: q.state ?? 'dead',
         consumer: q.consumer,
-        before: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+        before: decodeCursor(q.cursor, idKey(/^dl_[0-9a-f-]{36}$/)),
         limit: q.limit + 1,
       });
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
-      return {
-        data: page.map(summary),
-        nextCursor: rows.length > q.limit && last ? Buffer.from(last.id).toString('base64url') : null,
-      };
+      return pageOf(rows, q.limit, (d) => d.id, summary);
     },
   );
 
@@ -181,13 +176,6 @@ export function deadLetterRoutes(app: FastifyInstance, deps: DeadLetterRouteDeps
       return reply.code(204).send();
     },
   );
-}
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^dl_[0-9a-f-]{36}$/.test(id))
-    throw messagingErrors.invalid_cursor('Use the nextCursor of a previous page');
-  return id;
 }
 
 export function summary(d: DeadLetter) {

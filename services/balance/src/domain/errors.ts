@@ -12,8 +12,6 @@ export const balanceErrors = defineErrors({
   amount_overflow: { status: 422, title: 'The amount would overflow an account total' },
   transfer_not_pending: { status: 409, title: 'The transfer is not pending' },
   transfer_not_expired: { status: 409, title: 'The transfer is not due to expire' },
-  idempotency_key_reused: { status: 422, title: 'The idempotency key was used for a different request' },
-  idempotency_in_progress: { status: 409, title: 'A request with this idempotency key is still running' },
   ledger_overloaded: { status: 503, title: 'The ledger is overloaded' },
 });
 

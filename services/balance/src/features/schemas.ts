@@ -1,5 +1,4 @@
-import { ProblemSchema } from '@strongbox/http';
-import { IDEMPOTENCY_KEY_LENGTH_MAX } from '@strongbox/postgres/idempotency';
+import { Id } from '@strongbox/http';
 import { Type } from 'typebox';
 import { type Metadata as MetadataType, PENDING_TIMEOUT_MAX_S, TRANSFER_STATUSES } from '../domain/ledger.ts';
 
@@ -15,8 +14,6 @@ export const Amount = Type.Integer({
   maximum: Number.MAX_SAFE_INTEGER,
   description: 'Integer minor units (cents), 1 to 2^53 - 1',
 });
-/** Ids are opaque; anything shaped like one is looked up (and may be 404), anything else is a 400. */
-export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const Description = Type.String({ maxLength: 500, pattern: NO_NUL });
 
 export const Metadata = Type.Unsafe<MetadataType>({
@@ -107,16 +104,3 @@ export const PageQuery = {
 
 export const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
   Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-
-export const IdParams = Type.Object({ id: Id });
-
-/** Reference for 4xx answers in the OpenAPI document. */
-export const ProblemRef = ProblemSchema;
-
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.String({
-    minLength: 1,
-    maxLength: IDEMPOTENCY_KEY_LENGTH_MAX,
-    description: 'Unique per caller and request; a retry with the same key replays the first answer',
-  }),
-});

@@ -1,5 +1,6 @@
+import { problemResponse } from '@strongbox/http';
 import type { FieldError } from '@strongbox/kernel';
-import type { StoredResponse } from '@strongbox/postgres/idempotency';
+import { jsonResponse, type StoredResponse } from '@strongbox/kernel';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../domain/access.ts';
 import type { LedgerCommand } from '../domain/decide.ts';
@@ -8,7 +9,6 @@ import { PENDING_TIMEOUT_DEFAULT_S } from '../domain/ledger.ts';
 import { transferView } from '../domain/views.ts';
 import type { BalancePorts, CommandOutcome } from '../ports.ts';
 import type { NewTransferInput } from './schemas.ts';
-import { jsonResponse, problemResponse } from './support.ts';
 
 /** Field problems the schema cannot express: a timeout means nothing without `pending: true`. */
 export function transferInputProblems(input: NewTransferInput, field: string): FieldError[] {

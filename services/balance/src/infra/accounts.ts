@@ -1,16 +1,15 @@
-import { type Clock, newId } from '@strongbox/kernel';
-import { appendOutbox, type Pool, type Queryable, withTransaction } from '@strongbox/postgres';
 import {
-  findIdempotent,
+  type Clock,
+  type IdempotentOutcome,
   type IdempotentRequest,
-  recordIdempotent,
-  refId,
+  newId,
   type StoredResponse,
-} from '@strongbox/postgres/idempotency';
+} from '@strongbox/kernel';
+import { appendOutbox, type Pool, type Queryable } from '@strongbox/postgres';
+import { runIdempotent } from '@strongbox/postgres/idempotent-run';
 import type { AccountRecord, Entry } from '../domain/ledger.ts';
-import type { IdempotentResult, NewAccount, PageRequest } from '../ports.ts';
+import type { NewAccount, PageRequest } from '../ports.ts';
 import { accountCreatedEvent } from './events.ts';
-import { KeyRace, retryingKeyRaces } from './key-race.ts';
 import { ACCOUNT_RECORD_COLUMNS, type AccountRecordRow, toAccountRecord } from './rows.ts';
 
 /**
@@ -23,46 +22,37 @@ export function createAccount(
   input: NewAccount,
   idempotency: IdempotentRequest,
   render: (a: AccountRecord) => StoredResponse,
-): Promise<IdempotentResult> {
-  return retryingKeyRaces(() =>
-    withTransaction(pool, async (tx): Promise<IdempotentResult> => {
-      const now = clock.now();
-      const state = (await findIdempotent(tx, [idempotency], now)).get(refId(idempotency));
-      if (state?.kind === 'replay') return { kind: 'done', response: state.response, replayed: true };
-      if (state?.kind === 'mismatch' || state?.kind === 'running') return { kind: state.kind };
-      const account: AccountRecord = {
-        id: newId('acc', clock),
-        ownerId: input.ownerId,
-        currency: input.currency,
-        name: input.name,
-        allowNegative: input.allowNegative,
-        metadata: input.metadata,
-        postedDebits: 0n,
-        postedCredits: 0n,
-        pendingDebits: 0n,
-        version: 0n,
-        createdAt: now,
-      };
-      await tx.query(
-        `insert into accounts (id, owner_id, currency, name, allow_negative, metadata, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $7)`,
-        [
-          account.id,
-          account.ownerId,
-          account.currency,
-          account.name,
-          account.allowNegative,
-          account.metadata,
-          now,
-        ],
-      );
-      const response = render(account);
-      const lost = await recordIdempotent(tx, [{ ...idempotency, response }], { at: now });
-      if (lost.length > 0) throw new KeyRace(lost);
-      await appendOutbox(tx, [accountCreatedEvent(account, input.traceId, clock)]);
-      return { kind: 'done', response, replayed: false };
-    }),
-  );
+): Promise<IdempotentOutcome> {
+  return runIdempotent(pool, clock, idempotency, async (tx, now) => {
+    const account: AccountRecord = {
+      id: newId('acc', clock),
+      ownerId: input.ownerId,
+      currency: input.currency,
+      name: input.name,
+      allowNegative: input.allowNegative,
+      metadata: input.metadata,
+      postedDebits: 0n,
+      postedCredits: 0n,
+      pendingDebits: 0n,
+      version: 0n,
+      createdAt: now,
+    };
+    await tx.query(
+      `insert into accounts (id, owner_id, currency, name, allow_negative, metadata, created_at, updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $7)`,
+      [
+        account.id,
+        account.ownerId,
+        account.currency,
+        account.name,
+        account.allowNegative,
+        account.metadata,
+        now,
+      ],
+    );
+    await appendOutbox(tx, [accountCreatedEvent(account, input.traceId, clock)]);
+    return render(account);
+  });
 }
 
 export async function findAccount(db: Queryable, id: string): Promise<AccountRecord | undefined> {

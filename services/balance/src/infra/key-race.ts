@@ -1,8 +1,9 @@
-import type { IdempotencyRef } from '@strongbox/postgres/idempotency';
+import type { IdempotencyRef } from '@strongbox/kernel';
 
 /**
- * A transaction found that another one had committed the same idempotency key first. It is rolled back
- * and run again; the second run finds the key and replays its answer. Two runs always suffice.
+ * The group commit's own twin handling (its batches record many keys at once, ADR 0020): a transaction
+ * found that another one had committed the same idempotency key first. It is rolled back and run again;
+ * the second run finds the key and replays its answer. Two runs always suffice.
  */
 export const KEY_RACE_ATTEMPTS_MAX = 3;
 

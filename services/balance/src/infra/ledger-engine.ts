@@ -3,6 +3,10 @@ import {
   type GroupCommit,
   type GroupCommitSettings,
   groupCommit,
+  type IdempotentOutcome,
+  type IdempotentRequest,
+  refId,
+  type StoredResponse,
   unreachable,
 } from '@strongbox/kernel';
 import {
@@ -16,14 +20,11 @@ import {
   findIdempotent,
   IDEMPOTENCY_BATCH_MAX,
   type IdempotencyState,
-  type IdempotentRequest,
   recordIdempotent,
-  refId,
-  type StoredResponse,
 } from '@strongbox/postgres/idempotency';
 import type { LedgerCommand } from '../domain/decide.ts';
 import { balanceErrors } from '../domain/errors.ts';
-import type { IdempotentResult, LedgerUnit } from '../ports.ts';
+import type { LedgerUnit } from '../ports.ts';
 import { transferEvent } from './events.ts';
 import { KeyRace, retryingKeyRaces } from './key-race.ts';
 import { ledgerBatch } from './ledger-batch.ts';
@@ -37,7 +38,7 @@ export interface LedgerEngineDeps {
   readonly metrics: LedgerMetrics;
 }
 
-export type LedgerEngine = GroupCommit<LedgerUnit, IdempotentResult>;
+export type LedgerEngine = GroupCommit<LedgerUnit, IdempotentOutcome>;
 
 /** The ledger's group commit unless configured (BALANCE_BATCH_* settings). */
 export const GROUP_COMMIT_DEFAULTS: GroupCommitSettings = {
@@ -51,7 +52,7 @@ export const GROUP_COMMIT_DEFAULTS: GroupCommitSettings = {
 const DATA_ERROR = /^2[23]/;
 
 export function ledgerEngine(deps: LedgerEngineDeps): LedgerEngine {
-  return groupCommit<LedgerUnit, IdempotentResult>({
+  return groupCommit<LedgerUnit, IdempotentOutcome>({
     ...deps.settings,
     weight: (u) => u.commands.length,
     flush: (units) => flushLedger(deps, units),
@@ -69,7 +70,7 @@ export function ledgerEngine(deps: LedgerEngineDeps): LedgerEngine {
   });
 }
 
-function flushLedger(deps: LedgerEngineDeps, units: readonly LedgerUnit[]): Promise<IdempotentResult[]> {
+function flushLedger(deps: LedgerEngineDeps, units: readonly LedgerUnit[]): Promise<IdempotentOutcome[]> {
   return retryingKeyRaces(
     () => withTransaction(deps.pool, (tx) => runBatch(tx, deps.clock, units)),
     () => deps.metrics.keyRaces.inc(),
@@ -111,8 +112,8 @@ async function runBatch(
   tx: PoolClient,
   clock: Clock,
   units: readonly LedgerUnit[],
-): Promise<IdempotentResult[]> {
-  const results: Array<IdempotentResult | undefined> = units.map(() => undefined);
+): Promise<IdempotentOutcome[]> {
+  const results: Array<IdempotentOutcome | undefined> = units.map(() => undefined);
   const keyed = units.flatMap((u) => (u.idempotency ? [u.idempotency] : []));
   const known = await lookUpKeys(tx, keyed, clock.now());
   const firstWithKey = new Map<string, number>();

@@ -1,4 +1,3 @@
-import { ProblemSchema } from '@strongbox/http';
 import { Type } from 'typebox';
 import { PASSWORD_LENGTH_MAX } from '../domain/password-policy.ts';
 
@@ -21,6 +20,3 @@ export const TokenPair = Type.Object({
   tokenType: Type.Literal('Bearer'),
   expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
 });
-
-/** Reference for 4xx answers in the OpenAPI document. */
-export const ProblemRef = ProblemSchema;

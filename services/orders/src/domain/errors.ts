@@ -5,8 +5,5 @@ export const orderErrors = defineErrors({
   order_not_found: { status: 404, title: 'No such order' },
   account_not_found: { status: 404, title: 'No such account' },
   order_not_cancellable: { status: 409, title: 'The order can no longer be cancelled' },
-  invalid_cursor: { status: 400, title: 'The cursor is not valid' },
   balance_unavailable: { status: 503, title: 'The balance service is unavailable' },
-  idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used for a different request' },
-  idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still running' },
 });

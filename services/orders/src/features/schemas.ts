@@ -1,5 +1,4 @@
-import { ProblemSchema } from '@strongbox/http';
-import { IDEMPOTENCY_KEY_LENGTH_MAX } from '@strongbox/postgres/idempotency';
+import { Id } from '@strongbox/http';
 import { Type } from 'typebox';
 import { ITEMS_MAX, ORDER_STATUSES } from '../domain/order.ts';
 
@@ -8,7 +7,6 @@ const NO_NUL = '^[^\\u0000]*$';
 export const PAGE_LIMIT_MAX = 100;
 export const PAGE_LIMIT_DEFAULT = 20;
 
-export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const Amount = Type.Integer({
   minimum: 1,
   maximum: Number.MAX_SAFE_INTEGER,
@@ -74,16 +72,3 @@ export const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-export const IdParams = Type.Object({ id: Id });
-
-/** Reference for 4xx answers in the OpenAPI document. */
-export const ProblemRef = ProblemSchema;
-
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.String({
-    minLength: 1,
-    maxLength: IDEMPOTENCY_KEY_LENGTH_MAX,
-    description: 'Unique per caller and request; a retry with the same key replays the first answer',
-  }),
-});

@@ -1,4 +1,3 @@
-import { ProblemSchema } from '@strongbox/http';
 import { Type } from 'typebox';
 import { ATTEMPTS_SHOWN_MAX } from '../domain/delivery.ts';
 import { DESCRIPTION_LENGTH_MAX } from '../domain/endpoint.ts';
@@ -22,10 +21,6 @@ export const EventTypes = Type.Array(
 );
 export const Description = Type.String({ maxLength: DESCRIPTION_LENGTH_MAX });
 
-export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
-export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.String({ minLength: 1, maxLength: 255 }),
-});
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_SIZE_MAX, default: PAGE_SIZE_DEFAULT })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -89,6 +84,3 @@ export const DeliveryDetail = Type.Object({
 
 export const Page = <T extends Parameters<typeof Type.Array>[0]>(item: T) =>
   Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) });
-
-/** Reference for 4xx answers in the OpenAPI document. */
-export const ProblemRef = ProblemSchema;

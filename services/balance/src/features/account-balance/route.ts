@@ -1,10 +1,10 @@
+import { IdParams, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { canUseAccount } from '../../domain/access.ts';
 import { balanceErrors } from '../../domain/errors.ts';
 import { money } from '../../domain/views.ts';
 import type { BalancePorts } from '../../ports.ts';
-import { IdParams, ProblemRef } from '../schemas.ts';
 import { actor } from '../support.ts';
 
 const BalanceAt = Type.Object({

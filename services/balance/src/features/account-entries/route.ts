@@ -1,11 +1,12 @@
+import { IdParams, ProblemRef, pageOf } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { canUseAccount } from '../../domain/access.ts';
 import { balanceErrors } from '../../domain/errors.ts';
 import { entryView } from '../../domain/views.ts';
 import type { BalancePorts } from '../../ports.ts';
-import { EntryView, IdParams, PageQuery, ProblemRef, page } from '../schemas.ts';
-import { actor, pageOf, pageRequest, parseVersionKey } from '../support.ts';
+import { EntryView, PageQuery, page } from '../schemas.ts';
+import { actor, pageRequest, parseVersionKey } from '../support.ts';
 
 /** An account's history: one entry per posted movement with the balance after it, newest first. */
 export function accountEntriesRoute(app: FastifyInstance, ports: BalancePorts): void {

@@ -1,18 +1,12 @@
-import { httpErrors } from '@strongbox/http';
+import { httpErrors, IdempotencyHeaders, idempotently, ProblemRef, problemResponse } from '@strongbox/http';
+import { jsonResponse } from '@strongbox/kernel';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { balanceErrors, rejectionError } from '../../domain/errors.ts';
 import { transferView } from '../../domain/views.ts';
 import type { BalancePorts, CommandOutcome } from '../../ports.ts';
-import { idempotently } from '../idempotency.ts';
-import {
-  IdempotencyHeaders,
-  NewTransferBody,
-  type NewTransferInput,
-  ProblemRef,
-  TransferView,
-} from '../schemas.ts';
-import { actor, jsonResponse, problemResponse } from '../support.ts';
+import { NewTransferBody, type NewTransferInput, TransferView } from '../schemas.ts';
+import { actor } from '../support.ts';
 import { createCommand, transferInputProblems } from '../transfer-commands.ts';
 
 export const BATCH_TRANSFERS_MAX = 1_000;
@@ -92,14 +86,18 @@ export function batchTransfersRoute(app: FastifyInstance, ports: BalancePorts): 
         throw httpErrors.validation_failed('The request has invalid fields', { errors: problems });
       const caller = actor(request);
       const commands = transfers.map((t) => createCommand(t, caller, ports, request.traceId));
-      return idempotently(ports, request, reply, (idempotency) =>
-        ports.ledger.submit({
-          commands,
-          atomic,
-          idempotency,
-          traceId: request.traceId,
-          render: render(request, atomic),
-        }),
+      return idempotently(
+        request,
+        reply,
+        (idempotency) =>
+          ports.ledger.submit({
+            commands,
+            atomic,
+            idempotency,
+            traceId: request.traceId,
+            render: render(request, atomic),
+          }),
+        ports.inFlight,
       );
     },
   );

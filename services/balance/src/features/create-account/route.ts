@@ -1,13 +1,13 @@
-import { httpErrors } from '@strongbox/http';
+import { httpErrors, Id, IdempotencyHeaders, idempotently, ProblemRef } from '@strongbox/http';
 import type { FieldError } from '@strongbox/kernel';
+import { jsonResponse } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Metadata as MetadataType } from '../../domain/ledger.ts';
 import { accountView } from '../../domain/views.ts';
 import type { BalancePorts } from '../../ports.ts';
-import { idempotently } from '../idempotency.ts';
-import { AccountView, Currency, Id, IdempotencyHeaders, Metadata, ProblemRef } from '../schemas.ts';
-import { actor, jsonResponse } from '../support.ts';
+import { AccountView, Currency, Metadata } from '../schemas.ts';
+import { actor } from '../support.ts';
 
 const Body = Type.Object(
   {
@@ -56,19 +56,23 @@ export function createAccountRoute(app: FastifyInstance, ports: BalancePorts): v
         });
       if (refused.length > 0)
         throw httpErrors.forbidden('Only staff and services open accounts for others', { errors: refused });
-      return idempotently(ports, request, reply, (idempotency) =>
-        ports.accounts.create(
-          {
-            ownerId: b.ownerId ?? caller.sub,
-            currency: b.currency,
-            name: b.name ?? '',
-            allowNegative: b.allowNegative ?? false,
-            metadata: b.metadata ?? {},
-            traceId: request.traceId,
-          },
-          idempotency,
-          (account) => jsonResponse(201, accountView(account)),
-        ),
+      return idempotently(
+        request,
+        reply,
+        (idempotency) =>
+          ports.accounts.create(
+            {
+              ownerId: b.ownerId ?? caller.sub,
+              currency: b.currency,
+              name: b.name ?? '',
+              allowNegative: b.allowNegative ?? false,
+              metadata: b.metadata ?? {},
+              traceId: request.traceId,
+            },
+            idempotency,
+            (account) => jsonResponse(201, accountView(account)),
+          ),
+        ports.inFlight,
       );
     },
   );

@@ -1,14 +1,7 @@
-import { httpErrors } from '@strongbox/http';
+import { httpErrors, IdempotencyHeaders, idempotently, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import type { BalancePorts } from '../../ports.ts';
-import { idempotently } from '../idempotency.ts';
-import {
-  IdempotencyHeaders,
-  NewTransferBody,
-  type NewTransferInput,
-  ProblemRef,
-  TransferView,
-} from '../schemas.ts';
+import { NewTransferBody, type NewTransferInput, TransferView } from '../schemas.ts';
 import { actor } from '../support.ts';
 import { createCommand, renderOne, transferInputProblems } from '../transfer-commands.ts';
 
@@ -33,14 +26,18 @@ export function createTransferRoute(app: FastifyInstance, ports: BalancePorts): 
       if (problems.length > 0)
         throw httpErrors.validation_failed('The request has invalid fields', { errors: problems });
       const command = createCommand(request.body, actor(request), ports, request.traceId);
-      return idempotently(ports, request, reply, (idempotency) =>
-        ports.ledger.submit({
-          commands: [command],
-          atomic: false,
-          idempotency,
-          traceId: request.traceId,
-          render: renderOne(request, 201),
-        }),
+      return idempotently(
+        request,
+        reply,
+        (idempotency) =>
+          ports.ledger.submit({
+            commands: [command],
+            atomic: false,
+            idempotency,
+            traceId: request.traceId,
+            render: renderOne(request, 201),
+          }),
+        ports.inFlight,
       );
     },
   );

@@ -1,9 +1,10 @@
+import { IdParams, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { canUseAccount } from '../../domain/access.ts';
 import { balanceErrors } from '../../domain/errors.ts';
 import { accountView } from '../../domain/views.ts';
 import type { BalancePorts } from '../../ports.ts';
-import { AccountView, IdParams, ProblemRef } from '../schemas.ts';
+import { AccountView } from '../schemas.ts';
 import { actor } from '../support.ts';
 
 /** One account, its figures read from the database (never cached). Another user's answers 404. */

@@ -1,9 +1,10 @@
+import { IdParams, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { canSeeTransfer } from '../../domain/access.ts';
 import { balanceErrors } from '../../domain/errors.ts';
 import { transferView } from '../../domain/views.ts';
 import type { BalancePorts } from '../../ports.ts';
-import { IdParams, ProblemRef, TransferView } from '../schemas.ts';
+import { TransferView } from '../schemas.ts';
 import { actor } from '../support.ts';
 
 /** One transfer, for the owners of its accounts, its creator, and staff and services. */

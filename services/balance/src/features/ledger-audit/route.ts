@@ -1,7 +1,7 @@
+import { ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { BalancePorts } from '../../ports.ts';
-import { ProblemRef } from '../schemas.ts';
 
 const Check = Type.Object({
   name: Type.String(),

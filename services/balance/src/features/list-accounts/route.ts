@@ -1,10 +1,10 @@
-import { httpErrors } from '@strongbox/http';
+import { httpErrors, Id, ProblemRef, pageOf } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { accountView } from '../../domain/views.ts';
 import type { BalancePorts } from '../../ports.ts';
-import { AccountView, Id, PageQuery, ProblemRef, page } from '../schemas.ts';
-import { actor, pageOf, pageRequest, parseIdKey } from '../support.ts';
+import { AccountView, PageQuery, page } from '../schemas.ts';
+import { actor, pageRequest, parseIdKey } from '../support.ts';
 
 const Query = Type.Object({ ...PageQuery, ownerId: Type.Optional(Id) }, { additionalProperties: false });
 

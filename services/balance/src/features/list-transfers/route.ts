@@ -1,11 +1,12 @@
+import { Id, ProblemRef, pageOf } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { canUseAccount } from '../../domain/access.ts';
 import { balanceErrors } from '../../domain/errors.ts';
 import { transferView } from '../../domain/views.ts';
 import type { BalancePorts } from '../../ports.ts';
-import { Id, PageQuery, ProblemRef, page, TransferView } from '../schemas.ts';
-import { actor, pageOf, pageRequest, parseIdKey } from '../support.ts';
+import { PageQuery, page, TransferView } from '../schemas.ts';
+import { actor, pageRequest, parseIdKey } from '../support.ts';
 
 const Query = Type.Object({ ...PageQuery, accountId: Type.Optional(Id) }, { additionalProperties: false });
 

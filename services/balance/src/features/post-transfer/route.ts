@@ -1,8 +1,8 @@
+import { IdempotencyHeaders, IdParams, idempotently, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { BalancePorts } from '../../ports.ts';
-import { idempotently } from '../idempotency.ts';
-import { Amount, IdempotencyHeaders, IdParams, ProblemRef, TransferView } from '../schemas.ts';
+import { Amount, TransferView } from '../schemas.ts';
 import { actor } from '../support.ts';
 import { renderOne } from '../transfer-commands.ts';
 
@@ -36,21 +36,25 @@ export function postTransferRoute(app: FastifyInstance, ports: BalancePorts): vo
     },
     async (request, reply) => {
       const amount = request.body.amount;
-      return idempotently(ports, request, reply, (idempotency) =>
-        ports.ledger.submit({
-          commands: [
-            {
-              kind: 'post',
-              transferId: request.params.id,
-              amount: amount === undefined ? null : BigInt(amount),
-              actor: actor(request),
-            },
-          ],
-          atomic: false,
-          idempotency,
-          traceId: request.traceId,
-          render: renderOne(request, 200),
-        }),
+      return idempotently(
+        request,
+        reply,
+        (idempotency) =>
+          ports.ledger.submit({
+            commands: [
+              {
+                kind: 'post',
+                transferId: request.params.id,
+                amount: amount === undefined ? null : BigInt(amount),
+                actor: actor(request),
+              },
+            ],
+            atomic: false,
+            idempotency,
+            traceId: request.traceId,
+            render: renderOne(request, 200),
+          }),
+        ports.inFlight,
       );
     },
   );

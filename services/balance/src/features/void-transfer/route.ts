@@ -1,8 +1,8 @@
+import { IdempotencyHeaders, IdParams, idempotently, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { BalancePorts } from '../../ports.ts';
-import { idempotently } from '../idempotency.ts';
-import { IdempotencyHeaders, IdParams, ProblemRef, TransferView } from '../schemas.ts';
+import { TransferView } from '../schemas.ts';
 import { actor } from '../support.ts';
 import { renderOne } from '../transfer-commands.ts';
 
@@ -24,14 +24,18 @@ export function voidTransferRoute(app: FastifyInstance, ports: BalancePorts): vo
       },
     },
     async (request, reply) =>
-      idempotently(ports, request, reply, (idempotency) =>
-        ports.ledger.submit({
-          commands: [{ kind: 'void', transferId: request.params.id, actor: actor(request) }],
-          atomic: false,
-          idempotency,
-          traceId: request.traceId,
-          render: renderOne(request, 200),
-        }),
+      idempotently(
+        request,
+        reply,
+        (idempotency) =>
+          ports.ledger.submit({
+            commands: [{ kind: 'void', transferId: request.params.id, actor: actor(request) }],
+            atomic: false,
+            idempotency,
+            traceId: request.traceId,
+            render: renderOne(request, 200),
+          }),
+        ports.inFlight,
       ),
   );
 }

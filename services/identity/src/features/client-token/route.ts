@@ -1,8 +1,8 @@
+import { ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { identityErrors } from '../../domain/errors.ts';
 import type { IdentityPorts } from '../../ports.ts';
-import { ProblemRef } from '../schemas.ts';
 
 const Body = Type.Object(
   {

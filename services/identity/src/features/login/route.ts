@@ -1,10 +1,11 @@
+import { ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { identityErrors } from '../../domain/errors.ts';
 import { normalizeEmail } from '../../domain/password-policy.ts';
 import { decideThrottle } from '../../domain/throttle.ts';
 import type { IdentityPorts } from '../../ports.ts';
-import { Email, Password, ProblemRef, TokenPair } from '../schemas.ts';
+import { Email, Password, TokenPair } from '../schemas.ts';
 
 const Body = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
 

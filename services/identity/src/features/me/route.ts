@@ -1,9 +1,10 @@
+import { ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { identityErrors } from '../../domain/errors.ts';
 import { userView } from '../../domain/user.ts';
 import type { IdentityPorts } from '../../ports.ts';
-import { ProblemRef, UserView } from '../schemas.ts';
+import { UserView } from '../schemas.ts';
 
 const ServiceView = Type.Object({
   id: Type.String(),

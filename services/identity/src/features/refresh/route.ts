@@ -1,9 +1,10 @@
+import { ProblemRef } from '@strongbox/http';
 import { unreachable } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { identityErrors } from '../../domain/errors.ts';
 import type { IdentityPorts } from '../../ports.ts';
-import { ProblemRef, TokenPair } from '../schemas.ts';
+import { TokenPair } from '../schemas.ts';
 
 const Body = Type.Object(
   { refreshToken: Type.String({ minLength: 1, maxLength: 512 }) },

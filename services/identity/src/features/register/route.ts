@@ -1,10 +1,11 @@
+import { ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { identityErrors } from '../../domain/errors.ts';
 import { normalizeEmail, passwordProblems } from '../../domain/password-policy.ts';
 import { userView } from '../../domain/user.ts';
 import type { IdentityPorts } from '../../ports.ts';
-import { Email, Password, ProblemRef, UserView } from '../schemas.ts';
+import { Email, Password, UserView } from '../schemas.ts';
 
 const Body = Type.Object(
   { email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: 200 }) },

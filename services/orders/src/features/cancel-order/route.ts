@@ -1,10 +1,12 @@
+import { callerOf, IdempotencyHeaders, IdParams, idempotently, ProblemRef } from '@strongbox/http';
+import { jsonResponse } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { orderErrors } from '../../domain/errors.ts';
 import { isTerminal, orderView } from '../../domain/order.ts';
 import type { OrdersPorts } from '../../ports.ts';
-import { callerOf, keyedRequest, sendOutcome, visibleOrder } from '../http.ts';
-import { IdempotencyHeaders, IdParams, OrderView, ProblemRef } from '../schemas.ts';
+import { visibleOrder } from '../http.ts';
+import { OrderView } from '../schemas.ts';
 
 /**
  * Cancels an order whose processing has not started: the hold is released and the order ends `cancelled`
@@ -30,20 +32,21 @@ export function cancelOrderRoute(app: FastifyInstance, ports: OrdersPorts): void
       const caller = callerOf(request);
       const id = request.params.id;
       await visibleOrder(ports, caller, id);
-      const outcome = await ports.rememberAnswer(keyedRequest(request), async () => {
-        const d = await ports.applyInput(id, { kind: 'cancel_requested' });
-        const current = await visibleOrder(ports, caller, id);
-        if (d?.kind === 'refused' && current.status === 'cancelled')
-          return { status: 200, body: orderView(current) };
-        if (d?.kind === 'refused')
-          throw orderErrors.order_not_cancellable(
-            `Order ${id} can no longer be cancelled: processing has started or it has ended`,
-          );
-        await ports.drive(id);
-        const o = await visibleOrder(ports, caller, id);
-        return { status: isTerminal(o.status) ? 200 : 202, body: orderView(o) };
-      });
-      return sendOutcome(reply, outcome);
+      return idempotently(request, reply, (keyed) =>
+        ports.rememberAnswer(keyed, async () => {
+          const d = await ports.applyInput(id, { kind: 'cancel_requested' });
+          const current = await visibleOrder(ports, caller, id);
+          if (d?.kind === 'refused' && current.status === 'cancelled')
+            return jsonResponse(200, orderView(current));
+          if (d?.kind === 'refused')
+            throw orderErrors.order_not_cancellable(
+              `Order ${id} can no longer be cancelled: processing has started or it has ended`,
+            );
+          await ports.drive(id);
+          const o = await visibleOrder(ports, caller, id);
+          return jsonResponse(isTerminal(o.status) ? 200 : 202, orderView(o));
+        }),
+      );
     },
   );
 }

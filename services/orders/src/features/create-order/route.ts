@@ -1,10 +1,17 @@
-import { bearerToken } from '@strongbox/http';
+import {
+  bearerToken,
+  callerOf,
+  IdempotencyHeaders,
+  idempotentRequestOf,
+  ProblemRef,
+  sendStored,
+} from '@strongbox/http';
+import { jsonResponse } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
 import { orderErrors } from '../../domain/errors.ts';
 import { newOrder, type Order, orderView } from '../../domain/order.ts';
 import type { OrdersPorts } from '../../ports.ts';
-import { callerOf, keyedRequest, sendOutcome } from '../http.ts';
-import { IdempotencyHeaders, NewOrderBody, type NewOrderInput, OrderView, ProblemRef } from '../schemas.ts';
+import { NewOrderBody, type NewOrderInput, OrderView } from '../schemas.ts';
 
 /** What a caller is told to wait when balance did not answer the account check. */
 export const BALANCE_RETRY_AFTER_S = 1;
@@ -38,6 +45,8 @@ export function createOrderRoute(app: FastifyInstance, ports: OrdersPorts): void
           'Orders has no client credentials for balance; see the runbook',
         );
       const caller = callerOf(request);
+      // Read first, so a repeated Idempotency-Key header is refused before balance is asked anything.
+      const keyed = idempotentRequestOf(request);
       const b = request.body;
       // The caller's own token asks balance, so balance's rule decides (another's account is a 404 there),
       // and the owner must also be the caller: even staff order only from their own accounts (ADR 0016).
@@ -55,7 +64,7 @@ export function createOrderRoute(app: FastifyInstance, ports: OrdersPorts): void
         throw orderErrors.account_not_found(`No account ${b.accountId}`);
       let placed: Order | undefined;
       const outcome = await ports.createOrder(
-        keyedRequest(request),
+        keyed,
         (): Order => {
           placed = newOrder(
             {
@@ -73,16 +82,16 @@ export function createOrderRoute(app: FastifyInstance, ports: OrdersPorts): void
           );
           return placed;
         },
-        (o) => ({ status: 201, body: orderView(o) }),
+        (o) => jsonResponse(201, orderView(o)),
       );
-      if (!outcome.replayed) {
-        const id = (JSON.parse(outcome.bodyJson) as { id: string }).id;
+      if (outcome.kind === 'done' && !outcome.replayed) {
+        const id = (JSON.parse(outcome.response.body) as { id: string }).id;
         request.log.info({ orderId: id }, 'order placed');
         // The order as committed, unless the runner built it more than once (a retried transaction).
         const known = placed?.id === id ? placed : undefined;
         ports.drive(id, known).catch((err) => request.log.error({ err, orderId: id }, 'saga run failed'));
       }
-      return sendOutcome(reply, outcome);
+      return sendStored(reply, outcome);
     },
   );
 }

@@ -1,8 +1,9 @@
+import { callerOf, IdParams, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { orderView } from '../../domain/order.ts';
 import type { OrdersPorts } from '../../ports.ts';
-import { callerOf, visibleOrder } from '../http.ts';
-import { IdParams, OrderView, ProblemRef } from '../schemas.ts';
+import { visibleOrder } from '../http.ts';
+import { OrderView } from '../schemas.ts';
 
 /** One order with its history: its customer's, or any for staff; another's answers 404. */
 export function getOrderRoute(app: FastifyInstance, ports: OrdersPorts): void {

@@ -1,9 +1,10 @@
+import { callerOf, ProblemRef, pageOf } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { type OrderStatus, orderView } from '../../domain/order.ts';
 import type { OrdersPorts } from '../../ports.ts';
-import { callerOf, decodeCursor, encodeCursor } from '../http.ts';
-import { ListQuery, OrderView, PAGE_LIMIT_DEFAULT, ProblemRef } from '../schemas.ts';
+import { beforeIdOf } from '../http.ts';
+import { ListQuery, OrderView, PAGE_LIMIT_DEFAULT } from '../schemas.ts';
 
 /** The caller's orders, newest first, optionally of one status, a page at a time. */
 export function listOrdersRoute(app: FastifyInstance, ports: OrdersPorts): void {
@@ -27,15 +28,10 @@ export function listOrdersRoute(app: FastifyInstance, ports: OrdersPorts): void 
       const limit = request.query.limit ?? PAGE_LIMIT_DEFAULT;
       const rows = await ports.listOrders(
         callerOf(request).sub,
-        { status: request.query.status, beforeId: decodeCursor(request.query.cursor) },
+        { status: request.query.status, beforeId: beforeIdOf(request.query.cursor) },
         limit,
       );
-      const items = rows.slice(0, limit);
-      const last = items.at(-1);
-      return {
-        data: items.map(orderView),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
-      };
+      return pageOf(rows, limit, (o) => o.id, orderView);
     },
   );
 }

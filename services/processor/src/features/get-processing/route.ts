@@ -1,4 +1,4 @@
-import { ProblemSchema } from '@strongbox/http';
+import { Id, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { processorErrors } from '../../domain/errors.ts';
@@ -18,7 +18,6 @@ const View = Type.Object({
   startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
-const Problem = ProblemSchema;
 
 /** Staff look at how an order is being processed: status, attempts, last error, timestamps. */
 export function getProcessingRoute(
@@ -32,10 +31,8 @@ export function getProcessingRoute(
       schema: {
         summary: "An order's processing record",
         tags: ['processing'],
-        params: Type.Object({
-          orderId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
-        }),
-        response: { 200: View, 403: Problem, 404: Problem },
+        params: Type.Object({ orderId: Id }),
+        response: { 200: View, 403: ProblemRef, 404: ProblemRef },
       },
     },
     async (request) => {

@@ -1,17 +1,12 @@
+import { callerOf, IdempotencyHeaders, ProblemRef } from '@strongbox/http';
+import { jsonResponse } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ENDPOINTS_PER_OWNER_MAX, type Endpoint, endpointView, scopeFor } from '../../domain/endpoint.ts';
 import { webhookErrors } from '../../domain/errors.ts';
 import type { WebhooksPorts } from '../../ports.ts';
-import { callerOf, replyIdempotently } from '../http.ts';
-import {
-  Description,
-  EndpointWithSecret,
-  EventTypes,
-  IdempotencyHeaders,
-  ProblemRef,
-  Url,
-} from '../schemas.ts';
+import { replyIdempotently } from '../http.ts';
+import { Description, EndpointWithSecret, EventTypes, Url } from '../schemas.ts';
 import { targetOrThrow } from '../target.ts';
 
 const Body = Type.Object(
@@ -63,7 +58,7 @@ export function createEndpointRoute(app: FastifyInstance, ports: WebhooksPorts):
         };
         await store.insertEndpoint(endpoint);
         request.log.info({ endpointId: endpoint.id, scope: endpoint.scope }, 'webhook endpoint registered');
-        return { status: 201, body: { ...endpointView(endpoint), secret: endpoint.secret } };
+        return jsonResponse(201, { ...endpointView(endpoint), secret: endpoint.secret });
       });
     },
   );

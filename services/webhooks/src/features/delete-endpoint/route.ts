@@ -1,8 +1,8 @@
+import { callerOf, IdParams, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { WebhooksPorts } from '../../ports.ts';
-import { accessibleEndpoint, callerOf } from '../http.ts';
-import { IdParams, ProblemRef } from '../schemas.ts';
+import { accessibleEndpoint } from '../http.ts';
 
 /** Deletes the endpoint with its deliveries and attempts; an attempt in flight is not recorded. */
 export function deleteEndpointRoute(app: FastifyInstance, ports: WebhooksPorts): void {

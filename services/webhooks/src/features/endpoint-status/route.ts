@@ -1,9 +1,10 @@
+import { callerOf, IdParams, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { endpointView } from '../../domain/endpoint.ts';
 import { webhookErrors } from '../../domain/errors.ts';
 import type { WebhooksPorts } from '../../ports.ts';
-import { accessibleEndpoint, callerOf } from '../http.ts';
-import { EndpointView, IdParams, ProblemRef } from '../schemas.ts';
+import { accessibleEndpoint } from '../http.ts';
+import { EndpointView } from '../schemas.ts';
 
 /**
  * Disabling stops deliveries at once: the endpoint's pending deliveries are failed and no new event is

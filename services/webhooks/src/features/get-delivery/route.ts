@@ -1,10 +1,10 @@
+import { callerOf, IdParams, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { ATTEMPTS_SHOWN_MAX, attemptView, deliveryView } from '../../domain/delivery.ts';
 import { canAccess } from '../../domain/endpoint.ts';
 import { webhookErrors } from '../../domain/errors.ts';
 import type { WebhooksPorts } from '../../ports.ts';
-import { callerOf } from '../http.ts';
-import { DeliveryDetail, IdParams, ProblemRef } from '../schemas.ts';
+import { DeliveryDetail } from '../schemas.ts';
 
 /** One delivery with the event it carries and its attempts (status, duration, response code, error). */
 export function getDeliveryRoute(app: FastifyInstance, ports: WebhooksPorts): void {

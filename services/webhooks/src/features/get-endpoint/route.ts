@@ -1,8 +1,9 @@
+import { callerOf, IdParams, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { endpointView } from '../../domain/endpoint.ts';
 import type { WebhooksPorts } from '../../ports.ts';
-import { accessibleEndpoint, callerOf } from '../http.ts';
-import { EndpointView, IdParams, ProblemRef } from '../schemas.ts';
+import { accessibleEndpoint } from '../http.ts';
+import { EndpointView } from '../schemas.ts';
 
 export function getEndpointRoute(app: FastifyInstance, ports: WebhooksPorts): void {
   app.get<{ Params: { id: string } }>(

@@ -1,9 +1,10 @@
+import { callerOf, IdParams, ProblemRef, pageOf } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { type DeliveryStatus, deliveryView } from '../../domain/delivery.ts';
 import type { WebhooksPorts } from '../../ports.ts';
-import { accessibleEndpoint, callerOf, decodeCursor, pageOf } from '../http.ts';
-import { DeliveryView, IdParams, PAGE_SIZE_DEFAULT, Page, PageQuery, ProblemRef } from '../schemas.ts';
+import { accessibleEndpoint, beforeIdOf } from '../http.ts';
+import { DeliveryView, PAGE_SIZE_DEFAULT, Page, PageQuery } from '../schemas.ts';
 
 const Query = Type.Object(
   {
@@ -37,9 +38,9 @@ export function listDeliveriesRoute(app: FastifyInstance, ports: WebhooksPorts):
       const rows = await ports.store.listDeliveries(
         e.id,
         { status: request.query.status },
-        { limit: limit + 1, beforeId: decodeCursor(request.query.cursor) },
+        { limit: limit + 1, beforeId: beforeIdOf(request.query.cursor) },
       );
-      return pageOf(rows, limit, deliveryView);
+      return pageOf(rows, limit, (r) => r.id, deliveryView);
     },
   );
 }

@@ -1,9 +1,10 @@
+import { callerOf, ProblemRef, pageOf } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { endpointView, isStaff } from '../../domain/endpoint.ts';
 import type { WebhooksPorts } from '../../ports.ts';
-import { callerOf, decodeCursor, pageOf } from '../http.ts';
-import { EndpointView, PAGE_SIZE_DEFAULT, Page, PageQuery, ProblemRef } from '../schemas.ts';
+import { beforeIdOf } from '../http.ts';
+import { EndpointView, PAGE_SIZE_DEFAULT, Page, PageQuery } from '../schemas.ts';
 
 const Query = Type.Object({ ...PageQuery }, { additionalProperties: false });
 
@@ -24,9 +25,9 @@ export function listEndpointsRoute(app: FastifyInstance, ports: WebhooksPorts): 
       const limit = request.query.limit ?? PAGE_SIZE_DEFAULT;
       const rows = await ports.store.listEndpoints(
         { ownerId: isStaff(caller) ? undefined : caller.sub },
-        { limit: limit + 1, beforeId: decodeCursor(request.query.cursor) },
+        { limit: limit + 1, beforeId: beforeIdOf(request.query.cursor) },
       );
-      return pageOf(rows, limit, endpointView);
+      return pageOf(rows, limit, (r) => r.id, endpointView);
     },
   );
 }

@@ -1,10 +1,12 @@
+import { callerOf, IdempotencyHeaders, IdParams, ProblemRef } from '@strongbox/http';
+import { jsonResponse } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
 import { deliveryView } from '../../domain/delivery.ts';
 import { canAccess } from '../../domain/endpoint.ts';
 import { webhookErrors } from '../../domain/errors.ts';
 import type { WebhooksPorts } from '../../ports.ts';
-import { callerOf, replyIdempotently } from '../http.ts';
-import { DeliveryView, IdempotencyHeaders, IdParams, ProblemRef } from '../schemas.ts';
+import { replyIdempotently } from '../http.ts';
+import { DeliveryView } from '../schemas.ts';
 
 /**
  * Sends a finished (failed, or succeeded) delivery again: it is due at once and gets a whole new retry
@@ -34,7 +36,7 @@ export function resendDeliveryRoute(app: FastifyInstance, ports: WebhooksPorts):
         const requeued = await store.requeueDelivery(found.delivery.id, ports.clock.now());
         if (!requeued) throw webhookErrors.delivery_pending('The delivery is already scheduled; wait for it');
         request.log.info({ deliveryId: requeued.id }, 'webhook delivery resent');
-        return { status: 202, body: deliveryView(requeued) };
+        return jsonResponse(202, deliveryView(requeued));
       });
     },
   );

@@ -1,10 +1,12 @@
+import { callerOf, IdempotencyHeaders, IdParams, ProblemRef } from '@strongbox/http';
+import { jsonResponse } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { webhookErrors } from '../../domain/errors.ts';
 import { ROTATION_GRACE_MS_DEFAULT, ROTATION_GRACE_MS_MAX, rotated } from '../../domain/secrets.ts';
 import type { WebhooksPorts } from '../../ports.ts';
-import { accessibleEndpoint, callerOf, replyIdempotently } from '../http.ts';
-import { IdempotencyHeaders, IdParams, ProblemRef, Secret } from '../schemas.ts';
+import { accessibleEndpoint, replyIdempotently } from '../http.ts';
+import { Secret } from '../schemas.ts';
 
 const Body = Type.Union([
   Type.Object(
@@ -54,14 +56,11 @@ export function rotateSecretRoute(app: FastifyInstance, ports: WebhooksPorts): v
         const updated = await store.setSecrets(e.id, rotated(e, ports.newSecret(), now, graceMs), now);
         if (!updated) throw webhookErrors.endpoint_not_found(`No endpoint ${request.params.id}`);
         request.log.info({ endpointId: e.id, graceMs }, 'webhook secret rotated');
-        return {
-          status: 200,
-          body: {
-            id: updated.id,
-            secret: updated.secret,
-            previousSecretExpiresAt: updated.previousSecretExpiresAt?.toISOString() ?? null,
-          },
-        };
+        return jsonResponse(200, {
+          id: updated.id,
+          secret: updated.secret,
+          previousSecretExpiresAt: updated.previousSecretExpiresAt?.toISOString() ?? null,
+        });
       });
     },
   );

@@ -1,10 +1,11 @@
+import { callerOf, IdParams, ProblemRef } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { endpointView } from '../../domain/endpoint.ts';
 import { webhookErrors } from '../../domain/errors.ts';
 import type { WebhooksPorts } from '../../ports.ts';
-import { accessibleEndpoint, callerOf } from '../http.ts';
-import { Description, EndpointView, EventTypes, IdParams, ProblemRef, Url } from '../schemas.ts';
+import { accessibleEndpoint } from '../http.ts';
+import { Description, EndpointView, EventTypes, Url } from '../schemas.ts';
 import { targetOrThrow } from '../target.ts';
 
 const Body = Type.Object(
