@@ -6,3 +6,5 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './group-commit.ts';
 export * from './ids.ts';
+export * from './logger.ts';
+export * from './sleep.ts';
