@@ -9,7 +9,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { backoffMs, type ManualClock } from '@strongbox/kernel';
 import { withTransaction } from '@strongbox/postgres';
 import { isTerminal, type Order } from '../domain/order.ts';
-import { STEP_RETRY_BACKOFF } from './saga-runner.ts';
+import { STEP_RETRY_BACKOFF } from './saga-steps.ts';
 import {
   type Customer,
   type OrdersInstance,
