@@ -3,7 +3,7 @@ import {
   type GroupCommit,
   type GroupCommitSettings,
   groupCommit,
-  unreachable,
+  InvariantError,
 } from '@strongbox/kernel';
 import {
   appendOutbox,
@@ -84,8 +84,10 @@ function transferIdOf(c: LedgerCommand): string | null {
     case 'void':
     case 'expire':
       return c.transferId;
-    default:
-      return unreachable(c);
+    default: {
+      const unreachable: never = c;
+      throw new InvariantError(`unreachable case: ${JSON.stringify(unreachable)}`);
+    }
   }
 }
 
