@@ -7,3 +7,5 @@ export * from './events.ts';
 export * from './group-commit.ts';
 export * from './idempotency.ts';
 export * from './ids.ts';
+export * from './logger.ts';
+export * from './sleep.ts';

@@ -1,21 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from '@strongbox/http';
 import {
   type BackoffPolicy,
   type Clock,
   type CloudEvent,
   type GroupCommit,
   groupCommit,
+  type Logger,
+  sleep,
 } from '@strongbox/kernel';
 import {
   isRetryable,
   type Pool,
   type PoolClient,
-  prepared,
   schedulePeriodicJob,
   withTransaction,
 } from '@strongbox/postgres';
-import { sleep } from '@strongbox/postgres/leader-lock';
+import { countDead, type NewDeadLetter, recordDeadLetter } from '@strongbox/postgres/dead-letters';
+import { probeInboxTables, purgeInbox, recordInbox } from '@strongbox/postgres/inbox';
 import {
   CONSUMER_ATTEMPTS_MAX_DEFAULT,
   CONSUMER_CONCURRENCY_DEFAULT,
@@ -27,9 +28,8 @@ import {
   overDeliveryLimit,
   splitsBatch,
 } from './consumer-policy.ts';
-import { countDead, type NewDeadLetter, recordDeadLetter } from './dead-letters/store.ts';
 import { parseEnvelope } from './envelope.ts';
-import { INBOX_PURGE_SCHEDULE, INBOX_RETENTION_MS, purgeInbox } from './inbox-retention.ts';
+import { INBOX_PURGE_SCHEDULE, INBOX_RETENTION_MS } from './inbox-retention.ts';
 import type { MessagingMetrics } from './metrics.ts';
 import { subscriptionProblems } from './topic.ts';
 import type { Delivery, Disposition, Transport } from './transport.ts';
@@ -112,7 +112,7 @@ export async function startConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Pro
     ...limitProblems(attemptsMax, concurrency),
   ];
   if (problems.length > 0) throw new Error(`consumer ${spec.name}: ${problems.join('; ')}`);
-  await deps.pool.query('select 1 from inbox limit 0; select 1 from dead_letters limit 0').catch((err) => {
+  await probeInboxTables(deps.pool).catch((err) => {
     throw new Error(
       `consumer ${spec.name}: inbox or dead_letters is missing; apply POSTGRES_MODULES.inbox and .deadletters`,
       { cause: err },
@@ -215,15 +215,12 @@ function handlerBatches(spec: ConsumerSpec, deps: ConsumerDeps): GroupCommit<Clo
       const outcomes = await withTransaction(deps.pool, async (tx) => {
         // A retried transaction starts over: only the last attempt's callbacks belong to what committed.
         committed = [];
-        const { rows } = await tx.query<{ event_id: string }>(
-          prepared(
-            `insert into inbox (consumer, event_id, processed_at)
-           select $1, id, $3 from unnest($2::text[]) as id
-           on conflict do nothing returning event_id`,
-            [spec.name, events.map((e) => e.id), deps.clock.now()],
-          ),
+        const fresh = await recordInbox(
+          tx,
+          spec.name,
+          events.map((e) => e.id),
+          deps.clock.now(),
         );
-        const fresh = new Set(rows.map((r) => r.event_id));
         // The same event twice in one batch: the first takes the inbox row, the second is a duplicate.
         const outcomes: Outcome[] = events.map((e) => (fresh.delete(e.id) ? 'handled' : 'duplicate'));
         const handled = events.filter((_, i) => outcomes[i] === 'handled');

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Pool } from '@strongbox/postgres';
+import { purgeInbox } from '@strongbox/postgres/inbox';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
-import { INBOX_RETENTION_MS, purgeInbox } from './inbox-retention.ts';
+import { INBOX_RETENTION_MS } from './inbox-retention.ts';
 import { OUTBOX_RETENTION_MS } from './relay.ts';
 import { serviceSchema } from './testing.ts';
 

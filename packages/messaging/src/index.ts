@@ -1,3 +1,4 @@
+export type { DeadLetter, DeadLetterReason, DeadLetterState } from '@strongbox/postgres/dead-letters';
 export * from './consumer.ts';
 export {
   CONSUMER_ATTEMPTS_MAX_DEFAULT,
@@ -8,9 +9,8 @@ export {
 export * from './dead-letters/errors.ts';
 export { discardDeadLetter, replayDeadLetter } from './dead-letters/operations.ts';
 export { DEAD_LETTERS_PREFIX, type DeadLetterRouteDeps, deadLetterRoutes } from './dead-letters/routes.ts';
-export type { DeadLetter, DeadLetterReason, DeadLetterState } from './dead-letters/store.ts';
 export { CLOUDEVENTS_CONTENT_TYPE, type EncodedEvent, encodeEvent } from './envelope.ts';
-export { INBOX_RETENTION_MS, purgeInbox } from './inbox-retention.ts';
+export { INBOX_RETENTION_MS } from './inbox-retention.ts';
 export { createMessagingMetrics, type MessagingMetrics } from './metrics.ts';
 export { MESSAGING_SCHEMA, type PostgresTransportDeps, postgresTransport } from './postgres-transport.ts';
 export { DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, type RabbitNames, rabbitNames } from './rabbit-topology.ts';

@@ -1,6 +1,5 @@
-import type { Logger } from '@strongbox/http';
+import { type Logger, sleep } from '@strongbox/kernel';
 import { type Pool, quoteIdent } from '@strongbox/postgres';
-import { sleep } from '@strongbox/postgres/leader-lock';
 import pg from 'pg';
 
 /** Pause before replacing a failed LISTEN connection. */

@@ -1,6 +1,5 @@
-import type { Logger } from '@strongbox/http';
+import { type Logger, sleep } from '@strongbox/kernel';
 import { type Pool, prepared } from '@strongbox/postgres';
-import { sleep } from '@strongbox/postgres/leader-lock';
 import type { Subscription, SubscriptionHandlers } from './transport.ts';
 import { createWakeup } from './wakeup.ts';
 

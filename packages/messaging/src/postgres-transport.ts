@@ -1,4 +1,4 @@
-import type { Logger } from '@strongbox/http';
+import type { Logger } from '@strongbox/kernel';
 import { migrate, type Pool, prepared, quoteIdent, withTransaction } from '@strongbox/postgres';
 import type { EncodedEvent } from './envelope.ts';
 import { type Listener, startListener } from './pg-listener.ts';

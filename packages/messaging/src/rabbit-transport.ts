@@ -1,4 +1,4 @@
-import type { Logger } from '@strongbox/http';
+import type { Logger } from '@strongbox/kernel';
 import { type AsyncMessage, Connection, type Consumer, ConsumerStatus, type Envelope } from 'rabbitmq-client';
 import { CLOUDEVENTS_CONTENT_TYPE, decodeBody, type EncodedEvent } from './envelope.ts';
 import {

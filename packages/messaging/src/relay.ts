@@ -1,7 +1,6 @@
-import type { Logger } from '@strongbox/http';
-import { type BackoffPolicy, backoffMs, type Clock } from '@strongbox/kernel';
+import { type BackoffPolicy, backoffMs, type Clock, type Logger, sleep } from '@strongbox/kernel';
 import { type Pool, quoteIdent } from '@strongbox/postgres';
-import { sleep, startLeaderLock } from '@strongbox/postgres/leader-lock';
+import { startLeaderLock } from '@strongbox/postgres/leader-lock';
 import {
   markPublished,
   oldestUnpublishedAgeMs,

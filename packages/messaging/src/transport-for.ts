@@ -1,4 +1,4 @@
-import type { Logger } from '@strongbox/http';
+import type { Logger } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
 import { postgresTransport } from './postgres-transport.ts';
 import { rabbitTransport } from './rabbit-transport.ts';

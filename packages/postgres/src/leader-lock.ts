@@ -1,3 +1,4 @@
+import { sleep } from '@strongbox/kernel';
 import pg from 'pg';
 
 /** How often a follower asks for the lock again, and the pause before reconnecting a lost connection. */
@@ -117,18 +118,4 @@ export function startLeaderLock(opts: LeaderLockOptions): LeaderLock {
       await loop;
     },
   };
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts; never rejects. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

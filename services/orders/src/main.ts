@@ -17,10 +17,11 @@ import { createMessagingMetrics, startConsumer, startRelay, transportFor } from 
 import { openServiceDatabase, requireDatabaseUrl, schedulePeriodicJob } from '@strongbox/postgres';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
 import { ordersConfig } from './config.ts';
+import { CONSUMED_EVENT_TYPES, CONSUMER_NAME } from './features/processing-outcome/handler.ts';
 import { balanceClient } from './infra/balance-client.ts';
 import { createOrdersMetrics } from './infra/metrics.ts';
 import { countOpenOrders } from './infra/orders-sql.ts';
-import { CONSUMED_EVENT_TYPES, CONSUMER_NAME, sagaRunner, TIMER_SCHEDULE } from './infra/saga-runner.ts';
+import { sagaRunner, TIMER_SCHEDULE } from './infra/saga-runner.ts';
 import { serviceTokens } from './infra/service-token.ts';
 
 loadDevelopmentEnv();

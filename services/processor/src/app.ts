@@ -1,11 +1,12 @@
 import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
-import type { Clock } from '@strongbox/kernel';
+import type { Clock, Logger as KernelLogger } from '@strongbox/kernel';
 import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
 import type { FastifyInstance } from 'fastify';
 import { getProcessingRoute } from './features/get-processing/route.ts';
+import { orderIntakeHandler } from './features/order-intake/handler.ts';
 import { SERVICE } from './infra/events.ts';
-import { findByOrder } from './infra/records-sql.ts';
+import { cancelIfPending, findByOrder, insertReceived } from './infra/records-sql.ts';
 
 export { SERVICE };
 export const VERSION = '0.1.0';
@@ -48,4 +49,9 @@ export async function buildApp(deps: ProcessorDeps): Promise<FastifyInstance> {
     });
   }
   return app;
+}
+
+/** The consumer's handler for orders' events (features/order-intake), wired to the processing records. */
+export function intake(deps: { clock: Clock; logger: KernelLogger; onReceived: () => void }) {
+  return orderIntakeHandler({ ...deps, insertReceived, cancelIfPending });
 }

@@ -16,10 +16,10 @@ import { systemClock } from '@strongbox/kernel';
 import { createMessagingMetrics, startConsumer, startRelay, transportFor } from '@strongbox/messaging';
 import { openServiceDatabase, requireDatabaseUrl } from '@strongbox/postgres';
 import client from 'prom-client';
-import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
+import { buildApp, intake, MIGRATIONS, SERVICE } from './app.ts';
 import { processorConfig } from './config.ts';
 import { simulateFulfilment } from './domain/fulfilment.ts';
-import { CONSUMED_EVENT_TYPES, CONSUMER_NAME, intake } from './infra/intake.ts';
+import { CONSUMED_EVENT_TYPES, CONSUMER_NAME } from './features/order-intake/handler.ts';
 import { countBacklog } from './infra/records-sql.ts';
 import { simulatedStep, startWorker } from './infra/worker.ts';
 

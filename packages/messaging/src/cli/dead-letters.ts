@@ -9,14 +9,14 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isAppError, systemClock } from '@strongbox/kernel';
 import { attachOrStartEmbedded, createPool, type Pool } from '@strongbox/postgres';
-import { discardDeadLetter, replayDeadLetter } from '../dead-letters/operations.ts';
-import { DEAD_LETTERS_PAGE_DEFAULT, DEAD_LETTERS_PAGE_MAX, summary, view } from '../dead-letters/routes.ts';
 import {
   DEAD_LETTER_STATES,
   type DeadLetterState,
   findDeadLetter,
   listDeadLetters,
-} from '../dead-letters/store.ts';
+} from '@strongbox/postgres/dead-letters';
+import { discardDeadLetter, replayDeadLetter } from '../dead-letters/operations.ts';
+import { DEAD_LETTERS_PAGE_DEFAULT, DEAD_LETTERS_PAGE_MAX, summary, view } from '../dead-letters/routes.ts';
 import { postgresTransport } from '../postgres-transport.ts';
 import { rabbitTransport } from '../rabbit-transport.ts';
 import type { Transport } from '../transport.ts';

@@ -1,8 +1,8 @@
 import type { Clock } from '@strongbox/kernel';
 import { type Pool, withTransaction } from '@strongbox/postgres';
+import { type DeadLetter, findDeadLetter, resolveDeadLetter } from '@strongbox/postgres/dead-letters';
 import type { Transport } from '../transport.ts';
 import { messagingErrors } from './errors.ts';
-import { type DeadLetter, findDeadLetter, resolveDeadLetter } from './store.ts';
 
 export interface DeadLetterOpsDeps {
   /** The service's pool: its schema holds dead_letters. */

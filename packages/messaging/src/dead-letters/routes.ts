@@ -1,18 +1,18 @@
 import { decodeCursor, idKey, ProblemRef, pageOf } from '@strongbox/http';
 import type { Clock } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
-import type { Transport } from '../transport.ts';
-import { messagingErrors } from './errors.ts';
-import { discardDeadLetter, replayDeadLetter } from './operations.ts';
 import {
   DEAD_LETTER_REASONS,
   DEAD_LETTER_STATES,
   type DeadLetter,
   findDeadLetter,
   listDeadLetters,
-} from './store.ts';
+} from '@strongbox/postgres/dead-letters';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Transport } from '../transport.ts';
+import { messagingErrors } from './errors.ts';
+import { discardDeadLetter, replayDeadLetter } from './operations.ts';
 
 export const DEAD_LETTERS_PREFIX = '/v1/admin/dead-letters';
 export const DEAD_LETTERS_PAGE_MAX = 100;

@@ -1,4 +1,4 @@
-import { assert, unreachable } from '@strongbox/kernel';
+import { assert, InvariantError } from '@strongbox/kernel';
 import { type Actor, canResolveTransfer, canUseAccount } from './access.ts';
 import {
   ACCOUNT_TOTAL_MAX,
@@ -91,8 +91,10 @@ export function decide(command: LedgerCommand, state: LedgerState, at: Date): De
       return decideRelease(command.transferId, command.actor, state, at);
     case 'expire':
       return decideExpire(command.transferId, state, at);
-    default:
-      return unreachable(command);
+    default: {
+      const unreachable: never = command;
+      throw new InvariantError(`unreachable case: ${JSON.stringify(unreachable)}`);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { assert, unreachable } from '@strongbox/kernel';
+import { assert, InvariantError } from '@strongbox/kernel';
 import type { LedgerEvent, LedgerState } from './decide.ts';
 import { type Account, balanceOf, type Entry, type Transfer } from './ledger.ts';
 
@@ -28,8 +28,10 @@ export function evolve(state: LedgerState, event: LedgerEvent): Change {
     case 'pending_voided':
     case 'pending_expired':
       return hold(debit, t, -t.amount);
-    default:
-      return unreachable(event);
+    default: {
+      const unreachable: never = event;
+      throw new InvariantError(`unreachable case: ${JSON.stringify(unreachable)}`);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { type Clock, type CloudEvent, cloudEvent, unreachable } from '@strongbox/kernel';
+import { type Clock, type CloudEvent, cloudEvent, InvariantError } from '@strongbox/kernel';
 import type { LedgerEvent } from '../domain/decide.ts';
 import type { AccountRecord } from '../domain/ledger.ts';
 import { money, transferView } from '../domain/views.ts';
@@ -17,8 +17,10 @@ export function eventType(e: LedgerEvent): string {
       return 'balance.transfer.voided';
     case 'pending_expired':
       return 'balance.transfer.expired';
-    default:
-      return unreachable(e);
+    default: {
+      const unreachable: never = e;
+      throw new InvariantError(`unreachable case: ${JSON.stringify(unreachable)}`);
+    }
   }
 }
 

@@ -5,9 +5,9 @@ import {
   groupCommit,
   type IdempotentOutcome,
   type IdempotentRequest,
+  InvariantError,
   refId,
   type StoredResponse,
-  unreachable,
 } from '@strongbox/kernel';
 import {
   appendOutbox,
@@ -85,8 +85,10 @@ function transferIdOf(c: LedgerCommand): string | null {
     case 'void':
     case 'expire':
       return c.transferId;
-    default:
-      return unreachable(c);
+    default: {
+      const unreachable: never = c;
+      throw new InvariantError(`unreachable case: ${JSON.stringify(unreachable)}`);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { unreachable } from '@strongbox/kernel';
+import { InvariantError } from '@strongbox/kernel';
 
 /**
  * The retry schedule and endpoint health, as pure decisions: time comes in as an argument.
@@ -62,8 +62,8 @@ export function isSuccess(result: AttemptResult): boolean {
     case 'blocked':
       return false;
     default: {
-      const never: never = result;
-      return unreachable(never);
+      const unreachable: never = result;
+      throw new InvariantError(`unreachable case: ${JSON.stringify(unreachable)}`);
     }
   }
 }

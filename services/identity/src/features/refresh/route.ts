@@ -1,5 +1,5 @@
 import { ProblemRef } from '@strongbox/http';
-import { unreachable } from '@strongbox/kernel';
+import { InvariantError } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { identityErrors } from '../../domain/errors.ts';
@@ -41,8 +41,10 @@ export function refreshRoute(app: FastifyInstance, ports: IdentityPorts): void {
           throw identityErrors.invalid_refresh_token('The refresh token has expired; sign in again');
         case 'unknown':
           throw identityErrors.invalid_refresh_token('The refresh token is not valid');
-        default:
-          return unreachable(outcome);
+        default: {
+          const unreachable: never = outcome;
+          throw new InvariantError(`unreachable case: ${JSON.stringify(unreachable)}`);
+        }
       }
     },
   );

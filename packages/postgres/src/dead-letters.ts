@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '@strongbox/kernel';
-import type { Queryable } from '@strongbox/postgres/outbox';
+import type { Queryable } from './outbox.ts';
 
 export const DEAD_LETTER_STATES = ['dead', 'replayed', 'discarded'] as const;
 export type DeadLetterState = (typeof DEAD_LETTER_STATES)[number];
