@@ -2,6 +2,7 @@ export * from './app.ts';
 export * from './auth.ts';
 export * from './env.ts';
 export * from './logger.ts';
+export { createRegistry } from './metrics.ts';
 export * from './problem.ts';
 export * from './schemas.ts';
 export * from './server.ts';
