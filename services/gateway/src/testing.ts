@@ -133,7 +133,7 @@ export async function startGateway(
     .filter((r) => r.service === 'identity')
     .map((r) => ({ ...r, timeoutMs: TEST_TIMEOUT_MS }));
   const config: GatewayConfig = { ...base, routes };
-  const app = await buildApp({
+  const { app } = await buildApp({
     config,
     logger: createLogger({ service: 'gateway', level: 'silent' }),
     version: '0.0.0-test',

@@ -1,4 +1,4 @@
-import { jwksUrlOf, SERVICE_CONFIG_FIELDS } from '@strongbox/http';
+import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
 import { type Field, int, port, readConfig } from '@strongbox/kernel';
 import { type AllowList, EMPTY_ALLOW_LIST, parseAllowList } from './infra/address-policy.ts';
 
@@ -10,15 +10,11 @@ const allowList: Field<AllowList> = {
 
 /** Every setting the webhooks service reads, validated at start (see README "Configuration"). */
 export function webhooksConfig(env: Readonly<Record<string, string | undefined>>) {
-  const c = readConfig(env, {
+  return readConfig(env, {
     ...SERVICE_CONFIG_FIELDS,
     WEBHOOKS_PORT: port(3003),
     /** Private targets webhooks may reach anyway: for local development and tests only. */
     WEBHOOK_ALLOWED_HOSTS: allowList,
     WEBHOOK_CONCURRENCY: int({ fallback: 16, min: 1, max: 256 }),
   });
-  return {
-    ...c,
-    jwksUrl: jwksUrlOf(c),
-  };
 }
