@@ -4,6 +4,7 @@ export * from './cursor.ts';
 export * from './env.ts';
 export * from './idempotency.ts';
 export * from './logger.ts';
+export { createRegistry } from './metrics.ts';
 export * from './problem.ts';
 export * from './request.ts';
 export * from './schemas.ts';

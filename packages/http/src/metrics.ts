@@ -8,10 +8,23 @@ export interface HttpMetrics {
   readonly requestDuration: client.Histogram<'method' | 'route' | 'status_code'>;
 }
 
-/** One registry per app, so tests that build many apps never collide on metric names. */
-export function createMetrics(service: string): HttpMetrics {
+/**
+ * The one way a registry is made, for the HTTP metrics and for every service's own: one per app, so tests
+ * that build many apps never collide on metric names, with the service's name on every series when given.
+ *
+ * @example
+ * const registry = createRegistry({ service: 'orders' });
+ * new client.Counter({ name: 'orders_transitions_total', help: '…', registers: [registry] });
+ */
+export function createRegistry(labels: { readonly service?: string } = {}): client.Registry {
   const registry = new client.Registry();
-  registry.setDefaultLabels({ service });
+  if (labels.service !== undefined) registry.setDefaultLabels({ service: labels.service });
+  return registry;
+}
+
+/** The HTTP server's own metrics (createHttpApp serves them first at /metrics). */
+export function createMetrics(service: string): HttpMetrics {
+  const registry = createRegistry({ service });
   client.collectDefaultMetrics({ register: registry });
   const requestDuration = new client.Histogram({
     name: 'http_request_duration_seconds',

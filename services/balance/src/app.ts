@@ -1,7 +1,8 @@
 import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
 import type { GroupCommitSettings } from '@strongbox/kernel';
 import { type Clock, newId } from '@strongbox/kernel';
-import { type Pool, ping } from '@strongbox/postgres';
+import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
+import type { ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { accountBalanceRoute } from './features/account-balance/route.ts';
@@ -19,7 +20,7 @@ import { voidTransferRoute } from './features/void-transfer/route.ts';
 import { balanceAt, createAccount, findAccount, listAccounts, listEntries } from './infra/accounts.ts';
 import { runAudit } from './infra/audit.ts';
 import { SERVICE } from './infra/events.ts';
-import { cleanUpIdempotencyKeys, expireDue } from './infra/jobs.ts';
+import { balanceJobs, cleanUpIdempotencyKeys, expireDue } from './infra/jobs.ts';
 import { GROUP_COMMIT_DEFAULTS, type LedgerEngine, ledgerEngine } from './infra/ledger-engine.ts';
 import { ledgerMetrics } from './infra/metrics.ts';
 import { findTransfer, listTransfers } from './infra/transfers.ts';
@@ -27,7 +28,12 @@ import type { BalancePorts } from './ports.ts';
 
 export { SERVICE };
 export const VERSION = '0.1.0';
-export const MIGRATIONS_DIR = new URL('./migrations', import.meta.url).pathname;
+/** The outbox (balance.transfer.*), the Idempotency-Key store, then the ledger. main.ts and tests apply these. */
+export const MIGRATIONS: { schema: string; dir: string; modules: readonly MigrationModule[] } = {
+  schema: SERVICE,
+  dir: new URL('./migrations', import.meta.url).pathname,
+  modules: [POSTGRES_MODULES.outbox, POSTGRES_MODULES.idempotency],
+};
 
 export interface BalanceDeps {
   readonly pool: Pool;
@@ -36,15 +42,17 @@ export interface BalanceDeps {
   /** Checks access tokens: identity's published keys in production, a local key set in tests. */
   readonly verifier: TokenVerifier;
   readonly groupCommit?: Partial<GroupCommitSettings>;
-  readonly trustProxy?: string | string[];
+  readonly trustProxy?: string | string[] | undefined;
+  /** BALANCE_JOBS=false leaves the periodic jobs to other instances; on by default. */
+  readonly scheduleJobs?: boolean;
 }
 
-export interface BalanceApp {
+export interface BalanceApp extends ServiceParts {
   readonly app: FastifyInstance;
   readonly engine: LedgerEngine;
-  /** The registry /metrics serves besides the HTTP one; main.ts adds the relay's metrics to it. */
+  /** The registry /metrics serves besides the HTTP one; the service kit adds the relay's metrics to it. */
   readonly metricsRegistry: Registry;
-  /** The periodic jobs' bodies; main.ts schedules them, tests call them. */
+  /** The periodic jobs' bodies; periodicJobs schedules them, tests call them. */
   readonly jobs: {
     expireDue(): Promise<number>;
     cleanUpIdempotencyKeys(): Promise<number>;
@@ -111,6 +119,7 @@ export async function buildApp(deps: BalanceDeps): Promise<BalanceApp> {
     app,
     engine,
     metricsRegistry: metrics.registry,
+    periodicJobs: deps.scheduleJobs === false ? [] : balanceJobs({ engine, clock, logger: deps.logger }),
     jobs: {
       expireDue: () => expireDue(pool, engine as LedgerEngine, clock),
       cleanUpIdempotencyKeys: () => cleanUpIdempotencyKeys(pool, clock),

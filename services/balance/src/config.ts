@@ -1,10 +1,10 @@
-import { jwksUrlOf, SERVICE_CONFIG_FIELDS } from '@strongbox/http';
+import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
 import { bool, int, port, readConfig } from '@strongbox/kernel';
 import { GROUP_COMMIT_DEFAULTS } from './infra/ledger-engine.ts';
 
 /** Every setting balance reads, validated at start. */
 export function balanceConfig(env: Readonly<Record<string, string | undefined>>) {
-  const c = readConfig(env, {
+  return readConfig(env, {
     ...SERVICE_CONFIG_FIELDS,
     BALANCE_PORT: port(3002),
     BALANCE_BATCH_SIZE_MAX: int({ fallback: GROUP_COMMIT_DEFAULTS.batchSizeMax, min: 1, max: 1_000 }),
@@ -17,8 +17,4 @@ export function balanceConfig(env: Readonly<Record<string, string | undefined>>)
     }),
     BALANCE_JOBS: bool(true),
   });
-  return {
-    ...c,
-    jwksUrl: jwksUrlOf(c),
-  };
 }

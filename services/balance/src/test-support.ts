@@ -4,20 +4,16 @@ import { createLogger, jwtVerifier } from '@strongbox/http';
 import { testKeys as sharedTestKeys, type TestKeys } from '@strongbox/http/testing';
 import type { GroupCommitSettings } from '@strongbox/kernel';
 import { fixedClock, type ManualClock } from '@strongbox/kernel';
-import { migrate, POSTGRES_MODULES, type Pool } from '@strongbox/postgres';
+import { migrate, type Pool } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import { createLocalJWKSet } from 'jose';
-import { type BalanceApp, buildApp, MIGRATIONS_DIR, SERVICE } from './app.ts';
+import { type BalanceApp, buildApp, MIGRATIONS, SERVICE } from './app.ts';
 
 export const ISSUER = 'strongbox-identity';
 export const AUDIENCE = 'strongbox';
 
 export async function migrateBalance(pool: Pool): Promise<void> {
-  await migrate(pool, {
-    schema: SERVICE,
-    dir: MIGRATIONS_DIR,
-    modules: [POSTGRES_MODULES.outbox, POSTGRES_MODULES.idempotency],
-  });
+  await migrate(pool, MIGRATIONS);
 }
 
 export type { TestKeys } from '@strongbox/http/testing';

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHttpApp, jwtVerifier, type Logger, remoteKeys } from '@strongbox/http';
 import { type Clock, systemClock } from '@strongbox/kernel';
-import type { Redis } from 'ioredis';
+import type { ServiceParts } from '@strongbox/service';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import type { GatewayConfig } from './config.ts';
 import { mergedDocs, registerDocs } from './docs.ts';
 import { registerProxy } from './proxy.ts';
@@ -8,6 +12,17 @@ import { invalidTokenBudget, registerRateLimits } from './rate-limit.ts';
 
 /** Shorter than the factory's per-check limit, so a hung identity is reported as failed, not as a hang. */
 export const READY_PROBE_TIMEOUT_MS = 1_500;
+/**
+ * Bounded waits: an absent, slow or hung Redis must not hold requests. Every command gives up after
+ * REDIS_COMMAND_TIMEOUT_MS, and the limiter then lets the request pass.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 200;
+const REDIS_CONNECT_TIMEOUT_MS = 500;
+
+/** The version the gateway's document and /health report: its package's. */
+export const VERSION = (
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 export interface GatewayDeps {
   readonly config: GatewayConfig;
@@ -16,10 +31,29 @@ export interface GatewayDeps {
   readonly clock?: Clock;
   /** Defaults to the factory's limit; bodies larger than this never reach an upstream. */
   readonly bodyLimitBytes?: number;
-  /** The rate limits' shared counters (config.rateLimits.redisUrl), opened by main. */
-  readonly redis?: Redis;
+  /** The rate limits' shared counters (rateLimitRedis), closed last at shutdown. */
+  readonly redis?: Redis | undefined;
   /** Overrides how long an open circuit waits before a probe (tests). */
   readonly breakerHalfOpenAfterMs?: number;
+}
+
+export interface GatewayApp extends ServiceParts {
+  readonly app: FastifyInstance;
+}
+
+/** The rate limits' shared counters at `url` (none without one); a failing Redis is logged, not fatal. */
+export function rateLimitRedis(url: string | undefined, logger: Logger): Redis | undefined {
+  if (!url) return undefined;
+  const redis = new Redis(url, {
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+  });
+  redis.on('error', (err) =>
+    logger.warn({ err }, 'redis for rate limits failed; requests are not limited meanwhile'),
+  );
+  return redis;
 }
 
 /**
@@ -27,9 +61,9 @@ export interface GatewayDeps {
  * the route table's prefixes proxied to their services and one merged API document.
  *
  * @example
- * const app = await buildApp({ config: loadConfig(process.env), logger, version: '0.1.0' });
+ * const { app } = await buildApp({ config: loadConfig(process.env), logger, version: '0.1.0' });
  */
-export async function buildApp(deps: GatewayDeps) {
+export async function buildApp(deps: GatewayDeps): Promise<GatewayApp> {
   const { config } = deps;
   const docs = mergedDocs({
     routes: config.routes,
@@ -78,7 +112,8 @@ export async function buildApp(deps: GatewayDeps) {
       : { breakerHalfOpenAfterMs: deps.breakerHalfOpenAfterMs }),
   });
   await registerDocs(app, docs);
-  return app;
+  const { redis } = deps;
+  return { app, closers: redis ? [async () => void (await redis.quit().catch(() => undefined))] : [] };
 }
 
 async function probe(url: string): Promise<void> {

@@ -1,35 +1,20 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { configOrExit, createLogger, loadDevelopmentEnv, serve } from '@strongbox/http';
-import { Redis } from 'ioredis';
-import { buildApp } from './app.ts';
+/**
+ * Starts the gateway, as a container would: the one public entry, in front of the services' URLs. This is
+ * the only file that reads the environment; the service kit opens the sockets. It has no database of its
+ * own and checks tokens itself (buildApp), so it declares nothing but its configuration.
+ */
+import { runService } from '@strongbox/service';
+import { buildApp, rateLimitRedis, VERSION } from './app.ts';
 import { loadConfig } from './config.ts';
 
-loadDevelopmentEnv();
-
-const config = configOrExit('gateway', () => loadConfig(process.env));
-
-const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
-  version: string;
-};
-const logger = createLogger({ service: 'gateway', level: config.logLevel });
-// Bounded waits: an absent, slow or hung Redis must not hold requests. Every command gives up after
-// REDIS_COMMAND_TIMEOUT_MS, and the limiter then lets the request pass.
-const REDIS_COMMAND_TIMEOUT_MS = 200;
-const redis = config.rateLimits.redisUrl
-  ? new Redis(config.rateLimits.redisUrl, {
-      connectTimeout: 500,
-      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-    })
-  : undefined;
-redis?.on('error', (err) =>
-  logger.warn({ err }, 'redis for rate limits failed; requests are not limited meanwhile'),
-);
-const app = await buildApp({ config, logger, version, ...(redis ? { redis } : {}) });
-await serve(app, {
-  port: config.port,
-  host: config.host,
-  closers: [async () => void (await redis?.quit().catch(() => undefined))],
+await runService({
+  service: 'gateway',
+  // The gateway's settings are its own shape; the kit reads where to listen and how much to log.
+  config: (env) => {
+    const config = loadConfig(env);
+    return { ...config, HOST: config.host, LOG_LEVEL: config.logLevel };
+  },
+  port: (c) => c.port,
+  build: ({ config, logger }) =>
+    buildApp({ config, logger, version: VERSION, redis: rateLimitRedis(config.rateLimits.redisUrl, logger) }),
 });

@@ -140,7 +140,7 @@ export async function startGateway(
     { prefix: HANG_PREFIX, service: 'identity', timeoutMs: HANG_TIMEOUT_MS },
   ];
   const config: GatewayConfig = { ...base, routes };
-  const app = await buildApp({
+  const { app } = await buildApp({
     config,
     logger: createLogger({ service: 'gateway', level: 'silent' }),
     version: '0.0.0-test',

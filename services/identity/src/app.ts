@@ -1,6 +1,7 @@
 import { createHttpApp, jwtVerifier, type Logger } from '@strongbox/http';
 import { type Clock, newId } from '@strongbox/kernel';
 import { type Pool, ping } from '@strongbox/postgres';
+import type { ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import { normalizeEmail } from './domain/password-policy.ts';
@@ -16,6 +17,7 @@ import { accessTokenIssuer } from './infra/access-tokens.ts';
 import { verifyClient } from './infra/clients.ts';
 import { clearPairFailures, failureHistory, forgetAttempt, recordFailure } from './infra/login-failures.ts';
 import { hashPassword, SCRYPT_DEFAULT, type ScryptParams, verifyPassword } from './infra/passwords.ts';
+import { pruneJob } from './infra/prune.ts';
 import { newRefreshToken, revokeFamilyOf, rotate, startFamily } from './infra/refresh-tokens.ts';
 import { loadKeyRing } from './infra/signing-keys.ts';
 import { findCredentialsByEmail, findUserById, insertUser } from './infra/users.ts';
@@ -23,6 +25,8 @@ import type { IdentityPorts } from './ports.ts';
 
 export const SERVICE = 'identity';
 export const VERSION = '0.1.0';
+/** Identity's own tables; it uses none of the shared modules. main.ts and the tests apply exactly these. */
+export const MIGRATIONS = { schema: SERVICE, dir: new URL('./migrations', import.meta.url).pathname };
 
 export interface IdentityDeps {
   readonly pool: Pool;
@@ -30,13 +34,17 @@ export interface IdentityDeps {
   readonly clock: Clock;
   readonly issuer: string;
   readonly audience: string;
-  readonly trustProxy?: string | string[];
+  readonly trustProxy?: string | string[] | undefined;
   /** Tests lower the scrypt cost; production keeps the default. */
   readonly scrypt?: ScryptParams;
 }
 
+export interface IdentityApp extends ServiceParts {
+  readonly app: FastifyInstance;
+}
+
 /** Wires the identity use cases to PostgreSQL and the signing keys; used by main.ts and by tests. */
-export async function buildApp(deps: IdentityDeps): Promise<FastifyInstance> {
+export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
   const { pool, clock } = deps;
   const ring = await loadKeyRing(pool, clock);
   const scrypt = deps.scrypt ?? SCRYPT_DEFAULT;
@@ -118,5 +126,5 @@ export async function buildApp(deps: IdentityDeps): Promise<FastifyInstance> {
   ]) {
     route(app, ports);
   }
-  return app;
+  return { app, periodicJobs: [pruneJob(clock, deps.logger)] };
 }

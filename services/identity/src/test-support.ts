@@ -3,7 +3,7 @@ import { fixedClock, type ManualClock } from '@strongbox/kernel';
 import { migrate } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, SERVICE } from './app.ts';
+import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
 
 /** Cheap scrypt cost for tests only: the format and code path are the production ones. */
 export const TEST_SCRYPT = { log2N: 10, r: 8, p: 1 } as const;
@@ -21,9 +21,9 @@ export interface Harness {
 export async function startIdentity(): Promise<Harness> {
   const db = await createTestDatabase('identity');
   const pool = db.pool(SERVICE);
-  await migrate(pool, { schema: SERVICE, dir: new URL('./migrations', import.meta.url).pathname });
+  await migrate(pool, MIGRATIONS);
   const clock = fixedClock(new Date());
-  const app = await buildApp({
+  const { app } = await buildApp({
     pool,
     logger: createLogger({ service: SERVICE, level: 'silent' }),
     clock,

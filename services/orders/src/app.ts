@@ -3,15 +3,21 @@ import { type Clock, newId } from '@strongbox/kernel';
 import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
 import { rememberAnswer, runIdempotent } from '@strongbox/postgres/idempotent-run';
+import type { ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { OrdersConfig } from './config.ts';
 import { cancelOrderRoute } from './features/cancel-order/route.ts';
 import { createOrderRoute } from './features/create-order/route.ts';
 import { getOrderRoute } from './features/get-order/route.ts';
 import { listOrdersRoute } from './features/list-orders/route.ts';
+import { balanceClient } from './infra/balance-client.ts';
 import { SERVICE } from './infra/events.ts';
-import type { OrdersMetrics } from './infra/metrics.ts';
-import { findOrder, insertOrder, listOrdersOf } from './infra/orders-sql.ts';
-import type { SagaRunner } from './infra/saga-runner.ts';
+import { CONSUMED_EVENT_TYPES, CONSUMER_NAME } from './features/processing-outcome/handler.ts';
+import { createOrdersMetrics, type OrdersMetrics } from './infra/metrics.ts';
+import { countOpenOrders, findOrder, insertOrder, listOrdersOf } from './infra/orders-sql.ts';
+import { type SagaRunner, sagaRunner, TIMER_SCHEDULE } from './infra/saga-runner.ts';
+import { type ServiceTokens, serviceTokens } from './infra/service-token.ts';
 import type { BalanceClient, OrdersPorts } from './ports.ts';
 
 export { SERVICE };
@@ -32,28 +38,83 @@ export const MIGRATIONS: { schema: string; dir: string; modules: readonly Migrat
   ],
 };
 
+/** The settings the wiring reads (ordersConfig's, or a test's own). */
+export type OrdersSettings = Pick<
+  OrdersConfig,
+  | 'BALANCE_URL'
+  | 'IDENTITY_URL'
+  | 'ORDERS_CLIENT_ID'
+  | 'ORDERS_CLIENT_SECRET'
+  | 'ORDERS_PROCESSING_TIMEOUT_MS'
+  | 'ORDERS_RESUME_AFTER_MS'
+  | 'ORDERS_CONSUMER_CONCURRENCY'
+>;
+
 export interface OrdersDeps {
   readonly pool: Pool;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly verifier: TokenVerifier;
-  readonly balance: BalanceClient;
-  readonly balanceConfigured: boolean;
-  readonly saga: SagaRunner;
-  readonly metrics: OrdersMetrics;
-  readonly trustProxy?: string | string[];
+  readonly config: OrdersSettings;
+  /** Orders' own token for balance; by default identity's client-credentials grant for ORDERS_CLIENT_ID. */
+  readonly tokens?: ServiceTokens;
+  /** The saga's backoff jitter; tests fix it so retry times are known exactly. */
+  readonly random?: () => number;
+  readonly trustProxy?: string | string[] | undefined;
   /** With it, operators manage this service's dead letters at /v1/admin/dead-letters/orders. */
-  readonly transport?: Transport;
+  readonly transport?: Transport | undefined;
 }
 
-/** Wires the order use cases to PostgreSQL, balance and the saga; used by main.ts and by tests. */
-export async function buildApp(deps: OrdersDeps): Promise<FastifyInstance> {
-  const { pool, clock, saga } = deps;
+export interface OrdersApp extends ServiceParts {
+  readonly app: FastifyInstance;
+  readonly saga: SagaRunner;
+  readonly balance: BalanceClient;
+  readonly metrics: OrdersMetrics;
+  readonly metricsRegistry: Registry;
+}
+
+/**
+ * Wires the order use cases to PostgreSQL, balance and the saga, with the consumer of processor events
+ * and the saga timer beside them; used by main.ts and by tests.
+ */
+export async function buildApp(deps: OrdersDeps): Promise<OrdersApp> {
+  const { pool, clock, logger, config } = deps;
+  const balanceConfigured = Boolean(deps.tokens ?? (config.ORDERS_CLIENT_ID && config.ORDERS_CLIENT_SECRET));
+  if (!balanceConfigured)
+    logger.warn(
+      'ORDERS_CLIENT_ID / ORDERS_CLIENT_SECRET are not set: orders cannot reach balance and takes no orders',
+    );
+  const metrics = createOrdersMetrics(() => countOpenOrders(pool));
+  const balance = balanceClient({
+    baseUrl: config.BALANCE_URL,
+    tokens:
+      deps.tokens ??
+      serviceTokens({
+        identityUrl: config.IDENTITY_URL,
+        clientId: config.ORDERS_CLIENT_ID ?? '',
+        clientSecret: config.ORDERS_CLIENT_SECRET,
+      }),
+    processingTimeoutMs: config.ORDERS_PROCESSING_TIMEOUT_MS,
+    onBreakerChange: (state) => {
+      metrics.breakerOpen.set(state === 'open' ? 1 : 0);
+      logger.warn({ state }, 'circuit to balance changed');
+    },
+  });
+  const saga = sagaRunner({
+    pool,
+    clock,
+    logger,
+    balance,
+    metrics,
+    processingTimeoutMs: config.ORDERS_PROCESSING_TIMEOUT_MS,
+    resumeAfterMs: config.ORDERS_RESUME_AFTER_MS,
+    ...(deps.random ? { random: deps.random } : {}),
+  });
   const ports: OrdersPorts = {
     clock,
     newOrderId: () => newId('ord', clock),
-    balanceConfigured: deps.balanceConfigured,
-    balance: deps.balance,
+    balanceConfigured,
+    balance,
     findOrder: (id) => findOrder(pool, id),
     listOrders: (customerId, filter, limit) => listOrdersOf(pool, customerId, filter, limit),
     createOrder: (req, order, render) =>
@@ -73,7 +134,7 @@ export async function buildApp(deps: OrdersDeps): Promise<FastifyInstance> {
     description: 'Orders and the saga that reserves, captures or releases their money in balance.',
     verifier: deps.verifier,
     readiness: { database: () => ping(pool) },
-    metrics: [deps.metrics.registry],
+    metrics: [metrics.registry],
     ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
   });
   for (const route of [createOrderRoute, listOrdersRoute, getOrderRoute, cancelOrderRoute]) route(app, ports);
@@ -85,5 +146,34 @@ export async function buildApp(deps: OrdersDeps): Promise<FastifyInstance> {
       prefix: `${DEAD_LETTERS_PREFIX}/${SERVICE}`,
     });
   }
-  return app;
+  return {
+    app,
+    saga,
+    balance,
+    metrics,
+    metricsRegistry: metrics.registry,
+    consumers: [
+      {
+        name: CONSUMER_NAME,
+        eventTypes: CONSUMED_EVENT_TYPES,
+        concurrency: config.ORDERS_CONSUMER_CONCURRENCY,
+        handle: (tx, event, afterCommit) => saga.handleProcessorEvent(tx, event, afterCommit),
+      },
+    ],
+    // Without credentials no step could succeed; the timer would only log failures.
+    periodicJobs: balanceConfigured
+      ? [
+          {
+            name: 'orders:saga',
+            pattern: TIMER_SCHEDULE,
+            run: async (tx) => {
+              await saga.tick(tx);
+            },
+            onError: (err) => logger.error({ err }, 'saga timer failed'),
+          },
+        ]
+      : [],
+    // Drives kicked by the consumer or the timer still finish their step before balance's client closes.
+    closers: [() => saga.settle(), () => balance.close()],
+  };
 }

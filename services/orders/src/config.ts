@@ -1,5 +1,5 @@
-import { jwksUrlOf, SERVICE_CONFIG_FIELDS } from '@strongbox/http';
-import { int, optionalStr, port, readConfig, str, url } from '@strongbox/kernel';
+import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
+import { ConfigError, int, optionalStr, port, readConfig, str, url } from '@strongbox/kernel';
 
 /** Every setting orders reads, validated at start (docs/runbooks/orders-operations.md lists them). */
 export function ordersConfig(env: Readonly<Record<string, string | undefined>>) {
@@ -17,8 +17,10 @@ export function ordersConfig(env: Readonly<Record<string, string | undefined>>) 
     ORDERS_CONSUMER_CONCURRENCY: int({ fallback: 8, min: 1, max: 64 }),
     NODE_ENV: str({ fallback: 'development' }),
   });
-  return {
-    ...c,
-    jwksUrl: jwksUrlOf(c),
-  };
+  // In development orders may start without a client (it then takes no orders); in production it must not.
+  if (c.NODE_ENV === 'production' && (!c.ORDERS_CLIENT_ID || !c.ORDERS_CLIENT_SECRET))
+    throw new ConfigError('ORDERS_CLIENT_ID', 'a service client id with ORDERS_CLIENT_SECRET', undefined);
+  return c;
 }
+
+export type OrdersConfig = ReturnType<typeof ordersConfig>;

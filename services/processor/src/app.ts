@@ -2,11 +2,17 @@ import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http'
 import type { Clock, Logger as KernelLogger } from '@strongbox/kernel';
 import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
+import type { BackgroundWorker, ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { ProcessorConfig } from './config.ts';
+import { simulateFulfilment } from './domain/fulfilment.ts';
 import { getProcessingRoute } from './features/get-processing/route.ts';
-import { orderIntakeHandler } from './features/order-intake/handler.ts';
+import { CONSUMED_EVENT_TYPES, CONSUMER_NAME, orderIntakeHandler } from './features/order-intake/handler.ts';
 import { SERVICE } from './infra/events.ts';
-import { cancelIfPending, findByOrder, insertReceived } from './infra/records-sql.ts';
+import { createProcessorMetrics } from './infra/metrics.ts';
+import { cancelIfPending, countBacklog, findByOrder, insertReceived } from './infra/records-sql.ts';
+import { simulatedStep, startWorker, type Worker } from './infra/worker.ts';
 
 export { SERVICE };
 export const VERSION = '0.1.0';
@@ -18,37 +24,94 @@ export const MIGRATIONS: { schema: string; dir: string; modules: readonly Migrat
   modules: [POSTGRES_MODULES.outbox, POSTGRES_MODULES.inbox, POSTGRES_MODULES.deadletters],
 };
 
+/** The settings the wiring reads (processorConfig's, or a test's own). */
+export type ProcessorSettings = Omit<ProcessorConfig, 'DATABASE_URL' | 'HOST' | 'PROCESSOR_PORT'>;
+
+/** A transient failure of the simulated fulfilment is retried; these first attempts of a flaky order fail. */
+const FLAKY_ATTEMPTS = 2;
+
 export interface ProcessorDeps {
   readonly pool: Pool;
   readonly logger: Logger;
+  readonly clock: Clock;
   readonly verifier: TokenVerifier;
-  readonly metrics?: ReadonlyArray<{ metrics(): Promise<string> }>;
-  readonly trustProxy?: string | string[];
+  readonly config: ProcessorSettings;
+  /** The simulated fulfilment's chance; tests fix it. */
+  readonly random?: () => number;
+  readonly trustProxy?: string | string[] | undefined;
   /** With it, operators manage this service's dead letters at /v1/admin/dead-letters/processor. */
-  readonly deadLetters?: { readonly transport: Transport; readonly clock: Clock };
+  readonly transport?: Transport | undefined;
 }
 
-/** The processor's HTTP side (staff look-ups); the consumer and the worker are wired in main.ts. */
-export async function buildApp(deps: ProcessorDeps): Promise<FastifyInstance> {
+export interface ProcessorApp extends ServiceParts {
+  readonly app: FastifyInstance;
+  readonly metricsRegistry: Registry;
+}
+
+/**
+ * The processor: its staff look-ups over HTTP, the consumer that takes in orders and the worker that
+ * processes them; used by main.ts and by tests.
+ */
+export async function buildApp(deps: ProcessorDeps): Promise<ProcessorApp> {
+  const { pool, clock, logger, config } = deps;
+  const metrics = createProcessorMetrics(() => countBacklog(pool));
   const app = await createHttpApp({
     service: SERVICE,
     version: VERSION,
-    logger: deps.logger,
+    logger,
     description: 'Processes orders idempotently and reports each outcome as processor.order.processed.',
     verifier: deps.verifier,
-    readiness: { database: () => ping(deps.pool) },
-    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    readiness: { database: () => ping(pool) },
+    metrics: [metrics.registry],
     ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
   });
-  getProcessingRoute(app, { findByOrder: (orderId) => findByOrder(deps.pool, orderId) });
-  if (deps.deadLetters) {
+  getProcessingRoute(app, { findByOrder: (orderId) => findByOrder(pool, orderId) });
+  if (deps.transport) {
     deadLetterRoutes(app, {
-      pool: deps.pool,
-      ...deps.deadLetters,
+      pool,
+      transport: deps.transport,
+      clock,
       prefix: `${DEAD_LETTERS_PREFIX}/${SERVICE}`,
     });
   }
-  return app;
+  const random = deps.random ?? Math.random;
+  const rules = {
+    durationMs: config.PROCESSOR_DURATION_MS,
+    failureRate: config.PROCESSOR_FAILURE_RATE,
+    failAmounts: new Set(config.PROCESSOR_FAIL_AMOUNTS.filter((a) => /^\d+$/.test(a)).map(BigInt)),
+    failDescriptions: config.PROCESSOR_FAIL_DESCRIPTIONS,
+    flakyDescriptions: config.PROCESSOR_FLAKY_DESCRIPTIONS,
+    flakyAttempts: FLAKY_ATTEMPTS,
+  };
+  // The worker polls from the moment it starts; the kit starts it, and intake wakes it for new records.
+  let running: Worker | undefined;
+  const worker: BackgroundWorker = {
+    start() {
+      running ??= startWorker({
+        pool,
+        clock,
+        logger,
+        step: simulatedStep(rules.durationMs, (r, attempt) => simulateFulfilment(r, attempt, rules, random)),
+        concurrency: config.PROCESSOR_CONCURRENCY,
+        leaseMs: config.PROCESSOR_LEASE_MS,
+      });
+    },
+    stop: async () => running?.stop(),
+  };
+  return {
+    app,
+    metricsRegistry: metrics.registry,
+    consumers: [
+      {
+        name: CONSUMER_NAME,
+        eventTypes: CONSUMED_EVENT_TYPES,
+        concurrency: config.PROCESSOR_CONSUMER_CONCURRENCY,
+        attemptsMax: config.PROCESSOR_CONSUMER_ATTEMPTS,
+        handle: intake({ clock, logger, onReceived: () => running?.wake() }),
+      },
+    ],
+    workers: [worker],
+  };
 }
 
 /** The consumer's handler for orders' events (features/order-intake), wired to the processing records. */

@@ -1,4 +1,4 @@
-import { jwksUrlOf, SERVICE_CONFIG_FIELDS } from '@strongbox/http';
+import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
 import { type Field, int, port, readConfig } from '@strongbox/kernel';
 
 const list: Field<string[]> = {
@@ -21,7 +21,7 @@ const rate: Field<number> = {
 
 /** Every setting the processor reads, validated at start (docs/runbooks/orders-operations.md lists them). */
 export function processorConfig(env: Readonly<Record<string, string | undefined>>) {
-  const c = readConfig(env, {
+  return readConfig(env, {
     ...SERVICE_CONFIG_FIELDS,
     PROCESSOR_PORT: port(3005),
     /** The simulated fulfilment: how long one attempt takes. */
@@ -41,8 +41,6 @@ export function processorConfig(env: Readonly<Record<string, string | undefined>
     /** Deliveries of one event before it is dead-lettered (the messaging default is 8). */
     PROCESSOR_CONSUMER_ATTEMPTS: int({ fallback: 8, min: 1, max: 100 }),
   });
-  return {
-    ...c,
-    jwksUrl: jwksUrlOf(c),
-  };
 }
+
+export type ProcessorConfig = ReturnType<typeof processorConfig>;

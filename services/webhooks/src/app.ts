@@ -9,7 +9,9 @@ import {
   withTransaction,
 } from '@strongbox/postgres';
 import { runIdempotent } from '@strongbox/postgres/idempotent-run';
+import type { ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { createEndpointRoute } from './features/create-endpoint/route.ts';
 import { deleteEndpointRoute } from './features/delete-endpoint/route.ts';
 import { endpointStatusRoutes } from './features/endpoint-status/route.ts';
@@ -22,11 +24,15 @@ import { rotateSecretRoute } from './features/rotate-secret/route.ts';
 import { updateEndpointRoute } from './features/update-endpoint/route.ts';
 import type { AllowList } from './infra/address-policy.ts';
 import { countDueDeliveries } from './infra/deliveries.ts';
+import { DELIVERY_TIMEOUT_MS } from './infra/http-sender.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './infra/metrics.ts';
 import { newSecret } from './infra/signer.ts';
 import { bindStore } from './infra/store.ts';
 import { checkTarget, type Resolver, systemResolver } from './infra/target-check.ts';
 import type { WebhooksPorts } from './ports.ts';
+import { CONSUMER_NAME, recordEvent, recordEvents, WEBHOOKS_CONSUMER_CONCURRENCY } from './record-event.ts';
+import { PURGE_SCHEDULE, purgeOldDeliveries } from './retention.ts';
+import { createDeliveryWorker, type DeliveryWorker } from './worker/worker.ts';
 
 export const SERVICE = 'webhooks';
 export const VERSION = '0.1.0';
@@ -49,25 +55,44 @@ export interface WebhooksDeps {
   /** WEBHOOK_ALLOWED_HOSTS, parsed. */
   readonly allow: AllowList;
   readonly resolve?: Resolver;
-  /** Shared with the delivery worker so /metrics shows its attempts; made here when absent (tests). */
-  readonly metrics?: WebhookMetrics;
-  readonly trustProxy?: string | string[];
+  /** Attempts one instance runs at once (WEBHOOK_CONCURRENCY); the worker's own limit by default. */
+  readonly concurrencyMax?: number;
+  /** How long one attempt may take; DELIVERY_TIMEOUT_MS by default, shorter in tests. */
+  readonly deliveryTimeoutMs?: number;
+  readonly trustProxy?: string | string[] | undefined;
   /**
    * The event transport: with it, the consumer's dead letters are served under /v1/admin/dead-letters
    * (operators and admins), which the gateway routes here. The webhooks schema holds them.
    */
-  readonly transport?: Transport;
+  readonly transport?: Transport | undefined;
 }
 
-export function webhookMetricsFor(pool: Pool, clock: Clock): WebhookMetrics {
-  return createWebhookMetrics(() => countDueDeliveries(pool, clock.now()));
+/** What a delivery worker may be given other than the app's own (tests). */
+export interface DeliveryWorkerOverrides {
+  readonly allow?: AllowList;
+  readonly resolve?: Resolver;
+  readonly timeoutMs?: number;
 }
 
-/** Wires the webhook endpoint and delivery use cases to PostgreSQL and DNS; used by main.ts and by tests. */
-export async function buildApp(deps: WebhooksDeps): Promise<FastifyInstance> {
-  const { pool, clock } = deps;
+export interface WebhooksApp extends ServiceParts {
+  readonly app: FastifyInstance;
+  /** Shared by the app and its delivery workers, so /metrics shows their attempts. */
+  readonly metrics: WebhookMetrics;
+  readonly metricsRegistry: Registry;
+  /** Another delivery worker over the same database and metrics; the kit runs the first one. */
+  deliveryWorker(overrides?: DeliveryWorkerOverrides): DeliveryWorker;
+}
+
+/**
+ * Wires the webhook endpoint and delivery use cases to PostgreSQL and DNS, with the consumer that records
+ * every event, the delivery worker and the retention job beside them; used by main.ts and by tests.
+ */
+export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
+  const { pool, clock, logger } = deps;
   const resolve = deps.resolve ?? systemResolver;
-  const metrics = deps.metrics ?? webhookMetricsFor(pool, clock);
+  const metrics = createWebhookMetrics(() => countDueDeliveries(pool, clock.now()));
+  if (deps.allow.hosts.size > 0 || deps.allow.networks.length > 0)
+    logger.warn('WEBHOOK_ALLOWED_HOSTS is set: webhooks may reach the private targets it lists');
   const ports: WebhooksPorts = {
     clock,
     newEndpointId: () => newId('whe', clock),
@@ -84,7 +109,7 @@ export async function buildApp(deps: WebhooksDeps): Promise<FastifyInstance> {
   const app = await createHttpApp({
     service: SERVICE,
     version: VERSION,
-    logger: deps.logger,
+    logger,
     description: 'Outgoing webhooks: endpoints, signed deliveries of events, retries and attempts.',
     verifier: deps.verifier,
     readiness: { database: () => ping(pool) },
@@ -113,5 +138,52 @@ export async function buildApp(deps: WebhooksDeps): Promise<FastifyInstance> {
       prefix: `${DEAD_LETTERS_PREFIX}/${SERVICE}`,
     });
   }
-  return app;
+  const deliveryWorker = (o: DeliveryWorkerOverrides = {}) =>
+    createDeliveryWorker(
+      {
+        pool,
+        clock,
+        logger,
+        metrics,
+        allow: o.allow ?? deps.allow,
+        resolve: o.resolve ?? resolve,
+        timeoutMs: o.timeoutMs ?? deps.deliveryTimeoutMs ?? DELIVERY_TIMEOUT_MS,
+      },
+      deps.concurrencyMax === undefined ? {} : { concurrencyMax: deps.concurrencyMax },
+    );
+  return {
+    app,
+    metrics,
+    metricsRegistry: metrics.registry,
+    deliveryWorker,
+    // Every event, whatever its type; recordEvent queues it for the endpoints that select it.
+    consumers: [
+      {
+        name: CONSUMER_NAME,
+        eventTypes: ['#'],
+        handle: async (tx, event) => {
+          await recordEvent(tx, event, clock);
+        },
+        handleBatch: async (tx, events) => {
+          await recordEvents(tx, events, clock);
+        },
+        // Every event of the system comes here; the prefetch is also the largest batch.
+        concurrency: WEBHOOKS_CONSUMER_CONCURRENCY,
+      },
+    ],
+    // Attempts in flight are recorded before the pool closes (an attempt cut short is retried when its
+    // lease ends).
+    workers: [deliveryWorker()],
+    periodicJobs: [
+      {
+        name: 'webhooks:purge',
+        pattern: PURGE_SCHEDULE,
+        run: async (tx) => {
+          const purged = await purgeOldDeliveries(tx, clock.now());
+          if (purged > 0) logger.info({ purged }, 'old webhook deliveries purged');
+        },
+        onError: (err) => logger.error({ err }, 'webhook delivery purge failed'),
+      },
+    ],
+  };
 }

@@ -1,4 +1,4 @@
-import { jwksUrlOf, SERVICE_CONFIG_FIELDS } from '@strongbox/http';
+import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
 import { type Field, int, port, readConfig } from '@strongbox/kernel';
 import {
   type AllowList,
@@ -34,6 +34,5 @@ export function webhooksConfig(env: Readonly<Record<string, string | undefined>>
     ...c,
     // One value holds the whole target policy, so the app and the worker take it as they took the hosts.
     WEBHOOK_ALLOWED_HOSTS: { ...c.WEBHOOK_ALLOWED_HOSTS, ports: c.WEBHOOK_ALLOWED_PORTS },
-    jwksUrl: jwksUrlOf(c),
   };
 }

@@ -6,11 +6,11 @@ import { migrate, type Pool } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import type { FastifyInstance } from 'fastify';
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import { buildApp, MIGRATIONS, SERVICE, webhookMetricsFor } from './app.ts';
+import { buildApp, type DeliveryWorkerOverrides, MIGRATIONS, SERVICE } from './app.ts';
 import { type AllowList, EMPTY_ALLOW_LIST, parseAllowList } from './infra/address-policy.ts';
 import type { WebhookMetrics } from './infra/metrics.ts';
-import { type Resolver, systemResolver } from './infra/target-check.ts';
-import { createDeliveryWorker, type DeliveryWorker } from './worker/worker.ts';
+import type { Resolver } from './infra/target-check.ts';
+import type { DeliveryWorker } from './worker/worker.ts';
 
 export const ISSUER = 'iss-test';
 export const AUDIENCE = 'aud-test';
@@ -27,7 +27,7 @@ export interface Harness {
   /** An access token for `sub` with `roles` (default customer). */
   token(sub: string, roles?: readonly string[]): Promise<string>;
   /** A delivery worker over the same database; `allow` defaults to the app's allow-list. */
-  worker(opts?: { allow?: AllowList; timeoutMs?: number; resolve?: Resolver }): DeliveryWorker;
+  worker(opts?: DeliveryWorkerOverrides): DeliveryWorker;
   close(): Promise<void>;
 }
 
@@ -42,18 +42,14 @@ export async function startWebhooks(opts: { allow?: AllowList; resolve?: Resolve
   const clock = fixedClock(new Date());
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
-  const logger = createLogger({ service: SERVICE, level: 'silent' });
-  const metrics = webhookMetricsFor(pool, clock);
-  const allow = opts.allow ?? LOOPBACK_ALLOWED;
-  const resolve = opts.resolve ?? systemResolver;
-  const app = await buildApp({
+  const { app, metrics, deliveryWorker } = await buildApp({
     pool,
-    logger,
+    logger: createLogger({ service: SERVICE, level: 'silent' }),
     clock,
     verifier: jwtVerifier({ keys: createLocalJWKSet({ keys: [jwk] }), issuer: ISSUER, audience: AUDIENCE }),
-    allow,
-    resolve,
-    metrics,
+    allow: opts.allow ?? LOOPBACK_ALLOWED,
+    ...(opts.resolve ? { resolve: opts.resolve } : {}),
+    deliveryTimeoutMs: TEST_TIMEOUT_MS,
   });
   await app.ready();
   let jti = 0;
@@ -74,16 +70,7 @@ export async function startWebhooks(opts: { allow?: AllowList; resolve?: Resolve
         // Tokens are checked against the real time, whatever the test's fixed clock says.
         .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
         .sign(privateKey),
-    worker: (w = {}) =>
-      createDeliveryWorker({
-        pool,
-        clock,
-        logger,
-        metrics,
-        allow: w.allow ?? allow,
-        resolve: w.resolve ?? resolve,
-        timeoutMs: w.timeoutMs ?? TEST_TIMEOUT_MS,
-      }),
+    worker: deliveryWorker,
     async close() {
       await app.close();
       await db.drop();

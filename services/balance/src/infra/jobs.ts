@@ -1,8 +1,8 @@
 import type { Logger } from '@strongbox/http';
 import type { Clock } from '@strongbox/kernel';
-import type { Pool, Queryable } from '@strongbox/postgres';
+import type { Queryable } from '@strongbox/postgres';
 import { deleteExpiredIdempotent, IDEMPOTENCY_CLEANUP_BATCH_MAX } from '@strongbox/postgres/idempotency';
-import { schedulePeriodicJob } from '@strongbox/postgres/periodic-job';
+import type { PeriodicJobSpec } from '@strongbox/service';
 import type { LedgerEngine } from './ledger-engine.ts';
 import { dueTransferIds } from './ledger-sql.ts';
 
@@ -45,39 +45,24 @@ export async function cleanUpIdempotencyKeys(db: Queryable, clock: Clock): Promi
   return deleted;
 }
 
-export interface BalanceJobs {
-  stop(): void;
-}
-
 /**
- * Schedules the periodic jobs: every instance ticks, one at a time does the work (a transaction-level
- * advisory lock per job). Correctness never depends on that: both jobs are safe to run twice.
+ * The periodic jobs, scheduled by the service kit: every instance ticks, one at a time does the work (a
+ * transaction-level advisory lock per job). Correctness never depends on that: both jobs are safe to run
+ * twice.
  */
-export function scheduleJobs(deps: {
-  pool: Pool;
-  engine: LedgerEngine;
-  clock: Clock;
-  logger: Logger;
-}): BalanceJobs {
-  const { pool, engine, clock, logger } = deps;
-  const job = (name: string, pattern: string, run: (tx: Queryable) => Promise<number>) =>
-    schedulePeriodicJob({
-      name: `balance:${name}`,
-      pattern,
-      pool,
-      run: async (tx) => {
-        const n = await run(tx);
-        if (n > 0) logger.info({ job: name, count: n }, 'job done');
-      },
-      onError: (err) => logger.warn({ err, job: name }, 'job failed'),
-    });
-  const jobs = [
+export function balanceJobs(deps: { engine: LedgerEngine; clock: Clock; logger: Logger }): PeriodicJobSpec[] {
+  const { engine, clock, logger } = deps;
+  const job = (name: string, pattern: string, run: (tx: Queryable) => Promise<number>): PeriodicJobSpec => ({
+    name: `balance:${name}`,
+    pattern,
+    run: async (tx) => {
+      const n = await run(tx);
+      if (n > 0) logger.info({ job: name, count: n }, 'job done');
+    },
+    onError: (err) => logger.warn({ err, job: name }, 'job failed'),
+  });
+  return [
     job('expire-pending', EXPIRY_SWEEP_SCHEDULE, (tx) => expireDue(tx, engine, clock)),
     job('idempotency-cleanup', IDEMPOTENCY_CLEANUP_SCHEDULE, (tx) => cleanUpIdempotencyKeys(tx, clock)),
   ];
-  return {
-    stop() {
-      for (const j of jobs) j.stop();
-    },
-  };
 }

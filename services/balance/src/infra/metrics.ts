@@ -1,3 +1,4 @@
+import { createRegistry } from '@strongbox/http';
 import client from 'prom-client';
 
 /** Batch sizes from 1 to the largest batch request (1,000 transfers). */
@@ -17,8 +18,7 @@ export interface LedgerMetrics {
  * the HTTP factory serves at /metrics after its own.
  */
 export function ledgerMetrics(queuedItems: () => number): LedgerMetrics {
-  const registry = new client.Registry();
-  registry.setDefaultLabels({ service: 'balance' });
+  const registry = createRegistry({ service: 'balance' });
   const registers = [registry];
   new client.Gauge({
     name: 'balance_group_commit_queued_items',

@@ -1,3 +1,4 @@
+import { createRegistry } from '@strongbox/http';
 import client from 'prom-client';
 
 /** The saga's own figures, served at /metrics after the HTTP ones. */
@@ -9,8 +10,7 @@ export interface OrdersMetrics {
 }
 
 export function createOrdersMetrics(openOrders: () => Promise<number>): OrdersMetrics {
-  const registry = new client.Registry();
-  registry.setDefaultLabels({ service: 'orders' });
+  const registry = createRegistry({ service: 'orders' });
   const transitions = new client.Counter({
     name: 'orders_transitions_total',
     help: 'Orders that entered each status',

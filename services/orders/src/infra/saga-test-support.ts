@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
-import { createLogger } from '@strongbox/http';
+import { createLogger, jwtVerifier } from '@strongbox/http';
 import { testKeys } from '@strongbox/http/testing';
 import {
   type Clock,
@@ -24,13 +24,14 @@ import {
 import { createPool, migrate, type Pool, withTransaction } from '@strongbox/postgres';
 import { freePort } from '@strongbox/postgres/embedded';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
-import { MIGRATIONS } from '../app.ts';
+import { createLocalJWKSet } from 'jose';
+import { buildApp, MIGRATIONS } from '../app.ts';
+import { ordersConfig } from '../config.ts';
 import { newOrder, type Order } from '../domain/order.ts';
 import type { BalanceClient } from '../ports.ts';
-import { balanceClient } from './balance-client.ts';
-import { createOrdersMetrics, type OrdersMetrics } from './metrics.ts';
-import { countOpenOrders, findOrder, insertOrder } from './orders-sql.ts';
-import { type SagaRunner, sagaRunner } from './saga-runner.ts';
+import type { OrdersMetrics } from './metrics.ts';
+import { findOrder, insertOrder } from './orders-sql.ts';
+import type { SagaRunner } from './saga-runner.ts';
 import type { ServiceTokens } from './service-token.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
@@ -153,7 +154,7 @@ export interface Customer {
   readonly api: BalanceApi;
 }
 
-/** One orders instance: its own pool, balance client and saga runner, as one pod of orders has. */
+/** One orders instance, built by buildApp as main.ts builds it: its own pool, balance client and saga runner. */
 export interface OrdersInstance {
   readonly pool: Pool;
   readonly saga: SagaRunner;
@@ -230,6 +231,11 @@ export async function startSagaHarness(): Promise<SagaHarness> {
     throw err;
   }
   const serviceToken = await keys.sign(ORDERS_CLIENT, ['service']);
+  const verifier = jwtVerifier({
+    keys: createLocalJWKSet({ keys: [keys.jwk] }),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+  });
   const service = balanceApi(url, serviceToken);
   const openAccount = async (body: Record<string, unknown>): Promise<string> => {
     const res = await service.post('/v1/accounts', { currency: 'EUR', ...body });
@@ -258,21 +264,18 @@ export async function startSagaHarness(): Promise<SagaHarness> {
     async instance(opts) {
       const pool = createPool({ url: db.url, schema: opts.schema, sizeMax: 6, onError: () => undefined });
       pools.push(pool);
-      const processingTimeoutMs = opts.processingTimeoutMs ?? PROCESSING_TIMEOUT_MS;
-      const client = balanceClient({
-        baseUrl: url,
-        tokens: opts.tokens ?? { get: async () => serviceToken, invalidate: () => undefined },
-        processingTimeoutMs,
-      });
-      const metrics = createOrdersMetrics(() => countOpenOrders(pool));
-      const saga = sagaRunner({
+      const { app, saga, balance, metrics } = await buildApp({
         pool,
         clock: opts.clock,
         logger: createLogger({ service: 'orders', level: 'silent' }),
-        balance: client,
-        metrics,
-        processingTimeoutMs,
-        resumeAfterMs: opts.resumeAfterMs ?? RESUME_AFTER_MS,
+        verifier,
+        config: ordersConfig({
+          BALANCE_URL: url,
+          ORDERS_CLIENT_ID: ORDERS_CLIENT,
+          ORDERS_PROCESSING_TIMEOUT_MS: String(opts.processingTimeoutMs ?? PROCESSING_TIMEOUT_MS),
+          ORDERS_RESUME_AFTER_MS: String(opts.resumeAfterMs ?? RESUME_AFTER_MS),
+        }),
+        tokens: opts.tokens ?? { get: async () => serviceToken, invalidate: () => undefined },
         // The backoff's jitter at its midpoint, so retry times are known exactly.
         random: () => 0.5,
       });
@@ -280,13 +283,14 @@ export async function startSagaHarness(): Promise<SagaHarness> {
       const instance: OrdersInstance = {
         pool,
         saga,
-        balance: client,
+        balance,
         metrics,
         tick: () => withTransaction(pool, (tx) => saga.tick(tx)),
         close() {
           closed ??= (async () => {
             instances.delete(instance);
-            await client.close();
+            await app.close();
+            await balance.close();
             pools.splice(pools.indexOf(pool), 1);
             await pool.end();
           })();

@@ -1,3 +1,4 @@
+import { createRegistry } from '@strongbox/http';
 import client from 'prom-client';
 import { ATTEMPT_RESULTS, type AttemptResult } from '../domain/schedule.ts';
 
@@ -18,7 +19,8 @@ export interface WebhookMetrics {
  * of due deliveries is read from the database when scraped, so every instance reports the shared queue.
  */
 export function createWebhookMetrics(countDue: () => Promise<number>): WebhookMetrics {
-  const registry = new client.Registry();
+  // Without the service label: these series never carried it, and dashboards and tests read them so.
+  const registry = createRegistry();
   const attempts = new client.Counter({
     name: 'webhook_attempts_total',
     help: 'Webhook delivery attempts by result',
