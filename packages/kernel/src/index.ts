@@ -6,3 +6,4 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './group-commit.ts';
 export * from './ids.ts';
+export * from './rubles.ts';
