@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '@strongbox/postgres';
+import { stringifyBank } from '../http/bank-json.ts';
 import { afterFailure, type NotificationFact } from '../domain/notifications.ts';
 import type { Sim } from './sim.ts';
 import { signNotification } from './signing.ts';
@@ -12,7 +13,8 @@ export const DELIVERY_TIMEOUT_MS = 5_000;
 export async function enqueueNotification(tx: Queryable, fact: NotificationFact, sim: Sim): Promise<void> {
   const now = sim.clock.now();
   const id = randomUUID();
-  const body = JSON.stringify({
+  // Amounts in a notification are written as in the API: rubles in JSON numbers.
+  const body = stringifyBank({
     notificationId: id,
     type: fact.type,
     objectId: fact.objectId,
