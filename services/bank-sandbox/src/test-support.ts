@@ -42,14 +42,25 @@ export interface Harness {
   create(url: string, body?: unknown, key?: string): Promise<Answer>;
   /** One round of the bank's time (scorings, payments, notifications). */
   tick(): Promise<{ progressed: number; delivered: number }>;
+  /** Stops the app and starts a new one on the same database, as a process restart would (faults cleared). */
+  restart(): Promise<Harness>;
   close(): Promise<void>;
 }
 
-export async function startSandbox(opts: { notificationUrl?: string; secrets?: string[]; limits?: SandboxDeps['limits'] } = {}): Promise<Harness> {
+export interface SandboxOptions {
+  readonly notificationUrl?: string;
+  readonly secrets?: string[];
+  readonly limits?: SandboxDeps['limits'];
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Harness> {
   const db = await createTestDatabase('sandbox');
   const pool = db.pool(SCHEMA);
   await migrate(pool, MIGRATIONS);
-  const base = fixedClock(new Date('2026-03-01T10:00:00Z'));
+  return onDatabase(db, pool, fixedClock(new Date('2026-03-01T10:00:00Z')), opts);
+}
+
+async function onDatabase(db: TestDatabase, pool: Pool, base: ManualClock, opts: SandboxOptions): Promise<Harness> {
   const sim = createSim(base);
   const deps: SandboxDeps = {
     pool,
@@ -86,6 +97,12 @@ export async function startSandbox(opts: { notificationUrl?: string; secrets?: s
     call,
     create: (url, body, key = crypto.randomUUID()) => call('POST', url, body ?? {}, { 'idempotency-key': key }),
     tick: sandboxTick(deps),
+    restart: async () => {
+      await app.close();
+      // The sandbox's clock offset lives in the process; the host's time has moved on meanwhile.
+      base.set(sim.clock.now());
+      return onDatabase(db, pool, base, opts);
+    },
     close: async () => {
       await app.close();
       await db.drop();
