@@ -78,7 +78,15 @@ export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
   // An encapsulated scope: the bank's JSON, errors and limits apply to its routes only, not to /health.
   await app.register(async (bank) => {
     speakAsBank(bank, sim, deps.limits);
-    for (const routes of [beneficiaryRoutes, bankDetailsRoutes, balanceRoutes, incomingRoutes, dealRoutes, stepRoutes, paymentRoutes]) {
+    for (const routes of [
+      beneficiaryRoutes,
+      bankDetailsRoutes,
+      balanceRoutes,
+      incomingRoutes,
+      dealRoutes,
+      stepRoutes,
+      paymentRoutes,
+    ]) {
       routes(bank, ports);
     }
     simRoutes(bank, ports, tick);

@@ -22,11 +22,16 @@ export function sandboxConfig(env: Readonly<Record<string, string | undefined>>)
   const production = env['NODE_ENV'] === 'production';
   // The development defaults are public; a production deployment of the sandbox must choose its own.
   const withDefault = (name: string, fallback: string) => {
-    if (production && !env[name]) throw new ConfigError(name, 'a value (there is no default in production)', undefined);
+    if (production && !env[name])
+      throw new ConfigError(name, 'a value (there is no default in production)', undefined);
     return env[name] || fallback;
   };
   const c = readConfig(
-    { ...env, BANK_API_TOKEN: withDefault('BANK_API_TOKEN', DEVELOPMENT_TOKEN), BANK_NOTIFICATION_SECRET: withDefault('BANK_NOTIFICATION_SECRET', DEVELOPMENT_NOTIFICATION_SECRET) },
+    {
+      ...env,
+      BANK_API_TOKEN: withDefault('BANK_API_TOKEN', DEVELOPMENT_TOKEN),
+      BANK_NOTIFICATION_SECRET: withDefault('BANK_NOTIFICATION_SECRET', DEVELOPMENT_NOTIFICATION_SECRET),
+    },
     {
       DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
       HOST: str({ fallback: '127.0.0.1' }),

@@ -16,7 +16,13 @@ const config = configOrExit(SERVICE, () => requireDatabaseUrl(sandboxConfig(proc
 const logger = createLogger({ service: SERVICE, level: config.LOG_LEVEL });
 const pool = await orExit(
   SERVICE,
-  openServiceDatabase({ service: SCHEMA, url: config.DATABASE_URL, sizeMax: config.DATABASE_POOL_MAX, migrations: MIGRATIONS, log: logger }),
+  openServiceDatabase({
+    service: SCHEMA,
+    url: config.DATABASE_URL,
+    sizeMax: config.DATABASE_POOL_MAX,
+    migrations: MIGRATIONS,
+    log: logger,
+  }),
 );
 const sim = createSim(systemClock);
 sim.reset(config.BANK_SIM_SEED);
@@ -30,7 +36,10 @@ const deps = {
     scoringDelayMs: config.BANK_SCORING_DELAY_MS,
     paymentStepMs: config.BANK_PAYMENT_STEP_MS,
   },
-  limits: { defaultPerS: config.BANK_RATE_LIMIT_PER_S, selfEmployedPerS: config.BANK_SELF_EMPLOYED_RATE_LIMIT_PER_S },
+  limits: {
+    defaultPerS: config.BANK_RATE_LIMIT_PER_S,
+    selfEmployedPerS: config.BANK_SELF_EMPLOYED_RATE_LIMIT_PER_S,
+  },
   notifications: {
     url: config.BANK_NOTIFICATION_URL,
     secrets: config.BANK_NOTIFICATION_SECRET,

@@ -1,11 +1,18 @@
-import type { IdempotentOutcome } from '@strongbox/postgres/idempotent-run';
 import type { Queryable } from '@strongbox/postgres';
+import type { IdempotentOutcome } from '@strongbox/postgres/idempotent-run';
 import type { NotificationFact } from './domain/notifications.ts';
-import type { KeyedCall } from './infra/idempotency.ts';
 import type { Sim } from './infra/sim.ts';
 import type { store } from './infra/store.ts';
 
 export type Store = typeof store;
+
+/** A create as the Idempotency-Key store sees it: the key (checked to be a UUID), method, path and body. */
+export interface KeyedCall {
+  readonly key: unknown;
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+}
 export type { Queryable };
 
 /** What the features get: the store, transactions, Idempotency-Key, notifications and the simulation. */
@@ -14,7 +21,10 @@ export interface BankPorts {
   readonly store: Store;
   readonly db: Queryable;
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
-  idempotent(call: KeyedCall, work: (tx: Queryable) => Promise<{ status: number; body: unknown }>): Promise<IdempotentOutcome>;
+  idempotent(
+    call: KeyedCall,
+    work: (tx: Queryable) => Promise<{ status: number; body: unknown }>,
+  ): Promise<IdempotentOutcome>;
   notify(tx: Queryable, fact: NotificationFact): Promise<void>;
   newId(): string;
   readonly settings: BankSettings;

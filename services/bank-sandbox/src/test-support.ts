@@ -5,7 +5,7 @@ import { fixedClock, type ManualClock } from '@strongbox/kernel';
 import { migrate, type Pool } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, MIGRATIONS, SCHEMA, SERVICE, type SandboxDeps, sandboxTick } from './app.ts';
+import { buildApp, MIGRATIONS, type SandboxDeps, SCHEMA, SERVICE, sandboxTick } from './app.ts';
 import { DEFAULT_NOMINAL_ACCOUNT } from './config.ts';
 import { createSim, type Sim } from './infra/sim.ts';
 
@@ -26,6 +26,7 @@ export interface Answer {
   readonly headers: Record<string, string | string[] | number | undefined>;
   /** The body's exact text, to check how amounts are written. */
   readonly text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: test answers are inspected field by field.
   readonly json: any;
 }
 
@@ -60,7 +61,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Harness> 
   return onDatabase(db, pool, fixedClock(new Date('2026-03-01T10:00:00Z')), opts);
 }
 
-async function onDatabase(db: TestDatabase, pool: Pool, base: ManualClock, opts: SandboxOptions): Promise<Harness> {
+async function onDatabase(
+  db: TestDatabase,
+  pool: Pool,
+  base: ManualClock,
+  opts: SandboxOptions,
+): Promise<Harness> {
   const sim = createSim(base);
   const deps: SandboxDeps = {
     pool,
@@ -77,7 +83,11 @@ async function onDatabase(db: TestDatabase, pool: Pool, base: ManualClock, opts:
     const res = await app.inject({
       method: method as 'GET',
       url,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     let json: unknown;
@@ -95,7 +105,8 @@ async function onDatabase(db: TestDatabase, pool: Pool, base: ManualClock, opts:
     sim,
     base,
     call,
-    create: (url, body, key = crypto.randomUUID()) => call('POST', url, body ?? {}, { 'idempotency-key': key }),
+    create: (url, body, key = crypto.randomUUID()) =>
+      call('POST', url, body ?? {}, { 'idempotency-key': key }),
     tick: sandboxTick(deps),
     restart: async () => {
       await app.close();
@@ -113,7 +124,10 @@ async function onDatabase(db: TestDatabase, pool: Pool, base: ManualClock, opts:
 export const API = '/api/v1/nominal-accounts';
 
 /** A beneficiary whose scoring has passed, with money on its virtual account if `kopecks` is given. */
-export async function scoredBeneficiary(h: Harness, body: object = { type: 'FL_RESIDENT', inn: PERSON_INN, firstName: 'Ivan', lastName: 'Petrov' }): Promise<string> {
+export async function scoredBeneficiary(
+  h: Harness,
+  body: object = { type: 'FL_RESIDENT', inn: PERSON_INN, firstName: 'Ivan', lastName: 'Petrov' },
+): Promise<string> {
   const created = await h.create(`${API}/beneficiaries`, body);
   if (created.status !== 201) throw new Error(created.text);
   const id = created.json.beneficiaryId as string;
@@ -126,7 +140,10 @@ export async function fund(h: Harness, beneficiaryId: string, rubles: string): P
   const incoming = await h.call('POST', '/_sim/incoming', `{"amount":${rubles},"purpose":"top-up"}`);
   if (incoming.status !== 201) throw new Error(incoming.text);
   const id = incoming.json.operationId as string;
-  const r = await h.create(`${API}/incoming-transactions/${id}/identify`, `{"amountDistribution":[{"beneficiaryId":"${beneficiaryId}","amount":${rubles}}]}`);
+  const r = await h.create(
+    `${API}/incoming-transactions/${id}/identify`,
+    `{"amountDistribution":[{"beneficiaryId":"${beneficiaryId}","amount":${rubles}}]}`,
+  );
   if (r.status !== 200) throw new Error(r.text);
 }
 
@@ -136,7 +153,9 @@ export interface Received {
 }
 
 /** A local receiver of notifications; `answer` picks each reply's status (200 by default). */
-export async function startReceiver(answer: (n: number) => number = () => 200): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+export async function startReceiver(
+  answer: (n: number) => number = () => 200,
+): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -60,7 +60,10 @@ export function decideScoring(override: ScoringOverride): ScoringOutcome | undef
     case 'stuck':
       return undefined;
     case 'failed':
-      return { status: 'FAILED', errors: [{ code: 'SCORING_REJECTED', description: 'The bank declined the beneficiary' }] };
+      return {
+        status: 'FAILED',
+        errors: [{ code: 'SCORING_REJECTED', description: 'The bank declined the beneficiary' }],
+      };
     case undefined:
       return { status: 'SUCCEEDED', errors: [] };
     default: {

@@ -36,7 +36,10 @@ describe('checksums', () => {
 describe('beneficiary rules', () => {
   it('given a resident without an INN or a self-employed entrepreneur, when checked, then it is refused', () => {
     assert.equal(checkBeneficiary({ type: 'FL_RESIDENT' })?.code, 'VALIDATION_ERROR');
-    assert.equal(checkBeneficiary({ type: 'IP_RESIDENT', inn: '500100732259', isSelfEmployed: true })?.code, 'VALIDATION_ERROR');
+    assert.equal(
+      checkBeneficiary({ type: 'IP_RESIDENT', inn: '500100732259', isSelfEmployed: true })?.code,
+      'VALIDATION_ERROR',
+    );
     assert.equal(checkBeneficiary({ type: 'FL_NONRESIDENT' }), undefined);
   });
 
@@ -49,15 +52,28 @@ describe('beneficiary rules', () => {
 
 describe('identify', () => {
   it('given shares that add up, when identified, then a beneficiary named twice is credited once with the sum', () => {
-    const d = decideIdentify({ amount: 30n, identified: false }, [
-      { beneficiaryId: 'a', amount: 10n },
-      { beneficiaryId: 'a', amount: 20n },
-    ], new Set(['a']));
+    const d = decideIdentify(
+      { amount: 30n, identified: false },
+      [
+        { beneficiaryId: 'a', amount: 10n },
+        { beneficiaryId: 'a', amount: 20n },
+      ],
+      new Set(['a']),
+    );
     assert.deepEqual(d, { ok: true, credits: [{ beneficiaryId: 'a', amount: 30n }] });
   });
 
   it('given an unknown beneficiary, when identified, then NOT_FOUND', () => {
-    assert.equal((decideIdentify({ amount: 1n, identified: false }, [{ beneficiaryId: 'x', amount: 1n }], new Set()) as { code: string }).code, 'NOT_FOUND');
+    assert.equal(
+      (
+        decideIdentify(
+          { amount: 1n, identified: false },
+          [{ beneficiaryId: 'x', amount: 1n }],
+          new Set(),
+        ) as { code: string }
+      ).code,
+      'NOT_FOUND',
+    );
   });
 });
 
@@ -76,7 +92,10 @@ describe('limits', () => {
 
   it('given notification failures, then retries wait longer each time and stop after the fifth', () => {
     const delays = Array.from({ length: NOTIFICATION_RETRIES_MAX }, (_, i) => afterFailure(i + 1, 1_000));
-    assert.deepEqual(delays.map((d) => (d.retry ? d.delayMs : -1)), [1_000, 4_000, 16_000, 64_000, 256_000]);
+    assert.deepEqual(
+      delays.map((d) => (d.retry ? d.delayMs : -1)),
+      [1_000, 4_000, 16_000, 64_000, 256_000],
+    );
     assert.deepEqual(afterFailure(NOTIFICATION_RETRIES_MAX + 1, 1_000), { retry: false });
   });
 });

@@ -30,9 +30,10 @@ const ACCOUNT_WEIGHTS = [7, 1, 3];
  */
 export function isValidAccountForBik(account: string, bik: string): boolean {
   if (!/^\d{20}$/.test(account) || !/^\d{9}$/.test(bik)) return false;
-  const prefix = bik.slice(6, 9) === '000' || bik.slice(6, 9) === '001' ? `0${bik.slice(4, 6)}` : bik.slice(6, 9);
+  const prefix =
+    bik.slice(6, 9) === '000' || bik.slice(6, 9) === '001' ? `0${bik.slice(4, 6)}` : bik.slice(6, 9);
   const ds = digitsOf(prefix + account);
-  return ds.reduce((sum, d, i) => sum + ((ACCOUNT_WEIGHTS[i % 3] as number) * d) % 10, 0) % 10 === 0;
+  return ds.reduce((sum, d, i) => sum + (((ACCOUNT_WEIGHTS[i % 3] as number) * d) % 10), 0) % 10 === 0;
 }
 
 /** Luhn's checksum over 13 to 19 digits. */

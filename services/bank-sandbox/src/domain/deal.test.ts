@@ -23,12 +23,31 @@ const step = (over: Partial<StepView> = {}): StepView => ({
   status: 'NEW',
   deponents: [{ beneficiaryId: 'buyer', amount: 10_000n }],
   recipients: [
-    { recipientId: 'r1', beneficiaryId: 'seller', amount: 9_850n, purpose: 'Flat', bankDetailsId: 'bd1', keepOnVirtualAccount: false },
-    { recipientId: 'r2', beneficiaryId: 'agency', amount: 150n, purpose: 'Fee', bankDetailsId: null, keepOnVirtualAccount: true },
+    {
+      recipientId: 'r1',
+      beneficiaryId: 'seller',
+      amount: 9_850n,
+      purpose: 'Flat',
+      bankDetailsId: 'bd1',
+      keepOnVirtualAccount: false,
+    },
+    {
+      recipientId: 'r2',
+      beneficiaryId: 'agency',
+      amount: 150n,
+      purpose: 'Fee',
+      bankDetailsId: null,
+      keepOnVirtualAccount: true,
+    },
   ],
   ...over,
 });
-const deal = (over: Partial<DealView> = {}): DealView => ({ dealId: 'd1', status: 'DRAFT', steps: [step()], ...over });
+const deal = (over: Partial<DealView> = {}): DealView => ({
+  dealId: 'd1',
+  status: 'DRAFT',
+  steps: [step()],
+  ...over,
+});
 const world = (over: Partial<{ [K in keyof World]: World[K] }> = {}): World => ({
   scoring: new Map([
     ['buyer', 'SUCCEEDED'],
@@ -47,18 +66,39 @@ describe('accepting a deal', () => {
   });
 
   it('given shares that do not add up, when validated, then AMOUNTS_MISMATCH names the step', () => {
-    const reasons = validate(deal({ steps: [step({ deponents: [{ beneficiaryId: 'buyer', amount: 9_999n }] })] }), world());
-    assert.deepEqual(reasons.map((r) => [r.code, r.details]), [['AMOUNTS_MISMATCH', { stepId: 's1' }]]);
+    const reasons = validate(
+      deal({ steps: [step({ deponents: [{ beneficiaryId: 'buyer', amount: 9_999n }] })] }),
+      world(),
+    );
+    assert.deepEqual(
+      reasons.map((r) => [r.code, r.details]),
+      [['AMOUNTS_MISMATCH', { stepId: 's1' }]],
+    );
   });
 
   it('given a recipient whose scoring is IN_PROGRESS, when accepted, then it is refused with the reason', () => {
-    const d = decideAccept(deal(), world({ scoring: new Map([['buyer', 'SUCCEEDED'], ['seller', 'IN_PROGRESS'], ['agency', 'SUCCEEDED']]) }));
+    const d = decideAccept(
+      deal(),
+      world({
+        scoring: new Map([
+          ['buyer', 'SUCCEEDED'],
+          ['seller', 'IN_PROGRESS'],
+          ['agency', 'SUCCEEDED'],
+        ]),
+      }),
+    );
     assert.deepEqual(d, { ok: false, code: 'UNPROCESSABLE', message: 'BENEFICIARY_NOT_SCORED' });
   });
 
   it('given too little money, no steps, or an empty step, when validated, then each is a reason', () => {
-    assert.deepEqual(validate(deal(), world({ available: new Map([['buyer', 9_999n]]) })).map((r) => r.code), ['INSUFFICIENT_FUNDS']);
-    assert.deepEqual(validate(deal({ steps: [] }), world()).map((r) => r.code), ['NO_STEPS']);
+    assert.deepEqual(
+      validate(deal(), world({ available: new Map([['buyer', 9_999n]]) })).map((r) => r.code),
+      ['INSUFFICIENT_FUNDS'],
+    );
+    assert.deepEqual(
+      validate(deal({ steps: [] }), world()).map((r) => r.code),
+      ['NO_STEPS'],
+    );
     assert.deepEqual(
       validate(deal({ steps: [step({ deponents: [], recipients: [] })] }), world()).map((r) => r.code),
       ['NO_DEPONENTS', 'NO_RECIPIENTS'],
@@ -98,13 +138,26 @@ describe('completing a step and its payments', () => {
     const d = decideCompleteStep(deal({ status: 'ACCEPTED' }), 's1');
     assert.ok(d.ok);
     assert.deepEqual(d.debits, [{ beneficiaryId: 'buyer', amount: 10_000n }]);
-    assert.deepEqual(d.payments.map((p) => p.recipientId), ['r1', 'r2']);
+    assert.deepEqual(
+      d.payments.map((p) => p.recipientId),
+      ['r1', 'r2'],
+    );
   });
 
   it('given a draft, an unknown step or a step already paid, when completed, then it is refused', () => {
     assert.equal((decideCompleteStep(deal(), 's1') as { code: string }).code, 'CONFLICT');
-    assert.equal((decideCompleteStep(deal({ status: 'ACCEPTED' }), 'nope') as { code: string }).code, 'NOT_FOUND');
-    assert.equal((decideCompleteStep(deal({ status: 'IN_PROGRESS', steps: [step({ status: 'COMPLETED' })] }), 's1') as { code: string }).code, 'CONFLICT');
+    assert.equal(
+      (decideCompleteStep(deal({ status: 'ACCEPTED' }), 'nope') as { code: string }).code,
+      'NOT_FOUND',
+    );
+    assert.equal(
+      (
+        decideCompleteStep(deal({ status: 'IN_PROGRESS', steps: [step({ status: 'COMPLETED' })] }), 's1') as {
+          code: string;
+        }
+      ).code,
+      'CONFLICT',
+    );
   });
 
   it('given payment states, then the step and the deal follow them', () => {

@@ -41,7 +41,11 @@ export interface Reason {
   readonly details?: Record<string, string>;
 }
 
-export type Refusal = { readonly ok: false; readonly code: 'CONFLICT' | 'UNPROCESSABLE' | 'NOT_FOUND'; readonly message: string };
+export type Refusal = {
+  readonly ok: false;
+  readonly code: 'CONFLICT' | 'UNPROCESSABLE' | 'NOT_FOUND';
+  readonly message: string;
+};
 const refuse = (code: Refusal['code'], message: string): Refusal => ({ ok: false, code, message });
 
 /** What the deal's checks need to know about the world outside it. */
@@ -64,7 +68,8 @@ export function participants(deal: DealView): string[] {
 /** Each deponent's total over the deal's steps: what accepting holds. */
 export function holdsOf(deal: DealView): Map<string, bigint> {
   const out = new Map<string, bigint>();
-  for (const s of deal.steps) for (const d of s.deponents) out.set(d.beneficiaryId, (out.get(d.beneficiaryId) ?? 0n) + d.amount);
+  for (const s of deal.steps)
+    for (const d of s.deponents) out.set(d.beneficiaryId, (out.get(d.beneficiaryId) ?? 0n) + d.amount);
   return out;
 }
 
@@ -76,8 +81,10 @@ export function validate(deal: DealView, world: World): Reason[] {
   if (deal.steps.length === 0) reasons.push({ code: 'NO_STEPS', description: 'The deal has no steps' });
   for (const s of deal.steps) {
     const details = { stepId: s.stepId };
-    if (s.deponents.length === 0) reasons.push({ code: 'NO_DEPONENTS', description: 'A step has no deponents', details });
-    if (s.recipients.length === 0) reasons.push({ code: 'NO_RECIPIENTS', description: 'A step has no recipients', details });
+    if (s.deponents.length === 0)
+      reasons.push({ code: 'NO_DEPONENTS', description: 'A step has no deponents', details });
+    if (s.recipients.length === 0)
+      reasons.push({ code: 'NO_RECIPIENTS', description: 'A step has no recipients', details });
     if (sum(s.deponents) !== sum(s.recipients))
       reasons.push({
         code: 'AMOUNTS_MISMATCH',
@@ -97,23 +104,35 @@ export function validate(deal: DealView, world: World): Reason[] {
   if (deal.status === 'DRAFT') {
     for (const [id, amount] of holdsOf(deal)) {
       if ((world.available.get(id) ?? 0n) < amount)
-        reasons.push({ code: 'INSUFFICIENT_FUNDS', description: `The virtual account lacks money for its ${amount} kopecks`, details: { beneficiaryId: id } });
+        reasons.push({
+          code: 'INSUFFICIENT_FUNDS',
+          description: `The virtual account lacks money for its ${amount} kopecks`,
+          details: { beneficiaryId: id },
+        });
     }
   }
   return reasons;
 }
 
 export function checkEditable(deal: DealView): Refusal | undefined {
-  return deal.status === 'DRAFT' ? undefined : refuse('CONFLICT', `The deal is ${deal.status}; only a DRAFT can be edited`);
+  return deal.status === 'DRAFT'
+    ? undefined
+    : refuse('CONFLICT', `The deal is ${deal.status}; only a DRAFT can be edited`);
 }
 
 export function decideDelete(deal: DealView): Refusal | { ok: true } {
-  return deal.status === 'DRAFT' ? { ok: true } : refuse('CONFLICT', `The deal is ${deal.status}; only a DRAFT can be deleted`);
+  return deal.status === 'DRAFT'
+    ? { ok: true }
+    : refuse('CONFLICT', `The deal is ${deal.status}; only a DRAFT can be deleted`);
 }
 
 /** Accepting holds each deponent's money on its virtual account. */
-export function decideAccept(deal: DealView, world: World): Refusal | { ok: true; holds: Map<string, bigint> } {
-  if (deal.status !== 'DRAFT') return refuse('CONFLICT', `The deal is ${deal.status}; only a DRAFT can be accepted`);
+export function decideAccept(
+  deal: DealView,
+  world: World,
+): Refusal | { ok: true; holds: Map<string, bigint> } {
+  if (deal.status !== 'DRAFT')
+    return refuse('CONFLICT', `The deal is ${deal.status}; only a DRAFT can be accepted`);
   const reasons = validate(deal, world);
   if (reasons.length > 0) return refuse('UNPROCESSABLE', reasons.map((r) => r.code).join(', '));
   return { ok: true, holds: holdsOf(deal) };
@@ -124,7 +143,10 @@ const started = (deal: DealView) => deal.steps.some((s) => s.status !== 'NEW');
 /** Back to DRAFT for editing, releasing the holds: only before any payout was tried. */
 export function decideDraft(deal: DealView): Refusal | { ok: true; releases: Map<string, bigint> } {
   if (deal.status !== 'ACCEPTED' || started(deal))
-    return refuse('CONFLICT', `The deal is ${deal.status}; only an ACCEPTED deal with no payout yet goes back to DRAFT`);
+    return refuse(
+      'CONFLICT',
+      `The deal is ${deal.status}; only an ACCEPTED deal with no payout yet goes back to DRAFT`,
+    );
   return { ok: true, releases: holdsOf(deal) };
 }
 
@@ -164,7 +186,10 @@ export function dealStatusOf(current: DealStatus, steps: readonly StepStatus[]):
 }
 
 /** The next state of a payment when its time comes: PENDING → IN_PROGRESS → SUCCEEDED | FAILED. */
-export function nextPaymentStatus(status: PaymentStatus, failure: string | undefined): PaymentStatus | undefined {
+export function nextPaymentStatus(
+  status: PaymentStatus,
+  failure: string | undefined,
+): PaymentStatus | undefined {
   switch (status) {
     case 'PENDING':
       return 'IN_PROGRESS';
@@ -183,7 +208,8 @@ export function nextPaymentStatus(status: PaymentStatus, failure: string | undef
 
 /** A FAILED payment may be retried (after its details changed); the retry is a new payment. */
 export function decideRetry(status: PaymentStatus, retriedAlready: boolean): Refusal | { ok: true } {
-  if (status !== 'FAILED') return refuse('CONFLICT', `The payment is ${status}; only a FAILED payment is retried`);
+  if (status !== 'FAILED')
+    return refuse('CONFLICT', `The payment is ${status}; only a FAILED payment is retried`);
   if (retriedAlready) return refuse('CONFLICT', 'The payment was already retried; retry the newest attempt');
   return { ok: true };
 }

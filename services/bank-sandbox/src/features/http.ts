@@ -2,10 +2,13 @@ import type { IdempotentOutcome } from '@strongbox/postgres/idempotent-run';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bankErrors } from '../domain/errors.ts';
 import { BANK_ERROR_SCHEMA } from '../http/bank-errors.ts';
-import type { KeyedCall } from '../infra/idempotency.ts';
+import type { KeyedCall } from '../ports.ts';
 
 export const NOMINAL_PREFIX = '/api/v1/nominal-accounts';
-export const UUID = { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
+export const UUID = {
+  type: 'string',
+  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+} as const;
 export const LIST_LIMIT_MAX = 100;
 export const PAGE_QUERY = {
   type: 'object',
@@ -27,7 +30,10 @@ const IDEMPOTENCY_HEADER = {
   type: 'object',
   // Documented here, checked by the handler, so that a missing or malformed key has its own errorCode.
   properties: {
-    'idempotency-key': { type: 'string', description: 'Required: a UUID; the same key and body replay the first answer' },
+    'idempotency-key': {
+      type: 'string',
+      description: 'Required: a UUID; the same key and body replay the first answer',
+    },
   },
 };
 

@@ -14,7 +14,7 @@ export interface BankError {
 
 export const BANK_ERROR_SCHEMA = {
   type: 'object',
-  description: 'The bank\'s error shape',
+  description: "The bank's error shape",
   properties: {
     errorId: { type: 'string', format: 'uuid' },
     errorMessage: { type: 'string' },
@@ -60,5 +60,8 @@ export function bankErrorHandler(err: FastifyError, request: FastifyRequest, rep
 }
 
 export function bankNotFound(request: FastifyRequest, reply: FastifyReply) {
-  return sendBankError(reply, bankErrors.NOT_FOUND(`${request.method} ${request.url.split('?')[0]} does not exist`));
+  return sendBankError(
+    reply,
+    bankErrors.NOT_FOUND(`${request.method} ${request.url.split('?')[0]} does not exist`),
+  );
 }

@@ -44,7 +44,8 @@ export function speakAsBank(app: FastifyInstance, sim: Sim, limits: RateLimits):
     if (f.latencyMs > 0) await sleep(f.latencyMs);
     // Only calls that change something are failed on purpose: those are what a client must retry safely.
     if (request.method !== 'GET' && f.errorRate > 0 && sim.random() < f.errorRate) {
-      if (f.errorWhen === 'before') return sendBankError(reply, bankErrors.INTERNAL_ERROR('Simulated failure before the effect'));
+      if (f.errorWhen === 'before')
+        return sendBankError(reply, bankErrors.INTERNAL_ERROR('Simulated failure before the effect'));
       (request as { failAfter?: boolean }).failAfter = true;
     }
     return undefined;

@@ -13,7 +13,11 @@ export const RUBLES_KEYWORD = 'x-rubles';
 
 /** An amount field: decimal rubles, at most 2 decimals, no exponent, at least `minKopecks`. */
 export function rublesField(description: string, minKopecks = 1) {
-  return { [RUBLES_KEYWORD]: { minKopecks }, description: `${description} (decimal rubles in a JSON number, e.g. 1234.56)`, examples: [1234.56] };
+  return {
+    [RUBLES_KEYWORD]: { minKopecks },
+    description: `${description} (decimal rubles in a JSON number, e.g. 1234.56)`,
+    examples: [1234.56],
+  };
 }
 
 interface KeywordContext {
@@ -21,7 +25,12 @@ interface KeywordContext {
   parentDataProperty?: string | number;
 }
 
-type KeywordValidate = ((schema: { minKopecks: number }, data: unknown, parent: unknown, cxt?: KeywordContext) => boolean) & {
+type KeywordValidate = ((
+  schema: { minKopecks: number },
+  data: unknown,
+  parent: unknown,
+  cxt?: KeywordContext,
+) => boolean) & {
   errors?: Array<{ keyword: string; message: string; params: Record<string, unknown> }>;
 };
 
@@ -40,12 +49,14 @@ function rublesValidator(): KeywordValidate {
       return false;
     };
     // Already converted: Ajv may run a schema twice over one object (anyOf branches).
-    if (typeof data === 'bigint') return data >= BigInt(schema.minKopecks) || fail(`must be at least ${schema.minKopecks} kopecks`);
+    if (typeof data === 'bigint')
+      return data >= BigInt(schema.minKopecks) || fail(`must be at least ${schema.minKopecks} kopecks`);
     if (!(data instanceof JsonNumber)) return fail(REASONS['not_a_number'] as string);
     const r = parseRubles(data.source);
     if (!r.ok) return fail(REASONS[r.reason] as string);
     if (r.kopecks < BigInt(schema.minKopecks)) return fail(`must be at least ${schema.minKopecks} kopecks`);
-    if (cxt?.parentData && cxt.parentDataProperty !== undefined) cxt.parentData[cxt.parentDataProperty] = r.kopecks;
+    if (cxt?.parentData && cxt.parentDataProperty !== undefined)
+      cxt.parentData[cxt.parentDataProperty] = r.kopecks;
     return true;
   };
   return validate;
@@ -59,11 +70,23 @@ export function numberField(description: string, min: number, max: number, integ
 }
 
 function numberValidator(): KeywordValidate {
-  const validate = ((schema: { min: number; max: number; integer: boolean }, data: unknown, _p: unknown, cxt?: KeywordContext) => {
+  const validate = ((
+    schema: { min: number; max: number; integer: boolean },
+    data: unknown,
+    _p: unknown,
+    cxt?: KeywordContext,
+  ) => {
     const n = data instanceof JsonNumber ? Number(data.source) : typeof data === 'number' ? data : Number.NaN;
-    const ok = Number.isFinite(n) && n >= schema.min && n <= schema.max && (!schema.integer || Number.isInteger(n));
+    const ok =
+      Number.isFinite(n) && n >= schema.min && n <= schema.max && (!schema.integer || Number.isInteger(n));
     if (!ok) {
-      validate.errors = [{ keyword: NUMBER_KEYWORD, message: `must be a${schema.integer ? 'n integer' : ' number'} from ${schema.min} to ${schema.max}`, params: {} }];
+      validate.errors = [
+        {
+          keyword: NUMBER_KEYWORD,
+          message: `must be a${schema.integer ? 'n integer' : ' number'} from ${schema.min} to ${schema.max}`,
+          params: {},
+        },
+      ];
       return false;
     }
     if (cxt?.parentData && cxt.parentDataProperty !== undefined) cxt.parentData[cxt.parentDataProperty] = n;
@@ -87,8 +110,20 @@ export function useLosslessBodies(app: FastifyInstance): void {
   const strict = new Ajv({ ...base, coerceTypes: false });
   const lenient = new Ajv({ ...base, coerceTypes: 'array' });
   for (const ajv of [strict, lenient]) {
-    ajv.addKeyword({ keyword: RUBLES_KEYWORD, modifying: true, errors: true, validate: rublesValidator() as never });
-    ajv.addKeyword({ keyword: NUMBER_KEYWORD, modifying: true, errors: true, validate: numberValidator() as never });
+    ajv.addKeyword({
+      keyword: RUBLES_KEYWORD,
+      modifying: true,
+      errors: true,
+      validate: rublesValidator() as never,
+    });
+    ajv.addKeyword({
+      keyword: NUMBER_KEYWORD,
+      modifying: true,
+      errors: true,
+      validate: numberValidator() as never,
+    });
   }
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema as object));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : lenient).compile(schema as object),
+  );
 }

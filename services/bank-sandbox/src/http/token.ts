@@ -9,10 +9,16 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  */
 export function staticTokenVerifier(token: string): TokenVerifier {
   const expected = digest(token);
-  const principal: Principal = { sub: 'bank-client', roles: ['service'], kind: 'service', tokenId: 'bank-api-token' };
+  const principal: Principal = {
+    sub: 'bank-client',
+    roles: ['service'],
+    kind: 'service',
+    tokenId: 'bank-api-token',
+  };
   return {
     async verify(given) {
-      if (!timingSafeEqual(digest(given), expected)) throw httpErrors.invalid_token('The Bearer token is wrong');
+      if (!timingSafeEqual(digest(given), expected))
+        throw httpErrors.invalid_token('The Bearer token is wrong');
       return principal;
     },
   };

@@ -11,9 +11,17 @@ interface Row {
   amount: bigint;
   amount_on_hold: bigint;
 }
-const of = (r: Row): Balance => ({ beneficiaryId: r.beneficiary_id, amount: r.amount, amountOnHold: r.amount_on_hold });
+const of = (r: Row): Balance => ({
+  beneficiaryId: r.beneficiary_id,
+  amount: r.amount,
+  amountOnHold: r.amount_on_hold,
+});
 
-export async function listBalances(db: Queryable, beneficiaryId: string | undefined, limit: number): Promise<Balance[]> {
+export async function listBalances(
+  db: Queryable,
+  beneficiaryId: string | undefined,
+  limit: number,
+): Promise<Balance[]> {
   const { rows } = await db.query<Row>(
     `select * from balances where ($1::uuid is null or beneficiary_id = $1) order by beneficiary_id limit $2`,
     [beneficiaryId ?? null, limit],
@@ -31,7 +39,12 @@ export async function lockBalances(tx: Queryable, ids: readonly string[]): Promi
 }
 
 /** Adds to the free amount and to the hold (either may be negative); the CHECKs refuse a negative result. */
-export async function moveBalance(tx: Queryable, id: string, amountDelta: bigint, holdDelta: bigint): Promise<void> {
+export async function moveBalance(
+  tx: Queryable,
+  id: string,
+  amountDelta: bigint,
+  holdDelta: bigint,
+): Promise<void> {
   await tx.query(
     'update balances set amount = amount + $2, amount_on_hold = amount_on_hold + $3 where beneficiary_id = $1',
     [id, amountDelta, holdDelta],

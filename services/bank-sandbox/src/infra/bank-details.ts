@@ -27,7 +27,9 @@ const view = (r: Row): BankDetailsView => {
     type: r.type,
     isDefault: r.is_default,
     ...rest,
-    ...(typeof cardNumber === 'string' ? { cardNumberMask: `${cardNumber.slice(0, 6)}******${cardNumber.slice(-4)}` } : {}),
+    ...(typeof cardNumber === 'string'
+      ? { cardNumberMask: `${cardNumber.slice(0, 6)}******${cardNumber.slice(-4)}` }
+      : {}),
     createdAt: r.created_at.toISOString(),
   };
 };
@@ -55,7 +57,11 @@ export async function listBankDetails(db: Queryable, beneficiaryId: string): Pro
   return rows.map(view);
 }
 
-export async function findBankDetails(db: Queryable, beneficiaryId: string, id: string): Promise<BankDetailsView | undefined> {
+export async function findBankDetails(
+  db: Queryable,
+  beneficiaryId: string,
+  id: string,
+): Promise<BankDetailsView | undefined> {
   const { rows } = await db.query<Row>(
     'select * from bank_details where beneficiary_id = $1 and id = $2 and deleted_at is null',
     [beneficiaryId, id],
@@ -72,20 +78,31 @@ export async function detailsNumber(db: Queryable, id: string): Promise<string |
   return rows[0]?.n ?? undefined;
 }
 
-export async function setDefaultBankDetails(tx: Queryable, beneficiaryId: string, id: string): Promise<boolean> {
+export async function setDefaultBankDetails(
+  tx: Queryable,
+  beneficiaryId: string,
+  id: string,
+): Promise<boolean> {
   await tx.query('select id from beneficiaries where id = $1 for update', [beneficiaryId]);
   const { rowCount } = await tx.query(
     'select 1 from bank_details where beneficiary_id = $1 and id = $2 and deleted_at is null',
     [beneficiaryId, id],
   );
   if (rowCount !== 1) return false;
-  await tx.query('update bank_details set is_default = false where beneficiary_id = $1 and is_default', [beneficiaryId]);
+  await tx.query('update bank_details set is_default = false where beneficiary_id = $1 and is_default', [
+    beneficiaryId,
+  ]);
   await tx.query('update bank_details set is_default = true where id = $1', [id]);
   return true;
 }
 
 /** Deleting the default hands the default to the oldest remaining details. */
-export async function deleteBankDetails(tx: Queryable, beneficiaryId: string, id: string, now: Date): Promise<boolean> {
+export async function deleteBankDetails(
+  tx: Queryable,
+  beneficiaryId: string,
+  id: string,
+  now: Date,
+): Promise<boolean> {
   await tx.query('select id from beneficiaries where id = $1 for update', [beneficiaryId]);
   const { rowCount } = await tx.query(
     'update bank_details set deleted_at = $3, is_default = false where beneficiary_id = $1 and id = $2 and deleted_at is null',

@@ -43,7 +43,15 @@ const view = (r: Row): BeneficiaryView => ({
 
 export async function insertBeneficiary(
   tx: Queryable,
-  b: { id: string; type: BeneficiaryType; inn: string | undefined; isSelfEmployed: boolean; profile: object; scoringDueAt: Date; now: Date },
+  b: {
+    id: string;
+    type: BeneficiaryType;
+    inn: string | undefined;
+    isSelfEmployed: boolean;
+    profile: object;
+    scoringDueAt: Date;
+    now: Date;
+  },
 ): Promise<BeneficiaryView> {
   const { rows } = await tx.query<Row>(
     `insert into beneficiaries (id, type, inn, is_self_employed, profile, scoring_status, scoring_due_at, created_at, updated_at)
@@ -59,8 +67,15 @@ export async function findBeneficiary(db: Queryable, id: string): Promise<Benefi
   return rows[0] ? view(rows[0]) : undefined;
 }
 
-export async function listBeneficiaries(db: Queryable, limit: number, offset: number): Promise<BeneficiaryView[]> {
-  const { rows } = await db.query<Row>('select * from beneficiaries order by created_at, id limit $1 offset $2', [limit, offset]);
+export async function listBeneficiaries(
+  db: Queryable,
+  limit: number,
+  offset: number,
+): Promise<BeneficiaryView[]> {
+  const { rows } = await db.query<Row>(
+    'select * from beneficiaries order by created_at, id limit $1 offset $2',
+    [limit, offset],
+  );
   return rows.map(view);
 }
 
@@ -84,7 +99,11 @@ const scoringView = (r: Pick<Row, 'id' | 'scoring_status' | 'scoring_errors'>): 
   errors: r.scoring_errors,
 });
 
-export async function findScorings(db: Queryable, beneficiaryId: string | undefined, limit: number): Promise<ScoringView[]> {
+export async function findScorings(
+  db: Queryable,
+  beneficiaryId: string | undefined,
+  limit: number,
+): Promise<ScoringView[]> {
   const { rows } = await db.query<Row>(
     `select id, scoring_status, scoring_errors from beneficiaries where ($1::uuid is null or id = $1)
      order by created_at, id limit $2`,
@@ -94,7 +113,11 @@ export async function findScorings(db: Queryable, beneficiaryId: string | undefi
 }
 
 /** Scorings whose time has come, locked for the round that decides them. */
-export async function dueScorings(tx: Queryable, now: Date, limit: number): Promise<Array<{ id: string; inn: string | null }>> {
+export async function dueScorings(
+  tx: Queryable,
+  now: Date,
+  limit: number,
+): Promise<Array<{ id: string; inn: string | null }>> {
   const { rows } = await tx.query<{ id: string; inn: string | null }>(
     `select id, inn from beneficiaries where scoring_status = 'IN_PROGRESS' and scoring_due_at <= $1
      order by scoring_due_at limit $2 for update skip locked`,
@@ -103,7 +126,13 @@ export async function dueScorings(tx: Queryable, now: Date, limit: number): Prom
   return rows;
 }
 
-export async function setScoring(tx: Queryable, id: string, status: ScoringStatus, errors: readonly unknown[], now: Date): Promise<boolean> {
+export async function setScoring(
+  tx: Queryable,
+  id: string,
+  status: ScoringStatus,
+  errors: readonly unknown[],
+  now: Date,
+): Promise<boolean> {
   const { rowCount } = await tx.query(
     `update beneficiaries set scoring_status = $2, scoring_errors = $3, scoring_due_at = null, updated_at = $4 where id = $1`,
     [id, status, JSON.stringify(errors), now],
@@ -112,7 +141,10 @@ export async function setScoring(tx: Queryable, id: string, status: ScoringStatu
 }
 
 /** Which of these beneficiaries have not (yet) passed scoring, with their status. */
-export async function unscored(db: Queryable, ids: readonly string[]): Promise<Array<{ id: string; status: ScoringStatus }>> {
+export async function unscored(
+  db: Queryable,
+  ids: readonly string[],
+): Promise<Array<{ id: string; status: ScoringStatus }>> {
   if (ids.length === 0) return [];
   const { rows } = await db.query<{ id: string; status: ScoringStatus }>(
     `select id, scoring_status as status from beneficiaries where id = any($1::uuid[]) and scoring_status <> 'SUCCEEDED'`,

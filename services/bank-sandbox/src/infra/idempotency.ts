@@ -3,18 +3,12 @@ import type { Pool, PoolClient } from '@strongbox/postgres';
 import { type IdempotentOutcome, runIdempotent } from '@strongbox/postgres/idempotent-run';
 import { bankErrors } from '../domain/errors.ts';
 import { toBankJson } from '../http/bank-json.ts';
+import type { KeyedCall } from '../ports.ts';
 
 /** The bank takes a UUID as Idempotency-Key. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Every caller of the sandbox holds the one BANK_API_TOKEN, so keys share one scope. */
 const SCOPE = 'bank';
-
-export interface KeyedCall {
-  readonly key: unknown;
-  readonly method: string;
-  readonly path: string;
-  readonly body: unknown;
-}
 
 /** Bigints (kopecks) as tagged text, so the request hash sees 1.10 and 1.1 as the same amount. */
 const hashable = (v: unknown): unknown =>
@@ -34,7 +28,13 @@ export function bankIdempotency(pool: Pool, clock: Clock) {
     return runIdempotent(
       pool,
       clock,
-      { scope: SCOPE, key: call.key.toLowerCase(), method: call.method, path: call.path, body: hashable(call.body) },
+      {
+        scope: SCOPE,
+        key: call.key.toLowerCase(),
+        method: call.method,
+        path: call.path,
+        body: hashable(call.body),
+      },
       async (tx) => {
         const answer = await work(tx);
         return { status: answer.status, body: toBankJson(answer.body) };

@@ -44,7 +44,11 @@ export async function insertIncoming(
   return view(rows[0] as Row);
 }
 
-export async function listUnidentified(db: Queryable, limit: number, offset: number): Promise<IncomingView[]> {
+export async function listUnidentified(
+  db: Queryable,
+  limit: number,
+  offset: number,
+): Promise<IncomingView[]> {
   const { rows } = await db.query<Row>(
     'select * from incoming_transactions where identified_at is null order by created_at, id limit $1 offset $2',
     [limit, offset],
@@ -57,7 +61,12 @@ export async function lockIncoming(tx: Queryable, id: string): Promise<IncomingV
   return rows[0] ? view(rows[0]) : undefined;
 }
 
-export async function markIdentified(tx: Queryable, id: string, distribution: object, now: Date): Promise<void> {
+export async function markIdentified(
+  tx: Queryable,
+  id: string,
+  distribution: object,
+  now: Date,
+): Promise<void> {
   await tx.query('update incoming_transactions set identified_at = $2, distribution = $3 where id = $1', [
     id,
     now,

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { API, fund, type Harness, SECRET, scoredBeneficiary, startReceiver, startSandbox } from '../test-support.ts';
+import {
+  API,
+  fund,
+  type Harness,
+  SECRET,
+  scoredBeneficiary,
+  startReceiver,
+  startSandbox,
+} from '../test-support.ts';
 
 /**
  * The receiver's side, written apart from the sandbox's signer (WebCrypto rather than node:crypto's
@@ -8,7 +16,13 @@ import { API, fund, type Harness, SECRET, scoredBeneficiary, startReceiver, star
  */
 async function expectedSignature(secret: string, timestamp: string, body: string): Promise<string> {
   const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    enc.encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, enc.encode(`${timestamp}.${body}`)));
   return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -31,7 +45,8 @@ beforeEach(async () => {
   statuses = [];
 });
 
-const incoming = (rubles: string) => h.call('POST', '/_sim/incoming', `{"amount":${rubles},"purpose":"deposit"}`);
+const incoming = (rubles: string) =>
+  h.call('POST', '/_sim/incoming', `{"amount":${rubles},"purpose":"deposit"}`);
 
 describe('notifications', () => {
   it('are signed per secret during a rotation, with id, timestamp and the exact amounts in the body', async () => {
@@ -77,7 +92,11 @@ describe('notifications', () => {
     h.sim.clock.advance(4_000);
     await h.tick();
     assert.equal(receiver.received.length, 3, 'the third attempt succeeds');
-    assert.equal(new Set(receiver.received.map((r) => r.headers['x-notification-id'])).size, 1, 'one id for every attempt');
+    assert.equal(
+      new Set(receiver.received.map((r) => r.headers['x-notification-id'])).size,
+      1,
+      'one id for every attempt',
+    );
 
     receiver.received.length = 0;
     statuses = Array(10).fill(500);
@@ -87,12 +106,18 @@ describe('notifications', () => {
       h.sim.clock.advance(1_000 * 4 ** i);
     }
     assert.equal(receiver.received.length, 6, 'the first attempt and five retries');
-    const { rows } = await h.pool.query(`select attempts, given_up_at is not null as given_up from notifications where delivered_at is null`);
+    const { rows } = await h.pool.query(
+      `select attempts, given_up_at is not null as given_up from notifications where delivered_at is null`,
+    );
     assert.deepEqual(rows, [{ attempts: 6, given_up: true }]);
   });
 
   it('can be dropped, duplicated and delayed on demand', async () => {
-    await h.call('PUT', '/_sim/faults', { dropNotifications: 1, duplicateNotifications: 1, notificationDelayMs: 5_000 });
+    await h.call('PUT', '/_sim/faults', {
+      dropNotifications: 1,
+      duplicateNotifications: 1,
+      notificationDelayMs: 5_000,
+    });
     await incoming('1');
     await incoming('2');
     await h.tick();
@@ -110,8 +135,14 @@ describe('restart', () => {
     statuses = Array(3).fill(500);
     const ben = await scoredBeneficiary(h);
     await fund(h, ben, '3');
-    await h.create(`${API}/beneficiaries/${ben}/bank-details`, { type: 'CARD', cardNumber: '4111111111111111' });
-    const pay = await h.create(`${API}/payments`, `{"type":"REGULAR","beneficiaryId":"${ben}","amount":3,"purpose":"Out"}`);
+    await h.create(`${API}/beneficiaries/${ben}/bank-details`, {
+      type: 'CARD',
+      cardNumber: '4111111111111111',
+    });
+    const pay = await h.create(
+      `${API}/payments`,
+      `{"type":"REGULAR","beneficiaryId":"${ben}","amount":3,"purpose":"Out"}`,
+    );
     assert.equal(pay.status, 201, pay.text);
     h = await h.restart();
     statuses = [];
@@ -121,6 +152,9 @@ describe('restart', () => {
     }
     assert.equal((await h.call('GET', `${API}/payments/${pay.json.paymentId}`)).json.status, 'SUCCEEDED');
     const types = receiver.received.map((r) => JSON.parse(r.body).type);
-    assert.ok(types.includes('INCOMING_PAYMENT_IDENTIFIED') && types.includes('PAYMENT_SUCCEEDED'), types.join());
+    assert.ok(
+      types.includes('INCOMING_PAYMENT_IDENTIFIED') && types.includes('PAYMENT_SUCCEEDED'),
+      types.join(),
+    );
   });
 });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '@strongbox/postgres';
-import { stringifyBank } from '../http/bank-json.ts';
 import { afterFailure, type NotificationFact } from '../domain/notifications.ts';
-import type { Sim } from './sim.ts';
+import { stringifyBank } from '../http/bank-json.ts';
 import { signNotification } from './signing.ts';
+import type { Sim } from './sim.ts';
 
 /** Notifications one delivery round takes; the next round takes the rest. */
 export const DELIVERY_BATCH_MAX = 20;
@@ -67,7 +67,10 @@ export async function deliverDue(
       const now = sim.clock.now();
       if (sim.faults.dropNotifications > 0) {
         sim.faults.dropNotifications--;
-        await client.query(`update notifications set delivered_at = $2, last_error = 'dropped' where id = $1`, [row.id, now]);
+        await client.query(
+          `update notifications set delivered_at = $2, last_error = 'dropped' where id = $1`,
+          [row.id, now],
+        );
         continue;
       }
       const copies = sim.faults.duplicateNotifications > 0 ? 2 : 1;
@@ -77,13 +80,22 @@ export async function deliverDue(
       const attempts = row.attempts + 1;
       if (error === undefined) {
         sent++;
-        await client.query(`update notifications set attempts = $2, delivered_at = $3, last_error = null where id = $1`, [row.id, attempts, now]);
+        await client.query(
+          `update notifications set attempts = $2, delivered_at = $3, last_error = null where id = $1`,
+          [row.id, attempts, now],
+        );
         continue;
       }
       const next = afterFailure(attempts, opts.retryBaseMs);
       await client.query(
         `update notifications set attempts = $2, last_error = $3, due_at = coalesce($4, due_at), given_up_at = $5 where id = $1`,
-        [row.id, attempts, error, next.retry ? new Date(now.getTime() + next.delayMs) : null, next.retry ? null : now],
+        [
+          row.id,
+          attempts,
+          error,
+          next.retry ? new Date(now.getTime() + next.delayMs) : null,
+          next.retry ? null : now,
+        ],
       );
     }
     await client.query('commit');

@@ -4,7 +4,13 @@ import { moveBalance } from './balances.ts';
 import { detailsNumber } from './bank-details.ts';
 import { setDealStatus, setStepStatus } from './deals.ts';
 import { enqueueNotification } from './notifications.ts';
-import { duePayments, type PaymentView, setPaymentStatus, stepPaymentStatuses, stepStatuses } from './payments.ts';
+import {
+  duePayments,
+  type PaymentView,
+  setPaymentStatus,
+  stepPaymentStatuses,
+  stepStatuses,
+} from './payments.ts';
 import type { Sim } from './sim.ts';
 
 const PAYMENTS_BATCH_MAX = 100;
@@ -19,7 +25,11 @@ async function failureOf(tx: Queryable, p: PaymentView, sim: Sim): Promise<strin
 }
 
 /** Moves each due payment one state on, and its step and deal with it. */
-export async function advancePayments(pool: Pool, sim: Sim, settings: { paymentStepMs: number }): Promise<number> {
+export async function advancePayments(
+  pool: Pool,
+  sim: Sim,
+  settings: { paymentStepMs: number },
+): Promise<number> {
   return withTransaction(pool, async (tx) => {
     const now = sim.clock.now();
     const due = await duePayments(tx, now, PAYMENTS_BATCH_MAX);
@@ -27,12 +37,22 @@ export async function advancePayments(pool: Pool, sim: Sim, settings: { paymentS
       const failure = p.status === 'IN_PROGRESS' ? await failureOf(tx, p, sim) : undefined;
       const next = nextPaymentStatus(p.status, failure) as PaymentStatus;
       const final = next === 'SUCCEEDED' || next === 'FAILED';
-      await setPaymentStatus(tx, p.paymentId, next, { failure, dueAt: final ? null : new Date(now.getTime() + settings.paymentStepMs), now });
-      if (next === 'SUCCEEDED' && p.keepOnVirtualAccount) await moveBalance(tx, p.beneficiaryId, p.amount, 0n);
+      await setPaymentStatus(tx, p.paymentId, next, {
+        failure,
+        dueAt: final ? null : new Date(now.getTime() + settings.paymentStepMs),
+        now,
+      });
+      if (next === 'SUCCEEDED' && p.keepOnVirtualAccount)
+        await moveBalance(tx, p.beneficiaryId, p.amount, 0n);
       if (final)
         await enqueueNotification(
           tx,
-          { type: next === 'SUCCEEDED' ? 'PAYMENT_SUCCEEDED' : 'PAYMENT_FAILED', objectId: p.paymentId, status: next, data: { ...(failure ? { failureReason: failure } : {}), dealId: p.dealId, stepId: p.stepId } },
+          {
+            type: next === 'SUCCEEDED' ? 'PAYMENT_SUCCEEDED' : 'PAYMENT_FAILED',
+            objectId: p.paymentId,
+            status: next,
+            data: { ...(failure ? { failureReason: failure } : {}), dealId: p.dealId, stepId: p.stepId },
+          },
           sim,
         );
       if (final && p.stepId && p.dealId) await settleStep(tx, p.dealId, p.stepId, sim);
@@ -54,7 +74,16 @@ export async function settleStep(tx: Queryable, dealId: string, stepId: string, 
   if (status !== current.status) {
     await setStepStatus(tx, stepId, status);
     if (status !== 'PAYMENT_IN_PROGRESS')
-      await enqueueNotification(tx, { type: status === 'COMPLETED' ? 'STEP_PAYMENT_COMPLETED' : 'STEP_PAYMENT_FAILED', objectId: stepId, status, data: { dealId } }, sim);
+      await enqueueNotification(
+        tx,
+        {
+          type: status === 'COMPLETED' ? 'STEP_PAYMENT_COMPLETED' : 'STEP_PAYMENT_FAILED',
+          objectId: stepId,
+          status,
+          data: { dealId },
+        },
+        sim,
+      );
   }
   const dealStatus = dealStatusOf(current.deal_status as never, (await stepStatuses(tx, dealId)) as never);
   if (dealStatus !== current.deal_status) await setDealStatus(tx, dealId, dealStatus, now);

@@ -81,7 +81,21 @@ export async function insertPayment(tx: Queryable, p: NewPayment): Promise<void>
     `insert into payments (id, kind, deal_id, step_id, recipient_id, beneficiary_id, bank_details_id, keep_on_virtual_account,
        amount, purpose, status, retry_of, due_at, created_at, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'PENDING', $11, $12, $13, $13)`,
-    [p.id, p.kind, p.dealId ?? null, p.stepId ?? null, p.recipientId ?? null, p.beneficiaryId, p.bankDetailsId, p.keepOnVirtualAccount, p.amount, p.purpose, p.retryOf ?? null, p.dueAt, p.now],
+    [
+      p.id,
+      p.kind,
+      p.dealId ?? null,
+      p.stepId ?? null,
+      p.recipientId ?? null,
+      p.beneficiaryId,
+      p.bankDetailsId,
+      p.keepOnVirtualAccount,
+      p.amount,
+      p.purpose,
+      p.retryOf ?? null,
+      p.dueAt,
+      p.now,
+    ],
   );
 }
 
@@ -99,8 +113,16 @@ export async function duePayments(tx: Queryable, now: Date, limit: number): Prom
   return rows.map(view);
 }
 
-export async function setPaymentStatus(tx: Queryable, id: string, status: PaymentStatus, change: { failure?: string | undefined; dueAt: Date | null; now: Date }): Promise<void> {
-  await tx.query('update payments set status = $2, failure = $3, due_at = $4, updated_at = $5 where id = $1', [id, status, change.failure ?? null, change.dueAt, change.now]);
+export async function setPaymentStatus(
+  tx: Queryable,
+  id: string,
+  status: PaymentStatus,
+  change: { failure?: string | undefined; dueAt: Date | null; now: Date },
+): Promise<void> {
+  await tx.query(
+    'update payments set status = $2, failure = $3, due_at = $4, updated_at = $5 where id = $1',
+    [id, status, change.failure ?? null, change.dueAt, change.now],
+  );
 }
 
 /** The newest attempt's status for each recipient of the step. */
@@ -113,11 +135,15 @@ export async function stepPaymentStatuses(db: Queryable, stepId: string): Promis
 }
 
 export async function stepStatuses(db: Queryable, dealId: string): Promise<string[]> {
-  const { rows } = await db.query<{ status: string }>('select status from steps where deal_id = $1', [dealId]);
+  const { rows } = await db.query<{ status: string }>('select status from steps where deal_id = $1', [
+    dealId,
+  ]);
   return rows.map((r) => r.status);
 }
 
 export async function listStepPayments(db: Queryable, stepId: string): Promise<PaymentView[]> {
-  const { rows } = await db.query<Row>(`${SELECT} where p.step_id = $1 order by p.created_at, p.id`, [stepId]);
+  const { rows } = await db.query<Row>(`${SELECT} where p.step_id = $1 order by p.created_at, p.id`, [
+    stepId,
+  ]);
   return rows.map(view);
 }

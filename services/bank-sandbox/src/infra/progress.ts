@@ -26,7 +26,11 @@ export async function advanceDue(pool: Pool, sim: Sim, settings: ProgressSetting
       const outcome = decideScoring(b.inn ? sim.faults.scoring.get(b.inn) : undefined);
       if (!outcome) continue;
       await setScoring(tx, b.id, outcome.status, outcome.errors, now);
-      await enqueueNotification(tx, { type: 'SCORING_FINISHED', objectId: b.id, status: outcome.status }, sim);
+      await enqueueNotification(
+        tx,
+        { type: 'SCORING_FINISHED', objectId: b.id, status: outcome.status },
+        sim,
+      );
       n++;
     }
     return n;

@@ -7,4 +7,12 @@ import { settleStep } from './payment-progress.ts';
 import * as payments from './payments.ts';
 
 /** The sandbox's narrow queries, handed to the features as one port (each takes its connection first). */
-export const store = { ...beneficiaries, ...bankDetails, ...balances, ...incoming, ...deals, ...payments, settleStep };
+export const store = {
+  ...beneficiaries,
+  ...bankDetails,
+  ...balances,
+  ...incoming,
+  ...deals,
+  ...payments,
+  settleStep,
+};

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ACCOUNT, API, BIK, CARD, type Harness, scoredBeneficiary, startSandbox } from '../../test-support.ts';
+import {
+  ACCOUNT,
+  API,
+  BIK,
+  CARD,
+  type Harness,
+  scoredBeneficiary,
+  startSandbox,
+} from '../../test-support.ts';
 
 let h: Harness;
 let ben: string;
@@ -13,11 +21,17 @@ after(async () => {
 });
 
 const details = () => `${API}/beneficiaries/${ben}/bank-details`;
-const list = async () => (await h.call('GET', details())).json.results as Array<{ bankDetailsId: string; isDefault: boolean }>;
+const list = async () =>
+  (await h.call('GET', details())).json.results as Array<{ bankDetailsId: string; isDefault: boolean }>;
 
 describe('bank details', () => {
   it('makes the first details the default, moves it with set-default, and hands it on when the default is deleted', async () => {
-    const account = await h.create(details(), { type: 'PAYMENT_DETAILS', accountNumber: ACCOUNT, bik: BIK, bankName: 'T-Bank' });
+    const account = await h.create(details(), {
+      type: 'PAYMENT_DETAILS',
+      accountNumber: ACCOUNT,
+      bik: BIK,
+      bankName: 'T-Bank',
+    });
     assert.equal(account.status, 201, account.text);
     assert.equal(account.json.isDefault, true);
     const card = await h.create(details(), { type: 'CARD', cardNumber: CARD });
@@ -45,8 +59,12 @@ describe('bank details', () => {
     assert.equal((await h.call('DELETE', `${details()}/${card.json.bankDetailsId}`)).status, 404);
   });
 
-  it("refuses an account whose control key does not match the BIK, and a card that fails Luhn", async () => {
-    const wrongKey = await h.create(details(), { type: 'PAYMENT_DETAILS', accountNumber: '40817810100000000001', bik: BIK });
+  it('refuses an account whose control key does not match the BIK, and a card that fails Luhn', async () => {
+    const wrongKey = await h.create(details(), {
+      type: 'PAYMENT_DETAILS',
+      accountNumber: '40817810100000000001',
+      bik: BIK,
+    });
     assert.equal(wrongKey.status, 400);
     assert.equal(wrongKey.json.errorCode, 'INVALID_BANK_DETAILS');
     const wrongCard = await h.create(details(), { type: 'CARD', cardNumber: '4111111111111112' });
@@ -58,7 +76,10 @@ describe('bank details', () => {
   });
 
   it('answers 404 for an unknown beneficiary', async () => {
-    const res = await h.create(`${API}/beneficiaries/0190f5f0-0000-7000-8000-000000000000/bank-details`, { type: 'CARD', cardNumber: CARD });
+    const res = await h.create(`${API}/beneficiaries/0190f5f0-0000-7000-8000-000000000000/bank-details`, {
+      type: 'CARD',
+      cardNumber: CARD,
+    });
     assert.equal(res.status, 404);
   });
 });

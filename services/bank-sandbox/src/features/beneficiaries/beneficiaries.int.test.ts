@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { API, COMPANY_INN, type Harness, PERSON_INN, SCORING_DELAY_MS, startSandbox, TOKEN } from '../../test-support.ts';
+import {
+  API,
+  COMPANY_INN,
+  type Harness,
+  PERSON_INN,
+  SCORING_DELAY_MS,
+  startSandbox,
+  TOKEN,
+} from '../../test-support.ts';
 
 let h: Harness;
 before(async () => {
@@ -10,12 +18,22 @@ after(async () => {
   await h.close();
 });
 
-const person = { type: 'FL_RESIDENT', inn: PERSON_INN, firstName: 'Ivan', lastName: 'Petrov', isSelfEmployed: true };
+const person = {
+  type: 'FL_RESIDENT',
+  inn: PERSON_INN,
+  firstName: 'Ivan',
+  lastName: 'Petrov',
+  isSelfEmployed: true,
+};
 
 describe('the bank token', () => {
   it('answers 401 in the bank error shape without a token or with a wrong one', async () => {
     for (const authorization of [undefined, 'Bearer wrong', `Basic ${TOKEN}`]) {
-      const res = await h.app.inject({ method: 'GET', url: `${API}/beneficiaries`, headers: authorization ? { authorization } : {} });
+      const res = await h.app.inject({
+        method: 'GET',
+        url: `${API}/beneficiaries`,
+        headers: authorization ? { authorization } : {},
+      });
       assert.equal(res.statusCode, 401, authorization);
       const body = res.json();
       assert.deepEqual(Object.keys(body).sort(), ['errorCode', 'errorDetails', 'errorId', 'errorMessage']);
@@ -45,7 +63,12 @@ describe('beneficiaries', () => {
     assert.equal((await scoring()).json.results[0].status, 'IN_PROGRESS', 'not before its time');
     h.sim.clock.advance(SCORING_DELAY_MS);
     await h.tick();
-    assert.deepEqual((await scoring()).json.results[0], { beneficiaryId: id, status: 'SUCCEEDED', warnings: [], errors: [] });
+    assert.deepEqual((await scoring()).json.results[0], {
+      beneficiaryId: id,
+      status: 'SUCCEEDED',
+      warnings: [],
+      errors: [],
+    });
     const got = await h.call('GET', `${API}/beneficiaries/${id}`);
     assert.equal(got.status, 200);
     assert.equal(got.json.inn, PERSON_INN);
@@ -57,10 +80,19 @@ describe('beneficiaries', () => {
     assert.equal(bad.json.errorCode, 'INVALID_INN');
     const companyInn = await h.create(`${API}/beneficiaries`, { ...person, inn: COMPANY_INN });
     assert.equal(companyInn.status, 400);
-    const se = await h.create(`${API}/beneficiaries`, { type: 'UL_RESIDENT', inn: COMPANY_INN, name: 'OOO Romashka', isSelfEmployed: true });
+    const se = await h.create(`${API}/beneficiaries`, {
+      type: 'UL_RESIDENT',
+      inn: COMPANY_INN,
+      name: 'OOO Romashka',
+      isSelfEmployed: true,
+    });
     assert.equal(se.status, 400);
     assert.equal(se.json.errorCode, 'VALIDATION_ERROR');
-    const company = await h.create(`${API}/beneficiaries`, { type: 'UL_RESIDENT', inn: COMPANY_INN, name: 'OOO Romashka' });
+    const company = await h.create(`${API}/beneficiaries`, {
+      type: 'UL_RESIDENT',
+      inn: COMPANY_INN,
+      name: 'OOO Romashka',
+    });
     assert.equal(company.status, 201, company.text);
     assert.equal(company.json.isSelfEmployed, false);
   });
@@ -74,7 +106,10 @@ describe('beneficiaries', () => {
 
   it('updates names and the self-employed flag, lists, and answers 404 for an unknown id', async () => {
     const id = (await h.create(`${API}/beneficiaries`, person)).json.beneficiaryId;
-    const upd = await h.call('PATCH', `${API}/beneficiaries/${id}`, { lastName: 'Sidorov', isSelfEmployed: false });
+    const upd = await h.call('PATCH', `${API}/beneficiaries/${id}`, {
+      lastName: 'Sidorov',
+      isSelfEmployed: false,
+    });
     assert.equal(upd.status, 200, upd.text);
     assert.equal(upd.json.lastName, 'Sidorov');
     assert.equal(upd.json.isSelfEmployed, false);

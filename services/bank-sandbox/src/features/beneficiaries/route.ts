@@ -74,7 +74,11 @@ export function beneficiaryRoutes(app: FastifyInstance, ports: BankPorts): void 
     { schema: doc(TAG, 'List beneficiaries', { querystring: PAGE_QUERY }) },
     async (request) => {
       const q = request.query as { limit: number; offset: number };
-      return { results: await store.listBeneficiaries(ports.db, q.limit, q.offset), limit: q.limit, offset: q.offset };
+      return {
+        results: await store.listBeneficiaries(ports.db, q.limit, q.offset),
+        limit: q.limit,
+        offset: q.offset,
+      };
     },
   );
 
@@ -89,16 +93,29 @@ export function beneficiaryRoutes(app: FastifyInstance, ports: BankPorts): void 
 
   app.patch(
     `${NOMINAL_PREFIX}/beneficiaries/:beneficiaryId`,
-    { schema: doc(TAG, 'Update a beneficiary (not its type or INN)', { params: idParams('beneficiaryId'), body: UPDATE }) },
+    {
+      schema: doc(TAG, 'Update a beneficiary (not its type or INN)', {
+        params: idParams('beneficiaryId'),
+        body: UPDATE,
+      }),
+    },
     async (request) => {
       const { beneficiaryId } = request.params as { beneficiaryId: string };
       const body = request.body as { isSelfEmployed?: boolean } & Record<string, unknown>;
       return ports.transaction(async (tx) => {
         const current = found(await store.findBeneficiary(tx, beneficiaryId), 'Beneficiary');
-        const rejection = checkBeneficiary({ type: current.type, inn: current.inn ?? undefined, isSelfEmployed: body.isSelfEmployed ?? current.isSelfEmployed });
+        const rejection = checkBeneficiary({
+          type: current.type,
+          inn: current.inn ?? undefined,
+          isSelfEmployed: body.isSelfEmployed ?? current.isSelfEmployed,
+        });
         if (rejection) throw bankErrors[rejection.code](rejection.message);
         return found(
-          await store.updateBeneficiary(tx, beneficiaryId, { isSelfEmployed: body.isSelfEmployed, profile: profileOf(body), now: sim.clock.now() }),
+          await store.updateBeneficiary(tx, beneficiaryId, {
+            isSelfEmployed: body.isSelfEmployed,
+            profile: profileOf(body),
+            now: sim.clock.now(),
+          }),
           'Beneficiary',
         );
       });

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ACCOUNT, API, BIK, COMPANY_INN, fund, type Harness, NOMINAL, PAYMENT_STEP_MS, scoredBeneficiary, startSandbox } from '../../test-support.ts';
+import {
+  ACCOUNT,
+  API,
+  BIK,
+  COMPANY_INN,
+  fund,
+  type Harness,
+  NOMINAL,
+  PAYMENT_STEP_MS,
+  scoredBeneficiary,
+  startSandbox,
+} from '../../test-support.ts';
 
 let h: Harness;
 let buyer: string;
@@ -12,14 +23,21 @@ before(async () => {
   buyer = await scoredBeneficiary(h);
   seller = await scoredBeneficiary(h);
   agency = await scoredBeneficiary(h, { type: 'UL_RESIDENT', inn: COMPANY_INN, name: 'OOO Agency' });
-  sellerDetails = (await h.create(`${API}/beneficiaries/${seller}/bank-details`, { type: 'PAYMENT_DETAILS', accountNumber: ACCOUNT, bik: BIK })).json.bankDetailsId;
+  sellerDetails = (
+    await h.create(`${API}/beneficiaries/${seller}/bank-details`, {
+      type: 'PAYMENT_DETAILS',
+      accountNumber: ACCOUNT,
+      bik: BIK,
+    })
+  ).json.bankDetailsId;
 });
 after(async () => {
   await h.close();
 });
 
 const DEALS = `${API}/deals`;
-const balance = async (id: string) => (await h.call('GET', `${API}/balances?beneficiaryId=${id}`)).json.results[0];
+const balance = async (id: string) =>
+  (await h.call('GET', `${API}/balances?beneficiaryId=${id}`)).json.results[0];
 
 /** A draft deal of one step: the buyer puts in `rubles`, the seller gets all but 1.5 for the agency. */
 async function draftDeal(rubles = '100.5') {
@@ -29,12 +47,22 @@ async function draftDeal(rubles = '100.5') {
   const step = await h.create(`${DEALS}/${dealId}/steps`, { description: 'Payment for the flat' });
   assert.equal(step.status, 201, step.text);
   const stepId = step.json.stepId as string;
-  const dep = await h.call('PUT', `${DEALS}/${dealId}/steps/${stepId}/deponents/${buyer}`, `{"amount":${rubles}}`);
+  const dep = await h.call(
+    'PUT',
+    `${DEALS}/${dealId}/steps/${stepId}/deponents/${buyer}`,
+    `{"amount":${rubles}}`,
+  );
   assert.equal(dep.status, 200, dep.text);
   const sellerShare = (Number(rubles) * 100 - 150) / 100;
-  const r1 = await h.create(`${DEALS}/${dealId}/steps/${stepId}/recipients`, `{"beneficiaryId":"${seller}","amount":${sellerShare},"purpose":"Flat","bankDetailsId":"${sellerDetails}"}`);
+  const r1 = await h.create(
+    `${DEALS}/${dealId}/steps/${stepId}/recipients`,
+    `{"beneficiaryId":"${seller}","amount":${sellerShare},"purpose":"Flat","bankDetailsId":"${sellerDetails}"}`,
+  );
   assert.equal(r1.status, 201, r1.text);
-  const r2 = await h.create(`${DEALS}/${dealId}/steps/${stepId}/recipients`, `{"beneficiaryId":"${agency}","amount":1.5,"purpose":"Fee","keepOnVirtualAccount":true}`);
+  const r2 = await h.create(
+    `${DEALS}/${dealId}/steps/${stepId}/recipients`,
+    `{"beneficiaryId":"${agency}","amount":1.5,"purpose":"Fee","keepOnVirtualAccount":true}`,
+  );
   assert.equal(r2.status, 201, r2.text);
   return { dealId, stepId };
 }
@@ -62,29 +90,46 @@ describe('a deal', () => {
     const { dealId } = await draftDeal();
     const invalid = await h.call('GET', `${DEALS}/${dealId}/is-valid`);
     assert.equal(invalid.json.isValid, false);
-    assert.deepEqual(invalid.json.reasons.map((r: { code: string }) => r.code), ['INSUFFICIENT_FUNDS']);
+    assert.deepEqual(
+      invalid.json.reasons.map((r: { code: string }) => r.code),
+      ['INSUFFICIENT_FUNDS'],
+    );
     const accept = await h.call('POST', `${DEALS}/${dealId}/accept`);
     assert.equal(accept.status, 422);
     await h.call('POST', `/_sim/beneficiaries/${agency}/scoring`, { status: 'FAILED' });
     const unscored = await h.call('GET', `${DEALS}/${dealId}/is-valid`);
-    assert.ok(unscored.json.reasons.some((r: { code: string; details: { beneficiaryId: string } }) => r.code === 'BENEFICIARY_NOT_SCORED' && r.details.beneficiaryId === agency));
+    assert.ok(
+      unscored.json.reasons.some(
+        (r: { code: string; details: { beneficiaryId: string } }) =>
+          r.code === 'BENEFICIARY_NOT_SCORED' && r.details.beneficiaryId === agency,
+      ),
+    );
     await h.call('POST', `/_sim/beneficiaries/${agency}/scoring`, { status: 'SUCCEEDED' });
   });
 
   it('accepting holds the money, cancelling releases it, and a cancelled deal is no longer edited', async () => {
     await fund(h, buyer, '100.5');
     const { dealId, stepId } = await draftDeal();
-    assert.deepEqual((await h.call('GET', `${DEALS}/${dealId}/is-valid`)).json, { isValid: true, reasons: [] });
+    assert.deepEqual((await h.call('GET', `${DEALS}/${dealId}/is-valid`)).json, {
+      isValid: true,
+      reasons: [],
+    });
     const accepted = await h.call('POST', `${DEALS}/${dealId}/accept`);
     assert.equal(accepted.status, 200, accepted.text);
     assert.equal(accepted.json.status, 'ACCEPTED');
-    assert.match((await h.call('GET', `${API}/balances?beneficiaryId=${buyer}`)).text, /"amount":0,"amountOnHold":100\.5/);
+    assert.match(
+      (await h.call('GET', `${API}/balances?beneficiaryId=${buyer}`)).text,
+      /"amount":0,"amountOnHold":100\.5/,
+    );
     const edit = await h.call('PUT', `${DEALS}/${dealId}/steps/${stepId}/deponents/${buyer}`, '{"amount":1}');
     assert.equal(edit.status, 409, 'editing only in DRAFT');
     const cancelled = await h.call('POST', `${DEALS}/${dealId}/cancel`);
     assert.equal(cancelled.json.status, 'CANCELLED');
     assert.equal(cancelled.json.steps[0].status, 'CANCELLED');
-    assert.match((await h.call('GET', `${API}/balances?beneficiaryId=${buyer}`)).text, /"amount":100\.5,"amountOnHold":0/);
+    assert.match(
+      (await h.call('GET', `${API}/balances?beneficiaryId=${buyer}`)).text,
+      /"amount":100\.5,"amountOnHold":0/,
+    );
     assert.equal((await h.call('DELETE', `${DEALS}/${dealId}`)).status, 409);
   });
 
@@ -103,15 +148,32 @@ describe('a deal', () => {
     const complete = await h.call('POST', `${DEALS}/${dealId}/steps/${stepId}/complete`);
     assert.equal(complete.status, 200, complete.text);
     assert.equal(complete.json.status, 'PAYMENT_IN_PROGRESS');
-    assert.equal((await h.call('POST', `${DEALS}/${dealId}/cancel`)).status, 409, 'no cancel after a payout attempt');
-    const payments = async () => (await h.call('GET', `${DEALS}/${dealId}/steps/${stepId}/payments`)).json.results as Array<{ status: string; paymentId: string }>;
-    assert.deepEqual((await payments()).map((p) => p.status), ['PENDING', 'PENDING']);
+    assert.equal(
+      (await h.call('POST', `${DEALS}/${dealId}/cancel`)).status,
+      409,
+      'no cancel after a payout attempt',
+    );
+    const payments = async () =>
+      (await h.call('GET', `${DEALS}/${dealId}/steps/${stepId}/payments`)).json.results as Array<{
+        status: string;
+        paymentId: string;
+      }>;
+    assert.deepEqual(
+      (await payments()).map((p) => p.status),
+      ['PENDING', 'PENDING'],
+    );
     h.sim.clock.advance(PAYMENT_STEP_MS);
     await h.tick();
-    assert.deepEqual((await payments()).map((p) => p.status), ['IN_PROGRESS', 'IN_PROGRESS']);
+    assert.deepEqual(
+      (await payments()).map((p) => p.status),
+      ['IN_PROGRESS', 'IN_PROGRESS'],
+    );
     h.sim.clock.advance(PAYMENT_STEP_MS);
     await h.tick();
-    assert.deepEqual((await payments()).map((p) => p.status), ['SUCCEEDED', 'SUCCEEDED']);
+    assert.deepEqual(
+      (await payments()).map((p) => p.status),
+      ['SUCCEEDED', 'SUCCEEDED'],
+    );
     const deal = (await h.call('GET', `${DEALS}/${dealId}`)).json;
     assert.equal(deal.status, 'COMPLETED');
     assert.equal(deal.steps[0].status, 'COMPLETED');
@@ -126,16 +188,28 @@ describe('a deal', () => {
     await h.call('PUT', '/_sim/faults', { failingDetails: [ACCOUNT] });
     await h.call('POST', `${DEALS}/${dealId}/steps/${stepId}/complete`);
     await runPayments();
-    const failed = (await h.call('GET', `${DEALS}/${dealId}/steps/${stepId}/payments`)).json.results.find((p: { status: string }) => p.status === 'FAILED');
+    const failed = (await h.call('GET', `${DEALS}/${dealId}/steps/${stepId}/payments`)).json.results.find(
+      (p: { status: string }) => p.status === 'FAILED',
+    );
     assert.equal(failed.failureReason, 'ACCOUNT_CLOSED');
     assert.equal((await h.call('GET', `${DEALS}/${dealId}`)).json.steps[0].status, 'PAYMENT_FAILED');
 
-    const card = await h.create(`${API}/beneficiaries/${seller}/bank-details`, { type: 'CARD', cardNumber: '5555555555554444' });
-    await h.call('POST', `${API}/beneficiaries/${seller}/bank-details/${card.json.bankDetailsId}/set-default`);
+    const card = await h.create(`${API}/beneficiaries/${seller}/bank-details`, {
+      type: 'CARD',
+      cardNumber: '5555555555554444',
+    });
+    await h.call(
+      'POST',
+      `${API}/beneficiaries/${seller}/bank-details/${card.json.bankDetailsId}/set-default`,
+    );
     const retry = await h.create(`${API}/payments/${failed.paymentId}/retry`, {});
     assert.equal(retry.status, 200, retry.text);
     assert.equal((await h.call('GET', `${DEALS}/${dealId}`)).json.steps[0].status, 'PAYMENT_IN_PROGRESS');
-    assert.equal((await h.create(`${API}/payments/${failed.paymentId}/retry`, {})).status, 409, 'retried once');
+    assert.equal(
+      (await h.create(`${API}/payments/${failed.paymentId}/retry`, {})).status,
+      409,
+      'retried once',
+    );
     await runPayments();
     const retried = (await h.call('GET', `${API}/payments/${retry.json.retryPaymentId}`)).json;
     assert.equal(retried.status, 'SUCCEEDED');
@@ -149,10 +223,16 @@ describe('a deal', () => {
 describe('payments outside deals', () => {
   it('pays out from a virtual account, refuses more than it holds, and progresses like a deal payment', async () => {
     await fund(h, seller, '0.29');
-    const tooMuch = await h.create(`${API}/payments`, `{"type":"REGULAR","beneficiaryId":"${seller}","amount":0.3,"purpose":"Withdrawal"}`);
+    const tooMuch = await h.create(
+      `${API}/payments`,
+      `{"type":"REGULAR","beneficiaryId":"${seller}","amount":0.3,"purpose":"Withdrawal"}`,
+    );
     assert.equal(tooMuch.status, 422);
     assert.equal(tooMuch.json.errorCode, 'INSUFFICIENT_FUNDS');
-    const pay = await h.create(`${API}/payments`, `{"type":"REGULAR","beneficiaryId":"${seller}","amount":0.29,"purpose":"Withdrawal"}`);
+    const pay = await h.create(
+      `${API}/payments`,
+      `{"type":"REGULAR","beneficiaryId":"${seller}","amount":0.29,"purpose":"Withdrawal"}`,
+    );
     assert.equal(pay.status, 201, pay.text);
     assert.match(pay.text, /"amount":0\.29/);
     assert.equal(pay.json.status, 'PENDING');

@@ -1,5 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { decideAccept, decideCancel, decideDelete, decideDraft, participants, validate, type World } from '../../domain/deal.ts';
+import {
+  decideAccept,
+  decideCancel,
+  decideDelete,
+  decideDraft,
+  participants,
+  validate,
+  type World,
+} from '../../domain/deal.ts';
 import { bankErrors } from '../../domain/errors.ts';
 import type { BankPorts, Queryable } from '../../ports.ts';
 import { doc, found, idParams, keyed, NOMINAL_PREFIX, sendOutcome } from '../http.ts';
@@ -54,7 +62,8 @@ export function dealRoutes(app: FastifyInstance, ports: BankPorts): void {
     },
     async (request, reply) => {
       const { accountNumber } = request.body as { accountNumber: string };
-      if (accountNumber !== ports.settings.nominalAccount) throw bankErrors.NOT_FOUND(`No nominal account ${accountNumber}`);
+      if (accountNumber !== ports.settings.nominalAccount)
+        throw bankErrors.NOT_FOUND(`No nominal account ${accountNumber}`);
       const outcome = await ports.idempotent(keyed(request), async (tx) => {
         const id = ports.newId();
         await store.insertDeal(tx, id, accountNumber, sim.clock.now());
@@ -64,69 +73,90 @@ export function dealRoutes(app: FastifyInstance, ports: BankPorts): void {
     },
   );
 
-  app.get(`${DEALS}/:dealId`, { schema: doc(TAG, 'Get a deal with its steps', { params }) }, async (request) => {
-    const { dealId } = request.params as { dealId: string };
-    return found(await store.loadDeal(ports.db, dealId), 'Deal');
-  });
-
-  app.delete(`${DEALS}/:dealId`, { schema: doc(TAG, 'Delete a DRAFT deal', { params }) }, async (request, reply) => {
-    const { dealId } = request.params as { dealId: string };
-    await ports.transaction(async (tx) => {
-      const deal = await dealOf(ports, tx, dealId);
-      const d = decideDelete(deal);
-      if (!d.ok) refused(d);
-      await store.deleteDeal(tx, dealId);
-    });
-    return reply.code(204).send();
-  });
-
-  app.get(`${DEALS}/:dealId/is-valid`, { schema: doc(TAG, 'Whether the deal can be accepted, and why not', { params }) }, async (request) => {
-    const { dealId } = request.params as { dealId: string };
-    return ports.transaction(async (tx) => {
-      const deal = found(await store.loadDeal(tx, dealId), 'Deal');
-      const reasons = validate(deal, await worldOf(ports, tx, participants(deal)));
-      return { isValid: reasons.length === 0, reasons };
-    });
-  });
-
-  app.post(`${DEALS}/:dealId/accept`, { schema: doc(TAG, "Accept the deal: the deponents' money goes on hold", { params }) }, async (request) =>
-    ports.transaction(async (tx) => {
+  app.get(
+    `${DEALS}/:dealId`,
+    { schema: doc(TAG, 'Get a deal with its steps', { params }) },
+    async (request) => {
       const { dealId } = request.params as { dealId: string };
-      const deal = await dealOf(ports, tx, dealId);
-      const d = decideAccept(deal, await worldOf(ports, tx, participants(deal)));
-      if (!d.ok) refused(d);
-      for (const [id, amount] of d.holds) await store.moveBalance(tx, id, -amount, amount);
-      await store.setDealStatus(tx, dealId, 'ACCEPTED', sim.clock.now());
-      await ports.notify(tx, { type: 'DEAL_ACCEPTED', objectId: dealId, status: 'ACCEPTED' });
-      return dealOf(ports, tx, dealId);
-    }),
+      return found(await store.loadDeal(ports.db, dealId), 'Deal');
+    },
   );
 
-  app.post(`${DEALS}/:dealId/draft`, { schema: doc(TAG, 'Back to DRAFT for editing; the holds are released', { params }) }, async (request) =>
-    ports.transaction(async (tx) => {
+  app.delete(
+    `${DEALS}/:dealId`,
+    { schema: doc(TAG, 'Delete a DRAFT deal', { params }) },
+    async (request, reply) => {
       const { dealId } = request.params as { dealId: string };
-      const deal = await dealOf(ports, tx, dealId);
-      const d = decideDraft(deal);
-      if (!d.ok) refused(d);
-      await worldOf(ports, tx, [...d.releases.keys()]);
-      for (const [id, amount] of d.releases) await store.moveBalance(tx, id, amount, -amount);
-      await store.setDealStatus(tx, dealId, 'DRAFT', sim.clock.now());
-      return dealOf(ports, tx, dealId);
-    }),
+      await ports.transaction(async (tx) => {
+        const deal = await dealOf(ports, tx, dealId);
+        const d = decideDelete(deal);
+        if (!d.ok) refused(d);
+        await store.deleteDeal(tx, dealId);
+      });
+      return reply.code(204).send();
+    },
   );
 
-  app.post(`${DEALS}/:dealId/cancel`, { schema: doc(TAG, 'Cancel the deal (not after a payout attempt)', { params }) }, async (request) =>
-    ports.transaction(async (tx) => {
+  app.get(
+    `${DEALS}/:dealId/is-valid`,
+    { schema: doc(TAG, 'Whether the deal can be accepted, and why not', { params }) },
+    async (request) => {
       const { dealId } = request.params as { dealId: string };
-      const deal = await dealOf(ports, tx, dealId);
-      const d = decideCancel(deal);
-      if (!d.ok) refused(d);
-      await worldOf(ports, tx, [...d.releases.keys()]);
-      for (const [id, amount] of d.releases) await store.moveBalance(tx, id, amount, -amount);
-      await store.cancelSteps(tx, dealId);
-      await store.setDealStatus(tx, dealId, 'CANCELLED', sim.clock.now());
-      await ports.notify(tx, { type: 'DEAL_CANCELLED', objectId: dealId, status: 'CANCELLED' });
-      return dealOf(ports, tx, dealId);
-    }),
+      return ports.transaction(async (tx) => {
+        const deal = found(await store.loadDeal(tx, dealId), 'Deal');
+        const reasons = validate(deal, await worldOf(ports, tx, participants(deal)));
+        return { isValid: reasons.length === 0, reasons };
+      });
+    },
+  );
+
+  app.post(
+    `${DEALS}/:dealId/accept`,
+    { schema: doc(TAG, "Accept the deal: the deponents' money goes on hold", { params }) },
+    async (request) =>
+      ports.transaction(async (tx) => {
+        const { dealId } = request.params as { dealId: string };
+        const deal = await dealOf(ports, tx, dealId);
+        const d = decideAccept(deal, await worldOf(ports, tx, participants(deal)));
+        if (!d.ok) refused(d);
+        for (const [id, amount] of d.holds) await store.moveBalance(tx, id, -amount, amount);
+        await store.setDealStatus(tx, dealId, 'ACCEPTED', sim.clock.now());
+        await ports.notify(tx, { type: 'DEAL_ACCEPTED', objectId: dealId, status: 'ACCEPTED' });
+        return dealOf(ports, tx, dealId);
+      }),
+  );
+
+  app.post(
+    `${DEALS}/:dealId/draft`,
+    { schema: doc(TAG, 'Back to DRAFT for editing; the holds are released', { params }) },
+    async (request) =>
+      ports.transaction(async (tx) => {
+        const { dealId } = request.params as { dealId: string };
+        const deal = await dealOf(ports, tx, dealId);
+        const d = decideDraft(deal);
+        if (!d.ok) refused(d);
+        await worldOf(ports, tx, [...d.releases.keys()]);
+        for (const [id, amount] of d.releases) await store.moveBalance(tx, id, amount, -amount);
+        await store.setDealStatus(tx, dealId, 'DRAFT', sim.clock.now());
+        return dealOf(ports, tx, dealId);
+      }),
+  );
+
+  app.post(
+    `${DEALS}/:dealId/cancel`,
+    { schema: doc(TAG, 'Cancel the deal (not after a payout attempt)', { params }) },
+    async (request) =>
+      ports.transaction(async (tx) => {
+        const { dealId } = request.params as { dealId: string };
+        const deal = await dealOf(ports, tx, dealId);
+        const d = decideCancel(deal);
+        if (!d.ok) refused(d);
+        await worldOf(ports, tx, [...d.releases.keys()]);
+        for (const [id, amount] of d.releases) await store.moveBalance(tx, id, amount, -amount);
+        await store.cancelSteps(tx, dealId);
+        await store.setDealStatus(tx, dealId, 'CANCELLED', sim.clock.now());
+        await ports.notify(tx, { type: 'DEAL_CANCELLED', objectId: dealId, status: 'CANCELLED' });
+        return dealOf(ports, tx, dealId);
+      }),
   );
 }

@@ -15,7 +15,11 @@ after(async () => {
 });
 
 const incoming = async (rubles: string) => {
-  const res = await h.call('POST', '/_sim/incoming', `{"amount":${rubles},"purpose":"deposit","payerInn":"${COMPANY_INN}"}`);
+  const res = await h.call(
+    'POST',
+    '/_sim/incoming',
+    `{"amount":${rubles},"purpose":"deposit","payerInn":"${COMPANY_INN}"}`,
+  );
   assert.equal(res.status, 201, res.text);
   return res;
 };
@@ -37,18 +41,33 @@ describe('incoming transactions', () => {
       `{"amountDistribution":[{"beneficiaryId":"${a}","amount":0.1},{"beneficiaryId":"${b}","amount":0.2}]}`,
     );
     assert.equal(res.status, 200, res.text);
-    assert.equal(await balanceText(a), `{"results":[{"beneficiaryId":"${a}","amount":0.1,"amountOnHold":0}]}`);
-    assert.equal(await balanceText(b), `{"results":[{"beneficiaryId":"${b}","amount":0.2,"amountOnHold":0}]}`);
+    assert.equal(
+      await balanceText(a),
+      `{"results":[{"beneficiaryId":"${a}","amount":0.1,"amountOnHold":0}]}`,
+    );
+    assert.equal(
+      await balanceText(b),
+      `{"results":[{"beneficiaryId":"${b}","amount":0.2,"amountOnHold":0}]}`,
+    );
     const list = await h.call('GET', `${API}/incoming-transactions`);
-    assert.ok(!list.json.results.some((t: { operationId: string }) => t.operationId === id), 'no longer unidentified');
-    const twice = await h.create(`${API}/incoming-transactions/${id}/identify`, `{"amountDistribution":[{"beneficiaryId":"${a}","amount":0.3}]}`);
+    assert.ok(
+      !list.json.results.some((t: { operationId: string }) => t.operationId === id),
+      'no longer unidentified',
+    );
+    const twice = await h.create(
+      `${API}/incoming-transactions/${id}/identify`,
+      `{"amountDistribution":[{"beneficiaryId":"${a}","amount":0.3}]}`,
+    );
     assert.equal(twice.status, 409);
   });
 
   it('refuses shares that do not add up, amounts with 3 decimals, negatives, exponents and strings', async () => {
     const id = (await incoming('0.29')).json.operationId;
     const identify = (amount: string) =>
-      h.create(`${API}/incoming-transactions/${id}/identify`, `{"amountDistribution":[{"beneficiaryId":"${a}","amount":${amount}}]}`);
+      h.create(
+        `${API}/incoming-transactions/${id}/identify`,
+        `{"amountDistribution":[{"beneficiaryId":"${a}","amount":${amount}}]}`,
+      );
     const short = await identify('0.28');
     assert.equal(short.status, 422);
     assert.equal(short.json.errorCode, 'UNPROCESSABLE');

@@ -39,18 +39,37 @@ export function incomingRoutes(app: FastifyInstance, ports: BankPorts): void {
 
   app.post(
     `${NOMINAL_PREFIX}/incoming-transactions/:operationId/identify`,
-    { schema: doc(TAG, 'Credit an incoming payment to virtual accounts', { params: idParams('operationId'), body: IDENTIFY }, true) },
+    {
+      schema: doc(
+        TAG,
+        'Credit an incoming payment to virtual accounts',
+        { params: idParams('operationId'), body: IDENTIFY },
+        true,
+      ),
+    },
     async (request, reply) => {
       const { operationId } = request.params as { operationId: string };
       const shares = (request.body as { amountDistribution: Share[] }).amountDistribution;
       const outcome = await ports.idempotent(keyed(request), async (tx) => {
         const payment = found(await store.lockIncoming(tx, operationId), 'Incoming transaction');
-        const balances = await store.lockBalances(tx, shares.map((s) => s.beneficiaryId));
+        const balances = await store.lockBalances(
+          tx,
+          shares.map((s) => s.beneficiaryId),
+        );
         const decision = decideIdentify(payment, shares, new Set(balances.keys()));
         if (!decision.ok) throw bankErrors[decision.code](decision.message);
         for (const c of decision.credits) await store.moveBalance(tx, c.beneficiaryId, c.amount, 0n);
-        await store.markIdentified(tx, operationId, decision.credits.map((c) => ({ ...c, amount: String(c.amount) })), sim.clock.now());
-        await ports.notify(tx, { type: 'INCOMING_PAYMENT_IDENTIFIED', objectId: operationId, status: 'IDENTIFIED' });
+        await store.markIdentified(
+          tx,
+          operationId,
+          decision.credits.map((c) => ({ ...c, amount: String(c.amount) })),
+          sim.clock.now(),
+        );
+        await ports.notify(tx, {
+          type: 'INCOMING_PAYMENT_IDENTIFIED',
+          objectId: operationId,
+          status: 'IDENTIFIED',
+        });
         return { status: 200, body: { operationId, identified: true, amountDistribution: decision.credits } };
       });
       return sendOutcome(reply, outcome);

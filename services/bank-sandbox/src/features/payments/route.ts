@@ -29,37 +29,55 @@ async function defaultDetails(ports: BankPorts, tx: Queryable, beneficiaryId: st
 /** Payouts outside deals (REGULAR), a payment's state, and retrying a FAILED one. */
 export function paymentRoutes(app: FastifyInstance, ports: BankPorts): void {
   const { store, sim } = ports;
-  app.post(PAYMENTS, { schema: doc(TAG, 'Pay out from a virtual account (REGULAR)', { body: CREATE }, true) }, async (request, reply) => {
-    const body = request.body as { beneficiaryId: string; amount: bigint; purpose: string; bankDetailsId?: string };
-    const outcome = await ports.idempotent(keyed(request), async (tx) => {
-      const balance = found((await store.lockBalances(tx, [body.beneficiaryId])).get(body.beneficiaryId), 'Beneficiary');
-      if (balance.amount < body.amount) throw bankErrors.INSUFFICIENT_FUNDS(`The virtual account has ${balance.amount} kopecks`);
-      const details = body.bankDetailsId
-        ? found(await store.findBankDetails(tx, body.beneficiaryId, body.bankDetailsId), 'Bank details').bankDetailsId
-        : await defaultDetails(ports, tx, body.beneficiaryId);
-      await store.moveBalance(tx, body.beneficiaryId, -body.amount, 0n);
-      const id = ports.newId();
-      const now = sim.clock.now();
-      await store.insertPayment(tx, {
-        id,
-        kind: 'REGULAR',
-        beneficiaryId: body.beneficiaryId,
-        bankDetailsId: details,
-        keepOnVirtualAccount: false,
-        amount: body.amount,
-        purpose: body.purpose,
-        dueAt: new Date(now.getTime() + ports.settings.paymentStepMs),
-        now,
+  app.post(
+    PAYMENTS,
+    { schema: doc(TAG, 'Pay out from a virtual account (REGULAR)', { body: CREATE }, true) },
+    async (request, reply) => {
+      const body = request.body as {
+        beneficiaryId: string;
+        amount: bigint;
+        purpose: string;
+        bankDetailsId?: string;
+      };
+      const outcome = await ports.idempotent(keyed(request), async (tx) => {
+        const balance = found(
+          (await store.lockBalances(tx, [body.beneficiaryId])).get(body.beneficiaryId),
+          'Beneficiary',
+        );
+        if (balance.amount < body.amount)
+          throw bankErrors.INSUFFICIENT_FUNDS(`The virtual account has ${balance.amount} kopecks`);
+        const details = body.bankDetailsId
+          ? found(await store.findBankDetails(tx, body.beneficiaryId, body.bankDetailsId), 'Bank details')
+              .bankDetailsId
+          : await defaultDetails(ports, tx, body.beneficiaryId);
+        await store.moveBalance(tx, body.beneficiaryId, -body.amount, 0n);
+        const id = ports.newId();
+        const now = sim.clock.now();
+        await store.insertPayment(tx, {
+          id,
+          kind: 'REGULAR',
+          beneficiaryId: body.beneficiaryId,
+          bankDetailsId: details,
+          keepOnVirtualAccount: false,
+          amount: body.amount,
+          purpose: body.purpose,
+          dueAt: new Date(now.getTime() + ports.settings.paymentStepMs),
+          now,
+        });
+        return { status: 201, body: await store.findPayment(tx, id) };
       });
-      return { status: 201, body: await store.findPayment(tx, id) };
-    });
-    return sendOutcome(reply, outcome);
-  });
+      return sendOutcome(reply, outcome);
+    },
+  );
 
-  app.get(`${PAYMENTS}/:paymentId`, { schema: doc(TAG, 'Get a payment', { params: idParams('paymentId') }) }, async (request) => {
-    const { paymentId } = request.params as { paymentId: string };
-    return found(await store.findPayment(ports.db, paymentId), 'Payment');
-  });
+  app.get(
+    `${PAYMENTS}/:paymentId`,
+    { schema: doc(TAG, 'Get a payment', { params: idParams('paymentId') }) },
+    async (request) => {
+      const { paymentId } = request.params as { paymentId: string };
+      return found(await store.findPayment(ports.db, paymentId), 'Payment');
+    },
+  );
 
   app.get(
     `${NOMINAL_PREFIX}/deals/:dealId/steps/:stepId/payments`,
@@ -76,7 +94,10 @@ export function paymentRoutes(app: FastifyInstance, ports: BankPorts): void {
       schema: doc(
         TAG,
         "Retry a FAILED payment, by default to the beneficiary's current default bank details",
-        { params: idParams('paymentId'), body: { type: 'object', additionalProperties: false, properties: { bankDetailsId: UUID } } },
+        {
+          params: idParams('paymentId'),
+          body: { type: 'object', additionalProperties: false, properties: { bankDetailsId: UUID } },
+        },
         true,
       ),
     },
@@ -90,7 +111,8 @@ export function paymentRoutes(app: FastifyInstance, ports: BankPorts): void {
         const details = p.keepOnVirtualAccount
           ? null
           : body.bankDetailsId
-            ? found(await store.findBankDetails(tx, p.beneficiaryId, body.bankDetailsId), 'Bank details').bankDetailsId
+            ? found(await store.findBankDetails(tx, p.beneficiaryId, body.bankDetailsId), 'Bank details')
+                .bankDetailsId
             : await defaultDetails(ports, tx, p.beneficiaryId);
         const id = ports.newId();
         const now = sim.clock.now();

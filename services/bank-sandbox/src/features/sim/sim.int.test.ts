@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { API, COMPANY_INN, type Harness, PERSON_INN, SCORING_DELAY_MS, startSandbox } from '../../test-support.ts';
+import {
+  API,
+  COMPANY_INN,
+  type Harness,
+  PERSON_INN,
+  SCORING_DELAY_MS,
+  startSandbox,
+} from '../../test-support.ts';
 
 let h: Harness;
 before(async () => {
@@ -11,7 +18,8 @@ after(async () => {
 });
 
 const person = { type: 'FL_RESIDENT', inn: PERSON_INN, firstName: 'Anna', lastName: 'Ivanova' };
-const count = async () => (await h.pool.query<{ n: number }>('select count(*)::int as n from beneficiaries')).rows[0]?.n;
+const count = async () =>
+  (await h.pool.query<{ n: number }>('select count(*)::int as n from beneficiaries')).rows[0]?.n;
 /** Each call to the bank API spends a token of its method: a new second starts with a full bucket. */
 const nextSecond = () => h.sim.clock.advance(1_000);
 const faults = async (body: object) => {
@@ -74,10 +82,14 @@ describe('faults', () => {
   it('scoring sticks or fails for a given INN, and a test can set it', async () => {
     await faults({ scoring: { [PERSON_INN]: 'stuck', [COMPANY_INN]: 'failed' } });
     const stuck = (await h.create(`${API}/beneficiaries`, person)).json.beneficiaryId;
-    const failed = (await h.create(`${API}/beneficiaries`, { type: 'UL_RESIDENT', inn: COMPANY_INN, name: 'OOO' })).json.beneficiaryId;
+    const failed = (
+      await h.create(`${API}/beneficiaries`, { type: 'UL_RESIDENT', inn: COMPANY_INN, name: 'OOO' })
+    ).json.beneficiaryId;
     h.sim.clock.advance(SCORING_DELAY_MS * 10);
     await h.tick();
-    const scoring = async (id: string) => (await h.call('GET', `/api/v2/nominal-accounts/beneficiaries/scoring?beneficiaryId=${id}`)).json.results[0];
+    const scoring = async (id: string) =>
+      (await h.call('GET', `/api/v2/nominal-accounts/beneficiaries/scoring?beneficiaryId=${id}`)).json
+        .results[0];
     assert.equal((await scoring(stuck)).status, 'IN_PROGRESS');
     const f = await scoring(failed);
     assert.equal(f.status, 'FAILED');
@@ -100,13 +112,20 @@ describe('the clock', () => {
     const frozen = await h.call('POST', '/_sim/clock', { frozen: true });
     assert.equal(frozen.json.frozen, true);
     h.base.advance(60_000);
-    assert.equal((await h.call('GET', '/_sim/clock')).json.now, frozen.json.now, 'a frozen clock stands still');
+    assert.equal(
+      (await h.call('GET', '/_sim/clock')).json.now,
+      frozen.json.now,
+      'a frozen clock stands still',
+    );
     const moved = await h.call('POST', '/_sim/clock', { advanceMs: 3_600_000 });
     assert.equal(Date.parse(moved.json.now) - Date.parse(frozen.json.now), 3_600_000);
     const unfrozen = await h.call('POST', '/_sim/clock', { frozen: false });
     assert.equal(unfrozen.json.frozen, false);
     h.base.advance(1_000);
-    assert.equal(Date.parse((await h.call('GET', '/_sim/clock')).json.now) - Date.parse(moved.json.now), 1_000);
+    assert.equal(
+      Date.parse((await h.call('GET', '/_sim/clock')).json.now) - Date.parse(moved.json.now),
+      1_000,
+    );
   });
 });
 
@@ -118,7 +137,11 @@ describe('rate limits', () => {
     assert.deepEqual(statuses, [200, 200, 200, 429]);
     const limited = await h.call('GET', `${API}/incoming-transactions`);
     assert.equal(limited.headers['retry-after'], '1');
-    assert.equal((await h.call('GET', `${API}/beneficiaries`)).status, 200, 'another method has its own limit');
+    assert.equal(
+      (await h.call('GET', `${API}/beneficiaries`)).status,
+      200,
+      'another method has its own limit',
+    );
     nextSecond();
     assert.equal((await h.call('GET', `${API}/incoming-transactions`)).status, 200);
   });
