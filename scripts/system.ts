@@ -32,11 +32,18 @@ const ALL_SERVICES = [
   { name: 'webhooks', portVar: 'WEBHOOKS_PORT', urlVar: 'WEBHOOKS_URL', port: 3003 },
   { name: 'orders', portVar: 'ORDERS_PORT', urlVar: 'ORDERS_URL', port: 3004 },
   { name: 'processor', portVar: 'PROCESSOR_PORT', urlVar: 'PROCESSOR_URL', port: 3005 },
+  { name: 'bank-sandbox', portVar: 'BANK_SANDBOX_PORT', urlVar: 'BANK_URL', port: 3006 },
   { name: 'gateway', portVar: 'GATEWAY_PORT', urlVar: undefined, port: 8080 },
 ] as const;
-/** Every service that exists in this checkout (npm start "starts every service that exists"). */
-export const SERVICES = ALL_SERVICES.filter((s) =>
-  existsSync(resolve(ROOT, 'services', s.name, 'src', 'main.ts')),
+/**
+ * Every service that exists in this checkout (npm start "starts every service that exists"). The bank
+ * sandbox is the bank only while BANK_URL names none: with BANK_URL set, the real bank (or another
+ * sandbox) is used and this one is not started.
+ */
+export const SERVICES = ALL_SERVICES.filter(
+  (s) =>
+    existsSync(resolve(ROOT, 'services', s.name, 'src', 'main.ts')) &&
+    !(s.name === 'bank-sandbox' && process.env['BANK_URL']),
 );
 export type ServiceName = (typeof ALL_SERVICES)[number]['name'];
 

@@ -8,4 +8,5 @@ export * from './group-commit.ts';
 export * from './idempotency.ts';
 export * from './ids.ts';
 export * from './logger.ts';
+export * from './rubles.ts';
 export * from './sleep.ts';

@@ -1,0 +1,14 @@
+/**
+ * A seeded pseudo-random sequence (mulberry32): the sandbox's faults draw from it, so a test that sets
+ * the seed sees the same 500s and the same failures on every run.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

@@ -1,0 +1,18 @@
+import * as balances from './balances.ts';
+import * as bankDetails from './bank-details.ts';
+import * as beneficiaries from './beneficiaries.ts';
+import * as deals from './deals.ts';
+import * as incoming from './incoming.ts';
+import { settleStep } from './payment-progress.ts';
+import * as payments from './payments.ts';
+
+/** The sandbox's narrow queries, handed to the features as one port (each takes its connection first). */
+export const store = {
+  ...beneficiaries,
+  ...bankDetails,
+  ...balances,
+  ...incoming,
+  ...deals,
+  ...payments,
+  settleStep,
+};
