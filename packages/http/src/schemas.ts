@@ -15,3 +15,12 @@ export const ProblemSchema = Type.Object(
   },
   { additionalProperties: true, description: 'RFC 9457 problem document' },
 );
+
+/**
+ * An RFC 3339 instant, for request and response schemas. In requests, `format: 'date-time'` admits only
+ * instants both JavaScript and PostgreSQL read (no leap second, no year 0000; validation.ts).
+ */
+export const Timestamp = Type.String({
+  format: 'date-time',
+  description: 'RFC 3339 instant, e.g. 2026-03-01T12:00:00Z',
+});
