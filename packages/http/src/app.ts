@@ -1,17 +1,24 @@
 import swagger from '@fastify/swagger';
 import { AppError } from '@strongbox/kernel';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { bearerToken, hasAnyRole, type Principal, type Role, type TokenVerifier } from './auth.ts';
+import { answerClientError, frameworkErrorHandler } from './client-errors.ts';
+import { guardInput } from './input-guard.ts';
 import { createMetrics } from './metrics.ts';
 import { httpErrors, sendProblem, toAppError } from './problem.ts';
 import { cachingVerifier } from './token-cache.ts';
 import { resolveTrace, type TraceContext, traceparentFor } from './trace.ts';
+import { strictValidator } from './validation.ts';
 
 export const BODY_LIMIT_BYTES_DEFAULT = 256 * 1024;
+/** A request whose line, headers and body have not all arrived this long after it began is cut with 408. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * How often Node looks for requests past their timeout. Node's default (30 s) lets a slow request live up to
+ * twice its timeout; a check each second keeps the cut close to REQUEST_TIMEOUT_MS.
+ */
+export const TIMEOUT_CHECK_INTERVAL_MS_MAX = 1_000;
 export const READY_CHECK_TIMEOUT_MS = 2_000;
 /** Paths every service serves for operators; they are public and kept out of the API document. */
 export const OPS_PATHS = ['/health', '/ready', '/metrics', '/openapi.json'] as const;
@@ -41,6 +48,8 @@ export interface HttpAppOptions {
   /** Named dependency checks for `/ready`; each must answer within READY_CHECK_TIMEOUT_MS. */
   readonly readiness?: Record<string, () => Promise<void>>;
   readonly bodyLimitBytes?: number;
+  /** Default REQUEST_TIMEOUT_MS; tests set it small to see a slow request cut. */
+  readonly requestTimeoutMs?: number;
   readonly description?: string;
   /**
    * Addresses of proxies whose X-Forwarded-For is believed (Fastify's trustProxy), so that per-IP limits
@@ -76,6 +85,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   // The trace is resolved when Fastify makes the request's logger, so every line of the request (including
   // Fastify's own "incoming request" and "request completed") carries the traceId.
   const traces = new WeakMap<object, TraceContext>();
+  const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
     loggerInstance: opts.logger,
     childLoggerFactory: (logger, bindings, childOpts, rawReq) => {
@@ -85,13 +95,25 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     },
     bodyLimit: opts.bodyLimitBytes ?? BODY_LIMIT_BYTES_DEFAULT,
     trustProxy: opts.trustProxy ?? false,
-    requestTimeout: REQUEST_TIMEOUT_MS,
+    // Node times the headers apart (60 s by default) and checks both only every 30 s: one limit for the
+    // whole request, checked often, is what cuts an idle or trickling client at the documented time.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS_MAX, requestTimeoutMs),
+    },
+    clientErrorHandler: answerClientError,
+    frameworkErrors: frameworkErrorHandler(
+      (request) => traces.get(request.raw) ?? resolveTrace(request.headers),
+    ),
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(strictValidator());
+  guardInput(app);
   app.decorateRequest('traceId', '');
   app.decorateRequest('principal', undefined);
   const metrics = createMetrics(opts.service);
@@ -222,22 +244,4 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-type ValidatorCompiler = Parameters<FastifyInstance['setValidatorCompiler']>[0];
-// ajv-formats is CommonJS: under Node's ESM interop its plugin function is the `default` property.
-const addFormats = addFormatsModule.default;
-
-/**
- * Fastify's default Ajv coerces types and silently drops unknown fields. Bodies are compiled strictly
- * instead: unknown fields are rejected (schemas say additionalProperties: false) and "12" is not 12.
- * Query strings and path params arrive as text, so only they are coerced (`?limit=10` is a number).
- */
-function strictValidator(): ValidatorCompiler {
-  const base = { removeAdditional: false, allErrors: true, useDefaults: true, strict: false } as const;
-  const strict = new Ajv({ ...base, coerceTypes: false });
-  const lenient = new Ajv({ ...base, coerceTypes: 'array' });
-  addFormats(strict);
-  addFormats(lenient);
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema as object);
 }

@@ -38,3 +38,12 @@ export const IdempotencyHeaders = Type.Object({
     description: 'Unique per caller and request; a retry with the same key replays the first answer',
   }),
 });
+
+/**
+ * An RFC 3339 instant, for request and response schemas. In requests, `format: 'date-time'` admits only
+ * instants both JavaScript and PostgreSQL read (no leap second, no year 0000; validation.ts).
+ */
+export const Timestamp = Type.String({
+  format: 'date-time',
+  description: 'RFC 3339 instant, e.g. 2026-03-01T12:00:00Z',
+});

@@ -1,4 +1,4 @@
-import { IdParams, ProblemRef } from '@strongbox/http';
+import { IdParams, ProblemRef, Timestamp } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { canUseAccount } from '../../domain/access.ts';
@@ -10,7 +10,7 @@ import { actor } from '../support.ts';
 const BalanceAt = Type.Object({
   accountId: Type.String(),
   currency: Type.String(),
-  at: Type.String({ format: 'date-time' }),
+  at: Timestamp,
   balance: Type.Integer({ description: 'Posted balance at that instant (0 before the first entry)' }),
 });
 
@@ -23,10 +23,7 @@ export function accountBalanceRoute(app: FastifyInstance, ports: BalancePorts): 
         summary: "An account's balance at an instant",
         tags: ['accounts'],
         params: IdParams,
-        querystring: Type.Object(
-          { at: Type.String({ format: 'date-time', description: 'RFC 3339 instant' }) },
-          { additionalProperties: false },
-        ),
+        querystring: Type.Object({ at: Timestamp }, { additionalProperties: false }),
         response: { 200: BalanceAt, 400: ProblemRef, 404: ProblemRef },
       },
     },
