@@ -88,6 +88,8 @@ export interface ServiceDefinition<
   V extends 'identity' | undefined,
 > {
   readonly service: string;
+  /** The PostgreSQL schema when it cannot be the service's name (a name with a hyphen, say). */
+  readonly schema?: string;
   /** Reads and checks the configuration; a ConfigError ends the process with one line. */
   readonly config: (env: Env) => C & SettingsFor<D, E, V>;
   readonly port: (config: C) => number;
@@ -136,7 +138,7 @@ export async function runService<
     ? await orExit(
         service,
         openServiceDatabase({
-          service,
+          service: def.schema ?? service,
           url: settings.DATABASE_URL!,
           sizeMax: settings.DATABASE_POOL_MAX!,
           migrations: def.database,
