@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { requestRaw } from '@strongbox/http/testing';
 import type { TestDatabase } from '@strongbox/postgres/testing';
 import pg from 'pg';
 import type { RunningSystem } from '../../scripts/system.ts';
@@ -304,6 +305,44 @@ describe('orders through the gateway', () => {
     assert.equal((await a.call('GET', `/v1/orders/${created.body.id}`, { token: admin })).status, 200);
     await waitForOrder(a, alice.token, created.body.id);
     await waitForOrder(a, bob.token, bobs.body.id);
+  });
+
+  it('bad input at the edge: a forged list cursor and a repeated Idempotency-Key are 400 problems', async () => {
+    // Beyond bigint, not base64url, padded, stray bits, not UTF-8, and an id that is not an order's.
+    const forged = [
+      'OTk5OTk5OTk5OTk5OTk5OTk5OQ',
+      '!!',
+      'NDI=',
+      'NDJ',
+      '_w',
+      Buffer.from('tr_1').toString('base64url'),
+    ];
+    for (const cursor of forged) {
+      const res = await a.call('GET', `/v1/orders?cursor=${cursor}`, { token: alice.token });
+      assert.deepEqual([res.status, res.body.code], [400, 'invalid_cursor'], cursor);
+    }
+    const before = (await listAllOrders(a, alice.token)).length;
+    const body = JSON.stringify({
+      accountId: aliceAcc,
+      merchantAccountId: merchantAcc,
+      amount: 500,
+      currency: 'EUR',
+    });
+    // Through the gateway, and to orders itself: both see the two header lines and refuse them.
+    for (const base of [system.urls.gateway, system.urls.orders]) {
+      assert.ok(base);
+      const res = await requestRaw(`${base}/v1/orders`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${alice.token}`,
+          'content-type': 'application/json',
+          'idempotency-key': [randomUUID(), randomUUID()],
+        },
+        body,
+      });
+      assert.deepEqual([res.status, JSON.parse(res.text).code], [400, 'idempotency_key_repeated'], base);
+    }
+    assert.equal((await listAllOrders(a, alice.token)).length, before);
   });
 
   it(`${CONCURRENT_ORDERS} concurrent orders with mixed outcomes all end terminal, and the ledger audit is clean`, async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP } from './auth.ts';
 
@@ -30,4 +31,33 @@ export async function testKeys(opts: { issuer: string; audience: string; kid?: s
         .setExpirationTime('1h')
         .sign(privateKey),
   };
+}
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+}
+
+/**
+ * One request over a real connection with node:http, whose header arrays are sent as that many header
+ * lines (fetch and Fastify's inject join them into one), to see what a server makes of repeated headers.
+ */
+export function requestRaw(
+  url: string | URL,
+  opts: { method: string; headers: OutgoingHttpHeaders; body?: string },
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: opts.method, headers: opts.headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        text += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }

@@ -108,6 +108,34 @@ describe('in-transaction mode', () => {
   });
 });
 
+describe('retention', () => {
+  // Brief §4 documents "at least 24 hours"; the literal here is that promise, so a shorter constant fails.
+  const DAY_MS = 86_400_000;
+
+  it('given a recorded key, then it is kept exactly 24 hours and only then cleaned up', async () => {
+    assert.equal(IDEMPOTENCY_TTL_MS, DAY_MS);
+    const r = req();
+    await recordIdempotent(pool, [{ ...r, response }], { at: t0 });
+    const lastMs = new Date(t0.getTime() + DAY_MS - 1);
+    const dayLater = new Date(t0.getTime() + DAY_MS);
+    assert.deepEqual((await findIdempotent(pool, [r], lastMs)).get(refId(r)), { kind: 'replay', response });
+    await deleteExpiredIdempotent(pool, lastMs);
+    assert.deepEqual((await findIdempotent(pool, [r], lastMs)).get(refId(r)), { kind: 'replay', response });
+    assert.deepEqual((await findIdempotent(pool, [r], dayLater)).get(refId(r)), { kind: 'absent' });
+  });
+
+  it('given a claimed key, then it is kept 24 hours too', async () => {
+    const r = req();
+    const claim = await claimIdempotent(pool, r, { at: t0, leaseMs: 1_000 });
+    assert.equal(claim.kind, 'claimed');
+    const { rows } = await pool.query<{ expires_at: Date }>(
+      'select expires_at from idempotency_keys where scope = $1 and key = $2',
+      [r.scope, r.key],
+    );
+    assert.equal(rows[0]?.expires_at.getTime(), t0.getTime() + DAY_MS);
+  });
+});
+
 describe('lease mode', () => {
   it('given a claimed key, then a twin sees it running until the work completes, then replays it', async () => {
     const r = req();

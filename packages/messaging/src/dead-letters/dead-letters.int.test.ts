@@ -146,6 +146,11 @@ describe('dead letters', () => {
       const bad = await list('?cursor=bm90LWFuLWlk');
       assert.equal(bad.statusCode, 400);
       assert.equal(bad.json().code, 'invalid_cursor');
+      // The shared decoder: beyond bigint, not base64url, padded, stray bits, not UTF-8.
+      for (const cursor of ['OTk5OTk5OTk5OTk5OTk5OTk5OQ', '!!', 'NDI=', 'NDJ', '_w']) {
+        const refused = await list(`?cursor=${cursor}`);
+        assert.deepEqual([refused.statusCode, refused.json().code], [400, 'invalid_cursor'], cursor);
+      }
       assert.equal((await list('?limit=101')).statusCode, 400);
     });
 
