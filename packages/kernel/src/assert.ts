@@ -15,8 +15,3 @@ export class InvariantError extends Error {
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InvariantError(message);
 }
-
-/** Ends a `switch` over a union so that adding a case fails to compile. */
-export function unreachable(value: never): never {
-  throw new InvariantError(`unreachable case: ${JSON.stringify(value)}`);
-}

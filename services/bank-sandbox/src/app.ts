@@ -34,7 +34,7 @@ export const MIGRATIONS = {
 export interface SandboxDeps {
   readonly pool: Pool;
   readonly logger: Logger;
-  /** The simulation's clock and faults (createSim), shared with the workers in main.ts. */
+  /** The simulation's clock and faults (createSim), shared with the tick worker (parts.ts). */
   readonly sim: Sim;
   readonly token: string;
   readonly settings: BankSettings;
@@ -43,7 +43,7 @@ export interface SandboxDeps {
   readonly metrics?: ReadonlyArray<{ metrics(): Promise<string> }>;
 }
 
-/** One round of the bank's own time: what the timer in main.ts runs, and POST /_sim/tick. */
+/** One round of the bank's own time: what the tick worker (parts.ts) runs, and POST /_sim/tick. */
 export function sandboxTick(deps: Pick<SandboxDeps, 'pool' | 'sim' | 'settings' | 'notifications'>) {
   return async () => ({
     progressed: await advanceDue(deps.pool, deps.sim, deps.settings),
@@ -51,7 +51,7 @@ export function sandboxTick(deps: Pick<SandboxDeps, 'pool' | 'sim' | 'settings' 
   });
 }
 
-/** Wires the simulated bank to PostgreSQL; used by main.ts and by tests. */
+/** Wires the simulated bank to PostgreSQL; used by parts.ts and by tests. */
 export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
   const { pool, sim } = deps;
   const ports: BankPorts = {

@@ -1,8 +1,5 @@
 import { prepared, type Queryable } from '@strongbox/postgres';
 
-/** Bodies beyond this are refused before they are stored (the route's body limit is the same). */
-export const NOTIFICATION_BODY_BYTES_MAX = 64 * 1024;
-
 export type NotificationVerdict =
   | 'authentic'
   | 'signature_missing'
