@@ -8,6 +8,7 @@ const ctx = {
   clientIp: '10.0.0.7',
   protocol: 'https',
   host: 'api.example.com',
+  forwardingSecret: undefined,
 };
 
 describe('forwardHeaders', () => {

@@ -1,4 +1,4 @@
-import { createHttpApp, jwtVerifier, type Logger } from '@strongbox/http';
+import { createHttpApp, type ForwardingPolicy, jwtVerifier, type Logger } from '@strongbox/http';
 import { type Clock, newId } from '@strongbox/kernel';
 import { type Pool, ping } from '@strongbox/postgres';
 import type { ServiceParts } from '@strongbox/service';
@@ -34,7 +34,8 @@ export interface IdentityDeps {
   readonly clock: Clock;
   readonly issuer: string;
   readonly audience: string;
-  readonly trustProxy?: string | string[] | undefined;
+  /** Whose X-Forwarded-For is believed (the gateway's, signed; ADR 0021). Default: nobody's. */
+  readonly forwarding?: ForwardingPolicy | undefined;
   /** Tests lower the scrypt cost; production keeps the default. */
   readonly scrypt?: ScryptParams;
 }
@@ -113,7 +114,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
       audience: deps.audience,
     }),
     readiness: { database: () => ping(pool) },
-    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+    ...(deps.forwarding ? { forwarding: deps.forwarding } : {}),
   });
   for (const route of [
     registerRoute,

@@ -1,4 +1,4 @@
-import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
+import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier } from '@strongbox/http';
 import { type Clock, newId } from '@strongbox/kernel';
 import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import {
@@ -59,7 +59,8 @@ export interface WebhooksDeps {
   readonly concurrencyMax?: number;
   /** How long one attempt may take; DELIVERY_TIMEOUT_MS by default, shorter in tests. */
   readonly deliveryTimeoutMs?: number;
-  readonly trustProxy?: string | string[] | undefined;
+  /** Whose X-Forwarded-For is believed (the gateway's, signed; ADR 0021). Default: nobody's. */
+  readonly forwarding?: ForwardingPolicy | undefined;
   /**
    * The event transport: with it, the consumer's dead letters are served under /v1/admin/dead-letters
    * (operators and admins), which the gateway routes here. The webhooks schema holds them.
@@ -114,7 +115,7 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
     verifier: deps.verifier,
     readiness: { database: () => ping(pool) },
     metrics: [metrics.registry],
-    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+    ...(deps.forwarding ? { forwarding: deps.forwarding } : {}),
   });
   for (const route of [
     createEndpointRoute,
