@@ -1,4 +1,4 @@
-import { createLogger } from '@strongbox/http';
+import { createLogger, type ForwardingPolicy } from '@strongbox/http';
 import { fixedClock, type ManualClock } from '@strongbox/kernel';
 import { migrate } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
@@ -9,6 +9,8 @@ import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
 export const TEST_SCRYPT = { log2N: 10, r: 8, p: 1 } as const;
 export const ISSUER = 'strongbox-identity';
 export const AUDIENCE = 'strongbox';
+/** The gateway's secret in tests: identity believes X-Forwarded-For only under its signature, as deployed. */
+export const FORWARDING_SECRET = 'test-forwarding-secret-of-at-least-32-characters';
 
 export interface Harness {
   readonly app: FastifyInstance;
@@ -18,7 +20,7 @@ export interface Harness {
 }
 
 /** A real identity app on a fresh database of its own, migrated exactly as at start. */
-export async function startIdentity(): Promise<Harness> {
+export async function startIdentity(opts: { forwarding?: ForwardingPolicy } = {}): Promise<Harness> {
   const db = await createTestDatabase('identity');
   const pool = db.pool(SERVICE);
   await migrate(pool, MIGRATIONS);
@@ -30,6 +32,7 @@ export async function startIdentity(): Promise<Harness> {
     issuer: ISSUER,
     audience: AUDIENCE,
     scrypt: TEST_SCRYPT,
+    forwarding: opts.forwarding ?? { kind: 'gateway', secrets: [FORWARDING_SECRET] },
   });
   await app.ready();
   return {
