@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SERVICE } from '../../app.ts';
-import { normalizeEmail } from '../../domain/password-policy.ts';
-import { hashPassword } from '../../infra/passwords.ts';
-import { upsertAdmin } from '../../infra/users.ts';
-import { type Harness, startIdentity, TEST_SCRYPT } from '../../test-support.ts';
+import { createAdmin, type Harness, startIdentity } from '../../test-support.ts';
 
 let h: Harness;
 let adminToken: string;
@@ -13,14 +10,7 @@ const PASSWORD = 'correct horse battery';
 
 before(async () => {
   h = await startIdentity();
-  const admin = await upsertAdmin(h.db.pool(SERVICE), {
-    id: 'usr_roles-admin',
-    email: 'roles-admin@example.com',
-    emailNormalized: normalizeEmail('roles-admin@example.com'),
-    name: 'Admin',
-    passwordHash: await hashPassword(PASSWORD, TEST_SCRYPT),
-    at: h.clock.now(),
-  });
+  const admin = await createAdmin(h, 'roles-admin@example.com', PASSWORD);
   adminId = admin.id;
   adminToken = await tokenOf('roles-admin@example.com');
 });
