@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nameBasedUuid } from '@strongbox/kernel';
 import type { Deal } from './deal.ts';
 import type { DealEvent } from './events.ts';
 
@@ -79,13 +79,10 @@ function taskOf(event: DealEvent, before: Deal | null): BankTask | undefined {
  * so the bank answers what it answered the first time instead of doing it twice.
  *
  * @example
- * bankIdempotencyKey('evt_1/register_deal', 'create-deal') // '…-…-8…-…' (the same every time)
+ * bankIdempotencyKey('evt_1/register_deal', 'create-deal') // a version-5 UUID, the same every time
  */
 export function bankIdempotencyKey(taskKey: string, call: string): string {
-  const h = createHash('sha256').update(`${taskKey}\n${call}`).digest('hex');
-  // RFC 9562 version 8 (custom) with the RFC variant bits: a valid UUID whose bits are all ours.
-  const variant = ((Number.parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return nameBasedUuid(`${taskKey}\n${call}`);
 }
 
 /** Delays between attempts of a task grow to this cap: the bank is retried every few minutes at most. */
