@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { cloudEvent } from '@strongbox/kernel';
 import { withTransaction } from '@strongbox/postgres';
 import { Webhook } from 'standardwebhooks';
-import { recordEvent } from './record-event.ts';
+import { recordEvent } from './app.ts';
 import { deliveryScenario } from './test-scenario.ts';
 import { EMPTY_ALLOW_LIST, startWebhooks } from './test-support.ts';
 
