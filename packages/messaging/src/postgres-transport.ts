@@ -54,19 +54,7 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
   const pollMs = deps.pollMs ?? PG_POLL_MS;
   const subscribers = new Map<string, { wake(): void; stop(): Promise<void> }>();
   let listener: Listener | undefined;
-  let ready: Promise<void> | undefined;
-
-  // The schema is created on first use by whichever process gets there first; migrate() serialises them.
-  const ensureReady = (): Promise<void> => {
-    ready ??= migrate(deps.pool, { schema: schemaName, dir: MIGRATIONS_DIR }).then(
-      () => undefined,
-      (err: unknown) => {
-        ready = undefined;
-        throw err;
-      },
-    );
-    return ready;
-  };
+  const ensureReady = onceMigrated(deps.pool, schemaName);
 
   const ensureListener = () => {
     listener ??= startListener({
@@ -131,5 +119,23 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
       await listener?.stop();
       listener = undefined;
     },
+  };
+}
+
+/**
+ * The schema is created on first use by whichever process gets there first; migrate() serialises them. A
+ * failed attempt is forgotten, so the next use tries again.
+ */
+function onceMigrated(pool: Pool, schemaName: string): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () => {
+    ready ??= migrate(pool, { schema: schemaName, dir: MIGRATIONS_DIR }).then(
+      () => undefined,
+      (err: unknown) => {
+        ready = undefined;
+        throw err;
+      },
+    );
+    return ready;
   };
 }
