@@ -167,6 +167,7 @@ export async function runService<
   const kit = { config, logger, clock, forwarding, pool, verifier, transport };
   const parts = await def.build(kit as unknown as ServiceKit<C, D, E, V>);
   await serve(parts.app, {
+    service,
     port: def.port(config),
     host: settings.HOST,
     closers: await startParts(parts, { service, logger, clock, pool, transport, relay: def.events?.relay }),

@@ -15,6 +15,8 @@ export interface IdentityPorts {
       name: string;
       passwordHash: string;
       roles: UserRole[];
+      /** The registering request's trace id, kept on the row. */
+      traceId: string;
     }): Promise<User | undefined>;
     findById(id: string): Promise<User | undefined>;
     findCredentials(emailNormalized: string): Promise<{ user: User; passwordHash: string } | undefined>;
