@@ -135,7 +135,7 @@ export function createBankClient(options: BankClientOptions) {
         idempotencyKey: keyOf(idempotencyKey),
       }),
     getDeal,
-    /** The deponents' money goes on hold. Safe to call again: a deal already accepted is the answer. */
+    /** The deponents' money goes on hold. Idempotent: a deal found accepted (or later) is the answer. */
     acceptDeal: async (dealId: string) =>
       transition(
         core,
@@ -143,7 +143,7 @@ export function createBankClient(options: BankClientOptions) {
         () => getDeal(dealId),
         (d) => ACCEPTED_OR_LATER.has(d.status),
       ),
-    /** Not after a payout attempt. Safe to call again: a deal already cancelled is the answer. */
+    /** Not after a payout attempt. Idempotent: a deal found cancelled is the answer. */
     cancelDeal: async (dealId: string) =>
       transition(
         core,
@@ -165,7 +165,7 @@ export function createBankClient(options: BankClientOptions) {
       }),
     updateStep: async (dealId: string, stepId: string, description: string) =>
       ok<Step>(core, { method: 'PUT', template: STEP, params: { dealId, stepId }, body: { description } }),
-    /** Starts the step's payouts. Safe to call again: a step whose payouts started is the answer. */
+    /** Starts the step's payouts. Idempotent: a step whose payouts have started is the answer. */
     completeStep: async (dealId: string, stepId: string) =>
       transition(
         core,

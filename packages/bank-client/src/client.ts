@@ -30,22 +30,18 @@ export interface BankClientOptions {
   /** Other rates for some methods, keyed `POST /api/v1/nominal-accounts/deals`. */
   readonly rateLimitsPerMethod?: Readonly<Record<string, number>>;
   readonly rateLimitWaitMsMax?: number;
+  /** The rate limiter's clock and sleep; tests inject the bank sandbox's clock. */
   readonly clock?: Clock;
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly fetch?: typeof fetch;
   /** Retries and moves of the circuit, for metrics and logs. */
   readonly onEvent?: (event: BankClientEvent) => void;
 }
 
-/** One exchange with the bank after the policy: the answer, and whether an earlier try had failed. */
-export interface Exchange {
-  readonly answer: Answer;
-  /** True when an earlier try of this call got no answer, so it may have taken effect. */
-  readonly retried: boolean;
-}
-
 export interface BankCore {
-  exchange(r: BankRequest): Promise<Exchange>;
+  /** One call under the policy: the bank's answer, or BankUnavailable. */
+  exchange(r: BankRequest): Promise<Answer>;
 }
 
 /** The policy-wrapped transport that every call of the client goes through. */
@@ -58,6 +54,7 @@ export function bankCore(o: BankClientOptions): BankCore {
       waitMsMax: o.rateLimitWaitMsMax ?? RATE_WAIT_MS_MAX,
     },
     clock,
+    o.sleep,
   );
   const run = bankPolicy(
     {
@@ -74,25 +71,22 @@ export function bankCore(o: BankClientOptions): BankCore {
   );
   const wire = { baseUrl: new URL(o.baseUrl), token: o.token, clock, fetch: o.fetch ?? fetch };
   return {
-    exchange: (r) =>
-      run(methodKey(r), async (signal, tryIndex) => ({
-        answer: await sendOnce(wire, r, signal),
-        retried: tryIndex > 0,
-      })),
+    exchange: (r) => run(methodKey(r), (signal) => sendOnce(wire, r, signal)),
   };
 }
 
 /** The body of a success, or the bank's refusal as a BankError. */
 export async function ok<T>(core: BankCore, r: BankRequest): Promise<T> {
-  const { answer } = await core.exchange(r);
+  const answer = await core.exchange(r);
   if (answer.kind === 'refused') throw new BankError(answer.status, answer.error);
   return answer.body as T;
 }
 
 /**
- * A state change the bank does not key (accept, cancel, complete). When an earlier try got no answer and
- * a later one is refused with 409 CONFLICT, the first may well have taken effect: the object is read
- * back, and if it has reached the wanted state that is the answer, as if the first try had been heard.
+ * A state change the bank does not key (accept, cancel, complete). Refused with 409 CONFLICT, it may
+ * have taken effect already: by an earlier try of this call whose answer was lost (a 500 after the
+ * effect), or by an earlier delivery of the event that causes it. The object is read back, and if it has
+ * reached the wanted state that is the answer; so the change is idempotent by its outcome.
  */
 export async function transition<T>(
   core: BankCore,
@@ -100,9 +94,9 @@ export async function transition<T>(
   reread: () => Promise<T>,
   reached: (current: T) => boolean,
 ): Promise<T> {
-  const { answer, retried } = await core.exchange(r);
+  const answer = await core.exchange(r);
   if (answer.kind === 'ok') return answer.body as T;
-  if (retried && answer.status === 409 && answer.error.errorCode === 'CONFLICT') {
+  if (answer.status === 409 && answer.error.errorCode === 'CONFLICT') {
     const current = await reread();
     if (reached(current)) return current;
   }

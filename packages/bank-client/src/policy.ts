@@ -51,8 +51,8 @@ export type BankClientEvent =
     }
   | { readonly type: 'breaker'; readonly state: 'open' | 'half_open' | 'closed' };
 
-/** One try of a call, given the signal that aborts it and its number (0 for the first try). */
-export type Attempt<T> = (signal: AbortSignal, tryIndex: number) => Promise<T>;
+/** One try of a call, given the signal that aborts it. */
+export type Attempt<T> = (signal: AbortSignal) => Promise<T>;
 
 export type Run = <T>(method: string, attempt: Attempt<T>) => Promise<T>;
 
@@ -97,11 +97,11 @@ export function bankPolicy(o: PolicyOptions, limiter: RateLimiter): Run {
     );
     let last: TransientFailure | TaskCancelledError | undefined;
     try {
-      return await wrap(retries, breaker).execute(async ({ attempt: tryIndex }) => {
+      return await wrap(retries, breaker).execute(async () => {
         if (!(await limiter.acquire(method)))
           throw new BankUnavailable('rate_limit_queue_full', `${method} would wait too long for its turn`);
         try {
-          return await cut.execute(({ signal }) => attempt(signal, tryIndex));
+          return await cut.execute(({ signal }) => attempt(signal));
         } catch (err) {
           if (isTransient(err)) last = err as TransientFailure | TaskCancelledError;
           throw err;
