@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { NOMINAL, PERSON_INN } from '../../../services/bank-sandbox/src/test-support.ts';
 import { BankUnavailable } from './errors.ts';
@@ -144,6 +145,22 @@ describe('429 and 5xx', () => {
         err.last.errorCode === 'INTERNAL_ERROR',
     );
     assert.equal(retries(bank.events).length, 2);
+  });
+
+  it('a bank that cannot be reached is unavailable after the retries, and the message names no secret', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((r) => closed.close(r));
+    const c = bank.clientWith({ baseUrl: `http://127.0.0.1:${port}`, retriesMax: 1 });
+    await assert.rejects(
+      c.getDeal(randomUUID()),
+      (err: unknown) =>
+        err instanceof BankUnavailable &&
+        err.reason === 'retries_exhausted' &&
+        err.last?.message === 'no answer from the bank: ECONNREFUSED' &&
+        !err.message.includes('test-token'),
+    );
   });
 
   it('no answer within the timeout is retried, then the bank is unavailable', async () => {

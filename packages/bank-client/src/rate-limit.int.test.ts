@@ -52,4 +52,16 @@ describe('the client-side rate limiter against the bank limit', () => {
     assert.equal(refused.length, 2);
     for (const r of refused) assert.equal((r.reason as { last?: { status?: number } }).last?.status, 429);
   });
+
+  it('a call that would wait beyond rateLimitWaitMsMax fails at once as bank unavailable, and is not sent', async () => {
+    const sim = bank.h.sim.clock;
+    const c = bank.clientWith({ rateLimitPerS: 1, rateLimitWaitMsMax: 0, clock: sim });
+    await c.listUnidentifiedIncoming();
+    await assert.rejects(c.listUnidentifiedIncoming(), {
+      name: 'BankUnavailable',
+      reason: 'rate_limit_queue_full',
+    });
+    // Another method has its own bucket.
+    assert.equal(await c.getScoring(randomUUID()), undefined);
+  });
 });

@@ -60,8 +60,9 @@ export async function sendOnce(w: Wire, r: BankRequest, signal: AbortSignal): Pr
     text = await res.text();
   } catch (err) {
     // Never the token: the message of a network error names the host and the cause only.
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new TransientFailure({ message: `no answer from the bank: ${cause}` });
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    throw new TransientFailure({ message: `no answer from the bank: ${why}` });
   }
   return readAnswer(res.status, text, res.headers.get('retry-after'), w.clock.now().getTime());
 }

@@ -32,6 +32,9 @@ export interface NewBeneficiary {
   readonly email?: string;
 }
 
+/** What PATCH may change: the profile and, for FL_RESIDENT, self-employment. */
+export type BeneficiaryChange = Omit<NewBeneficiary, 'type' | 'inn'>;
+
 export interface Beneficiary {
   readonly beneficiaryId: string;
   readonly type: BeneficiaryType;
@@ -168,6 +171,15 @@ export interface Payment {
   readonly retryPaymentId: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** A REGULAR payout from a virtual account, outside any deal. */
+export interface NewPayment {
+  readonly beneficiaryId: string;
+  readonly amount: bigint;
+  /** At most 210 characters. */
+  readonly purpose: string;
+  readonly bankDetailsId?: string;
 }
 
 export interface PaymentRetry {
