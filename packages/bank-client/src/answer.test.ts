@@ -51,6 +51,13 @@ describe('reading an answer of the bank', () => {
     }
   });
 
+  it('an error body with an odd amount in its details is still the bank refusal', () => {
+    const odd = '{"errorId":"e-2","errorMessage":"no","errorCode":"X","errorDetails":{"amount":0.001}}';
+    const r = readAnswer(422, odd, null, 0);
+    assert.equal(r.kind === 'refused' && r.error.errorCode, 'X');
+    assert.deepEqual(errorBodyOf(422, '[1]').errorCode, 'HTTP_422');
+  });
+
   it('an error body not in the bank shape gets a code from its status', () => {
     assert.deepEqual(errorBodyOf(502, 'Bad gateway'), {
       errorId: '',

@@ -1,3 +1,4 @@
+import { parseLosslessJson } from '@strongbox/kernel';
 import { decodeBody } from './amounts.ts';
 import { type BankErrorBody, BankResponseInvalid, TransientFailure } from './errors.ts';
 
@@ -31,8 +32,7 @@ export function readAnswer(status: number, text: string, retryAfter: string | nu
 
 /** The bank's error body, or one made up from the status when the body is not in the bank's shape. */
 export function errorBodyOf(status: number, text: string): BankErrorBody {
-  const decoded = text === '' ? undefined : decodeBody(text);
-  const b = decoded?.ok ? (decoded.value as Record<string, unknown> | null) : null;
+  const b = errorJson(text);
   if (b && typeof b === 'object' && typeof b['errorCode'] === 'string') {
     return {
       errorId: typeof b['errorId'] === 'string' ? b['errorId'] : '',
@@ -51,4 +51,22 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/**
+ * An error body's JSON: amounts in its details as kopecks when they read as rubles, and kept as their
+ * text (JsonNumber) when not, since a diagnostic must not turn the bank's refusal into an unreadable answer.
+ */
+function errorJson(text: string): Record<string, unknown> | null {
+  if (text === '') return null;
+  const decoded = decodeBody(text);
+  let value: unknown = decoded.ok ? decoded.value : undefined;
+  if (!decoded.ok) {
+    try {
+      value = parseLosslessJson(text);
+    } catch {
+      return null;
+    }
+  }
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : null;
 }
