@@ -169,6 +169,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       if (s.urlVar) env[s.urlVar] = urls[s.name] as string;
     }
   }
+  // The gateway signs the caller's address with this and every service believes it only so signed (ADR
+  // 0021). Like a deployment's secret store would, each run provisions one unless it is already set.
+  if (!env['GATEWAY_FORWARDING_SECRET']) env['GATEWAY_FORWARDING_SECRET'] = randomBytes(32).toString('hex');
   // A system of its own (tests, benchmarks) also counts its rate limits apart when they share one Redis.
   if (opts.ports === 'random' && !opts.env?.['RATE_LIMIT_NAMESPACE'])
     env['RATE_LIMIT_NAMESPACE'] = `strongbox-rate-${randomBytes(4).toString('hex')}-`;

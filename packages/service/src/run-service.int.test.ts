@@ -7,6 +7,8 @@ import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testi
 const FIXTURE = new URL('./fixtures/kit-service.ts', import.meta.url).pathname;
 /** Bounds of what the test waits for; none is a timing assertion. */
 const START_TIMEOUT_MS = 30_000;
+/** Production requires the gateway's forwarding secret (ADR 0021). */
+const FORWARDING_SECRET = 'kit-fixture-forwarding-secret-of-32-characters';
 
 interface Run {
   readonly child: ChildProcess;
@@ -62,7 +64,11 @@ after(async () => {
 
 describe('runService', () => {
   it('given a service that declares a database and events, when it starts and gets SIGTERM, then its parts run and stop in order', async () => {
-    const run = startFixture({ DATABASE_URL: db.url, KIT_PORT: '0' });
+    const run = startFixture({
+      DATABASE_URL: db.url,
+      KIT_PORT: '0',
+      GATEWAY_FORWARDING_SECRET: FORWARDING_SECRET,
+    });
     const port = await listening(run);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     // The relay's and the consumer's metrics joined the registry buildApp returned.
@@ -86,6 +92,13 @@ describe('runService', () => {
     const run = startFixture({ KIT_PORT: '0' });
     assert.equal(await run.exited, 1);
     assert.match(run.stderr(), /^kitfixture: [^\n]*DATABASE_URL[^\n]*\n$/);
+    assert.deepEqual(run.stdout(), []);
+  });
+
+  it('given no GATEWAY_FORWARDING_SECRET in production, when a service starts, then it exits 1 with one line naming it', async () => {
+    const run = startFixture({ DATABASE_URL: db.url, KIT_PORT: '0' });
+    assert.equal(await run.exited, 1);
+    assert.match(run.stderr(), /^kitfixture: [^\n]*GATEWAY_FORWARDING_SECRET[^\n]*\n$/);
     assert.deepEqual(run.stdout(), []);
   });
 });

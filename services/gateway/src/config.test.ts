@@ -37,4 +37,21 @@ describe('loadConfig', () => {
       (e) => e instanceof ConfigError && e.variable === 'IDENTITY_URL',
     );
   });
+
+  it('signs with the first forwarding secret, and refuses production without one', () => {
+    const [one, two] = ['a'.repeat(32), 'b'.repeat(32)];
+    assert.deepEqual(loadConfig({}).forwardingSecrets, []);
+    assert.deepEqual(loadConfig({ GATEWAY_FORWARDING_SECRET: `${one},${two}` }).forwardingSecrets, [
+      one,
+      two,
+    ]);
+    assert.deepEqual(
+      loadConfig({ NODE_ENV: 'production', GATEWAY_FORWARDING_SECRET: one }).forwardingSecrets,
+      [one],
+    );
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production' }),
+      (e) => e instanceof ConfigError && e.variable === 'GATEWAY_FORWARDING_SECRET',
+    );
+  });
 });

@@ -1,3 +1,4 @@
+import { forwardingSecrets, requireForwardingSecretInProduction } from '@strongbox/http';
 import { int, oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
 
 /**
@@ -54,6 +55,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { prefix: '/v1/orders', service: 'orders' },
   { prefix: '/v1/processing', service: 'processor' },
   // Dead letters live with the service whose consumer gave up on them; each serves its own.
+  { prefix: '/v1/admin/users', service: 'identity' },
   { prefix: '/v1/admin/dead-letters/webhooks', service: 'webhooks' },
   { prefix: '/v1/admin/dead-letters/orders', service: 'orders' },
   { prefix: '/v1/admin/dead-letters/processor', service: 'processor' },
@@ -76,6 +78,11 @@ export interface GatewayConfig {
    * none, the connection's address is the caller's.
    */
   readonly trustedProxies: readonly string[];
+  /**
+   * GATEWAY_FORWARDING_SECRET: the first signs the X-Forwarded-For sent upstream, so the services believe
+   * the caller's address from the gateway alone (ADR 0021). Empty (development): nothing is signed.
+   */
+  readonly forwardingSecrets: readonly string[];
   readonly rateLimits: {
     readonly userPerMinute: number;
     readonly ipPerMinute: number;
@@ -112,7 +119,9 @@ export function loadConfig(env: Env): GatewayConfig {
     REDIS_URL: optionalUrl(['redis:', 'rediss:']),
     RATE_LIMIT_NAMESPACE: str({ fallback: 'strongbox-rate-', pattern: /^[A-Za-z0-9:_-]{1,64}$/ }),
     GATEWAY_TRUSTED_PROXIES: str({ fallback: '' }),
+    GATEWAY_FORWARDING_SECRET: forwardingSecrets,
   });
+  requireForwardingSecretInProduction(base, env);
   const upstreams = {} as Record<ServiceName, string>;
   for (const name of SERVICE_NAMES) {
     const { env: variable, fallback } = UPSTREAMS[name];
@@ -133,6 +142,7 @@ export function loadConfig(env: Env): GatewayConfig {
     trustedProxies: base.GATEWAY_TRUSTED_PROXIES.split(',')
       .map((s) => s.trim())
       .filter((s) => s !== ''),
+    forwardingSecrets: base.GATEWAY_FORWARDING_SECRET,
     rateLimits: {
       userPerMinute: base.RATE_LIMIT_USER_PER_MIN,
       ipPerMinute: base.RATE_LIMIT_IP_PER_MIN,

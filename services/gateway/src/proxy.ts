@@ -27,6 +27,8 @@ class CallerGone extends Error {}
 export interface ProxyOptions {
   readonly routes: readonly RouteEntry[];
   readonly upstreams: Readonly<Record<ServiceName, string>>;
+  /** Signs the caller's address sent upstream (GATEWAY_FORWARDING_SECRET); none: it goes unsigned. */
+  readonly forwardingSecret: string | undefined;
   /** Overrides how long an open circuit waits before it lets one request probe (tests). */
   readonly breakerHalfOpenAfterMs?: number;
 }
@@ -98,6 +100,7 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
                             spanId: randomBytes(8).toString('hex'),
                           }),
                     clientIp: request.ip,
+                    forwardingSecret: opts.forwardingSecret,
                     protocol: request.protocol,
                     host: request.headers.host,
                   }),
