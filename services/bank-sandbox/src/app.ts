@@ -10,6 +10,7 @@ import { stepRoutes } from './features/deals/steps-route.ts';
 import { incomingRoutes } from './features/incoming/route.ts';
 import { paymentRoutes } from './features/payments/route.ts';
 import { simRoutes } from './features/sim/route.ts';
+import { virtualAccountRoutes } from './features/virtual-accounts/route.ts';
 import { bankNotFoundUnder, type RateLimits, speakAsBank } from './http/bank-scope.ts';
 import { staticTokenVerifier } from './http/token.ts';
 import { bankIdempotency } from './infra/idempotency.ts';
@@ -86,6 +87,8 @@ export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
       dealRoutes,
       stepRoutes,
       paymentRoutes,
+      // Holds and transfers between virtual accounts.
+      virtualAccountRoutes,
     ]) {
       routes(bank, ports);
     }
