@@ -11,7 +11,7 @@ import type { RouteEntry, ServiceName } from './config.ts';
 import { UPSTREAM_TIMEOUT_MS } from './config.ts';
 import { classifyUpstreamError, gatewayErrors, upstreamProblem } from './errors.ts';
 import { forwardHeaders, returnHeaders } from './headers.ts';
-import { expandRoutes, isCanonicalTarget } from './routes.ts';
+import { expandRoutes, isCanonicalTarget, upstreamTarget } from './routes.ts';
 
 type App = Awaited<ReturnType<typeof createHttpApp>>;
 
@@ -62,7 +62,10 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
       const timeoutMs = entry.timeoutMs ?? UPSTREAM_TIMEOUT_MS;
       scope.all(
         spec.url,
-        { config: spec.public ? { auth: 'public' } : {}, schema: { hide: true } },
+        {
+          config: spec.public ? { auth: 'public' } : entry.roles ? { auth: { roles: entry.roles } } : {},
+          schema: { hide: true },
+        },
         async (request, reply) => {
           if (!isCanonicalTarget(request.url)) {
             return sendProblem(
@@ -81,14 +84,14 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
           const exchange = () =>
             new Promise<void>((answered, failed) => {
               reply.raw.once('close', () => failed(new CallerGone()));
-              reply.from(`${base}${request.url}`, {
+              reply.from(`${base}${upstreamTarget(entry, request.url)}`, {
                 timeout: timeoutMs,
                 // reply-from would retry a GET answered 503 up to ten times. The gateway passes every answer
                 // through as it is; callers decide on retries and carry their Idempotency-Key when they do.
                 retryDelay: () => null,
                 ...(body ? { body, contentType: request.headers['content-type'] ?? OCTET_STREAM } : {}),
                 rewriteRequestHeaders: (_req, headers) =>
-                  forwardHeaders(headers, {
+                  forwardHeaders(entry.upstreamBearer ? withBearer(headers, entry.upstreamBearer) : headers, {
                     traceId: request.traceId,
                     traceparent:
                       typeof traceparent === 'string'
@@ -124,4 +127,9 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
       );
     }
   });
+}
+
+/** The caller's headers with the route's own credential in place of the caller's. */
+function withBearer<H extends Record<string, unknown>>(headers: H, token: string): H {
+  return { ...headers, authorization: `Bearer ${token}` };
 }
