@@ -67,4 +67,9 @@ describe('reordered notifications', () => {
     await h.tick();
     assert.deepEqual(receivedObjects(), [a, b]);
   });
+
+  it('refuse more held at once than the limit, and a held list set from outside', async () => {
+    assert.equal((await h.call('PUT', '/_sim/faults', { reorderNotifications: 1_001 })).status, 400);
+    assert.equal((await h.call('PUT', '/_sim/faults', { heldNotifications: [] })).status, 400);
+  });
 });

@@ -6,6 +6,8 @@ import type { BankPorts } from '../../ports.ts';
 import { doc, found, idParams } from '../http.ts';
 
 const TAG = 'Simulation (/_sim/)';
+/** Notifications held at once for reordering: enough for any test, small enough to send in one round. */
+const REORDER_HELD_MAX = 1_000;
 const count = (d: string) => numberField(d, 0, 1_000_000);
 const FAULTS = {
   type: 'object',
@@ -45,7 +47,11 @@ const FAULTS = {
       enum: ['before', 'after'],
       description: 'The hang comes before the call took effect (then 504), or after it did',
     },
-    reorderNotifications: count('The next N notifications are held, then sent together out of order'),
+    reorderNotifications: numberField(
+      'The next N notifications are held, then sent together out of order',
+      0,
+      REORDER_HELD_MAX,
+    ),
     reorderMode: { type: 'string', enum: ['reverse', 'shuffle'], description: 'How held ones are sent' },
     wrongIncomingAmount: count('The next N POST /_sim/incoming arrive with another amount'),
     unknownIncomingPurpose: count('The next N POST /_sim/incoming arrive with a purpose naming nothing'),
