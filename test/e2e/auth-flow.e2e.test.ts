@@ -159,6 +159,41 @@ describe('through the gateway', () => {
     assert.equal(refused.status, 403);
   });
 
+  it('grants roles: user:roles from the database host, then an admin through the API', async () => {
+    const register = async (who: string) => {
+      const e = `${who}-${Date.now()}@example.com`;
+      const reg = await call('POST', '/v1/auth/register', { email: e, password, name: who });
+      assert.equal(reg.status, 201, reg.text);
+      return { email: e, id: reg.body.id as string };
+    };
+    const admin = await register('roles-admin');
+    const agent = await register('roles-agent');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['services/identity/src/cli/user-roles.ts', '--email', admin.email, '--roles', 'admin'],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } },
+    );
+    assert.match(stdout, /has roles admin/);
+    const adminLogin = await call('POST', '/v1/auth/login', { email: admin.email, password });
+    const granted = await call(
+      'PUT',
+      `/v1/admin/users/${agent.id}/roles`,
+      { roles: ['customer', 'agent'] },
+      bearer(adminLogin.body.accessToken),
+    );
+    assert.equal(granted.status, 200, granted.text);
+    const agentLogin = await call('POST', '/v1/auth/login', { email: agent.email, password });
+    const me = await call('GET', '/v1/me', undefined, bearer(agentLogin.body.accessToken));
+    assert.deepEqual(me.body.roles, ['customer', 'agent']);
+    const refused = await call(
+      'PUT',
+      `/v1/admin/users/${admin.id}/roles`,
+      { roles: ['agent'] },
+      bearer(agentLogin.body.accessToken),
+    );
+    assert.equal(refused.status, 403, refused.text);
+  });
+
   it('issues service tokens for client credentials', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,

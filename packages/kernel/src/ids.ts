@@ -23,6 +23,7 @@ export const ID_PREFIXES = [
   'whd',
   'wha',
   'prc',
+  'rlc',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

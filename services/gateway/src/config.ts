@@ -66,6 +66,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { prefix: '/v1/orders', service: 'orders' },
   { prefix: '/v1/processing', service: 'processor' },
   // Dead letters live with the service whose consumer gave up on them; each serves its own.
+  { prefix: '/v1/admin/users', service: 'identity' },
   { prefix: '/v1/admin/dead-letters/webhooks', service: 'webhooks' },
   { prefix: '/v1/admin/dead-letters/orders', service: 'orders' },
   { prefix: '/v1/admin/dead-letters/processor', service: 'processor' },

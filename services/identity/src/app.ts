@@ -13,12 +13,14 @@ import { logoutRoute } from './features/logout/route.ts';
 import { meRoute } from './features/me/route.ts';
 import { refreshRoute } from './features/refresh/route.ts';
 import { registerRoute } from './features/register/route.ts';
+import { setRolesRoute } from './features/set-roles/route.ts';
 import { accessTokenIssuer } from './infra/access-tokens.ts';
 import { verifyClient } from './infra/clients.ts';
 import { clearPairFailures, failureHistory, forgetAttempt, recordFailure } from './infra/login-failures.ts';
 import { hashPassword, SCRYPT_DEFAULT, type ScryptParams, verifyPassword } from './infra/passwords.ts';
 import { pruneJob } from './infra/prune.ts';
 import { newRefreshToken, revokeFamilyOf, rotate, startFamily } from './infra/refresh-tokens.ts';
+import { changeRoles } from './infra/role-changes.ts';
 import { loadKeyRing } from './infra/signing-keys.ts';
 import { findCredentialsByEmail, findUserById, insertUser } from './infra/users.ts';
 import type { IdentityPorts } from './ports.ts';
@@ -68,6 +70,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
         }),
       findById: (id) => findUserById(pool, id),
       findCredentials: (email) => findCredentialsByEmail(pool, email),
+      changeRoles: (c) => changeRoles(pool, { ...c, changeId: newId('rlc', clock), at: clock.now() }),
     },
     passwords: {
       hash: (p) => hashPassword(p, scrypt),
@@ -123,6 +126,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
     meRoute,
     clientTokenRoute,
     jwksRoute,
+    setRolesRoute,
   ]) {
     route(app, ports);
   }

@@ -4,6 +4,10 @@ import { migrate } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
+import { normalizeEmail } from './domain/password-policy.ts';
+import type { User } from './domain/user.ts';
+import { hashPassword } from './infra/passwords.ts';
+import { upsertAdmin } from './infra/users.ts';
 
 /** Cheap scrypt cost for tests only: the format and code path are the production ones. */
 export const TEST_SCRYPT = { log2N: 10, r: 8, p: 1 } as const;
@@ -41,4 +45,16 @@ export async function startIdentity(): Promise<Harness> {
       await db.drop();
     },
   };
+}
+
+/** An admin with this email and password, made the way `admin:create` makes one. */
+export async function createAdmin(h: Harness, email: string, password: string): Promise<User> {
+  return await upsertAdmin(h.db.pool(SERVICE), {
+    id: `usr_admin-${normalizeEmail(email).replace(/[^a-z0-9]/g, '-')}`,
+    email,
+    emailNormalized: normalizeEmail(email),
+    name: 'Admin',
+    passwordHash: await hashPassword(password, TEST_SCRYPT),
+    at: h.clock.now(),
+  });
 }
