@@ -107,6 +107,7 @@ export async function buildApp(deps: GatewayDeps): Promise<GatewayApp> {
   await registerProxy(app, {
     routes: config.routes,
     upstreams: config.upstreams,
+    ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.breakerHalfOpenAfterMs === undefined
       ? {}
       : { breakerHalfOpenAfterMs: deps.breakerHalfOpenAfterMs }),

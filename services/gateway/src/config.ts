@@ -44,6 +44,8 @@ export interface RouteEntry {
    * bank's static token, and the caller's access token has no business reaching it.
    */
   readonly upstreamBearer?: string;
+  /** The service the upstream's /health must name, checked before anything is forwarded (404 otherwise). */
+  readonly upstreamMustBe?: string;
 }
 
 /**
@@ -85,6 +87,8 @@ export function sandboxRoute(bankToken: string): RouteEntry {
     roles: ['admin'],
     upstreamPrefix: '/_sim',
     upstreamBearer: bankToken,
+    // Even with the flag on, the controls go nowhere but to a bank sandbox (never to a real bank).
+    upstreamMustBe: 'bank-sandbox',
   };
 }
 /** The sandbox's development token (its own default); a production deployment sets BANK_API_TOKEN. */

@@ -2,16 +2,19 @@ import { randomBytes } from 'node:crypto';
 import replyFrom from '@fastify/reply-from';
 import {
   type createHttpApp,
+  httpErrors,
   refuseRepeatedIdempotencyKey,
   sendProblem,
   traceparentFor,
 } from '@strongbox/http';
+import { type Clock, systemClock } from '@strongbox/kernel';
 import { upstreamBreakers } from './breakers.ts';
 import type { RouteEntry, ServiceName } from './config.ts';
 import { UPSTREAM_TIMEOUT_MS } from './config.ts';
 import { classifyUpstreamError, gatewayErrors, upstreamProblem } from './errors.ts';
 import { forwardHeaders, returnHeaders } from './headers.ts';
 import { expandRoutes, isCanonicalTarget, upstreamTarget } from './routes.ts';
+import { upstreamCheck } from './upstream-check.ts';
 
 type App = Awaited<ReturnType<typeof createHttpApp>>;
 
@@ -29,6 +32,8 @@ export interface ProxyOptions {
   readonly upstreams: Readonly<Record<ServiceName, string>>;
   /** Overrides how long an open circuit waits before it lets one request probe (tests). */
   readonly breakerHalfOpenAfterMs?: number;
+  /** Ages the answers of upstream checks (upstreamMustBe). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -60,6 +65,9 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
       const { entry } = spec;
       const base = opts.upstreams[entry.service];
       const timeoutMs = entry.timeoutMs ?? UPSTREAM_TIMEOUT_MS;
+      const check = entry.upstreamMustBe
+        ? upstreamCheck(base, entry.upstreamMustBe, opts.clock ?? systemClock)
+        : undefined;
       scope.all(
         spec.url,
         {
@@ -76,6 +84,15 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
           }
           // Forwarded, repeats would arrive joined into one header ("a, b") that no upstream can tell apart.
           refuseRepeatedIdempotencyKey(request);
+          const verdict = await check?.get();
+          if (verdict?.kind === 'other')
+            return sendProblem(
+              request,
+              reply,
+              httpErrors.route_not_found(`${request.method} ${entry.prefix} is not routed here`),
+            );
+          if (verdict?.kind === 'unreachable')
+            return sendProblem(request, reply, upstreamProblem('unavailable', entry.service));
           const body = Buffer.isBuffer(request.body) ? request.body : undefined;
           const traceparent = reply.getHeader('traceparent');
           // The exchange runs under the upstream's circuit breaker: it ends when the upstream answered

@@ -136,7 +136,7 @@ export async function startGateway(
 ) {
   const base = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const routes: RouteEntry[] = [
-    // The bank sandbox's controls are kept too (when configured): the stand-in plays the sandbox as well.
+    // The bank sandbox's controls are kept too (when configured), for tests that point BANK_URL at a stand-in.
     ...base.routes.filter((r) => r.service === 'identity' || r.service === 'bankSandbox'),
     { prefix: HANG_PREFIX, service: 'identity', timeoutMs: HANG_TIMEOUT_MS },
   ];
