@@ -32,7 +32,10 @@ async function ask(baseUrl: string, expected: string): Promise<UpstreamVerdict> 
     });
     if (!res.ok) {
       await res.body?.cancel();
-      return { kind: 'other', service: `HTTP ${res.status}` };
+      // A failing server may be ours, restarting; a refusal (404 and the like) says it is someone else.
+      return res.status >= 500
+        ? { kind: 'unreachable', reason: `HTTP ${res.status}` }
+        : { kind: 'other', service: `HTTP ${res.status}` };
     }
     const text = await res.text();
     let service = '';
