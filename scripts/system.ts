@@ -188,6 +188,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   // The gateway signs the caller's address with this and every service believes it only so signed (ADR
   // 0021). Like a deployment's secret store would, each run provisions one unless it is already set.
   if (!env['GATEWAY_FORWARDING_SECRET']) env['GATEWAY_FORWARDING_SECRET'] = randomBytes(32).toString('hex');
+  // The gateway routes the sandbox's /_sim/ controls (for admins) only when the sandbox started here is
+  // the bank; with BANK_URL naming another bank they do not exist, whatever the caller's environment says.
+  env['GATEWAY_EXPOSE_BANK_SANDBOX'] = String(SERVICES.some((s) => s.name === 'bank-sandbox'));
   // A system of its own (tests, benchmarks) also counts its rate limits apart when they share one Redis.
   if (opts.ports === 'random' && !opts.env?.['RATE_LIMIT_NAMESPACE'])
     env['RATE_LIMIT_NAMESPACE'] = `strongbox-rate-${randomBytes(4).toString('hex')}-`;

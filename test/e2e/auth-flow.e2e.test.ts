@@ -152,6 +152,14 @@ describe('through the gateway', () => {
     assert.equal(login.status, 200);
     const me = await call('GET', '/v1/me', undefined, bearer(login.body.accessToken));
     assert.deepEqual(me.body.roles, ['admin']);
+
+    // npm start ran the bank sandbox as the bank, so its controls are routed, for admins only.
+    const clock = await call('GET', '/v1/sandbox/_sim/clock', undefined, bearer(login.body.accessToken));
+    assert.equal(clock.status, 200, clock.text);
+    assert.equal(typeof clock.body.frozen, 'boolean');
+    const customer = await call('POST', '/v1/auth/login', { email, password });
+    const refused = await call('GET', '/v1/sandbox/_sim/clock', undefined, bearer(customer.body.accessToken));
+    assert.equal(refused.status, 403);
   });
 
   it('grants roles: user:roles from the database host, then an admin through the API', async () => {

@@ -10,7 +10,9 @@ import { stepRoutes } from './features/deals/steps-route.ts';
 import { incomingRoutes } from './features/incoming/route.ts';
 import { paymentRoutes } from './features/payments/route.ts';
 import { simRoutes } from './features/sim/route.ts';
+import { virtualAccountRoutes } from './features/virtual-accounts/route.ts';
 import { bankNotFoundUnder, type RateLimits, speakAsBank } from './http/bank-scope.ts';
+import { NOTIFICATION_SIGNING, withNotificationDocs } from './http/notification-doc.ts';
 import { staticTokenVerifier } from './http/token.ts';
 import { bankIdempotency } from './infra/idempotency.ts';
 import { type DeliveryOptions, deliverDue, enqueueNotification } from './infra/notifications.ts';
@@ -68,8 +70,9 @@ export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
     service: SERVICE,
     version: VERSION,
     logger: deps.logger,
-    description:
-      "A stateful simulator of the bank's nominal-account API: beneficiaries, virtual accounts, deals and payouts, signed notifications, and faults on demand under /_sim/.",
+    description: `A stateful simulator of the bank's nominal-account API: beneficiaries, virtual accounts, deals and payouts, signed notifications, and faults on demand under /_sim/.\n\n${NOTIFICATION_SIGNING}`,
+    // The notification a receiver gets is documented as an OpenAPI 3.1 webhook beside the routes.
+    openapi: async () => withNotificationDocs(app.swagger() as unknown as Record<string, unknown>),
     verifier: staticTokenVerifier(deps.token),
     readiness: { database: () => ping(pool) },
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
@@ -86,6 +89,8 @@ export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
       dealRoutes,
       stepRoutes,
       paymentRoutes,
+      // Holds and transfers between virtual accounts.
+      virtualAccountRoutes,
     ]) {
       routes(bank, ports);
     }

@@ -110,6 +110,7 @@ export async function buildApp(deps: GatewayDeps): Promise<GatewayApp> {
     routes: config.routes,
     upstreams: config.upstreams,
     forwardingSecret: config.forwardingSecrets[0],
+    ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.breakerHalfOpenAfterMs === undefined
       ? {}
       : { breakerHalfOpenAfterMs: deps.breakerHalfOpenAfterMs }),

@@ -5,6 +5,7 @@ import * as deals from './deals.ts';
 import * as incoming from './incoming.ts';
 import { settleStep } from './payment-progress.ts';
 import * as payments from './payments.ts';
+import * as virtualAccounts from './virtual-accounts.ts';
 
 /** The sandbox's narrow queries, handed to the features as one port (each takes its connection first). */
 export const store = {
@@ -15,4 +16,5 @@ export const store = {
   ...deals,
   ...payments,
   settleStep,
+  ...virtualAccounts,
 };
