@@ -9,6 +9,11 @@ import { dealRoutes } from './features/deals/route.ts';
 import { stepRoutes } from './features/deals/steps-route.ts';
 import { incomingRoutes } from './features/incoming/route.ts';
 import { paymentRoutes } from './features/payments/route.ts';
+import { selfEmployedRecipientRoutes } from './features/self-employed-recipients/route.ts';
+import { selfEmployedRegistryActionRoutes } from './features/self-employed-registries/actions-route.ts';
+import { selfEmployedRegistryRoutes } from './features/self-employed-registries/route.ts';
+import { selfEmployedSimRoutes } from './features/self-employed-sim/route.ts';
+import { selfEmployedStatusRoutes } from './features/self-employed-status/route.ts';
 import { simRoutes } from './features/sim/route.ts';
 import { bankNotFoundUnder, type RateLimits, speakAsBank } from './http/bank-scope.ts';
 import { staticTokenVerifier } from './http/token.ts';
@@ -69,7 +74,7 @@ export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
     version: VERSION,
     logger: deps.logger,
     description:
-      "A stateful simulator of the bank's nominal-account API: beneficiaries, virtual accounts, deals and payouts, signed notifications, and faults on demand under /_sim/.",
+      "A stateful simulator of the bank's nominal-account API: beneficiaries, virtual accounts, deals and payouts, payouts to the self-employed with their receipts, signed notifications, and faults on demand under /_sim/.",
     verifier: staticTokenVerifier(deps.token),
     readiness: { database: () => ping(pool) },
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
@@ -86,10 +91,15 @@ export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
       dealRoutes,
       stepRoutes,
       paymentRoutes,
+      selfEmployedRecipientRoutes,
+      selfEmployedStatusRoutes,
+      selfEmployedRegistryRoutes,
+      selfEmployedRegistryActionRoutes,
     ]) {
       routes(bank, ports);
     }
     simRoutes(bank, ports, tick);
+    selfEmployedSimRoutes(bank, ports);
   });
   await bankNotFoundUnder(app, ['/api', '/_sim']);
   return app;

@@ -1,3 +1,5 @@
+import type { NpdStatus } from './self-employed.ts';
+
 /**
  * The switches a test or the demo flips under /_sim/. They live in the process (a restart clears them,
  * as a test's setup expects); the bank's own state lives in PostgreSQL.
@@ -22,6 +24,8 @@ export interface Faults {
   failingDetails: Set<string>;
   /** Scoring by INN: stuck in IN_PROGRESS or FAILED. */
   scoring: Map<string, 'stuck' | 'failed'>;
+  /** The self-employed API's switches (below). */
+  selfEmployed: SelfEmployedFaults;
 }
 
 export function noFaults(): Faults {
@@ -36,5 +40,26 @@ export function noFaults(): Faults {
     notificationDelayMs: 0,
     failingDetails: new Set(),
     scoring: new Map(),
+    selfEmployed: noSelfEmployedFaults(),
   };
+}
+
+/**
+ * The self-employed API's switches, kept as plain JSON (INN keys are checked to be digits) so that
+ * GET /_sim/faults shows them as they are.
+ */
+export interface SelfEmployedFaults {
+  /** The NPD status the tax service answers for an INN: a waiting registration ends in it, not ACTIVE. */
+  npdStatus: Record<string, NpdStatus>;
+  /** INNs whose receipts fail to be fiscalized (FISCALIZE_FAILED). */
+  fiscalizeFailing: string[];
+}
+
+export function noSelfEmployedFaults(): SelfEmployedFaults {
+  return { npdStatus: {}, fiscalizeFailing: [] };
+}
+
+/** The status a test set for this INN, if any (own keys only: the record is JSON from a request). */
+export function npdOverrideOf(f: SelfEmployedFaults, inn: string): NpdStatus | undefined {
+  return Object.hasOwn(f.npdStatus, inn) ? f.npdStatus[inn] : undefined;
 }
