@@ -10,14 +10,9 @@ import {
 } from '../domain/self-employed.ts';
 import { enqueueNotification } from './notifications.ts';
 import { deleteOperationsBefore } from './self-employed-operations.ts';
+import { dueReceipts, setReceipt } from './self-employed-receipts.ts';
 import { dueRegistrations, setNpdStatus } from './self-employed-recipients.ts';
-import {
-  dueReceipts,
-  registryPayments,
-  registryStatus,
-  setReceipt,
-  setRegistryStatus,
-} from './self-employed-registries.ts';
+import { registryPayments, registryStatus, setRegistryStatus } from './self-employed-registries.ts';
 import type { Sim } from './sim.ts';
 
 /** Objects of the self-employed API one round moves on; the next round takes the rest. */

@@ -7,6 +7,7 @@ import { settleStep } from './payment-progress.ts';
 import * as payments from './payments.ts';
 import * as selfEmployedOperations from './self-employed-operations.ts';
 import { receiptObjectId, settleRegistry } from './self-employed-progress.ts';
+import * as receipts from './self-employed-receipts.ts';
 import * as selfEmployed from './self-employed-recipients.ts';
 import * as registries from './self-employed-registries.ts';
 
@@ -22,6 +23,7 @@ export const store = {
   ...selfEmployed,
   ...selfEmployedOperations,
   ...registries,
+  ...receipts,
   settleRegistry,
   receiptObjectId,
 };

@@ -3,79 +3,15 @@ import { bankErrors } from '../../domain/errors.ts';
 import {
   checkRecipientInn,
   type FieldError,
-  NPD_STATUSES,
   type NpdStatus,
-  RECIPIENTS_PER_CALL_MAX,
   REGISTRATION_MS,
 } from '../../domain/self-employed.ts';
-import { numberField } from '../../http/lossless-body.ts';
 import type { BankPorts, Queryable } from '../../ports.ts';
-import { found, LIST_LIMIT_MAX } from '../http.ts';
-import {
-  CORRELATION_ID,
-  resultRoute,
-  SELF_EMPLOYED_PREFIX,
-  seDoc,
-  startOperation,
-} from '../self-employed.ts';
+import { found } from '../http.ts';
+import { resultRoute, SELF_EMPLOYED_PREFIX, seDoc, startOperation } from '../self-employed.ts';
+import { CREATE, LIST, PROFILE } from './schema.ts';
 
 const RECIPIENTS = `${SELF_EMPLOYED_PREFIX}/recipients`;
-const INN = {
-  type: 'string',
-  pattern: '^\\d{12}$',
-  description: "A person's INN, checked by its control digits",
-};
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
-const PROFILE = {
-  birthDate: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
-  birthPlace: text(300),
-  citizenship: text(100),
-  email: text(254),
-  mobileNumber: { type: 'string', pattern: '^\\+?\\d{10,15}$' },
-} as const;
-
-const CREATE = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['recipients'],
-  properties: {
-    correlationId: CORRELATION_ID,
-    recipients: {
-      type: 'array',
-      minItems: 1,
-      maxItems: RECIPIENTS_PER_CALL_MAX,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['number', 'inn', 'firstName', 'lastName'],
-        properties: {
-          number: numberField("The recipient's number in this call", 1, 1_000_000),
-          inn: INN,
-          firstName: text(100),
-          lastName: text(100),
-          middleName: text(100),
-          ...PROFILE,
-        },
-      },
-    },
-  },
-} as const;
-
-const LIST = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    recipientIds: {
-      type: 'array',
-      maxItems: LIST_LIMIT_MAX,
-      items: numberField('A recipient', 1, 2 ** 31 - 1),
-    },
-    inn: { type: 'array', maxItems: LIST_LIMIT_MAX, items: INN },
-    selfEmployedStatus: { type: 'array', maxItems: 4, items: { type: 'string', enum: NPD_STATUSES } },
-    offset: numberField('Recipients to skip', 0, 1_000_000),
-    limit: numberField('Recipients in the page (default 50)', 1, LIST_LIMIT_MAX),
-  },
-} as const;
 
 interface Draft {
   number: number;

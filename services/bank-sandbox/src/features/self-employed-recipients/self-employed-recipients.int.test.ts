@@ -180,3 +180,40 @@ describe('recipients/list and get', () => {
     assert.equal((await recipient(id)).selfEmployedStatus, 'ACTIVE');
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('documents every self-employed route under its tag, with Idempotency-Key on the calls that change something', async () => {
+    const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const paths = Object.keys(doc.paths).filter((p) => p.includes('self-employed'));
+    const expected = [
+      '/api/v1/self-employed/recipients/create',
+      '/api/v1/self-employed/recipients/create/result',
+      '/api/v1/self-employed/recipients/list',
+      '/api/v1/self-employed/recipients/{recipientId}',
+      '/api/v1/self-employed/npd-status',
+      '/api/v1/self-employed/payment-registry/create',
+      '/api/v1/self-employed/payment-registry/create/result',
+      '/api/v1/self-employed/payment-registry/{paymentRegistryId}',
+      '/api/v1/self-employed/payment-registry/submit',
+      '/api/v1/self-employed/payment-registry/submit/result',
+      '/api/v1/self-employed/payment-registry/pay',
+      '/api/v1/self-employed/payment-registry/pay/result',
+      '/api/v1/self-employed/payment-registry/receipts',
+      '/api/v1/self-employed/payment-registry/receipts/result',
+      '/api/v2/self-employed/payment-registry/receipts/result',
+      '/_sim/self-employed/faults',
+      '/_sim/self-employed/recipients/{inn}/npd-status',
+      '/_sim/self-employed/payment-registry/{paymentRegistryId}/receipts/{number}/cancel',
+    ];
+    for (const path of expected) assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);
+    for (const path of paths)
+      for (const op of Object.values(doc.paths[path]) as Array<{ summary?: string; parameters?: unknown[] }>)
+        assert.ok(op.summary, `${path} has a summary`);
+    const create = doc.paths['/api/v1/self-employed/payment-registry/create'].post;
+    assert.ok(
+      create.parameters.some(
+        (p: { in: string; name: string }) => p.in === 'header' && p.name === 'idempotency-key',
+      ),
+    );
+  });
+});
