@@ -1,4 +1,4 @@
-import { isValidInn } from './checks.ts';
+import { isValidAccountForBik, isValidInn } from './checks.ts';
 
 /**
  * The bank's self-employed API (payouts to people on the professional income tax, NPD): recipients
@@ -38,6 +38,19 @@ export function checkRecipientInn(inn: string): FieldError | undefined {
   return isValidInn(inn, 'person')
     ? undefined
     : { fieldName: 'inn', errorDescription: `${inn} is not a valid 12-digit INN of a person` };
+}
+
+/** The bank's own BIK: an account given without a BIK is one at the bank. */
+export const OWN_BIK = '044525974';
+
+/** recipients/add/by-requisites names the person's account: its control key must match the BIK. */
+export function checkBankInfo(info: {
+  accountNumber: string;
+  bankBic?: string | undefined;
+}): FieldError | undefined {
+  return isValidAccountForBik(info.accountNumber, info.bankBic ?? OWN_BIK)
+    ? undefined
+    : { fieldName: 'bankInfo.accountNumber', errorDescription: 'The account number does not match the BIK' };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Queryable } from '@strongbox/postgres';
 /** The asynchronous calls of the self-employed API, each polled at `<its path>/result`. */
 export type OperationKind =
   | 'recipients/create'
+  | 'recipients/add/by-requisites'
   | 'payment-registry/create'
   | 'payment-registry/submit'
   | 'payment-registry/pay'

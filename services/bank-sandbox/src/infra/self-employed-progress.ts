@@ -10,7 +10,7 @@ import {
 } from '../domain/self-employed.ts';
 import { enqueueNotification } from './notifications.ts';
 import { deleteOperationsBefore } from './self-employed-operations.ts';
-import { dueReceipts, setReceipt } from './self-employed-receipts.ts';
+import { type DueReceipt, dueReceipts, setReceipt } from './self-employed-receipts.ts';
 import { dueRegistrations, setNpdStatus } from './self-employed-recipients.ts';
 import { registryPayments, registryStatus, setRegistryStatus } from './self-employed-registries.ts';
 import type { Sim } from './sim.ts';
@@ -44,21 +44,14 @@ export async function advanceSelfEmployed(pool: Pool, sim: Sim): Promise<number>
   });
 }
 
-async function issueReceipt(
-  tx: Queryable,
-  r: { registryId: number; number: number; inn: string; npdStatus: string },
-  sim: Sim,
-): Promise<void> {
+/** Issues a due receipt, or fails it, and notifies the outcome in the same transaction. */
+async function issueReceipt(tx: Queryable, r: DueReceipt, sim: Sim): Promise<void> {
   const fails = sim.faults.selfEmployed.fiscalizeFailing.includes(r.inn);
-  const outcome = decideReceipt(r.npdStatus as never, fails);
-  const issued =
-    outcome.status === 'SUCCESS' ? { receiptNumber: receiptNumberOf(r.registryId, r.number) } : undefined;
-  const link = issued ? receiptLinkOf(r.inn, issued.receiptNumber) : undefined;
-  await setReceipt(tx, r.registryId, r.number, {
-    status: outcome.status,
-    ...(issued && link ? { receiptNumber: issued.receiptNumber, link } : {}),
-    ...(outcome.error ? { error: outcome.error } : {}),
-  });
+  const outcome = decideReceipt(r.npdStatus, fails);
+  const receiptNumber = outcome.status === 'SUCCESS' ? receiptNumberOf(r.registryId, r.number) : undefined;
+  const issued = receiptNumber ? { receiptNumber, link: receiptLinkOf(r.inn, receiptNumber) } : {};
+  const error = outcome.error ? { error: outcome.error } : {};
+  await setReceipt(tx, r.registryId, r.number, { status: outcome.status, ...issued, ...error });
   await enqueueNotification(
     tx,
     {
@@ -69,8 +62,9 @@ async function issueReceipt(
         paymentRegistryId: r.registryId,
         number: r.number,
         inn: r.inn,
-        ...(issued ? { receiptNumber: issued.receiptNumber, link } : {}),
-        ...(outcome.error ? { error: outcome.error } : {}),
+        sum: r.sum,
+        ...issued,
+        ...error,
       },
     },
     sim,

@@ -17,19 +17,25 @@ export async function settleRegistryPayment(
   );
 }
 
-/** Receipts whose time has come, with what deciding them needs, locked for the round. */
-export async function dueReceipts(
-  tx: Queryable,
-  now: Date,
-  limit: number,
-): Promise<Array<{ registryId: number; number: number; inn: string; npdStatus: NpdStatus }>> {
+/** A receipt whose time has come, with what deciding and notifying it needs. */
+export interface DueReceipt {
+  readonly registryId: number;
+  readonly number: number;
+  readonly inn: string;
+  readonly npdStatus: NpdStatus;
+  readonly sum: bigint;
+}
+
+/** Receipts whose time has come, locked for the round. */
+export async function dueReceipts(tx: Queryable, now: Date, limit: number): Promise<DueReceipt[]> {
   const { rows } = await tx.query<{
     registry_id: number;
     number: number;
     inn: string;
     npd_status: NpdStatus;
+    amount: string;
   }>(
-    `select p.registry_id, p.number, r.inn, r.npd_status
+    `select p.registry_id, p.number, r.inn, r.npd_status, p.amount::text as amount
      from se_registry_payments p join se_recipients r on r.id = p.recipient_id
      where p.receipt_status = 'IN_PROGRESS' and p.receipt_due_at <= $1
      order by p.receipt_due_at limit $2 for update of p skip locked`,
@@ -40,6 +46,7 @@ export async function dueReceipts(
     number: r.number,
     inn: r.inn,
     npdStatus: r.npd_status,
+    sum: BigInt(r.amount),
   }));
 }
 

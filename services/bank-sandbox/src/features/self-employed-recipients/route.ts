@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { bankErrors } from '../../domain/errors.ts';
 import {
+  checkBankInfo,
   checkRecipientInn,
   type FieldError,
   type NpdStatus,
@@ -9,7 +10,7 @@ import {
 import type { BankPorts, Queryable } from '../../ports.ts';
 import { found } from '../http.ts';
 import { resultRoute, SELF_EMPLOYED_PREFIX, seDoc, startOperation } from '../self-employed.ts';
-import { CREATE, LIST, PROFILE } from './schema.ts';
+import { LIST, PROFILE_KEYS, recipientsBody } from './schema.ts';
 
 const RECIPIENTS = `${SELF_EMPLOYED_PREFIX}/recipients`;
 
@@ -19,20 +20,21 @@ interface Draft {
   firstName: string;
   lastName: string;
   middleName?: string;
+  bankInfo?: { accountNumber: string; bankBic?: string };
   [field: string]: unknown;
 }
 
-const profileOf = (d: Draft) => Object.fromEntries(Object.entries(d).filter(([k]) => k in PROFILE));
+const profileOf = (d: Draft) => Object.fromEntries(Object.entries(d).filter(([k]) => PROFILE_KEYS.has(k)));
 
-/** One draft of recipients/create: CREATED with its id, or ERROR with why (as the bank's result says). */
-async function createOne(tx: Queryable, ports: BankPorts, d: Draft, now: Date) {
+/** One recipient of the call: CREATED with its id, or ERROR with why (as the bank's result says). */
+async function addOne(tx: Queryable, ports: BankPorts, d: Draft, now: Date) {
   const who = {
     number: d.number,
     firstName: d.firstName,
     lastName: d.lastName,
     middleName: d.middleName ?? null,
   };
-  const invalid = checkRecipientInn(d.inn);
+  const invalid = checkRecipientInn(d.inn) ?? (d.bankInfo ? checkBankInfo(d.bankInfo) : undefined);
   const id = invalid
     ? undefined
     : await ports.store.insertSelfEmployed(tx, {
@@ -55,32 +57,45 @@ async function createOne(tx: Queryable, ports: BankPorts, d: Draft, now: Date) {
   };
 }
 
-/** Self-employed recipients: create (asynchronous, by correlationId), list and get. */
+/** An asynchronous call that adds recipients: create (a new form) or add/by-requisites (a known account). */
+function addRecipientsRoute(
+  app: FastifyInstance,
+  ports: BankPorts,
+  kind: 'recipients/create' | 'recipients/add/by-requisites',
+  summary: string,
+): void {
+  const path = `${SELF_EMPLOYED_PREFIX}/${kind}`;
+  const body = recipientsBody(kind === 'recipients/add/by-requisites');
+  app.post(path, { schema: seDoc(summary, { body }, true) }, async (request, reply) => {
+    const { recipients } = request.body as { recipients: Draft[] };
+    if (new Set(recipients.map((r) => r.number)).size !== recipients.length)
+      throw bankErrors.VALIDATION_ERROR('Each recipient needs its own number');
+    return startOperation(ports, request, reply, kind, async (tx, now) => {
+      const done = [];
+      for (const d of recipients) done.push(await addOne(tx, ports, d, now));
+      return {
+        pending: { recipientResults: done.map((x) => x.pending) },
+        result: { recipientResults: done.map((x) => x.result) },
+      };
+    });
+  });
+  resultRoute(app, ports, path, kind);
+}
+
+/** Self-employed recipients: added asynchronously (polled by correlationId), listed and read. */
 export function selfEmployedRecipientRoutes(app: FastifyInstance, ports: BankPorts): void {
-  app.post(
-    `${RECIPIENTS}/create`,
-    {
-      schema: seDoc(
-        'Create recipients; each starts REGISTRATION_WAIT (poll recipients/create/result)',
-        { body: CREATE },
-        true,
-      ),
-    },
-    async (request, reply) => {
-      const { recipients } = request.body as { recipients: Draft[] };
-      if (new Set(recipients.map((r) => r.number)).size !== recipients.length)
-        throw bankErrors.VALIDATION_ERROR('Each recipient needs its own number');
-      return startOperation(ports, request, reply, 'recipients/create', async (tx, now) => {
-        const done = [];
-        for (const d of recipients) done.push(await createOne(tx, ports, d, now));
-        return {
-          pending: { recipientResults: done.map((x) => x.pending) },
-          result: { recipientResults: done.map((x) => x.result) },
-        };
-      });
-    },
+  addRecipientsRoute(
+    app,
+    ports,
+    'recipients/create',
+    'Create recipients; each starts REGISTRATION_WAIT (poll recipients/create/result)',
   );
-  resultRoute(app, ports, `${RECIPIENTS}/create`, 'recipients/create');
+  addRecipientsRoute(
+    app,
+    ports,
+    'recipients/add/by-requisites',
+    'Add recipients by their account (bankInfo); each starts REGISTRATION_WAIT (poll .../result)',
+  );
 
   app.post(
     `${RECIPIENTS}/list`,

@@ -100,6 +100,24 @@ describe('recipients/create', () => {
     assert.equal(keyless.json.errorCode, 'IDEMPOTENCY_KEY_REQUIRED');
   });
 
+  it('runs a concurrent duplicate (same key, same body) once', async () => {
+    const key = crypto.randomUUID();
+    const inn = freshInn();
+    const body = { recipients: [draft(1, inn)] };
+    const answers = await Promise.all([1, 2, 3].map(() => h.create(`${SE}/recipients/create`, body, key)));
+    const ok = answers.filter((a) => a.status === 200);
+    assert.ok(ok.length >= 1, answers.map((a) => a.text).join());
+    assert.equal(new Set(ok.map((a) => a.json.correlationId)).size, 1);
+    for (const a of answers.filter((x) => x.status !== 200))
+      assert.equal(a.json.errorCode, 'IDEMPOTENCY_IN_PROGRESS');
+    const { rows } = await h.pool.query('select count(*)::int as n from se_recipients where inn = $1', [inn]);
+    assert.equal(rows[0].n, 1);
+    const ops = await h.pool.query('select count(*)::int as n from se_operations where correlation_id = $1', [
+      ok[0]?.json.correlationId,
+    ]);
+    assert.equal(ops.rows[0].n, 1);
+  });
+
   it('refuses malformed bodies with 400 in the bank shape', async () => {
     for (const body of [
       { recipients: [] },
@@ -133,6 +151,32 @@ describe('recipients/create', () => {
     await h.tick();
     const gone = await h.call('GET', `${SE}/recipients/create/result?correlationId=${correlationId}`);
     assert.equal(gone.status, 404);
+  });
+});
+
+describe('recipients/add/by-requisites', () => {
+  it('adds a recipient with its account, checked against the BIK, and shows it on the recipient', async () => {
+    const inn = freshInn();
+    const bankInfo = { accountNumber: '40817810000000000001', bankBic: '044525974' };
+    const started = await h.create(`${SE}/recipients/add/by-requisites`, {
+      recipients: [
+        { ...draft(1, inn), bankInfo },
+        { ...draft(2, freshInn()), bankInfo: { accountNumber: '40817810000000000002' } },
+      ],
+    });
+    assert.equal(started.status, 200, started.text);
+    const [good, bad] = (await resultOf(h, 'recipients/add/by-requisites', started.json.correlationId))
+      .recipientResults;
+    assert.equal(good.status, 'CREATED');
+    assert.equal(bad.status, 'ERROR');
+    assert.equal(bad.errors[0].fieldName, 'bankInfo.accountNumber');
+    const got = await recipient(good.recipientId);
+    assert.deepEqual(got.bankInfo, bankInfo);
+    assert.equal(got.selfEmployedStatus, 'REGISTRATION_WAIT');
+    const missing = await h.create(`${SE}/recipients/add/by-requisites`, {
+      recipients: [draft(1, freshInn())],
+    });
+    assert.equal(missing.status, 400, 'bankInfo is required here');
   });
 });
 
@@ -188,6 +232,8 @@ describe('the OpenAPI document', () => {
     const expected = [
       '/api/v1/self-employed/recipients/create',
       '/api/v1/self-employed/recipients/create/result',
+      '/api/v1/self-employed/recipients/add/by-requisites',
+      '/api/v1/self-employed/recipients/add/by-requisites/result',
       '/api/v1/self-employed/recipients/list',
       '/api/v1/self-employed/recipients/{recipientId}',
       '/api/v1/self-employed/npd-status',

@@ -81,6 +81,8 @@ describe('a payment registry', () => {
     const ready = sent().filter((n) => n.type === 'SELF_EMPLOYED_RECEIPT_READY');
     assert.deepEqual(ready.map((n) => n.objectId).sort(), [`${id}-1`, `${id}-2`]);
     assert.equal(ready.find((n) => n.objectId === `${id}-1`).data.link, r1.link);
+    const raw = receiver.received.map((r) => r.body).find((b) => b.includes(`"objectId":"${id}-2"`));
+    assert.match(raw ?? '', /"sum":0\.29,/, 'the notification writes the amount exactly');
   });
 
   it('writes amounts back exactly: 0.1, 0.29 and 9007199254740.99, and their total', async () => {
