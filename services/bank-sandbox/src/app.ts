@@ -11,6 +11,7 @@ import { incomingRoutes } from './features/incoming/route.ts';
 import { paymentRoutes } from './features/payments/route.ts';
 import { selfEmployedRecipientRoutes } from './features/self-employed-recipients/route.ts';
 import { selfEmployedRegistryActionRoutes } from './features/self-employed-registries/actions-route.ts';
+import { selfEmployedRegistryListRoutes } from './features/self-employed-registries/list-route.ts';
 import { selfEmployedRegistryRoutes } from './features/self-employed-registries/route.ts';
 import { selfEmployedSimRoutes } from './features/self-employed-sim/route.ts';
 import { selfEmployedStatusRoutes } from './features/self-employed-status/route.ts';
@@ -95,6 +96,7 @@ export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
       selfEmployedStatusRoutes,
       selfEmployedRegistryRoutes,
       selfEmployedRegistryActionRoutes,
+      selfEmployedRegistryListRoutes,
     ]) {
       routes(bank, ports);
     }

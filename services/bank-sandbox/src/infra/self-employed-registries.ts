@@ -140,3 +140,45 @@ export async function setRegistryStatus(
 ): Promise<void> {
   await tx.query('update se_registries set status = $2, updated_at = $3 where id = $1', [id, status, now]);
 }
+
+/** A registry in the list: its payments counted and summed. */
+export interface RegistrySummary {
+  readonly paymentRegistryId: number;
+  readonly date: string;
+  readonly count: number;
+  readonly sum: bigint;
+  readonly status: RegistryStatus;
+}
+
+export interface RegistryFilter {
+  readonly statuses?: readonly RegistryStatus[] | undefined;
+  /** Created on or after this instant, and before `until`. */
+  readonly since?: Date | undefined;
+  readonly until?: Date | undefined;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export async function listRegistries(db: Queryable, f: RegistryFilter): Promise<RegistrySummary[]> {
+  const { rows } = await db.query<{
+    id: number;
+    created_at: Date;
+    count: number;
+    sum: string;
+    status: RegistryStatus;
+  }>(
+    `select g.id, g.created_at, g.status, count(p.number)::int as count, coalesce(sum(p.amount), 0)::text as sum
+     from se_registries g left join se_registry_payments p on p.registry_id = g.id
+     where ($1::text[] is null or g.status = any($1)) and ($2::timestamptz is null or g.created_at >= $2)
+       and ($3::timestamptz is null or g.created_at < $3)
+     group by g.id order by g.id limit $4 offset $5`,
+    [f.statuses ?? null, f.since ?? null, f.until ?? null, f.limit, f.offset],
+  );
+  return rows.map((r) => ({
+    paymentRegistryId: r.id,
+    date: r.created_at.toISOString(),
+    count: r.count,
+    sum: BigInt(r.sum),
+    status: r.status,
+  }));
+}

@@ -240,6 +240,7 @@ describe('the OpenAPI document', () => {
       '/api/v1/self-employed/payment-registry/create',
       '/api/v1/self-employed/payment-registry/create/result',
       '/api/v1/self-employed/payment-registry/{paymentRegistryId}',
+      '/api/v1/self-employed/payment-registry/list',
       '/api/v1/self-employed/payment-registry/submit',
       '/api/v1/self-employed/payment-registry/submit/result',
       '/api/v1/self-employed/payment-registry/pay',

@@ -106,6 +106,35 @@ describe('a payment registry', () => {
     );
   });
 
+  it('lists registries by status and period, with their count and exact total', async () => {
+    const a = await activeRecipient(h);
+    const { id } = await paidRegistry(h, [
+      { recipientId: a.id, sum: '0.1' },
+      { recipientId: a.id, sum: '0.29' },
+    ]);
+    const today = h.sim.clock.now().toISOString().slice(0, 10);
+    const list = await h.call('POST', `${SE}/payment-registry/list`, {
+      statuses: ['PROCESSING'],
+      periodStart: today,
+      periodEnd: today,
+    });
+    assert.equal(list.status, 200, list.text);
+    const mine = list.json.paymentOrders.find(
+      (o: { paymentRegistryId: number }) => o.paymentRegistryId === id,
+    );
+    assert.equal(mine.count, 2);
+    assert.equal(mine.status, 'PROCESSING');
+    assert.ok(list.text.includes(`"paymentRegistryId":${id},`));
+    assert.ok(list.text.includes('"sum":0.39,'), list.text);
+    const executed = await h.call('POST', `${SE}/payment-registry/list`, { statuses: ['EXECUTED'] });
+    assert.ok(
+      !executed.json.paymentOrders.some((o: { paymentRegistryId: number }) => o.paymentRegistryId === id),
+    );
+    const before = await h.call('POST', `${SE}/payment-registry/list`, { periodEnd: '2020-01-01' });
+    assert.deepEqual(before.json.paymentOrders, []);
+    assert.equal((await h.call('POST', `${SE}/payment-registry/list`, { limit: 0 })).status, 400);
+  });
+
   it('refuses a payment to a recipient who is not ACTIVE: the whole registry (FAIL_ERRORS) or that payment (IGNORE_ERRORS)', async () => {
     const active = await activeRecipient(h);
     const started = await h.create(`${SE}/recipients/create`, {
