@@ -123,9 +123,13 @@ export function paidRegistryStatus(
   payments: ReadonlyArray<{ status: RegistryPaymentStatus; receipt: ReceiptStatus | null }>,
 ): RegistryStatus {
   if (payments.some((p) => p.receipt === 'IN_PROGRESS')) return 'PROCESSING';
-  const executed = payments.filter((p) => p.status === 'EXECUTED').length;
+  return payResultStatus(payments.filter((p) => p.status === 'EXECUTED').length, payments.length);
+}
+
+/** The pay call's own status: all of a registry's payments executed, some of them, or none. */
+export function payResultStatus(executed: number, total: number): 'EXECUTED' | 'PART_EXEC' | 'REJECTED' {
   if (executed === 0) return 'REJECTED';
-  return executed === payments.length ? 'EXECUTED' : 'PART_EXEC';
+  return executed === total ? 'EXECUTED' : 'PART_EXEC';
 }
 
 /** The registry actions and the status each needs before it: submit signs a DRAFT, pay pays a SUBMITTED. */

@@ -3,7 +3,7 @@ import {
   checkPayee,
   checkRegistryAction,
   FISCALIZATION_MS,
-  type RegistryAction,
+  payResultStatus,
 } from '../../domain/self-employed.ts';
 import type { BankPorts, Queryable } from '../../ports.ts';
 import { found } from '../http.ts';
@@ -54,7 +54,7 @@ async function pay(tx: Queryable, ports: BankPorts, id: number, now: Date) {
   const { store } = ports;
   const status = found(await store.registryStatus(tx, id, true), 'Payment registry');
   const pending = { paymentRegistryId: id, status: 'SEND_IN_PROGRESS', count: 0, paymentResults: [] };
-  const refusal = checkRegistryAction('pay' satisfies RegistryAction, status);
+  const refusal = checkRegistryAction('pay', status);
   if (refusal) return { registryId: id, pending, result: refused(id, refusal) };
   const paymentResults = [];
   for (const p of await store.registryPayments(tx, id, true)) {
@@ -76,11 +76,15 @@ async function pay(tx: Queryable, ports: BankPorts, id: number, now: Date) {
   await store.setRegistryStatus(tx, id, 'PROCESSING', now);
   await store.settleRegistry(tx, id, now);
   const count = paymentResults.filter((r) => r.paymentStatus === 'EXECUTED').length;
-  const overall = count === 0 ? 'REJECTED' : count === paymentResults.length ? 'EXECUTED' : 'PART_EXEC';
   return {
     registryId: id,
     pending,
-    result: { paymentRegistryId: id, status: overall, count, paymentResults },
+    result: {
+      paymentRegistryId: id,
+      status: payResultStatus(count, paymentResults.length),
+      count,
+      paymentResults,
+    },
   };
 }
 
