@@ -96,3 +96,8 @@ export function resultRoute(
 /** Route docs of the self-employed API; `create` documents the Idempotency-Key header. */
 export const seDoc = (summary: string, extra: Record<string, unknown> = {}, create = false) =>
   doc(SELF_EMPLOYED_TAG, summary, extra, create);
+
+/** A query sent as POST (list) may come without a body: it is read as one with no filters. */
+export async function emptyBodyAsNoFilters(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}

@@ -9,7 +9,13 @@ import {
 } from '../../domain/self-employed.ts';
 import type { BankPorts, Queryable } from '../../ports.ts';
 import { found } from '../http.ts';
-import { resultRoute, SELF_EMPLOYED_PREFIX, seDoc, startOperation } from '../self-employed.ts';
+import {
+  emptyBodyAsNoFilters,
+  resultRoute,
+  SELF_EMPLOYED_PREFIX,
+  seDoc,
+  startOperation,
+} from '../self-employed.ts';
 import { LIST, PROFILE_KEYS, recipientsBody } from './schema.ts';
 
 const RECIPIENTS = `${SELF_EMPLOYED_PREFIX}/recipients`;
@@ -101,9 +107,10 @@ export function selfEmployedRecipientRoutes(app: FastifyInstance, ports: BankPor
     `${RECIPIENTS}/list`,
     {
       schema: seDoc('Recipients by ids, INNs or NPD statuses (a query: no Idempotency-Key)', { body: LIST }),
+      preValidation: emptyBodyAsNoFilters,
     },
     async (request) => {
-      const b = (request.body ?? {}) as {
+      const b = request.body as {
         recipientIds?: number[];
         inn?: string[];
         selfEmployedStatus?: NpdStatus[];

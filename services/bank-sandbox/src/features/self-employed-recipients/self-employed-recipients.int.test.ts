@@ -210,6 +210,9 @@ describe('recipients/list and get', () => {
     });
     assert.deepEqual(waiting.json.recipients, []);
     assert.equal((await h.call('POST', `${SE}/recipients/list`, { limit: 101 })).status, 400);
+    const everyone = await h.call('POST', `${SE}/recipients/list`);
+    assert.equal(everyone.status, 200, 'the filters are optional, the body too');
+    assert.ok(everyone.json.recipients.length >= 2);
     assert.equal((await h.call('GET', `${SE}/recipients/999999`)).status, 404);
     assert.equal((await h.call('GET', `${SE}/recipients/abc`)).status, 400);
   });

@@ -3,7 +3,7 @@ import type { RegistryStatus } from '../../domain/self-employed.ts';
 import { numberField } from '../../http/lossless-body.ts';
 import type { BankPorts } from '../../ports.ts';
 import { LIST_LIMIT_MAX } from '../http.ts';
-import { SELF_EMPLOYED_PREFIX, seDoc } from '../self-employed.ts';
+import { emptyBodyAsNoFilters, SELF_EMPLOYED_PREFIX, seDoc } from '../self-employed.ts';
 
 const DAY = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
 const STATUSES = ['DRAFT', 'SUBMITTED', 'PROCESSING', 'EXECUTED', 'PART_EXEC', 'REJECTED'] as const;
@@ -27,9 +27,10 @@ export function selfEmployedRegistryListRoutes(app: FastifyInstance, ports: Bank
     `${SELF_EMPLOYED_PREFIX}/payment-registry/list`,
     {
       schema: seDoc('Payment registries by status and period (a query: no Idempotency-Key)', { body: LIST }),
+      preValidation: emptyBodyAsNoFilters,
     },
     async (request) => {
-      const b = (request.body ?? {}) as {
+      const b = request.body as {
         statuses?: RegistryStatus[];
         periodStart?: string;
         periodEnd?: string;

@@ -133,6 +133,8 @@ describe('a payment registry', () => {
     const before = await h.call('POST', `${SE}/payment-registry/list`, { periodEnd: '2020-01-01' });
     assert.deepEqual(before.json.paymentOrders, []);
     assert.equal((await h.call('POST', `${SE}/payment-registry/list`, { limit: 0 })).status, 400);
+    const all = await h.call('POST', `${SE}/payment-registry/list`);
+    assert.ok(all.json.paymentOrders.some((o: { paymentRegistryId: number }) => o.paymentRegistryId === id));
   });
 
   it('refuses a payment to a recipient who is not ACTIVE: the whole registry (FAIL_ERRORS) or that payment (IGNORE_ERRORS)', async () => {
