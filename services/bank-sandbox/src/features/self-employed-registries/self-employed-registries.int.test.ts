@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { formatRubles } from '@strongbox/kernel';
+import fc from 'fast-check';
 import {
   activeRecipient,
   paidRegistry,
@@ -103,6 +105,34 @@ describe('a payment registry', () => {
     assert.deepEqual(
       rows.map((r) => r.amount),
       ['10', '29', '900719925474099'],
+    );
+  });
+
+  it('keeps any two amounts exact, and their total, from the request text to the card and the database', async () => {
+    const a = await activeRecipient(h);
+    const kopecks = fc.bigInt({ min: 1n, max: 10n ** 17n - 1n });
+    await fc.assert(
+      fc.asyncProperty(kopecks, kopecks, async (x, y) => {
+        const created = await registryCall(
+          h,
+          'create',
+          `{"payments":[{"number":1,"recipientId":${a.id},"sum":${formatRubles(x)},"paymentPurpose":"A"},{"number":2,"recipientId":${a.id},"sum":${formatRubles(y)},"paymentPurpose":"B"}]}`,
+        );
+        const res = await card(created.paymentRegistryId);
+        assert.ok(res.text.includes(`"totalSum":${formatRubles(x + y)},`), res.text);
+        assert.ok(
+          res.text.includes(`"sum":${formatRubles(x)},`) && res.text.includes(`"sum":${formatRubles(y)},`),
+        );
+        const { rows } = await h.pool.query(
+          'select amount::text from se_registry_payments where registry_id = $1 order by number',
+          [created.paymentRegistryId],
+        );
+        assert.deepEqual(
+          rows.map((r) => r.amount),
+          [String(x), String(y)],
+        );
+      }),
+      { numRuns: 25, seed: 7 },
     );
   });
 
