@@ -9,6 +9,12 @@ import { dealRoutes } from './features/deals/route.ts';
 import { stepRoutes } from './features/deals/steps-route.ts';
 import { incomingRoutes } from './features/incoming/route.ts';
 import { paymentRoutes } from './features/payments/route.ts';
+import { selfEmployedRecipientRoutes } from './features/self-employed-recipients/route.ts';
+import { selfEmployedRegistryActionRoutes } from './features/self-employed-registries/actions-route.ts';
+import { selfEmployedRegistryListRoutes } from './features/self-employed-registries/list-route.ts';
+import { selfEmployedRegistryRoutes } from './features/self-employed-registries/route.ts';
+import { selfEmployedSimRoutes } from './features/self-employed-sim/route.ts';
+import { selfEmployedStatusRoutes } from './features/self-employed-status/route.ts';
 import { simRoutes } from './features/sim/route.ts';
 import { virtualAccountRoutes } from './features/virtual-accounts/route.ts';
 import { bankNotFoundUnder, type RateLimits, speakAsBank } from './http/bank-scope.ts';
@@ -70,7 +76,7 @@ export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
     service: SERVICE,
     version: VERSION,
     logger: deps.logger,
-    description: `A stateful simulator of the bank's nominal-account API: beneficiaries, virtual accounts, deals and payouts, signed notifications, and faults on demand under /_sim/.\n\n${NOTIFICATION_SIGNING}`,
+    description: `A stateful simulator of the bank's nominal-account API: beneficiaries, virtual accounts, deals and payouts, payouts to the self-employed with their receipts, signed notifications, and faults on demand under /_sim/.\n\n${NOTIFICATION_SIGNING}`,
     // The notification a receiver gets is documented as an OpenAPI 3.1 webhook beside the routes.
     openapi: async () => withNotificationDocs(app.swagger() as unknown as Record<string, unknown>),
     verifier: staticTokenVerifier(deps.token),
@@ -91,10 +97,16 @@ export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
       paymentRoutes,
       // Holds and transfers between virtual accounts.
       virtualAccountRoutes,
+      selfEmployedRecipientRoutes,
+      selfEmployedStatusRoutes,
+      selfEmployedRegistryRoutes,
+      selfEmployedRegistryActionRoutes,
+      selfEmployedRegistryListRoutes,
     ]) {
       routes(bank, ports);
     }
     simRoutes(bank, ports, tick);
+    selfEmployedSimRoutes(bank, ports);
   });
   await bankNotFoundUnder(app, ['/api', '/_sim']);
   return app;

@@ -1,3 +1,5 @@
+import type { NpdStatus } from './self-employed.ts';
+
 /**
  * The switches a test or the demo flips under /_sim/. They live in the process (a restart clears them,
  * as a test's setup expects); the bank's own state lives in PostgreSQL.
@@ -40,6 +42,8 @@ export interface Faults {
   wrongIncomingAmount: number;
   /** The next this-many POST /_sim/incoming payments arrive with a purpose that names nothing. */
   unknownIncomingPurpose: number;
+  /** The self-employed API's switches (below). */
+  selfEmployed: SelfEmployedFaults;
 }
 
 export function noFaults(): Faults {
@@ -63,6 +67,7 @@ export function noFaults(): Faults {
     heldNotifications: [],
     wrongIncomingAmount: 0,
     unknownIncomingPurpose: 0,
+    selfEmployed: noSelfEmployedFaults(),
   };
 }
 
@@ -156,4 +161,24 @@ export function distortIncoming(
   if (odd.unknownPurpose)
     purpose = `${UNKNOWN_PURPOSE_PREFIX}${String(Math.floor(random() * 1_000_000)).padStart(6, '0')}`;
   return { amount, purpose };
+}
+
+/**
+ * The self-employed API's switches, kept as plain JSON (INN keys are checked to be digits) so that
+ * GET /_sim/faults shows them as they are.
+ */
+export interface SelfEmployedFaults {
+  /** The NPD status the tax service answers for an INN: a waiting registration ends in it, not ACTIVE. */
+  npdStatus: Record<string, NpdStatus>;
+  /** INNs whose receipts fail to be fiscalized (FISCALIZE_FAILED). */
+  fiscalizeFailing: string[];
+}
+
+export function noSelfEmployedFaults(): SelfEmployedFaults {
+  return { npdStatus: {}, fiscalizeFailing: [] };
+}
+
+/** The status a test set for this INN, if any (own keys only: the record is JSON from a request). */
+export function npdOverrideOf(f: SelfEmployedFaults, inn: string): NpdStatus | undefined {
+  return Object.hasOwn(f.npdStatus, inn) ? f.npdStatus[inn] : undefined;
 }
