@@ -66,7 +66,12 @@ describe('loadConfig', () => {
     assert.equal(entry?.upstreamBearer, 'sandbox', "the sandbox's development token by default");
     assert.equal(on.upstreams.bankSandbox, 'http://sandbox:3006');
     assert.throws(
-      () => loadConfig({ GATEWAY_EXPOSE_BANK_SANDBOX: 'true', NODE_ENV: 'production' }),
+      () =>
+        loadConfig({
+          GATEWAY_EXPOSE_BANK_SANDBOX: 'true',
+          NODE_ENV: 'production',
+          GATEWAY_FORWARDING_SECRET: 'f'.repeat(32),
+        }),
       (e) => e instanceof ConfigError && e.variable === 'BANK_API_TOKEN',
     );
     assert.throws(
