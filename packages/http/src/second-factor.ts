@@ -12,8 +12,6 @@ import { httpErrors } from './problem.ts';
 export const STAFF_ROLES: readonly Role[] = ['operator', 'admin'];
 /** How long a code counts as fresh for a step-up action. */
 export const STEP_UP_FRESH_S = 5 * 60;
-/** The clock skew allowed between identity, which stamps `otp_at`, and this service. */
-export const STEP_UP_TOLERANCE_S = 5;
 
 /**
  * A user holding a staff role without TOTP enrolled keeps only the other roles: staff routes then answer
@@ -27,10 +25,12 @@ export function withoutUnprovenStaffRoles(p: Principal): Principal {
   return { ...p, roles: p.roles.filter((r) => !STAFF_ROLES.includes(r)), withheldRoles: withheld };
 }
 
-/** Whether the principal gave a code within STEP_UP_FRESH_S of `nowS`; a time ahead of the clock is no fresher. */
-export function hasFreshCode(p: Principal, nowS: number, toleranceS: number): boolean {
-  if (p.otpAt === undefined) return false;
-  return p.otpAt <= nowS + toleranceS && nowS - p.otpAt <= STEP_UP_FRESH_S;
+/**
+ * Whether the principal gave a code within STEP_UP_FRESH_S of `nowS`, either way: identity stamps
+ * `otp_at` by its clock, and the token's own `exp` already bounds how long it can be used.
+ */
+export function hasFreshCode(p: Principal, nowS: number): boolean {
+  return p.otpAt !== undefined && Math.abs(nowS - p.otpAt) <= STEP_UP_FRESH_S;
 }
 
 declare module 'fastify' {
@@ -52,7 +52,7 @@ declare module 'fastify' {
 export function requireStepUp(request: FastifyRequest, nowMs: number = Date.now()): void {
   const p = request.principal;
   if (!request.secondFactorRequired || !p || p.kind !== 'user') return;
-  if (hasFreshCode(p, Math.floor(nowMs / 1000), STEP_UP_TOLERANCE_S)) return;
+  if (hasFreshCode(p, Math.floor(nowMs / 1000))) return;
   throw httpErrors.step_up_required(
     'This action needs a TOTP code given in the last 5 minutes: POST /v1/auth/step-up, then retry with its token',
   );
