@@ -63,6 +63,14 @@ describe('POST /v1/auth/totp/confirm, then login', () => {
     assert.equal((await login(h, u.email, { totpCode: await codeNow(h, secret) })).statusCode, 200);
   });
 
+  it('given one code sent twice at once, then exactly one login succeeds', async () => {
+    const u = await signedIn();
+    const { secret } = await enrollTotp(h, u.token);
+    const code = await codeNow(h, secret);
+    const answers = await Promise.all([1, 2].map(() => login(h, u.email, { totpCode: code })));
+    assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 401]);
+  });
+
   it('given a recovery code, then it signs in once and never again', async () => {
     const u = await signedIn();
     const { recoveryCodes } = await enrollTotp(h, u.token);
