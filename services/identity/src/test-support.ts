@@ -7,6 +7,7 @@ import { generate } from 'otplib';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
 import { normalizeEmail } from './domain/password-policy.ts';
 import type { User } from './domain/user.ts';
+import { insertClient } from './infra/clients.ts';
 import { hashPassword } from './infra/passwords.ts';
 import { upsertAdmin } from './infra/users.ts';
 
@@ -126,4 +127,23 @@ export async function enrollTotp(
   if (confirmed.statusCode !== 200) throw new Error(`confirm: ${confirmed.statusCode} ${confirmed.body}`);
   h.clock.advance(30_000);
   return { secret, recoveryCodes: confirmed.json().recoveryCodes as string[] };
+}
+
+/** A service client made as `client:create` makes one, and its access token. */
+export async function serviceToken(h: Harness, clientId: string): Promise<string> {
+  const secret = `${clientId}-secret-for-tests-only-0123456789`;
+  await insertClient(h.db.pool(SERVICE), {
+    id: `cli_${clientId}`,
+    clientId,
+    name: clientId,
+    secret,
+    at: h.clock.now(),
+  });
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/v1/auth/token',
+    payload: { grantType: 'client_credentials', clientId, clientSecret: secret },
+  });
+  if (res.statusCode !== 200) throw new Error(`token: ${res.statusCode} ${res.body}`);
+  return res.json().accessToken as string;
 }

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SERVICE } from '../../app.ts';
-import { enrollTotp, type Harness, login, postAs, register, startIdentity } from '../../test-support.ts';
+import {
+  enrollTotp,
+  type Harness,
+  login,
+  postAs,
+  register,
+  serviceToken,
+  startIdentity,
+} from '../../test-support.ts';
 
 let h: Harness;
 let token: string;
@@ -51,6 +59,13 @@ describe('POST /v1/auth/totp/enroll', () => {
       .pool(SERVICE)
       .query('select secret from user_totp where user_id = $1', [userId]);
     assert.deepEqual(rows, [{ secret }]);
+  });
+
+  it('given a service client, then it answers 403 not_a_user', async () => {
+    const token = await serviceToken(h, 'orders');
+    const res = await postAs(h, token, '/v1/auth/totp/enroll');
+    assert.equal(res.statusCode, 403);
+    assert.equal(res.json().code, 'not_a_user');
   });
 
   it('given no token, then it answers 401', async () => {
