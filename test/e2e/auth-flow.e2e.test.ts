@@ -21,7 +21,8 @@ before(async () => {
     databaseUrl: db.url,
     ports: 'random',
     output: 'ignore',
-    env: { LOG_LEVEL: 'warn' },
+    // This test is about tokens, not the second factor (services/identity's own tests cover that).
+    env: { LOG_LEVEL: 'warn', STAFF_TOTP_REQUIRED: 'false' },
   });
   gw = system.urls.gateway;
 });

@@ -97,7 +97,11 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   guardInput(app);
   // Hooks run in registration order: the trace id first, so that an auth failure's problem carries it.
   await app.register(tracePlugin, { traces });
-  await app.register(authPlugin, { verifier: opts.verifier, tokenChecks: opts.tokenChecks });
+  await app.register(authPlugin, {
+    verifier: opts.verifier,
+    tokenChecks: opts.tokenChecks,
+    staffTotpRequired: opts.verifier?.staffTotpRequired ?? false,
+  });
   await app.register(drainPlugin);
   await app.register(metricsPlugin, { service: opts.service, registries: opts.metrics ?? [] });
   await app.register(problemPlugin);

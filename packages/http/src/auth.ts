@@ -10,10 +10,21 @@ export interface Principal {
   readonly roles: readonly Role[];
   readonly kind: 'user' | 'service';
   readonly tokenId: string;
+  /** The token says the user has TOTP enrolled (ADR 0026); absent on older tokens and for services. */
+  readonly totp?: boolean;
+  /** When the user last gave a TOTP code (unix seconds), for step-up actions. */
+  readonly otpAt?: number;
+  /** Staff roles the token names but the auth plugin set aside until TOTP is enrolled. */
+  readonly withheldRoles?: readonly Role[];
 }
 
 export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
+  /**
+   * Whether staff must have TOTP enrolled and step-up routes need a fresh code (STAFF_TOTP_REQUIRED,
+   * on by default in every deployed service). Absent: off, as for verifiers built directly in tests.
+   */
+  readonly staffTotpRequired?: boolean;
 }
 
 export const ACCESS_TOKEN_ALG = 'EdDSA';
@@ -35,8 +46,11 @@ export function jwtVerifier(opts: {
   keys: JWTVerifyGetKey;
   issuer: string;
   audience: string;
+  /** See TokenVerifier.staffTotpRequired; runService passes STAFF_TOTP_REQUIRED. */
+  staffTotpRequired?: boolean;
 }): TokenVerifier {
   return {
+    staffTotpRequired: opts.staffTotpRequired ?? false,
     async verify(token) {
       try {
         const { payload } = await jwtVerify(token, opts.keys, {
@@ -55,6 +69,8 @@ export function jwtVerifier(opts: {
           roles,
           kind: roles.includes('service') ? 'service' : 'user',
           tokenId: String(payload.jti),
+          totp: payload['totp'] === true,
+          ...(Number.isSafeInteger(payload['otp_at']) ? { otpAt: payload['otp_at'] as number } : {}),
         };
       } catch (err) {
         // Keys that cannot be fetched are our outage, not the caller's bad token.

@@ -9,6 +9,7 @@ export { createRegistry } from './metrics.ts';
 export * from './problem.ts';
 export * from './request.ts';
 export * from './schemas.ts';
+export * from './second-factor.ts';
 export * from './server.ts';
 export * from './service-config.ts';
 export * from './startup.ts';

@@ -9,6 +9,8 @@ export const httpErrors = defineErrors({
   unauthenticated: { status: 401, title: 'Authentication required' },
   invalid_token: { status: 401, title: 'The access token is not valid' },
   forbidden: { status: 403, title: 'Not allowed' },
+  totp_enrollment_required: { status: 403, title: 'Enroll a TOTP authenticator first' },
+  step_up_required: { status: 403, title: 'A fresh TOTP code is required' },
   route_not_found: { status: 404, title: 'No such route' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   request_timeout: { status: 408, title: 'The request did not arrive in time' },

@@ -17,6 +17,11 @@ describe('SERVICE_CONFIG_FIELDS', () => {
     assert.equal(c.IDENTITY_URL, 'http://127.0.0.1:3001');
     assert.equal(c.DATABASE_POOL_MAX, 10);
     assert.equal(c.AMQP_URL, undefined);
+    assert.equal(c.STAFF_TOTP_REQUIRED, true, 'staff need TOTP unless turned off (ADR 0026)');
+    assert.equal(
+      readConfig({ STAFF_TOTP_REQUIRED: 'false' }, SERVICE_CONFIG_FIELDS).STAFF_TOTP_REQUIRED,
+      false,
+    );
     assert.equal(jwksUrlOf(c), 'http://127.0.0.1:3001/.well-known/jwks.json');
   });
 

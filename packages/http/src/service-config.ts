@@ -1,4 +1,4 @@
-import { ConfigError, type Field, int, oneOf, optionalUrl, str, url } from '@strongbox/kernel';
+import { bool, ConfigError, type Field, int, oneOf, optionalUrl, str, url } from '@strongbox/kernel';
 import type { ForwardingPolicy } from './forwarding.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -41,6 +41,8 @@ export const SERVICE_CONFIG_FIELDS = {
   DATABASE_POOL_MAX: int({ fallback: 10, min: 2, max: 100 }),
   /** RabbitMQ as the event transport when set; PostgreSQL otherwise. */
   AMQP_URL: optionalUrl(['amqp:', 'amqps:']),
+  /** Staff need TOTP enrolled and step-up routes a fresh code (ADR 0026); false only for experiments. */
+  STAFF_TOTP_REQUIRED: bool(true),
 };
 
 /** Where the service fetches identity's signing keys. */

@@ -7,7 +7,8 @@ import { ACCESS_TOKEN_ALG, ACCESS_TOKEN_TYP } from './auth.ts';
 export interface TestKeys {
   /** The public key, as identity's JWKS would publish it. */
   readonly jwk: JWK;
-  sign(sub: string, roles: readonly string[]): Promise<string>;
+  /** `claims` adds to the token what identity may also say, e.g. `{ totp: true, otp_at }` (ADR 0026). */
+  sign(sub: string, roles: readonly string[], claims?: Record<string, unknown>): Promise<string>;
 }
 
 /**
@@ -20,8 +21,8 @@ export async function testKeys(opts: { issuer: string; audience: string; kid?: s
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: ACCESS_TOKEN_ALG, use: 'sig' };
   return {
     jwk,
-    sign: (sub, roles) =>
-      new SignJWT({ roles: [...roles] })
+    sign: (sub, roles, claims = {}) =>
+      new SignJWT({ ...claims, roles: [...roles] })
         .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid, typ: ACCESS_TOKEN_TYP })
         .setIssuer(opts.issuer)
         .setAudience(opts.audience)

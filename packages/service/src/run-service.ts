@@ -52,6 +52,8 @@ interface IdentitySettings {
   readonly JWT_AUDIENCE: string;
   readonly IDENTITY_URL: string;
   readonly IDENTITY_JWKS_URL: string | undefined;
+  /** Absent in a service's own settings: on (ADR 0026). */
+  readonly STAFF_TOTP_REQUIRED?: boolean;
 }
 type AllSettings = BaseSettings & Partial<DatabaseSettings & EventSettings & IdentitySettings>;
 
@@ -158,6 +160,7 @@ export async function runService<
           keys: remoteKeys(jwksUrlOf(settings as IdentitySettings)),
           issuer: settings.JWT_ISSUER!,
           audience: settings.JWT_AUDIENCE!,
+          staffTotpRequired: settings.STAFF_TOTP_REQUIRED ?? true,
         })
       : undefined;
   const transport = def.events

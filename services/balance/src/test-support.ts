@@ -77,6 +77,7 @@ export async function startInstance(
   keys: TestKeys,
   clock: ManualClock,
   groupCommit?: Partial<GroupCommitSettings>,
+  staffTotpRequired = false,
 ): Promise<{ balance: BalanceApp; pool: Pool }> {
   const pool = db.pool(SERVICE);
   const balance = await buildApp({
@@ -87,6 +88,7 @@ export async function startInstance(
       keys: createLocalJWKSet({ keys: [keys.jwk] }),
       issuer: ISSUER,
       audience: AUDIENCE,
+      staffTotpRequired,
     }),
     ...(groupCommit ? { groupCommit } : {}),
   });
@@ -94,16 +96,19 @@ export async function startInstance(
   return { balance, pool };
 }
 
-/** A real balance app on a fresh database of its own, migrated exactly as at start. */
+/**
+ * A real balance app on a fresh database of its own, migrated exactly as at start. The staff TOTP rules
+ * (ADR 0026) are off unless a test is about them.
+ */
 export async function startBalance(
-  opts: { groupCommit?: Partial<GroupCommitSettings> } = {},
+  opts: { groupCommit?: Partial<GroupCommitSettings>; staffTotpRequired?: boolean } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase('balance');
   const clock = fixedClock(new Date('2026-03-01T12:00:00Z'));
   const keys = await testKeys();
   const first = db.pool(SERVICE);
   await migrateBalance(first);
-  const { balance, pool } = await startInstance(db, keys, clock, opts.groupCommit);
+  const { balance, pool } = await startInstance(db, keys, clock, opts.groupCommit, opts.staffTotpRequired);
   return {
     db,
     pool,

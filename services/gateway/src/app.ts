@@ -81,6 +81,7 @@ export async function buildApp(deps: GatewayDeps): Promise<GatewayApp> {
       keys: remoteKeys(config.jwksUrl),
       issuer: config.issuer,
       audience: config.audience,
+      staffTotpRequired: config.staffTotpRequired,
     }),
     // Only identity: the gateway cannot check a token without its keys. Another service being down makes
     // its own routes answer 503, but must not take the whole entry point out of the load balancer.

@@ -13,6 +13,8 @@ describe('loadConfig', () => {
     assert.equal(config.issuer, 'strongbox-identity');
     assert.equal(config.audience, 'strongbox');
     assert.equal(config.routes, ROUTES);
+    assert.equal(config.staffTotpRequired, true);
+    assert.equal(loadConfig({ STAFF_TOTP_REQUIRED: 'false' }).staffTotpRequired, false);
   });
 
   it('derives the JWKS URL from IDENTITY_URL unless given, without a doubled slash', () => {

@@ -106,6 +106,8 @@ export interface GatewayConfig {
   readonly issuer: string;
   readonly audience: string;
   readonly routes: readonly RouteEntry[];
+  /** Staff roles count only with TOTP enrolled, at the gateway's own role checks too (ADR 0026). */
+  readonly staffTotpRequired: boolean;
   /**
    * Addresses of the load balancers in front of the gateway whose X-Forwarded-For is believed; empty:
    * none, the connection's address is the caller's.
@@ -155,6 +157,7 @@ export function loadConfig(env: Env): GatewayConfig {
     GATEWAY_FORWARDING_SECRET: forwardingSecrets,
     GATEWAY_EXPOSE_BANK_SANDBOX: bool(false),
     BANK_API_TOKEN: str({ fallback: '', secret: true }),
+    STAFF_TOTP_REQUIRED: bool(true),
   });
   requireForwardingSecretInProduction(base, env);
   const production = env['NODE_ENV'] === 'production';
@@ -182,6 +185,7 @@ export function loadConfig(env: Env): GatewayConfig {
     issuer: base.JWT_ISSUER,
     audience: base.JWT_AUDIENCE,
     routes: base.GATEWAY_EXPOSE_BANK_SANDBOX ? [...ROUTES, sandboxRoute(bankToken)] : ROUTES,
+    staffTotpRequired: base.STAFF_TOTP_REQUIRED,
     trustedProxies: base.GATEWAY_TRUSTED_PROXIES.split(',')
       .map((s) => s.trim())
       .filter((s) => s !== ''),

@@ -36,7 +36,10 @@ describe('the bank sandbox controls at the gateway', () => {
   let notSandbox: Awaited<ReturnType<typeof startFakeSandbox>>;
   const gateways: Array<Awaited<ReturnType<typeof startGateway>>> = [];
   const BANK_TOKEN = 'the-sandbox-token';
-  const as = async (roles: string[]) => ({ authorization: `Bearer ${await identity.sign({ roles })}` });
+  // Admins as identity signs them once they have TOTP enrolled (ADR 0026); `totp: false` shows the rule.
+  const as = async (roles: string[], totp = true) => ({
+    authorization: `Bearer ${await identity.sign({ roles, totp })}`,
+  });
   const gateway = async (env: Record<string, string>) => {
     const g = await startGateway({ IDENTITY_URL: identity.url, BANK_API_TOKEN: BANK_TOKEN, ...env });
     gateways.push(g);
@@ -75,7 +78,7 @@ describe('the bank sandbox controls at the gateway', () => {
     assert.equal(sandbox.received.at(-1)?.url, '/_sim/clock?x=1');
   });
 
-  it('refuses a signed-in caller without the admin role (403) and an anonymous one (401)', async () => {
+  it('refuses a caller without the admin role or without TOTP (403) and an anonymous one (401)', async () => {
     const url = await exposedAt(sandbox.url);
     const before = sandbox.received.length;
     const customer = await fetch(`${url}${SANDBOX_SIM_PREFIX}/faults`, {
@@ -86,6 +89,11 @@ describe('the bank sandbox controls at the gateway', () => {
     const anonymous = await fetch(`${url}${SANDBOX_SIM_PREFIX}/faults`);
     assert.equal(anonymous.status, 401);
     await anonymous.body?.cancel();
+    const unenrolled = await fetch(`${url}${SANDBOX_SIM_PREFIX}/faults`, {
+      headers: await as(['admin'], false),
+    });
+    assert.equal(unenrolled.status, 403);
+    assert.equal(((await unenrolled.json()) as { code: string }).code, 'totp_enrollment_required');
     assert.equal(sandbox.received.length, before, 'nothing reached the sandbox');
   });
 

@@ -14,6 +14,10 @@ import { meRoute } from './features/me/route.ts';
 import { refreshRoute } from './features/refresh/route.ts';
 import { registerRoute } from './features/register/route.ts';
 import { setRolesRoute } from './features/set-roles/route.ts';
+import { stepUpRoute } from './features/step-up/route.ts';
+import { totpConfirmRoute } from './features/totp-confirm/route.ts';
+import { totpDisableRoute } from './features/totp-disable/route.ts';
+import { totpEnrollRoute } from './features/totp-enroll/route.ts';
 import { accessTokenIssuer } from './infra/access-tokens.ts';
 import { verifyClient } from './infra/clients.ts';
 import { clearPairFailures, failureHistory, forgetAttempt, recordFailure } from './infra/login-failures.ts';
@@ -22,6 +26,7 @@ import { pruneJob } from './infra/prune.ts';
 import { newRefreshToken, revokeFamilyOf, rotate, startFamily } from './infra/refresh-tokens.ts';
 import { changeRoles } from './infra/role-changes.ts';
 import { loadKeyRing } from './infra/signing-keys.ts';
+import { totpAdapter } from './infra/totp-adapter.ts';
 import { findCredentialsByEmail, findUserById, insertUser } from './infra/users.ts';
 import type { IdentityPorts } from './ports.ts';
 
@@ -40,6 +45,8 @@ export interface IdentityDeps {
   readonly forwarding?: ForwardingPolicy | undefined;
   /** Tests lower the scrypt cost; production keeps the default. */
   readonly scrypt?: ScryptParams;
+  /** Staff need TOTP enrolled, step-up routes a fresh code (STAFF_TOTP_REQUIRED; ADR 0026). */
+  readonly staffTotpRequired: boolean;
 }
 
 export interface IdentityApp extends ServiceParts {
@@ -103,6 +110,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
     },
     accessTokens: accessTokenIssuer(ring, { issuer: deps.issuer, audience: deps.audience }, clock),
     clients: { verify: (id, secret) => verifyClient(pool, id, secret) },
+    totp: totpAdapter(pool, clock),
   };
 
   const app = await createHttpApp({
@@ -115,6 +123,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
       keys: createLocalJWKSet({ keys: [...ring.published] }),
       issuer: deps.issuer,
       audience: deps.audience,
+      staffTotpRequired: deps.staffTotpRequired,
     }),
     readiness: { database: () => ping(pool) },
     ...(deps.forwarding ? { forwarding: deps.forwarding } : {}),
@@ -128,6 +137,10 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
     clientTokenRoute,
     jwksRoute,
     setRolesRoute,
+    totpEnrollRoute,
+    totpConfirmRoute,
+    totpDisableRoute,
+    stepUpRoute,
   ]) {
     route(app, ports);
   }

@@ -1,5 +1,5 @@
 import { forwardingSecrets } from '@strongbox/http';
-import { int, oneOf, optionalUrl, port, readConfig, str } from '@strongbox/kernel';
+import { bool, int, oneOf, optionalUrl, port, readConfig, str } from '@strongbox/kernel';
 
 /** Every setting identity reads, validated at start (see README "Configuration"). */
 export function identityConfig(env: Readonly<Record<string, string | undefined>>) {
@@ -13,5 +13,7 @@ export function identityConfig(env: Readonly<Record<string, string | undefined>>
     /** The gateway's signature makes its X-Forwarded-For believed, for the per-address login limits. */
     GATEWAY_FORWARDING_SECRET: forwardingSecrets,
     DATABASE_POOL_MAX: int({ fallback: 10, min: 1, max: 100 }),
+    /** Staff need TOTP enrolled and step-up routes a fresh code (ADR 0026); false only for experiments. */
+    STAFF_TOTP_REQUIRED: bool(true),
   });
 }

@@ -3,6 +3,21 @@ import type { RoleChange, RoleChangeOutcome } from './domain/roles.ts';
 import type { FailureHistory } from './domain/throttle.ts';
 import type { User, UserRole } from './domain/user.ts';
 
+export type TotpState = 'none' | 'pending' | 'confirmed';
+
+/** What an access token says (ADR 0005, 0026). */
+export interface AccessSubject {
+  readonly sub: string;
+  readonly roles: readonly string[];
+  /** The user has a confirmed authenticator: staff routes answer them. */
+  readonly totp?: boolean;
+  readonly amr?: readonly string[];
+  /** When a code was given (unix seconds): step-up actions accept it for five minutes. */
+  readonly otpAt?: number;
+  /** Shorter than the default, for step-up tokens. */
+  readonly ttlS?: number;
+}
+
 /**
  * What the use cases need from the outside world. `app.ts` wires these to PostgreSQL, node:crypto and jose;
  * the features only see these shapes.
@@ -48,11 +63,23 @@ export interface IdentityPorts {
     >;
     revokeFamily(token: string): Promise<void>;
   };
+  readonly totp: {
+    state(userId: string): Promise<TotpState>;
+    /** A new pending secret (replacing an unconfirmed one); undefined when the user is already enrolled. */
+    begin(
+      userId: string,
+      label: string,
+    ): Promise<{ secret: string; otpauthUri: string; qrSvg: string } | undefined>;
+    /** Accepts a code of the user's pending or confirmed secret, at most once per time step. */
+    acceptCode(userId: string, code: string, of: Exclude<TotpState, 'none'>): Promise<boolean>;
+    /** Confirms the pending secret; answers the new recovery codes, or undefined if none was pending. */
+    confirm(userId: string): Promise<string[] | undefined>;
+    /** Spends one recovery code; false when it is not one of the user's unspent codes. */
+    spendRecoveryCode(userId: string, code: string): Promise<boolean>;
+    disable(userId: string): Promise<void>;
+  };
   readonly accessTokens: {
-    issue(subject: {
-      sub: string;
-      roles: readonly string[];
-    }): Promise<{ accessToken: string; expiresIn: number }>;
+    issue(subject: AccessSubject): Promise<{ accessToken: string; expiresIn: number }>;
     jwks(): { keys: readonly object[] };
   };
   readonly clients: {

@@ -33,11 +33,20 @@ const AUDIENCE = 'aud-test';
 const keys = generateKeyPairSync('ed25519');
 
 /** An EdDSA access token as identity issues them, signed here so the real verifier checks it. */
-function token(roles: string[], sub = 'usr_operator'): string {
+function token(roles: string[], sub = 'usr_operator', claims: Record<string, unknown> = {}): string {
   const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const head = part({ alg: 'EdDSA', typ: 'at+jwt', kid: 'k1' });
-  const body = part({ sub, roles, iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 300, jti: randomUUID() });
+  const body = part({
+    ...claims,
+    sub,
+    roles,
+    iss: ISSUER,
+    aud: AUDIENCE,
+    iat: now,
+    exp: now + 300,
+    jti: randomUUID(),
+  });
   const signature = sign(null, Buffer.from(`${head}.${body}`), keys.privateKey).toString('base64url');
   return `${head}.${body}.${signature}`;
 }
@@ -124,6 +133,41 @@ describe('dead letters', () => {
         headers: as(['customer']),
       });
       assert.equal(replayByCustomer.statusCode, 403);
+    });
+
+    it('with the staff TOTP rules on, replays only with a fresh code (step-up, ADR 0026)', async () => {
+      const strict = await createHttpApp({
+        service: 'test',
+        version: '0.0.0',
+        logger: silent,
+        verifier: jwtVerifier({
+          keys: async () => keys.publicKey,
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          staffTotpRequired: true,
+        }),
+      });
+      deadLetterRoutes(strict, { pool: svc.pool, transport, clock: systemClock });
+      await strict.ready();
+      try {
+        const call = (method: 'GET' | 'POST', url: string, claims: Record<string, unknown>) =>
+          strict.inject({
+            method,
+            url,
+            headers: { authorization: `Bearer ${token(['operator'], 'usr_operator', claims)}` },
+          });
+        const replayUrl = '/v1/admin/dead-letters/dl_x/replay';
+        const unenrolled = await call('GET', '/v1/admin/dead-letters', {});
+        assert.equal(unenrolled.json().code, 'totp_enrollment_required');
+        assert.equal((await call('GET', '/v1/admin/dead-letters', { totp: true })).statusCode, 200);
+        const noCode = await call('POST', replayUrl, { totp: true });
+        assert.equal(noCode.json().code, 'step_up_required');
+        const fresh = { totp: true, otp_at: Math.floor(Date.now() / 1000) };
+        // Past the auth check: the handler answers that there is no such dead letter.
+        assert.equal((await call('POST', replayUrl, fresh)).json().code, 'dead_letter_not_found');
+      } finally {
+        await strict.close();
+      }
     });
 
     it('lists dead letters newest first, a page at a time', async () => {

@@ -19,6 +19,8 @@ export const DEAD_LETTERS_PAGE_MAX = 100;
 export const DEAD_LETTERS_PAGE_DEFAULT = 20;
 /** Operators and admins; everyone else gets 403, and no token 401 (the factory checks the route config). */
 const ADMIN = { auth: { roles: ['operator', 'admin'] as const } };
+/** A replay re-runs an effect that may move money, so it also needs a fresh TOTP code (ADR 0026). */
+const ADMIN_STEP_UP = { auth: { roles: ['operator', 'admin'] as const, stepUp: true } };
 
 export interface DeadLetterRouteDeps {
   readonly pool: Pool;
@@ -134,7 +136,7 @@ export function deadLetterRoutes(app: FastifyInstance, deps: DeadLetterRouteDeps
   app.post(
     `${prefix}/:id/replay`,
     {
-      config: ADMIN,
+      config: ADMIN_STEP_UP,
       schema: {
         summary: 'Hand the event back to the consumer that gave up on it',
         description:

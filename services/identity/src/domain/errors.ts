@@ -14,4 +14,10 @@ export const identityErrors = defineErrors({
   unknown_role: { status: 422, title: 'No such role' },
   roles_empty: { status: 422, title: 'A user keeps at least one role' },
   last_admin_role: { status: 422, title: 'An admin cannot remove their own admin role' },
+  totp_required: { status: 401, title: 'A TOTP code is required' },
+  invalid_totp_code: { status: 401, title: 'The TOTP or recovery code is not valid' },
+  totp_already_enrolled: { status: 409, title: 'TOTP is already enrolled' },
+  totp_not_pending: { status: 409, title: 'No TOTP enrollment is waiting for confirmation' },
+  totp_not_enrolled: { status: 409, title: 'TOTP is not enrolled' },
+  not_a_user: { status: 403, title: 'Only users have a second factor' },
 });

@@ -1,4 +1,4 @@
-import { httpErrors, Id, IdempotencyHeaders, idempotently, ProblemRef } from '@strongbox/http';
+import { httpErrors, Id, IdempotencyHeaders, idempotently, ProblemRef, requireStepUp } from '@strongbox/http';
 import type { FieldError } from '@strongbox/kernel';
 import { jsonResponse } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
@@ -29,7 +29,8 @@ interface BodyT {
 
 /**
  * Opens an account. A customer opens their own; staff and services may open one for anyone and may allow
- * it to go negative (funding and settlement accounts carry the other side of every balance).
+ * it to go negative (funding and settlement accounts carry the other side of every balance); staff do
+ * that only with a fresh TOTP code (step-up, ADR 0026).
  */
 export function createAccountRoute(app: FastifyInstance, ports: BalancePorts): void {
   app.post<{ Body: BodyT }>(
@@ -56,6 +57,8 @@ export function createAccountRoute(app: FastifyInstance, ports: BalancePorts): v
         });
       if (refused.length > 0)
         throw httpErrors.forbidden('Only staff and services open accounts for others', { errors: refused });
+      // An account allowed to go negative can pay out money nobody holds: staff need a fresh TOTP code.
+      if (b.allowNegative === true) requireStepUp(request);
       return idempotently(
         request,
         reply,

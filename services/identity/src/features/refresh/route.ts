@@ -3,6 +3,7 @@ import { InvariantError } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { identityErrors } from '../../domain/errors.ts';
+import { authMethods } from '../../domain/totp.ts';
 import type { IdentityPorts } from '../../ports.ts';
 import { TokenPair } from '../schemas.ts';
 
@@ -31,7 +32,14 @@ export function refreshRoute(app: FastifyInstance, ports: IdentityPorts): void {
         case 'rotated': {
           const user = await ports.users.findById(outcome.userId);
           if (!user) throw identityErrors.invalid_refresh_token('The account no longer exists');
-          const access = await ports.accessTokens.issue({ sub: user.id, roles: user.roles });
+          // The current enrollment, like the current roles: confirming TOTP reaches the next access token.
+          const enrolled = (await ports.totp.state(user.id)) === 'confirmed';
+          const access = await ports.accessTokens.issue({
+            sub: user.id,
+            roles: user.roles,
+            totp: enrolled,
+            amr: authMethods(enrolled),
+          });
           return { ...access, refreshToken: outcome.token, tokenType: 'Bearer' as const };
         }
         case 'reuse':

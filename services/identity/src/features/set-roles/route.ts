@@ -29,7 +29,8 @@ export function setRolesRoute(app: FastifyInstance, ports: IdentityPorts): void 
   app.put<{ Params: { id: string }; Body: { roles: string[] } }>(
     '/v1/admin/users/:id/roles',
     {
-      config: { auth: { roles: ['admin'] } },
+      // Making someone staff hands them other people's money: a fresh TOTP code, too (ADR 0026).
+      config: { auth: { roles: ['admin'], stepUp: true } },
       schema: {
         summary: "Replace a user's roles (admins only; audited)",
         tags: ['admin'],
