@@ -13,7 +13,8 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const PASSWORD = 'a long enough passphrase';
 export const TERMINAL = ['completed', 'failed', 'cancelled', 'rejected'];
 const POLL_MS = 100;
-export const POLL_TIMEOUT_MS = 30_000;
+/** Generous: a loaded machine may take many seconds to restart a service or run a saga step. */
+export const POLL_TIMEOUT_MS = 60_000;
 
 export interface Api {
   call(
