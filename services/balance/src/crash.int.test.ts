@@ -25,6 +25,11 @@ const ANSWERS_BEFORE_KILL = 150;
 const WORKERS = 24;
 /** Tries of a request balance sheds under load (503 with Retry-After), as a well-behaved client makes. */
 const SHED_RETRIES_MAX = 20;
+/**
+ * The test's own bound: two starts (each bounded by the helper's 60 s), the load and one retry per request
+ * sent; on a loaded machine that is well past the runner's default of two minutes.
+ */
+const TEST_TIMEOUT_MS = 300_000;
 
 let db: TestDatabase;
 let jwks: Server;
@@ -67,7 +72,9 @@ after(async () => {
 });
 
 describe('balance killed with SIGKILL under load', () => {
-  it('given a restart, then the audit passes and every answered transfer is there, exactly once', async () => {
+  it('given a restart, then the audit passes and every answered transfer is there, exactly once', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
     const token = await keys.sign('cli_crash', ['service']);
     const once = async (method: string, path: string, body?: unknown, key?: string) => {
       const res = await fetch(`${base}${path}`, {
