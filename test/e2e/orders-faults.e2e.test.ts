@@ -14,7 +14,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { TestDatabase } from '@strongbox/postgres/testing';
 import type { RunningSystem } from '../../scripts/system.ts';
 import {
   type Api,
@@ -23,13 +22,14 @@ import {
   available,
   fund,
   ROOT,
+  SUITE_TIMEOUT_MS,
+  SYSTEM_START_TIMEOUT_MS,
   startOrdersSystem,
   user,
   waitFor,
   waitForOrder,
 } from './orders-support.ts';
 
-let db: TestDatabase;
 let system: RunningSystem;
 let admin: string;
 const a: Api = api(() => system.urls.gateway);
@@ -41,27 +41,31 @@ const STALL_WORD = 'stall-until-killed';
 /** Each test restarts services and waits on sagas, every wait bounded by POLL_TIMEOUT_MS: room for several. */
 const BOUNDED = { timeout: 300_000 };
 
-before(async () => {
-  ({
-    db,
-    system,
-    adminToken: admin,
-  } = await startOrdersSystem({
-    // An order with this word in its description is in hand until its processor dies; the lease (well
-    // above a normal step) then gives it to the restarted processor as the next attempt.
-    PROCESSOR_STALL_DESCRIPTIONS: STALL_WORD,
-    PROCESSOR_DURATION_MS: '10',
-    PROCESSOR_LEASE_MS: '3000',
-    ORDERS_RESUME_AFTER_MS: '300',
-  }));
-  const funding = await account(a, admin, { allowNegative: true });
-  alice = await user(a, 'alice');
-  const merchant = await user(a, 'merchant');
-  aliceAcc = await account(a, alice.token);
-  merchantAcc = await account(a, merchant.token);
-  await fund(a, admin, funding, aliceAcc, 100_000);
-});
+/** Kept so that after() also stops a system whose start outlived before()'s bound. */
+let starting: ReturnType<typeof startOrdersSystem> | undefined;
+
+before(
+  async () => {
+    starting = startOrdersSystem({
+      // An order with this word in its description is in hand until its processor dies; the lease (well
+      // above a normal step) then gives it to the restarted processor as the next attempt.
+      PROCESSOR_STALL_DESCRIPTIONS: STALL_WORD,
+      PROCESSOR_DURATION_MS: '10',
+      PROCESSOR_LEASE_MS: '3000',
+      ORDERS_RESUME_AFTER_MS: '300',
+    });
+    ({ system, adminToken: admin } = await starting);
+    const funding = await account(a, admin, { allowNegative: true });
+    alice = await user(a, 'alice');
+    const merchant = await user(a, 'merchant');
+    aliceAcc = await account(a, alice.token);
+    merchantAcc = await account(a, merchant.token);
+    await fund(a, admin, funding, aliceAcc, 100_000);
+  },
+  { timeout: SYSTEM_START_TIMEOUT_MS },
+);
 after(async () => {
+  const started = await starting?.catch(() => undefined);
   for (const child of restarted.values()) {
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -69,8 +73,8 @@ after(async () => {
       await exited;
     }
   }
-  await system?.stop();
-  await db?.drop();
+  await started?.system.stop();
+  await started?.db.drop();
 });
 
 /** Kills the service with SIGKILL and waits until its process is gone. */
@@ -122,7 +126,7 @@ const order = (body: Record<string, unknown> = {}) =>
 const processing = async (orderId: string) =>
   (await a.call('GET', `/v1/processing/${orderId}`, { token: admin })).body;
 
-describe('orders under faults', () => {
+describe('orders under faults', { timeout: SUITE_TIMEOUT_MS }, () => {
   it('cancel before processing starts: the hold is voided and the order is cancelled', BOUNDED, async () => {
     await kill('processor');
     const before = await available(a, alice.token, aliceAcc);
