@@ -197,6 +197,8 @@ export async function startSagaHarness(): Promise<SagaHarness> {
   const balance = balanceProcess({
     PATH: process.env['PATH'] ?? '',
     NODE_ENV: 'production',
+    // Production requires the secret the gateway signs forwarded addresses with (ADR 0021).
+    GATEWAY_FORWARDING_SECRET: 'saga-test-forwarding-secret-of-32-characters',
     DATABASE_URL: db.url,
     DATABASE_POOL_MAX: '4',
     HOST: '127.0.0.1',
