@@ -4,7 +4,7 @@
  * before the child binds it. For tests only.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { LISTENING_MESSAGE } from './server.ts';
+import { LISTENING_MESSAGE, PORT_IN_USE_MESSAGE, type ServeMessage } from './server.ts';
 
 /**
  * How long a test waits for a service process to listen and then to answer /ready: generous, because a
@@ -38,10 +38,15 @@ function reportedPort(child: ChildProcess, stderr: () => string, timeoutMs: numb
       child.off('exit', onExit);
     };
     const onMessage = (msg: unknown) => {
-      const m = msg as { type?: string; port?: number } | null;
-      if (m?.type !== LISTENING_MESSAGE || typeof m.port !== 'number') return;
-      done();
-      resolve(m.port);
+      const m = msg as Partial<ServeMessage> | null;
+      if (typeof m?.port !== 'number') return;
+      if (m.type === LISTENING_MESSAGE) {
+        done();
+        resolve(m.port);
+      } else if (m.type === PORT_IN_USE_MESSAGE) {
+        done();
+        reject(new Error(`port ${m.port} is taken by another process (EADDRINUSE)`));
+      }
     };
     const onExit = (code: number | null, signal: string | null) => {
       done();

@@ -74,7 +74,7 @@ export interface BalanceProcess {
  * another process to take). A restart binds that same port again, as a restarted deployment keeps its
  * address: the orders instances under test hold balance's URL in their configuration, exactly as in
  * production, so the address cannot move under them. Should another process take the port in between (an
- * outgoing connection's ephemeral port, rarely), the restart fails with balance's own EADDRINUSE error.
+ * outgoing connection's ephemeral port, rarely), the restart fails saying the port is taken.
  */
 function balanceProcess(env: Record<string, string>): BalanceProcess {
   let child: ChildProcess | undefined;
