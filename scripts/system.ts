@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { LISTENING_MESSAGE, PORT_IN_USE_MESSAGE, type ServeMessage } from '@strongbox/http/server';
 
 const ROOT = resolve(import.meta.dirname, '..');
-export const READY_TIMEOUT_MS = 30_000;
+/** Generous: on a loaded machine a service may take many seconds to start Node, migrate and connect. */
+export const READY_TIMEOUT_MS = 60_000;
 const READY_POLL_MS = 100;
 const STOP_TIMEOUT_MS = 12_000;
 const RABBITMQCTL_TIMEOUT_MS = 15_000;

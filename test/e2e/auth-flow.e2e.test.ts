@@ -11,6 +11,11 @@ import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testi
 import { type RunningSystem, startSystem } from '../../scripts/system.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/**
+ * The runner's default (two minutes) is less than a loaded machine may need to start seven services one
+ * after another, each bounded by startSystem's own READY_TIMEOUT_MS.
+ */
+const SYSTEM_START = { timeout: 10 * 60_000 };
 let db: TestDatabase;
 let system: RunningSystem;
 let gw: string;
@@ -25,7 +30,7 @@ before(async () => {
     env: { LOG_LEVEL: 'warn', STAFF_TOTP_REQUIRED: 'false' },
   });
   gw = system.urls.gateway;
-});
+}, SYSTEM_START);
 after(async () => {
   await system?.stop();
   await db?.drop();

@@ -13,7 +13,15 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const PASSWORD = 'a long enough passphrase';
 export const TERMINAL = ['completed', 'failed', 'cancelled', 'rejected'];
 const POLL_MS = 100;
-export const POLL_TIMEOUT_MS = 30_000;
+/** Generous: a loaded machine may take many seconds to restart a service or run a saga step. */
+export const POLL_TIMEOUT_MS = 60_000;
+/**
+ * Bounds of a file's set-up and of its suite. The runner's default (two minutes for each) is less than a
+ * loaded machine may need to start seven services one after another (each bounded by startSystem's own
+ * READY_TIMEOUT_MS) and then run every test of the suite; each wait inside is bounded on its own.
+ */
+export const SYSTEM_START_TIMEOUT_MS = 10 * 60_000;
+export const SUITE_TIMEOUT_MS = 20 * 60_000;
 
 export interface Api {
   call(

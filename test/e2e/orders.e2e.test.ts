@@ -16,6 +16,8 @@ import {
   available,
   fund,
   listAllOrders,
+  SUITE_TIMEOUT_MS,
+  SYSTEM_START_TIMEOUT_MS,
   startOrdersSystem,
   TERMINAL,
   user,
@@ -34,32 +36,36 @@ let aliceAcc: string;
 let bobAcc: string;
 let merchantAcc: string;
 
-before(async () => {
-  ({
-    db,
-    system,
-    adminToken: admin,
-  } = await startOrdersSystem({
-    PROCESSOR_DURATION_MS: '10',
-    PROCESSOR_FAIL_AMOUNTS: '13',
-    PROCESSOR_FAIL_DESCRIPTIONS: 'always-fail',
-    PROCESSOR_FLAKY_DESCRIPTIONS: 'flaky',
-    // A poison message is dead-lettered after this many deliveries (8 in production), to keep the test short.
-    PROCESSOR_CONSUMER_ATTEMPTS: '2',
-  }));
-  const funding = await account(a, admin, { allowNegative: true });
-  alice = await user(a, 'alice');
-  bob = await user(a, 'bob');
-  const merchant = await user(a, 'merchant');
-  aliceAcc = await account(a, alice.token);
-  bobAcc = await account(a, bob.token);
-  merchantAcc = await account(a, merchant.token);
-  await fund(a, admin, funding, aliceAcc, 1_000_000);
-  await fund(a, admin, funding, bobAcc, 1_000);
-});
+/** Kept so that after() also stops a system whose start outlived before()'s bound. */
+let starting: ReturnType<typeof startOrdersSystem> | undefined;
+
+before(
+  async () => {
+    starting = startOrdersSystem({
+      PROCESSOR_DURATION_MS: '10',
+      PROCESSOR_FAIL_AMOUNTS: '13',
+      PROCESSOR_FAIL_DESCRIPTIONS: 'always-fail',
+      PROCESSOR_FLAKY_DESCRIPTIONS: 'flaky',
+      // A poison message is dead-lettered after this many deliveries (8 in production), to keep the test short.
+      PROCESSOR_CONSUMER_ATTEMPTS: '2',
+    });
+    ({ db, system, adminToken: admin } = await starting);
+    const funding = await account(a, admin, { allowNegative: true });
+    alice = await user(a, 'alice');
+    bob = await user(a, 'bob');
+    const merchant = await user(a, 'merchant');
+    aliceAcc = await account(a, alice.token);
+    bobAcc = await account(a, bob.token);
+    merchantAcc = await account(a, merchant.token);
+    await fund(a, admin, funding, aliceAcc, 1_000_000);
+    await fund(a, admin, funding, bobAcc, 1_000);
+  },
+  { timeout: SYSTEM_START_TIMEOUT_MS },
+);
 after(async () => {
-  await system?.stop();
-  await db?.drop();
+  const started = await starting?.catch(() => undefined);
+  await started?.system.stop();
+  await started?.db.drop();
 });
 
 const order = (token: string, body: Record<string, unknown>, key = randomUUID(), trace?: string) =>
@@ -70,7 +76,7 @@ const order = (token: string, body: Record<string, unknown>, key = randomUUID(),
     body: { accountId: aliceAcc, merchantAccountId: merchantAcc, amount: 500, currency: 'EUR', ...body },
   });
 
-describe('orders through the gateway', () => {
+describe('orders through the gateway', { timeout: SUITE_TIMEOUT_MS }, () => {
   it('happy path: pending → reserved → processing → completed, captured once, trace id everywhere', async () => {
     const before = await available(a, alice.token, aliceAcc);
     const key = randomUUID();

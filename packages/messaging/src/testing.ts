@@ -26,11 +26,18 @@ import type { Transport } from './transport.ts';
 
 export const AMQP_URL = process.env['AMQP_URL'];
 export const silent: Logger = createLogger({ service: 'test', level: 'silent' });
-/** Bounded waits: a condition that never holds fails the test instead of hanging it. */
-export const WAIT_MS_DEFAULT = 8_000;
+/**
+ * Bounded waits: a condition that never holds fails the test instead of hanging it. Generous, because a
+ * condition that holds returns at once and a loaded machine may take many seconds to get there.
+ */
+export const WAIT_MS_DEFAULT = 30_000;
 const WAIT_STEP_MS = 20;
-/** Test transports give up a dead consumer's claim after 1 s instead of a minute. */
-export const TEST_LEASE_MS = 1_000;
+/**
+ * Test transports give up a dead consumer's claim after 5 s instead of a minute: short enough for the
+ * tests that kill a consumer, long enough that a live one on a loaded machine does not lose its claim
+ * mid-handling (which would add a delivery, and a duplicate or an attempt to the counts tests check).
+ */
+export const TEST_LEASE_MS = 5_000;
 
 export const unique = (prefix: string) => `${prefix}${randomBytes(4).toString('hex')}`;
 

@@ -57,7 +57,11 @@ export class EmbeddedLockedError extends Error {
   }
 }
 
-export async function freePort(): Promise<number> {
+/**
+ * Only for PostgreSQL, which cannot bind port 0 (the start retries on a port taken meanwhile). A service
+ * started by a test listens on port 0 and reports its port instead (@strongbox/http/testing-process).
+ */
+async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

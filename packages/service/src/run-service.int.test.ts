@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testi
 
 const FIXTURE = new URL('./fixtures/kit-service.ts', import.meta.url).pathname;
 /** Bounds of what the test waits for; none is a timing assertion. */
-const START_TIMEOUT_MS = 30_000;
+const START_TIMEOUT_MS = 60_000;
 /** Production requires the gateway's forwarding secret (ADR 0021). */
 const FORWARDING_SECRET = 'kit-fixture-forwarding-secret-of-32-characters';
 

@@ -34,6 +34,16 @@ async function flakyUpstream(target: string) {
   };
 }
 
+/**
+ * How long the circuit stays open before a probe. The test asks the open circuit once right after the
+ * failures and must get its answer inside this window, so it is long enough for a loaded machine; healing
+ * then waits for it on a condition.
+ */
+const HALF_OPEN_AFTER_MS = 5_000;
+/** Bound of the wait for a probe to close the circuit again: the half-open wait and room to spare. */
+const HEAL_TIMEOUT_MS = HALF_OPEN_AFTER_MS + 30_000;
+const HEAL_POLL_MS = 200;
+
 describe('gateway circuit breakers', () => {
   let identity: Awaited<ReturnType<typeof startFakeIdentity>>;
   let flaky: Awaited<ReturnType<typeof flakyUpstream>>;
@@ -44,7 +54,7 @@ describe('gateway circuit breakers', () => {
     flaky = await flakyUpstream(identity.url);
     gateway = await startGateway(
       { IDENTITY_URL: flaky.url, IDENTITY_JWKS_URL: `${identity.url}/.well-known/jwks.json` },
-      { breakerHalfOpenAfterMs: 300 },
+      { breakerHalfOpenAfterMs: HALF_OPEN_AFTER_MS },
     );
   });
   after(async () => {
@@ -76,9 +86,10 @@ describe('gateway circuit breakers', () => {
     assert.equal(flaky.connections(), tried, 'an open circuit sends nothing upstream');
 
     flaky.heal();
+    const deadline = Date.now() + HEAL_TIMEOUT_MS;
     let healed = await me();
-    for (let i = 0; healed.status !== 200 && i < 50; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+    while (healed.status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, HEAL_POLL_MS));
       healed = await me();
     }
     assert.equal(healed.status, 200, 'after the half-open wait a probe gets through and closes the circuit');

@@ -6,7 +6,7 @@ import type { BackgroundWorker, ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { ProcessorConfig } from './config.ts';
-import { simulateFulfilment } from './domain/fulfilment.ts';
+import { simulateFulfilment, stallsAttempt } from './domain/fulfilment.ts';
 import { getProcessingRoute } from './features/get-processing/route.ts';
 import { CONSUMED_EVENT_TYPES, CONSUMER_NAME, orderIntakeHandler } from './features/order-intake/handler.ts';
 import { SERVICE } from './infra/events.ts';
@@ -83,7 +83,10 @@ export async function buildApp(deps: ProcessorDeps): Promise<ProcessorApp> {
     failDescriptions: config.PROCESSOR_FAIL_DESCRIPTIONS,
     flakyDescriptions: config.PROCESSOR_FLAKY_DESCRIPTIONS,
     flakyAttempts: FLAKY_ATTEMPTS,
+    stallDescriptions: config.PROCESSOR_STALL_DESCRIPTIONS,
   };
+  // A stalled attempt ends when the worker stops, so a graceful shutdown never waits on it.
+  const stopping = new AbortController();
   // The worker polls from the moment it starts; the kit starts it, and intake wakes it for new records.
   let running: Worker | undefined;
   const worker: BackgroundWorker = {
@@ -92,12 +95,18 @@ export async function buildApp(deps: ProcessorDeps): Promise<ProcessorApp> {
         pool,
         clock,
         logger,
-        step: simulatedStep(rules.durationMs, (r, attempt) => simulateFulfilment(r, attempt, rules, random)),
+        step: simulatedStep(rules.durationMs, (r, attempt) => simulateFulfilment(r, attempt, rules, random), {
+          stalls: (r, attempt) => stallsAttempt(r, attempt, rules),
+          stopped: stopping.signal,
+        }),
         concurrency: config.PROCESSOR_CONCURRENCY,
         leaseMs: config.PROCESSOR_LEASE_MS,
       });
     },
-    stop: async () => running?.stop(),
+    async stop() {
+      stopping.abort();
+      await running?.stop();
+    },
   };
   return {
     app,

@@ -34,6 +34,8 @@ export function processorConfig(env: Readonly<Record<string, string | undefined>
     PROCESSOR_FAIL_DESCRIPTIONS: list,
     /** Words in a description that make the first attempts fail transiently. */
     PROCESSOR_FLAKY_DESCRIPTIONS: list,
+    /** Words in a description whose first attempt never finishes (a test kills the processor mid-step). */
+    PROCESSOR_STALL_DESCRIPTIONS: list,
     PROCESSOR_CONCURRENCY: int({ fallback: 32, min: 1, max: 1_000 }),
     /** A claimed record whose worker is silent this long is taken over (the worker died). */
     PROCESSOR_LEASE_MS: int({ fallback: 30_000, min: 500, max: 3_600_000 }),

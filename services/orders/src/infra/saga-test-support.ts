@@ -7,12 +7,13 @@
  * exactly as it does in production. Identity's part is played by a locally generated signing key, whose
  * public half balance fetches from a JWKS endpoint served here; the saga's tokens are signed with it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { createLogger, jwtVerifier } from '@strongbox/http';
 import { testKeys } from '@strongbox/http/testing';
+import { startServiceProcess, stopServiceProcess } from '@strongbox/http/testing-process';
 import {
   type Clock,
   type CloudEvent,
@@ -22,7 +23,6 @@ import {
   newId,
 } from '@strongbox/kernel';
 import { createPool, migrate, type Pool, withTransaction } from '@strongbox/postgres';
-import { freePort } from '@strongbox/postgres/embedded';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import { createLocalJWKSet } from 'jose';
 import { buildApp, MIGRATIONS } from '../app.ts';
@@ -40,9 +40,7 @@ const BALANCE_MAIN = resolve(ROOT, 'services/balance/src/main.ts');
 const ISSUER = 'strongbox-identity';
 const AUDIENCE = 'strongbox';
 /** Bounds of everything the harness waits for; none is a timing assertion. */
-const READY_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 15_000;
-export const WAIT_TIMEOUT_MS = 20_000;
+export const WAIT_TIMEOUT_MS = 60_000;
 const POLL_MS = 25;
 /** The orders service client, as identity would name it (role `service`). */
 export const ORDERS_CLIENT = 'cli_orders';
@@ -63,6 +61,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /** The real balance service as a child process that can be stopped and started again on its port. */
 export interface BalanceProcess {
+  /** Balance's address, known once the first start has reported its port. */
   readonly url: string;
   /** Starts a new balance process on the same database and port; resolves once it answers /ready. */
   start(): Promise<void>;
@@ -70,48 +69,32 @@ export interface BalanceProcess {
   stop(): Promise<void>;
 }
 
-function balanceProcess(env: Record<string, string>, url: string): BalanceProcess {
+/**
+ * The first start is on port 0 and keeps the port balance reports (no port is picked up front and left for
+ * another process to take). A restart binds that same port again, as a restarted deployment keeps its
+ * address: the orders instances under test hold balance's URL in their configuration, exactly as in
+ * production, so the address cannot move under them. Should another process take the port in between (an
+ * outgoing connection's ephemeral port, rarely), the restart fails saying the port is taken.
+ */
+function balanceProcess(env: Record<string, string>): BalanceProcess {
   let child: ChildProcess | undefined;
-  let stderr = '';
-  const running = (c: ChildProcess | undefined): boolean =>
-    c !== undefined && c.exitCode === null && c.signalCode === null;
-  const stop = async (c: ChildProcess | undefined) => {
-    if (!c || !running(c)) return;
-    const exited = new Promise<void>((done) => c.once('exit', () => done()));
-    c.kill('SIGTERM');
-    const timer = setTimeout(() => c.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited.finally(() => clearTimeout(timer));
-  };
+  let port = 0;
   return {
-    url,
-    async start() {
-      if (running(child)) throw new Error('balance is already running');
-      stderr = '';
-      const c = spawn(process.execPath, [BALANCE_MAIN], {
-        cwd: ROOT,
-        env,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      c.stderr?.on('data', (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString()).slice(-4_000);
-      });
-      child = c;
-      const deadline = Date.now() + READY_TIMEOUT_MS;
-      for (;;) {
-        if (!running(c)) throw new Error(`balance exited with ${c.exitCode ?? c.signalCode}: ${stderr}`);
-        try {
-          if ((await fetch(`${url}/ready`)).ok) return;
-        } catch {
-          // Not listening yet.
-        }
-        if (Date.now() > deadline) {
-          await stop(c);
-          throw new Error(`balance did not become ready: ${stderr}`);
-        }
-        await sleep(100);
-      }
+    get url() {
+      if (port === 0) throw new Error('balance has not started yet');
+      return `http://127.0.0.1:${port}`;
     },
-    stop: () => stop(child),
+    async start() {
+      if (child && child.exitCode === null && child.signalCode === null)
+        throw new Error('balance is already running');
+      const p = await startServiceProcess(BALANCE_MAIN, {
+        cwd: ROOT,
+        env: { ...env, BALANCE_PORT: String(port) },
+      });
+      child = p.child;
+      port = p.port;
+    },
+    stop: () => stopServiceProcess(child, 'SIGTERM'),
   };
 }
 
@@ -127,20 +110,32 @@ export interface BalanceApi {
   post(path: string, body: unknown): Promise<Answer>;
 }
 
+/** Tries of a call balance sheds under load (503 with Retry-After), as a well-behaved client makes. */
+const SHED_RETRIES_MAX = 20;
+
 function balanceApi(url: string, token: string): BalanceApi {
-  const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
+  const once = async (method: string, path: string, key: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${token}`,
-        ...(body === undefined
-          ? {}
-          : { 'content-type': 'application/json', 'idempotency-key': randomUUID() }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json', 'idempotency-key': key }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    const answer: Answer = { status: res.status, body: text ? JSON.parse(text) : undefined };
+    return { answer, retryAfterS: Number(res.headers.get('retry-after')) };
+  };
+  // A call shed under load has no outcome yet: it is sent again, under the same key, after the time
+  // balance asked for, so the harness's own set-up never depends on how busy the machine is.
+  const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
+    const key = randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const { answer, retryAfterS } = await once(method, path, key, body);
+      if (answer.status !== 503 || !retryAfterS || attempt >= SHED_RETRIES_MAX) return answer;
+      await sleep(retryAfterS * 1_000);
+    }
   };
   return { get: (path) => call('GET', path), post: (path, body) => call('POST', path, body) };
 }
@@ -199,24 +194,18 @@ export async function startSagaHarness(): Promise<SagaHarness> {
   await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
   const jwksAddress = jwks.address();
   if (typeof jwksAddress !== 'object' || !jwksAddress) throw new Error('the JWKS server has no port');
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const balance = balanceProcess(
-    {
-      PATH: process.env['PATH'] ?? '',
-      NODE_ENV: 'production',
-      // Production requires the secret the gateway signs forwarded addresses with (ADR 0021).
-      GATEWAY_FORWARDING_SECRET: 'saga-test-forwarding-secret-of-32-characters',
-      DATABASE_URL: db.url,
-      DATABASE_POOL_MAX: '4',
-      BALANCE_PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      IDENTITY_JWKS_URL: `http://127.0.0.1:${jwksAddress.port}/.well-known/jwks.json`,
-      BALANCE_JOBS: 'false',
-    },
-    url,
-  );
+  const balance = balanceProcess({
+    PATH: process.env['PATH'] ?? '',
+    NODE_ENV: 'production',
+    // Production requires the secret the gateway signs forwarded addresses with (ADR 0021).
+    GATEWAY_FORWARDING_SECRET: 'saga-test-forwarding-secret-of-32-characters',
+    DATABASE_URL: db.url,
+    DATABASE_POOL_MAX: '4',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    IDENTITY_JWKS_URL: `http://127.0.0.1:${jwksAddress.port}/.well-known/jwks.json`,
+    BALANCE_JOBS: 'false',
+  });
   const pools: Pool[] = [];
   const instances = new Set<OrdersInstance>();
   const shutdown = async () => {
@@ -232,6 +221,7 @@ export async function startSagaHarness(): Promise<SagaHarness> {
     await shutdown();
     throw err;
   }
+  const url = balance.url;
   const serviceToken = await keys.sign(ORDERS_CLIENT, ['service']);
   const verifier = jwtVerifier({
     keys: createLocalJWKSet({ keys: [keys.jwk] }),

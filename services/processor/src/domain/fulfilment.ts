@@ -15,6 +15,12 @@ export interface FulfilmentRules {
   readonly flakyDescriptions: readonly string[];
   /** Attempts a flaky order fails before it succeeds. */
   readonly flakyAttempts: number;
+  /**
+   * Case-insensitive substrings of the description whose first attempt stalls: its step never finishes in
+   * this process, so a test can kill the processor mid-step on purpose instead of racing the step's
+   * duration. A later attempt (the lease taken over) runs normally.
+   */
+  readonly stallDescriptions: readonly string[];
 }
 
 export const NO_FAILURES: FulfilmentRules = {
@@ -24,12 +30,22 @@ export const NO_FAILURES: FulfilmentRules = {
   failDescriptions: [],
   flakyDescriptions: [],
   flakyAttempts: 2,
+  stallDescriptions: [],
 };
 
 const mentions = (description: string | null, words: readonly string[]) => {
   const d = (description ?? '').toLowerCase();
   return words.some((w) => w !== '' && d.includes(w.toLowerCase()));
 };
+
+/** Whether this attempt of the order stalls (see FulfilmentRules.stallDescriptions): only its first one. */
+export function stallsAttempt(
+  order: { description: string | null },
+  attempt: number,
+  rules: Pick<FulfilmentRules, 'stallDescriptions'>,
+): boolean {
+  return attempt === 1 && mentions(order.description, rules.stallDescriptions);
+}
 
 export function simulateFulfilment(
   order: { amountMinor: bigint; description: string | null },

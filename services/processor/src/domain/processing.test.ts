@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NO_FAILURES, simulateFulfilment } from './fulfilment.ts';
+import { NO_FAILURES, simulateFulfilment, stallsAttempt } from './fulfilment.ts';
 import { decideAfterStep } from './processing.ts';
 
 const policy = { attemptsMax: 3, retryInMs: 400 };
@@ -56,5 +56,20 @@ describe('simulated fulfilment', () => {
     const o = { amountMinor: 5n, description: null };
     assert.equal(simulateFulfilment(o, 1, { ...rules, failureRate: 0.5 }, () => 0.2).kind, 'transient');
     assert.equal(simulateFulfilment(o, 1, { ...rules, failureRate: 0.5 }, () => 0.7).kind, 'done');
+  });
+});
+
+describe('stalled attempts', () => {
+  const rules = { ...NO_FAILURES, stallDescriptions: ['stall-me'] };
+  it('given a description with a stall word, when it is the first attempt, then the attempt stalls', () => {
+    assert.equal(stallsAttempt({ description: 'please STALL-ME now' }, 1, rules), true);
+  });
+  it('given a stalled order taken over, when a later attempt runs, then it does not stall', () => {
+    assert.equal(stallsAttempt({ description: 'stall-me' }, 2, rules), false);
+  });
+  it('given no stall word, when any attempt runs, then it does not stall', () => {
+    assert.equal(stallsAttempt({ description: 'a book' }, 1, rules), false);
+    assert.equal(stallsAttempt({ description: null }, 1, rules), false);
+    assert.equal(stallsAttempt({ description: 'stall-me' }, 1, NO_FAILURES), false);
   });
 });

@@ -138,12 +138,24 @@ export function startWorker(deps: {
   };
 }
 
-/** The default step: waits the configured duration, then answers what the rules say. */
+/** A stalled attempt (see FulfilmentRules.stallDescriptions) gives up after this if the worker never stops. */
+export const STALL_MAX_MS = 10 * 60_000;
+
+/**
+ * The default step: waits the configured duration, then answers what the rules say. An attempt that
+ * `stall` names waits instead until the worker stops (or STALL_MAX_MS), so that a test can kill the
+ * process while the step is certainly in hand; the lease then hands the record to the next attempt.
+ */
 export function simulatedStep(
   durationMs: number,
   decide: (r: ProcessingRecord, attempt: number) => StepResult,
+  stall?: { stalls(r: ProcessingRecord, attempt: number): boolean; readonly stopped: AbortSignal },
 ): ProcessingStep {
   return async (r, attempt) => {
+    if (stall?.stalls(r, attempt)) {
+      await sleep(STALL_MAX_MS, undefined, { signal: stall.stopped }).catch(() => undefined);
+      return { kind: 'transient', error: 'the attempt stalled on purpose (PROCESSOR_STALL_DESCRIPTIONS)' };
+    }
     if (durationMs > 0) await sleep(durationMs);
     return decide(r, attempt);
   };
