@@ -13,5 +13,10 @@ await runService({
   port: (c) => c.IDENTITY_PORT,
   database: MIGRATIONS,
   build: ({ config, ...kit }) =>
-    buildApp({ ...kit, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    buildApp({
+      ...kit,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      secrets: config.SECRETS_KEY,
+    }),
 });
