@@ -36,6 +36,7 @@ import {
 } from './infra/deliveries.ts';
 import { DELIVERY_TIMEOUT_MS } from './infra/http-sender.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './infra/metrics.ts';
+import { sealedAnswers } from './infra/sealed-answers.ts';
 import { resealEndpointSecrets, secretBox } from './infra/secret-box.ts';
 import { newSecret } from './infra/signer.ts';
 import { bindStore } from './infra/store.ts';
@@ -123,6 +124,7 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
   // secrets under an older key (or none) are sealed under the newest.
   await resealEndpointSecrets(pool, deps.secrets, logger);
   const box = secretBox(deps.secrets);
+  const answers = sealedAnswers(box);
   const ports: WebhooksPorts = {
     clock,
     newEndpointId: () => newId('whe', clock),
@@ -133,7 +135,12 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
     },
     store: bindStore(pool, box),
     transaction: (work) => withTransaction(pool, (tx) => work(bindStore(tx, box))),
-    idempotent: (req, work) => runIdempotent(pool, clock, req, (tx) => work(bindStore(tx, box))),
+    async idempotent(req, work) {
+      const outcome = await runIdempotent(pool, clock, req, async (tx) =>
+        answers.seal(await work(bindStore(tx, box))),
+      );
+      return outcome.kind === 'done' ? { ...outcome, response: answers.open(outcome.response) } : outcome;
+    },
   };
 
   const app = await createHttpApp({

@@ -135,3 +135,22 @@ describe('webhook secrets at rest', () => {
     assert.ok(listened, `the right key starts it: ${stderr}`);
   });
 });
+
+describe('answers kept for Idempotency-Key replays', () => {
+  it('hold the new secret sealed, and replay it opened', async () => {
+    const k = 'sealed-answer-1';
+    const first = await create(alice, VALID_ENDPOINT, k);
+    assert.equal(first.statusCode, 201, first.body);
+    const { secret } = first.json() as { secret: string };
+    const { rows } = await h.pool.query<{ body: string }>(
+      `select response_body::text as body from idempotency_keys where key = $1`,
+      [k],
+    );
+    assert.equal(rows.length, 1);
+    assert.ok(!rows[0]?.body.includes(secret.slice('whsec_'.length)), 'the stored answer hides the secret');
+    assert.match(rows[0]?.body ?? '', /"secret":\s*"v1\.k1\./);
+    const replay = await create(alice, VALID_ENDPOINT, k);
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    assert.equal(replay.json().secret, secret);
+  });
+});
