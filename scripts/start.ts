@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   let stopDb = async () => {};
   const home = resolve(ROOT, process.env['STRONGBOX_HOME'] ?? '.strongbox');
   // The stored secrets outlive a run, so their key does too (ADR 0027); a set SECRETS_KEY wins.
-  if (!process.env['SECRETS_KEY']) process.env['SECRETS_KEY'] = developmentSecretsKey(home);
+  // In production the deployment provides it, and the services refuse to start without it.
+  if (!process.env['SECRETS_KEY'] && process.env['NODE_ENV'] !== 'production')
+    process.env['SECRETS_KEY'] = developmentSecretsKey(home);
   if (!databaseUrl) {
     const db = await startEmbedded({ home });
     databaseUrl = db.url;
