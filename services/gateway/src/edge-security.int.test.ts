@@ -178,6 +178,12 @@ describe('gateway CORS', () => {
       assert.ok(exposed.includes(h), h);
   });
 
+  it('lets an allowed page read a refusal too (a 401 problem)', async () => {
+    const res = await fetch(`${gateway.url}/v1/me`, { headers: { origin: ALLOWED } });
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get('access-control-allow-origin'), ALLOWED);
+  });
+
   it('gives a refused origin no Access-Control-Allow-Origin, on the preflight or on the answer', async () => {
     const seen = identity.received.length;
     const pre = await preflight(gateway.url, REFUSED);
