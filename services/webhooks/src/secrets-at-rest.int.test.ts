@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@strongbox/http';
-import { newSecretsKey, parseSecretsKeys, type SecretKeys } from '@strongbox/kernel';
+import { ConfigError, newSecretsKey, parseSecretsKeys, type SecretKeys } from '@strongbox/kernel';
+import { webhooksConfig } from './config.ts';
 import { findEndpoint, insertEndpoint, setSecrets } from './infra/endpoints.ts';
 import { resealEndpointSecrets, secretBox } from './infra/secret-box.ts';
 import { newSecret } from './infra/signer.ts';
@@ -152,5 +153,15 @@ describe('answers kept for Idempotency-Key replays', () => {
     const replay = await create(alice, VALID_ENDPOINT, k);
     assert.equal(replay.headers['idempotent-replayed'], 'true');
     assert.equal(replay.json().secret, secret);
+  });
+});
+
+describe('SECRETS_KEY in production', () => {
+  it('is required', () => {
+    assert.throws(
+      () => webhooksConfig({ NODE_ENV: 'production', GATEWAY_FORWARDING_SECRET: 'x'.repeat(32) }),
+      (e) => e instanceof ConfigError && e.variable === 'SECRETS_KEY',
+    );
+    assert.equal(webhooksConfig({ NODE_ENV: 'production', SECRETS_KEY: NEW_RAW }).SECRETS_KEY?.[0].id, 'k2');
   });
 });
