@@ -90,7 +90,7 @@ describe('webhook secrets at rest', () => {
     const e = await findEndpoint(h.pool, id, secretBox(OLD));
     assert.ok(e);
     const plain = newSecret();
-    await insertEndpoint(h.pool, { ...e, id: legacyId, secret: plain }, secretBox(undefined));
+    await insertEndpoint(h.pool, { ...e, id: legacyId, secret: plain }, 'trace-legacy', secretBox(undefined));
     assert.equal((await rowOf(legacyId)).secret, plain);
     assert.equal((await findEndpoint(h.pool, legacyId, secretBox(OLD)))?.secret, plain);
     await resealEndpointSecrets(h.pool, OLD, log);
