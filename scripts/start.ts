@@ -4,7 +4,7 @@
  * service, waits until each is ready, and prints where to go. Ctrl-C stops services, then the database.
  */
 import { resolve } from 'node:path';
-import { loadDevelopmentEnv } from '@strongbox/http/env';
+import { developmentSecretsKey, loadDevelopmentEnv } from '@strongbox/http/env';
 import { EmbeddedStartError, startEmbedded } from '@strongbox/postgres/embedded';
 import { startSystem } from './system.ts';
 
@@ -15,8 +15,12 @@ async function main(): Promise<void> {
   const started = Date.now();
   let databaseUrl = process.env['DATABASE_URL'];
   let stopDb = async () => {};
+  const home = resolve(ROOT, process.env['STRONGBOX_HOME'] ?? '.strongbox');
+  // The stored secrets outlive a run, so their key does too (ADR 0027); a set SECRETS_KEY wins.
+  // In production the deployment provides it, and the services refuse to start without it.
+  if (!process.env['SECRETS_KEY'] && process.env['NODE_ENV'] !== 'production')
+    process.env['SECRETS_KEY'] = developmentSecretsKey(home);
   if (!databaseUrl) {
-    const home = resolve(ROOT, process.env['STRONGBOX_HOME'] ?? '.strongbox');
     const db = await startEmbedded({ home });
     databaseUrl = db.url;
     stopDb = () => db.stop();

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { LISTENING_MESSAGE, PORT_IN_USE_MESSAGE, type ServeMessage } from '@strongbox/http/server';
+import { newSecretsKey } from '@strongbox/kernel';
 
 const ROOT = resolve(import.meta.dirname, '..');
 /** Generous: on a loaded machine a service may take many seconds to start Node, migrate and connect. */
@@ -192,6 +193,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   // The gateway routes the sandbox's /_sim/ controls (for admins) only when the sandbox started here is
   // the bank; with BANK_URL naming another bank they do not exist, whatever the caller's environment says.
   env['GATEWAY_EXPOSE_BANK_SANDBOX'] = String(SERVICES.some((s) => s.name === 'bank-sandbox'));
+  // The key that seals stored secrets (ADR 0027): npm start passes the one it keeps; a system started
+  // for tests or benchmarks, on a database of its own, gets one for its run (restarts reuse `env`).
+  if (!env['SECRETS_KEY']) env['SECRETS_KEY'] = newSecretsKey('run');
   // A system of its own (tests, benchmarks) also counts its rate limits apart when they share one Redis.
   if (opts.ports === 'random' && !opts.env?.['RATE_LIMIT_NAMESPACE'])
     env['RATE_LIMIT_NAMESPACE'] = `strongbox-rate-${randomBytes(4).toString('hex')}-`;

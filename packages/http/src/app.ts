@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './auth.ts';
 import { authPlugin, type TokenCheckBudget } from './auth-plugin.ts';
@@ -24,6 +25,11 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  * twice its timeout; a check each second keeps the cut close to REQUEST_TIMEOUT_MS.
  */
 export const TIMEOUT_CHECK_INTERVAL_MS_MAX = 1_000;
+/**
+ * Sent on every answer over HTTPS (never over plain HTTP, where a browser ignores it anyway): browsers then
+ * refuse plain HTTP to this host and its subdomains for a year.
+ */
+export const HSTS_HEADER_VALUE = 'max-age=31536000; includeSubDomains';
 /** Paths every service serves for operators; they are public and kept out of the API document. */
 export const OPS_PATHS = ['/health', '/ready', '/metrics', '/openapi.json'] as const;
 
@@ -53,6 +59,13 @@ export interface HttpAppOptions {
   readonly metrics?: ReadonlyArray<{ metrics(): Promise<string> }>;
   /** The document served at /openapi.json; by default this service's own routes (the gateway merges all). */
   readonly openapi?: () => Promise<unknown>;
+  /** Serve HTTPS with this certificate chain and private key (PEM), and send HSTS; plain HTTP without. */
+  readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /**
+   * Registered after the trace id and before the token check: for hooks that must answer a request no
+   * token comes with (the gateway's CORS preflights, which browsers send without credentials).
+   */
+  readonly beforeAuth?: FastifyPluginAsync;
 }
 
 /**
@@ -68,6 +81,11 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   const traces = requestTraces();
   const forwarded = forwarding(opts.forwarding ?? { kind: 'none' });
   const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const serverTimeouts = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS_MAX, requestTimeoutMs),
+  };
   const app = Fastify({
     loggerInstance: opts.logger,
     // The first code to see each request: forwarded headers nobody vouches for are gone before Fastify
@@ -81,11 +99,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     // Node times the headers apart (60 s by default) and checks both only every 30 s: one limit for the
     // whole request, checked often, is what cuts an idle or trickling client at the documented time.
     requestTimeout: requestTimeoutMs,
-    http: {
-      requestTimeout: requestTimeoutMs,
-      headersTimeout: requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS_MAX, requestTimeoutMs),
-    },
+    // Fastify hands `https` (when set) to https.createServer instead of `http`: the same limits go in both.
+    ...(opts.https
+      ? { https: { ...serverTimeouts, cert: opts.https.cert, key: opts.https.key } }
+      : { http: serverTimeouts }),
     clientErrorHandler: answerClientError,
     frameworkErrors: frameworkErrorHandler(traces.of),
     requestIdHeader: false,
@@ -95,8 +112,15 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
 
   app.setValidatorCompiler(strictValidator());
   guardInput(app);
+  // First of all hooks, so that every answer over HTTPS carries it, refusals and preflights included.
+  if (opts.https)
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.header('strict-transport-security', HSTS_HEADER_VALUE);
+    });
   // Hooks run in registration order: the trace id first, so that an auth failure's problem carries it.
   await app.register(tracePlugin, { traces });
+  // Not encapsulated: its hooks apply to every route, the ones registered after it included.
+  if (opts.beforeAuth) await app.register(fp(opts.beforeAuth, { name: 'strongbox-before-auth' }));
   await app.register(authPlugin, {
     verifier: opts.verifier,
     tokenChecks: opts.tokenChecks,

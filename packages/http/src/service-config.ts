@@ -1,4 +1,14 @@
-import { bool, ConfigError, type Field, int, oneOf, optionalUrl, str, url } from '@strongbox/kernel';
+import {
+  bool,
+  ConfigError,
+  type Field,
+  int,
+  oneOf,
+  optionalUrl,
+  type SecretKeys,
+  str,
+  url,
+} from '@strongbox/kernel';
 import type { ForwardingPolicy } from './forwarding.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -65,6 +75,19 @@ export function requireForwardingSecretInProduction(
       'a secret (there is no default in production)',
       undefined,
     );
+}
+
+/**
+ * SECRETS_KEY seals the secrets a service stores (ADR 0027). Without it a development run stores them as
+ * plain text; a production deployment must set it, or every signing key and webhook secret would sit in
+ * the database readable by anyone who can read a backup.
+ */
+export function requireSecretsKeyInProduction(
+  c: { readonly SECRETS_KEY: SecretKeys | undefined },
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  if (env['NODE_ENV'] === 'production' && c.SECRETS_KEY === undefined)
+    throw new ConfigError('SECRETS_KEY', 'a key ring (there is no default in production)', undefined);
 }
 
 /** The forwarding policy of a service behind the gateway: the gateway's signature, if a secret is set. */

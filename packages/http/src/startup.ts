@@ -1,4 +1,4 @@
-import { ConfigError } from '@strongbox/kernel';
+import { ConfigError, SecretDecryptError } from '@strongbox/kernel';
 
 /**
  * What every main.ts does when it cannot start: one line naming the service and the reason on stderr,
@@ -22,6 +22,21 @@ export async function orExit<T>(service: string, step: Promise<T>): Promise<T> {
     return await step;
   } catch (err) {
     return exitWith(service, err as Error);
+  }
+}
+
+/**
+ * Awaits the service's build; what an operator must fix (a setting, a SECRETS_KEY that cannot open what is
+ * stored) ends the process with one line, and anything else, a bug, keeps its stack trace.
+ */
+export async function buildOrExit<T>(service: string, step: Promise<T>): Promise<T> {
+  try {
+    return await step;
+  } catch (err) {
+    if (err instanceof SecretDecryptError)
+      return exitWith(service, new Error(`cannot start: ${err.message}; check SECRETS_KEY (ADR 0027)`));
+    if (err instanceof ConfigError) return exitWith(service, err);
+    throw err;
   }
 }
 

@@ -9,4 +9,5 @@ export * from './idempotency.ts';
 export * from './ids.ts';
 export * from './logger.ts';
 export * from './rubles.ts';
+export * from './secrets.ts';
 export * from './sleep.ts';

@@ -1,4 +1,5 @@
 import {
+  buildOrExit,
   configOrExit,
   createLogger,
   type ForwardingPolicy,
@@ -168,7 +169,7 @@ export async function runService<
     : undefined;
   const forwarding = forwardingPolicyOf(settings.GATEWAY_FORWARDING_SECRET ?? []);
   const kit = { config, logger, clock, forwarding, pool, verifier, transport };
-  const parts = await def.build(kit as unknown as ServiceKit<C, D, E, V>);
+  const parts = await buildOrExit(service, def.build(kit as unknown as ServiceKit<C, D, E, V>));
   await serve(parts.app, {
     service,
     port: def.port(config),

@@ -6,6 +6,7 @@ import type { ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { GatewayConfig } from './config.ts';
+import { corsPlugin } from './cors.ts';
 import { mergedDocs, registerDocs } from './docs.ts';
 import { registerProxy } from './proxy.ts';
 import { invalidTokenBudget, registerRateLimits } from './rate-limit.ts';
@@ -33,6 +34,8 @@ export interface GatewayDeps {
   readonly bodyLimitBytes?: number;
   /** The rate limits' shared counters (rateLimitRedis), closed last at shutdown. */
   readonly redis?: Redis | undefined;
+  /** The certificate and key of config.tls, read (readTls): served over HTTPS with HSTS; HTTP without. */
+  readonly https?: { readonly cert: Buffer | string; readonly key: Buffer | string } | undefined;
   /** Overrides how long an open circuit waits before a probe (tests). */
   readonly breakerHalfOpenAfterMs?: number;
 }
@@ -90,6 +93,9 @@ export async function buildApp(deps: GatewayDeps): Promise<GatewayApp> {
     description: 'The public entry of Strongbox',
     openapi: () => docs.get(),
     ...(deps.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: deps.bodyLimitBytes }),
+    ...(deps.https ? { https: deps.https } : {}),
+    // Preflights are answered before the token check and before any route (the proxy would forward them).
+    beforeAuth: corsPlugin(config.corsOrigins),
     // Behind a load balancer the caller's address comes from its X-Forwarded-For, for the per-address
     // limits and for what upstreams see; nobody else's X-Forwarded-For is believed.
     ...(config.trustedProxies.length > 0

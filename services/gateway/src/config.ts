@@ -1,5 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { forwardingSecrets, type Role, requireForwardingSecretInProduction } from '@strongbox/http';
-import { bool, ConfigError, int, oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
+import {
+  bool,
+  ConfigError,
+  type Field,
+  int,
+  oneOf,
+  optionalUrl,
+  port,
+  readConfig,
+  str,
+  url,
+} from '@strongbox/kernel';
+import { isExactOrigin } from './cors.ts';
 
 /**
  * The services behind the gateway, each with the variable naming its base URL and the local default.
@@ -118,6 +131,10 @@ export interface GatewayConfig {
    * the caller's address from the gateway alone (ADR 0021). Empty (development): nothing is signed.
    */
   readonly forwardingSecrets: readonly string[];
+  /** GATEWAY_CORS_ORIGINS: the exact origins whose pages may call the API; empty: none (ADR 0028). */
+  readonly corsOrigins: readonly string[];
+  /** GATEWAY_TLS_CERT and GATEWAY_TLS_KEY: PEM files; with them the gateway serves HTTPS and HSTS. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly rateLimits: {
     readonly userPerMinute: number;
     readonly ipPerMinute: number;
@@ -129,6 +146,19 @@ export interface GatewayConfig {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** Origins are compared exactly, so each must be one: no wildcard, no path, no `null`. */
+const corsOrigins: Field<string[]> = {
+  expected: 'comma-separated exact origins such as https://shop.example,http://localhost:5173',
+  fallback: () => [],
+  parse: (raw) => {
+    const list = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    return list.every(isExactOrigin) ? list : undefined;
+  },
+};
 
 /**
  * Reads and checks the whole configuration at once; a bad value throws a one-line `ConfigError`.
@@ -158,6 +188,9 @@ export function loadConfig(env: Env): GatewayConfig {
     GATEWAY_EXPOSE_BANK_SANDBOX: bool(false),
     BANK_API_TOKEN: str({ fallback: '', secret: true }),
     STAFF_TOTP_REQUIRED: bool(true),
+    GATEWAY_CORS_ORIGINS: corsOrigins,
+    GATEWAY_TLS_CERT: str({ fallback: '' }),
+    GATEWAY_TLS_KEY: str({ fallback: '' }),
   });
   requireForwardingSecretInProduction(base, env);
   const production = env['NODE_ENV'] === 'production';
@@ -168,6 +201,13 @@ export function loadConfig(env: Env): GatewayConfig {
       undefined,
     );
   const bankToken = base.BANK_API_TOKEN || SANDBOX_DEVELOPMENT_TOKEN;
+  const { GATEWAY_TLS_CERT: certFile, GATEWAY_TLS_KEY: keyFile } = base;
+  if ((certFile === '') !== (keyFile === ''))
+    throw new ConfigError(
+      certFile === '' ? 'GATEWAY_TLS_CERT' : 'GATEWAY_TLS_KEY',
+      'a PEM file path, set together with the other of GATEWAY_TLS_CERT and GATEWAY_TLS_KEY',
+      undefined,
+    );
   const upstreams = {} as Record<ServiceName, string>;
   for (const name of SERVICE_NAMES) {
     const { env: variable, fallback } = UPSTREAMS[name];
@@ -190,6 +230,8 @@ export function loadConfig(env: Env): GatewayConfig {
       .map((s) => s.trim())
       .filter((s) => s !== ''),
     forwardingSecrets: base.GATEWAY_FORWARDING_SECRET,
+    corsOrigins: base.GATEWAY_CORS_ORIGINS,
+    tls: certFile === '' ? undefined : { certFile, keyFile },
     rateLimits: {
       userPerMinute: base.RATE_LIMIT_USER_PER_MIN,
       ipPerMinute: base.RATE_LIMIT_IP_PER_MIN,
@@ -198,4 +240,22 @@ export function loadConfig(env: Env): GatewayConfig {
       nameSpace: base.RATE_LIMIT_NAMESPACE,
     },
   };
+}
+
+/**
+ * Reads the certificate chain and key that `tls` names; a file that cannot be read is a ConfigError (one
+ * line at start), not a stack trace.
+ */
+export function readTls(
+  tls: GatewayConfig['tls'],
+): { readonly cert: Buffer; readonly key: Buffer } | undefined {
+  if (!tls) return undefined;
+  const read = (variable: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(variable, `a readable PEM file (${(err as NodeJS.ErrnoException).code})`, file);
+    }
+  };
+  return { cert: read('GATEWAY_TLS_CERT', tls.certFile), key: read('GATEWAY_TLS_KEY', tls.keyFile) };
 }

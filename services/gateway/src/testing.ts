@@ -132,7 +132,12 @@ export async function closedPortUrl(): Promise<string> {
  */
 export async function startGateway(
   env: Record<string, string>,
-  opts: { bodyLimitBytes?: number; redis?: Redis; breakerHalfOpenAfterMs?: number } = {},
+  opts: {
+    bodyLimitBytes?: number;
+    redis?: Redis;
+    breakerHalfOpenAfterMs?: number;
+    https?: { cert: Buffer | string; key: Buffer | string };
+  } = {},
 ) {
   const base = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const routes: RouteEntry[] = [

@@ -1,5 +1,5 @@
 import { createHttpApp, type ForwardingPolicy, jwtVerifier, type Logger } from '@strongbox/http';
-import { type Clock, newId } from '@strongbox/kernel';
+import { type Clock, newId, type SecretKeys } from '@strongbox/kernel';
 import { type Pool, ping } from '@strongbox/postgres';
 import type { ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
@@ -43,6 +43,11 @@ export interface IdentityDeps {
   readonly audience: string;
   /** Whose X-Forwarded-For is believed (the gateway's, signed; ADR 0021). Default: nobody's. */
   readonly forwarding?: ForwardingPolicy | undefined;
+  /**
+   * SECRETS_KEY: seals the private signing keys at rest, newest first (ADR 0027). Absent (development
+   * only): they are stored as plain text.
+   */
+  readonly secrets?: SecretKeys | undefined;
   /** Tests lower the scrypt cost; production keeps the default. */
   readonly scrypt?: ScryptParams;
   /** Staff need TOTP enrolled, step-up routes a fresh code (STAFF_TOTP_REQUIRED; ADR 0026). */
@@ -56,7 +61,7 @@ export interface IdentityApp extends ServiceParts {
 /** Wires the identity use cases to PostgreSQL and the signing keys; used by main.ts and by tests. */
 export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
   const { pool, clock } = deps;
-  const ring = await loadKeyRing(pool, clock);
+  const ring = await loadKeyRing(pool, clock, deps.secrets);
   const scrypt = deps.scrypt ?? SCRYPT_DEFAULT;
   const since = () => new Date(clock.now().getTime() - THROTTLE_WINDOW_MS);
   const issueRefresh = (userId: string, familyId: string) => ({

@@ -1,9 +1,9 @@
-import { forwardingSecrets } from '@strongbox/http';
-import { bool, int, oneOf, optionalUrl, port, readConfig, str } from '@strongbox/kernel';
+import { forwardingSecrets, requireSecretsKeyInProduction } from '@strongbox/http';
+import { bool, int, oneOf, optionalUrl, port, readConfig, secretsKeysField, str } from '@strongbox/kernel';
 
 /** Every setting identity reads, validated at start (see README "Configuration"). */
 export function identityConfig(env: Readonly<Record<string, string | undefined>>) {
-  return readConfig(env, {
+  const c = readConfig(env, {
     DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
     IDENTITY_PORT: port(3001),
     HOST: str({ fallback: '127.0.0.1' }),
@@ -15,5 +15,9 @@ export function identityConfig(env: Readonly<Record<string, string | undefined>>
     DATABASE_POOL_MAX: int({ fallback: 10, min: 1, max: 100 }),
     /** Staff need TOTP enrolled and step-up routes a fresh code (ADR 0026); false only for experiments. */
     STAFF_TOTP_REQUIRED: bool(true),
+    /** Seals the private signing keys in the database (ADR 0027); required in production. */
+    SECRETS_KEY: secretsKeysField,
   });
+  requireSecretsKeyInProduction(c, env);
+  return c;
 }

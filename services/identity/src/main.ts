@@ -18,5 +18,6 @@ await runService({
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       staffTotpRequired: config.STAFF_TOTP_REQUIRED,
+      secrets: config.SECRETS_KEY,
     }),
 });

@@ -1,5 +1,5 @@
 import { createLogger, type ForwardingPolicy } from '@strongbox/http';
-import { fixedClock, type ManualClock } from '@strongbox/kernel';
+import { fixedClock, type ManualClock, parseSecretsKeys, type SecretKeys } from '@strongbox/kernel';
 import { migrate } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +17,9 @@ export const ISSUER = 'strongbox-identity';
 export const AUDIENCE = 'strongbox';
 /** The gateway's secret in tests: identity believes X-Forwarded-For only under its signature, as deployed. */
 export const FORWARDING_SECRET = 'test-forwarding-secret-of-at-least-32-characters';
+
+/** SECRETS_KEY in tests: the signing keys are sealed as deployed (ADR 0027). */
+export const TEST_SECRETS = parseSecretsKeys(`test:${Buffer.alloc(32, 7).toString('base64')}`) as SecretKeys;
 
 export interface Harness {
   readonly app: FastifyInstance;
@@ -45,6 +48,7 @@ export async function startIdentity(
     scrypt: TEST_SCRYPT,
     staffTotpRequired: opts.staffTotpRequired ?? false,
     forwarding: opts.forwarding ?? { kind: 'gateway', secrets: [FORWARDING_SECRET] },
+    secrets: TEST_SECRETS,
   });
   await app.ready();
   return {

@@ -1,5 +1,5 @@
 import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier } from '@strongbox/http';
-import { type Clock, newId } from '@strongbox/kernel';
+import { type Clock, newId, type SecretKeys } from '@strongbox/kernel';
 import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import {
   type MigrationModule,
@@ -36,6 +36,8 @@ import {
 } from './infra/deliveries.ts';
 import { DELIVERY_TIMEOUT_MS } from './infra/http-sender.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './infra/metrics.ts';
+import { sealedAnswers } from './infra/sealed-answers.ts';
+import { resealEndpointSecrets, secretBox } from './infra/secret-box.ts';
 import { newSecret } from './infra/signer.ts';
 import { bindStore } from './infra/store.ts';
 import { checkTarget, type Resolver, systemResolver } from './infra/target-check.ts';
@@ -70,6 +72,11 @@ export interface WebhooksDeps {
   readonly deliveryTimeoutMs?: number;
   /** Whose X-Forwarded-For is believed (the gateway's, signed; ADR 0021). Default: nobody's. */
   readonly forwarding?: ForwardingPolicy | undefined;
+  /**
+   * SECRETS_KEY: seals the endpoints' signing secrets at rest, newest first (ADR 0027). Absent
+   * (development only): they are stored as plain text.
+   */
+  readonly secrets?: SecretKeys | undefined;
   /**
    * The event transport: with it, the consumer's dead letters are served under /v1/admin/dead-letters
    * (operators and admins), which the gateway routes here. The webhooks schema holds them.
@@ -113,6 +120,11 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
   const metrics = createWebhookMetrics(() => countDueDeliveries(pool, clock.now()));
   if (deps.allow.hosts.size > 0 || deps.allow.networks.length > 0)
     logger.warn('WEBHOOK_ALLOWED_HOSTS is set: webhooks may reach the private targets it lists');
+  // Before anything reads a secret: a SECRETS_KEY that cannot open them stops the start here, and the
+  // secrets under an older key (or none) are sealed under the newest.
+  await resealEndpointSecrets(pool, deps.secrets, logger);
+  const box = secretBox(deps.secrets);
+  const answers = sealedAnswers(box);
   const ports: WebhooksPorts = {
     clock,
     newEndpointId: () => newId('whe', clock),
@@ -121,9 +133,14 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
       const r = await checkTarget(url, deps.allow, resolve);
       return r.ok ? { ok: true } : r;
     },
-    store: bindStore(pool),
-    transaction: (work) => withTransaction(pool, (tx) => work(bindStore(tx))),
-    idempotent: (req, work) => runIdempotent(pool, clock, req, (tx) => work(bindStore(tx))),
+    store: bindStore(pool, box),
+    transaction: (work) => withTransaction(pool, (tx) => work(bindStore(tx, box))),
+    async idempotent(req, work) {
+      const outcome = await runIdempotent(pool, clock, req, async (tx) =>
+        answers.seal(await work(bindStore(tx, box))),
+      );
+      return outcome.kind === 'done' ? { ...outcome, response: answers.open(outcome.response) } : outcome;
+    },
   };
 
   const app = await createHttpApp({
@@ -168,6 +185,7 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
         allow: o.allow ?? deps.allow,
         resolve: o.resolve ?? resolve,
         timeoutMs: o.timeoutMs ?? deps.deliveryTimeoutMs ?? DELIVERY_TIMEOUT_MS,
+        secrets: box,
       },
       deps.concurrencyMax === undefined ? {} : { concurrencyMax: deps.concurrencyMax },
     );

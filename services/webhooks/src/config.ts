@@ -1,5 +1,5 @@
-import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
-import { type Field, int, port, readConfig } from '@strongbox/kernel';
+import { requireSecretsKeyInProduction, SERVICE_CONFIG_FIELDS } from '@strongbox/http';
+import { type Field, int, port, readConfig, secretsKeysField } from '@strongbox/kernel';
 import {
   type AllowList,
   EMPTY_ALLOW_LIST,
@@ -29,7 +29,10 @@ export function webhooksConfig(env: Readonly<Record<string, string | undefined>>
     /** Ports public https targets may use; 443 alone by default. */
     WEBHOOK_ALLOWED_PORTS: allowedPorts,
     WEBHOOK_CONCURRENCY: int({ fallback: 16, min: 1, max: 256 }),
+    /** Seals the endpoints' signing secrets in the database (ADR 0027); required in production. */
+    SECRETS_KEY: secretsKeysField,
   });
+  requireSecretsKeyInProduction(c, env);
   return {
     ...c,
     // One value holds the whole target policy, so the app and the worker take it as they took the hosts.

@@ -16,5 +16,10 @@ await runService({
   events: { relay: false },
   verifier: 'identity',
   build: ({ config, ...kit }) =>
-    buildApp({ ...kit, allow: config.WEBHOOK_ALLOWED_HOSTS, concurrencyMax: config.WEBHOOK_CONCURRENCY }),
+    buildApp({
+      ...kit,
+      allow: config.WEBHOOK_ALLOWED_HOSTS,
+      concurrencyMax: config.WEBHOOK_CONCURRENCY,
+      secrets: config.SECRETS_KEY,
+    }),
 });

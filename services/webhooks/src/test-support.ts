@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, jwtVerifier } from '@strongbox/http';
-import { fixedClock, type ManualClock } from '@strongbox/kernel';
+import { fixedClock, type ManualClock, parseSecretsKeys, type SecretKeys } from '@strongbox/kernel';
 import { migrate, type Pool } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +17,8 @@ export const AUDIENCE = 'aud-test';
 /** Short enough that a timeout test is quick, long enough for a local receiver on a busy machine. */
 export const TEST_TIMEOUT_MS = 1_500;
 export const LOOPBACK_ALLOWED: AllowList = parseAllowList('127.0.0.1/32') as AllowList;
+/** SECRETS_KEY in tests: endpoint secrets are sealed as deployed (ADR 0027). */
+export const TEST_SECRETS = parseSecretsKeys(`test:${Buffer.alloc(32, 9).toString('base64')}`) as SecretKeys;
 
 export interface Harness {
   readonly app: FastifyInstance;
@@ -35,7 +37,9 @@ export interface Harness {
  * A real webhooks app on a fresh database of its own, migrated exactly as at start, with tokens signed by
  * a local key. Loopback is allowed by default so deliveries can reach a local receiver.
  */
-export async function startWebhooks(opts: { allow?: AllowList; resolve?: Resolver } = {}): Promise<Harness> {
+export async function startWebhooks(
+  opts: { allow?: AllowList; resolve?: Resolver; secrets?: SecretKeys } = {},
+): Promise<Harness> {
   const db = await createTestDatabase('webhooks');
   const pool = db.pool(SERVICE);
   await migrate(pool, MIGRATIONS);
@@ -50,6 +54,7 @@ export async function startWebhooks(opts: { allow?: AllowList; resolve?: Resolve
     allow: opts.allow ?? LOOPBACK_ALLOWED,
     ...(opts.resolve ? { resolve: opts.resolve } : {}),
     deliveryTimeoutMs: TEST_TIMEOUT_MS,
+    secrets: opts.secrets ?? TEST_SECRETS,
   });
   await app.ready();
   let jti = 0;

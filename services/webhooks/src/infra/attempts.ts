@@ -1,5 +1,6 @@
 import type { Queryable } from '@strongbox/postgres';
 import type { AttemptResult, DeliveryNext } from '../domain/schedule.ts';
+import type { SecretBox } from './secret-box.ts';
 
 /** A delivery claimed by one worker for one attempt, with what that attempt needs from its endpoint. */
 export interface ClaimedDelivery {
@@ -32,6 +33,7 @@ export async function claimDue(
   now: Date,
   leaseUntil: Date,
   limit: number,
+  box: SecretBox,
 ): Promise<ClaimedDelivery[]> {
   const { rows } = await tx.query<{
     id: string;
@@ -74,8 +76,8 @@ export async function claimDue(
     attemptNumber: r.attempt_count,
     scheduleAttempt: r.schedule_attempts,
     url: r.url,
-    secret: r.secret,
-    previousSecret: r.previous_secret,
+    secret: box.open(r.secret, r.endpoint_id),
+    previousSecret: r.previous_secret === null ? null : box.open(r.previous_secret, r.endpoint_id),
     previousSecretExpiresAt: r.previous_secret_expires_at,
   }));
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '@strongbox/postgres';
 import type { DisabledReason, Endpoint, EndpointScope, EndpointStatus } from '../domain/endpoint.ts';
+import type { SecretBox } from './secret-box.ts';
 
 interface EndpointRow {
   id: string;
@@ -18,7 +19,8 @@ interface EndpointRow {
   updated_at: Date;
 }
 
-export function toEndpoint(r: EndpointRow): Endpoint {
+/** The endpoint a row holds, its secrets opened (they are stored sealed: secret-box.ts). */
+export function toEndpoint(r: EndpointRow, box: SecretBox): Endpoint {
   return {
     id: r.id,
     ownerId: r.owner_id,
@@ -28,8 +30,8 @@ export function toEndpoint(r: EndpointRow): Endpoint {
     description: r.description,
     status: r.status,
     disabledReason: r.disabled_reason,
-    secret: r.secret,
-    previousSecret: r.previous_secret,
+    secret: box.open(r.secret, r.id),
+    previousSecret: r.previous_secret === null ? null : box.open(r.previous_secret, r.id),
     previousSecretExpiresAt: r.previous_secret_expires_at,
     failingSince: r.failing_since,
     createdAt: r.created_at,
@@ -38,7 +40,12 @@ export function toEndpoint(r: EndpointRow): Endpoint {
 }
 
 /** The trace id is kept on the row only, for operators: the API never shows it on the endpoint. */
-export async function insertEndpoint(db: Queryable, e: Endpoint, traceId: string): Promise<void> {
+export async function insertEndpoint(
+  db: Queryable,
+  e: Endpoint,
+  traceId: string,
+  box: SecretBox,
+): Promise<void> {
   await db.query(
     `insert into endpoints (id, owner_id, scope, url, event_types, description, status, disabled_reason,
        secret, previous_secret, previous_secret_expires_at, failing_since, created_at, updated_at, trace_id)
@@ -52,8 +59,8 @@ export async function insertEndpoint(db: Queryable, e: Endpoint, traceId: string
       e.description,
       e.status,
       e.disabledReason,
-      e.secret,
-      e.previousSecret,
+      box.seal(e.secret, e.id),
+      e.previousSecret === null ? null : box.seal(e.previousSecret, e.id),
       e.previousSecretExpiresAt,
       e.failingSince,
       e.createdAt,
@@ -76,9 +83,9 @@ export async function countEndpointsOfLocked(tx: Queryable, ownerId: string): Pr
   return rows[0]?.n ?? 0;
 }
 
-export async function findEndpoint(db: Queryable, id: string): Promise<Endpoint | undefined> {
+export async function findEndpoint(db: Queryable, id: string, box: SecretBox): Promise<Endpoint | undefined> {
   const { rows } = await db.query<EndpointRow>('select * from endpoints where id = $1', [id]);
-  return rows[0] ? toEndpoint(rows[0]) : undefined;
+  return rows[0] ? toEndpoint(rows[0], box) : undefined;
 }
 
 /** One page in id order (newest first); `ownerId` undefined lists every owner's (staff). */
@@ -86,6 +93,7 @@ export async function listEndpoints(
   db: Queryable,
   filter: { ownerId: string | undefined },
   page: { limit: number; beforeId: string | undefined },
+  box: SecretBox,
 ): Promise<Endpoint[]> {
   const { rows } = await db.query<EndpointRow>(
     `select * from endpoints
@@ -93,7 +101,7 @@ export async function listEndpoints(
      order by id desc limit $3`,
     [filter.ownerId ?? null, page.beforeId ?? null, page.limit],
   );
-  return rows.map(toEndpoint);
+  return rows.map((r) => toEndpoint(r, box));
 }
 
 export async function updateEndpoint(
@@ -101,6 +109,7 @@ export async function updateEndpoint(
   id: string,
   patch: { url?: string; eventTypes?: readonly string[]; description?: string | null },
   at: Date,
+  box: SecretBox,
 ): Promise<Endpoint | undefined> {
   const { rows } = await db.query<EndpointRow>(
     `update endpoints set
@@ -118,7 +127,7 @@ export async function updateEndpoint(
       at,
     ],
   );
-  return rows[0] ? toEndpoint(rows[0]) : undefined;
+  return rows[0] ? toEndpoint(rows[0], box) : undefined;
 }
 
 /**
@@ -130,6 +139,7 @@ export async function disableEndpoint(
   id: string,
   reason: DisabledReason,
   at: Date,
+  box: SecretBox,
 ): Promise<Endpoint | undefined> {
   const { rows } = await tx.query<EndpointRow>(
     `update endpoints set status = 'disabled', disabled_reason = $2, updated_at = $3
@@ -141,17 +151,22 @@ export async function disableEndpoint(
      where endpoint_id = $1 and status = 'pending'`,
     [id, at],
   );
-  return rows[0] ? toEndpoint(rows[0]) : undefined;
+  return rows[0] ? toEndpoint(rows[0], box) : undefined;
 }
 
 /** Enabling also forgets the failure streak: the endpoint gets a fresh five days. */
-export async function enableEndpoint(db: Queryable, id: string, at: Date): Promise<Endpoint | undefined> {
+export async function enableEndpoint(
+  db: Queryable,
+  id: string,
+  at: Date,
+  box: SecretBox,
+): Promise<Endpoint | undefined> {
   const { rows } = await db.query<EndpointRow>(
     `update endpoints set status = 'enabled', disabled_reason = null, failing_since = null, updated_at = $2
      where id = $1 returning *`,
     [id, at],
   );
-  return rows[0] ? toEndpoint(rows[0]) : undefined;
+  return rows[0] ? toEndpoint(rows[0], box) : undefined;
 }
 
 export async function setSecrets(
@@ -159,13 +174,21 @@ export async function setSecrets(
   id: string,
   s: Pick<Endpoint, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>,
   at: Date,
+  box: SecretBox,
 ): Promise<Endpoint | undefined> {
   const { rows } = await db.query<EndpointRow>(
     `update endpoints set secret = $2, previous_secret = $3, previous_secret_expires_at = $4, updated_at = $5
      where id = $1 returning *`,
-    [id, s.secret, s.previousSecret, s.previousSecretExpiresAt, at],
+    // Written again under the newest key, both of them, whatever they were sealed under before.
+    [
+      id,
+      box.seal(s.secret, id),
+      s.previousSecret === null ? null : box.seal(s.previousSecret, id),
+      s.previousSecretExpiresAt,
+      at,
+    ],
   );
-  return rows[0] ? toEndpoint(rows[0]) : undefined;
+  return rows[0] ? toEndpoint(rows[0], box) : undefined;
 }
 
 /** Deleting an endpoint deletes its deliveries and attempts with it (foreign keys cascade). */
@@ -178,11 +201,15 @@ export async function deleteEndpoint(db: Queryable, id: string): Promise<boolean
  * Locks the endpoint for the attempt recording its outcome (health is read-modify-write). `no key update`
  * does not block the foreign-key checks of deliveries being queued for it meanwhile.
  */
-export async function findEndpointForUpdate(tx: Queryable, id: string): Promise<Endpoint | undefined> {
+export async function findEndpointForUpdate(
+  tx: Queryable,
+  id: string,
+  box: SecretBox,
+): Promise<Endpoint | undefined> {
   const { rows } = await tx.query<EndpointRow>('select * from endpoints where id = $1 for no key update', [
     id,
   ]);
-  return rows[0] ? toEndpoint(rows[0]) : undefined;
+  return rows[0] ? toEndpoint(rows[0], box) : undefined;
 }
 
 export async function setFailingSince(tx: Queryable, id: string, failingSince: Date | null): Promise<void> {

@@ -12,18 +12,22 @@ import {
   setSecrets,
   updateEndpoint,
 } from './endpoints.ts';
+import type { SecretBox } from './secret-box.ts';
 
-/** The store's queries bound to one connection: the pool for single statements, or a transaction. */
-export function bindStore(db: Queryable): WebhookStore {
+/**
+ * The store's queries bound to one connection (the pool for single statements, or a transaction) and to
+ * the box that seals the endpoints' secrets.
+ */
+export function bindStore(db: Queryable, box: SecretBox): WebhookStore {
   return {
     countEndpointsOfLocked: (ownerId) => countEndpointsOfLocked(db, ownerId),
-    insertEndpoint: (e, traceId) => insertEndpoint(db, e, traceId),
-    findEndpoint: (id) => findEndpoint(db, id),
-    listEndpoints: (filter, page) => listEndpoints(db, filter, page),
-    updateEndpoint: (id, patch, at) => updateEndpoint(db, id, patch, at),
-    disableEndpoint: (id, reason, at) => disableEndpoint(db, id, reason, at),
-    enableEndpoint: (id, at) => enableEndpoint(db, id, at),
-    setSecrets: (id, s, at) => setSecrets(db, id, s, at),
+    insertEndpoint: (e, traceId) => insertEndpoint(db, e, traceId, box),
+    findEndpoint: (id) => findEndpoint(db, id, box),
+    listEndpoints: (filter, page) => listEndpoints(db, filter, page, box),
+    updateEndpoint: (id, patch, at) => updateEndpoint(db, id, patch, at, box),
+    disableEndpoint: (id, reason, at) => disableEndpoint(db, id, reason, at, box),
+    enableEndpoint: (id, at) => enableEndpoint(db, id, at, box),
+    setSecrets: (id, s, at) => setSecrets(db, id, s, at, box),
     deleteEndpoint: (id) => deleteEndpoint(db, id),
     listDeliveries: (endpointId, filter, page) => listDeliveries(db, endpointId, filter, page),
     findDelivery: (id) => findDelivery(db, id),

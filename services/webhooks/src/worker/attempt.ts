@@ -8,6 +8,7 @@ import { type ClaimedDelivery, insertAttempt, settleDelivery } from '../infra/at
 import { disableEndpoint, findEndpointForUpdate, setFailingSince } from '../infra/endpoints.ts';
 import { type SendOutcome, sendWebhook } from '../infra/http-sender.ts';
 import { recordAttemptMetrics, type WebhookMetrics } from '../infra/metrics.ts';
+import type { SecretBox } from '../infra/secret-box.ts';
 import { signedHeaders } from '../infra/signer.ts';
 import { checkTarget, type Resolver } from '../infra/target-check.ts';
 
@@ -20,6 +21,8 @@ export interface AttemptDeps {
   readonly allow: AllowList;
   readonly resolve: Resolver;
   readonly timeoutMs: number;
+  /** Opens the endpoints' stored signing secrets (ADR 0027). */
+  readonly secrets: SecretBox;
 }
 
 /**
@@ -49,7 +52,7 @@ export async function attemptDelivery(deps: AttemptDeps, c: ClaimedDelivery): Pr
 
   const disabled = await withTransaction(deps.pool, async (tx) => {
     // The endpoint is locked before the delivery, the same order as disabling takes, so they cannot deadlock.
-    const endpoint = await findEndpointForUpdate(tx, c.endpointId);
+    const endpoint = await findEndpointForUpdate(tx, c.endpointId, deps.secrets);
     await insertAttempt(tx, {
       id: newId('wha', deps.clock),
       deliveryId: c.id,
@@ -66,7 +69,7 @@ export async function attemptDelivery(deps: AttemptDeps, c: ClaimedDelivery): Pr
       attemptedAt,
     });
     if (health.disable) {
-      await disableEndpoint(tx, endpoint.id, 'failing', attemptedAt);
+      await disableEndpoint(tx, endpoint.id, 'failing', attemptedAt, deps.secrets);
       return true;
     }
     if (health.failingSince?.getTime() !== endpoint.failingSince?.getTime())

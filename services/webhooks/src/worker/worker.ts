@@ -51,7 +51,9 @@ export function createDeliveryWorker(deps: AttemptDeps, opts: WorkerOptions = {}
         const leaseUntil = new Date(now.getTime() + deps.timeoutMs + LEASE_MARGIN_MS);
         let claimed: ClaimedDelivery[] = [];
         try {
-          claimed = await withTransaction(deps.pool, (tx) => claimDue(tx, now, leaseUntil, free));
+          claimed = await withTransaction(deps.pool, (tx) =>
+            claimDue(tx, now, leaseUntil, free, deps.secrets),
+          );
         } catch (err) {
           // Attempts already running are still recorded before the failure is reported.
           claimError = err;
