@@ -33,6 +33,7 @@ const ALL_SERVICES = [
   { name: 'orders', portVar: 'ORDERS_PORT', urlVar: 'ORDERS_URL', port: 3004 },
   { name: 'processor', portVar: 'PROCESSOR_PORT', urlVar: 'PROCESSOR_URL', port: 3005 },
   { name: 'bank-sandbox', portVar: 'BANK_SANDBOX_PORT', urlVar: 'BANK_URL', port: 3006 },
+  { name: 'deals', portVar: 'DEALS_PORT', urlVar: 'DEALS_URL', port: 3007 },
   { name: 'gateway', portVar: 'GATEWAY_PORT', urlVar: undefined, port: 8080 },
 ] as const;
 /**

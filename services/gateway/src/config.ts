@@ -10,6 +10,7 @@ export const UPSTREAMS = {
   webhooks: { env: 'WEBHOOKS_URL', fallback: 'http://127.0.0.1:3003' },
   orders: { env: 'ORDERS_URL', fallback: 'http://127.0.0.1:3004' },
   processor: { env: 'PROCESSOR_URL', fallback: 'http://127.0.0.1:3005' },
+  deals: { env: 'DEALS_URL', fallback: 'http://127.0.0.1:3007' },
 } as const;
 export type ServiceName = keyof typeof UPSTREAMS;
 export const SERVICE_NAMES = Object.keys(UPSTREAMS) as ServiceName[];
@@ -53,6 +54,11 @@ export const ROUTES: readonly RouteEntry[] = [
   { prefix: '/v1/webhooks', service: 'webhooks' },
   { prefix: '/v1/orders', service: 'orders' },
   { prefix: '/v1/processing', service: 'processor' },
+  { prefix: '/v1/deals', service: 'deals' },
+  { prefix: '/v1/recipients', service: 'deals' },
+  { prefix: '/v1/admin/deals', service: 'deals' },
+  // The bank signs its notifications (HMAC) and carries no token: deals checks the signature itself.
+  { prefix: '/v1/bank', service: 'deals', public: ['/v1/bank/notifications'] },
   // Dead letters live with the service whose consumer gave up on them; each serves its own.
   { prefix: '/v1/admin/dead-letters/webhooks', service: 'webhooks' },
   { prefix: '/v1/admin/dead-letters/orders', service: 'orders' },

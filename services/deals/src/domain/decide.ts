@@ -29,6 +29,15 @@ export type DealCommand =
       /** The users behind the recipients, so the payer can never be paid from their own deal. */
       readonly recipientUserIds: readonly string[];
     }
+  | {
+      /** Replaces a draft's terms as a whole; the route fills what the client left out from the deal. */
+      readonly kind: 'revise';
+      readonly title: string;
+      readonly payerId: string;
+      readonly amount: bigint;
+      readonly milestones: readonly NewMilestone[];
+      readonly recipientUserIds: readonly string[];
+    }
   | { readonly kind: 'submit' }
   | { readonly kind: 'registered_at_bank'; readonly bankDealId: string }
   | { readonly kind: 'fund'; readonly incomingTransactionId: string; readonly amount: bigint }
@@ -81,6 +90,8 @@ export function decide(command: DealCommand, deal: Deal | null, actor: Actor, at
   if (!deal) return reject('deal_not_found');
   if (actor.kind === 'user' && !actor.staff && !isParty(deal, actor.userId)) return reject('deal_not_found');
   switch (command.kind) {
+    case 'revise':
+      return revise(deal, command, actor, at);
     case 'submit':
       if (!isCreator(deal, actor)) return reject('deal_forbidden');
       return deal.status === 'draft' ? accept({ type: 'deal.submitted', at }) : reject('deal_wrong_status');
@@ -136,25 +147,30 @@ function validRelease(r: Release): boolean {
   return true;
 }
 
-function create(c: Extract<DealCommand, { kind: 'create' }>, actor: Actor, at: Date): Decision {
-  if (actor.kind !== 'user' || !actor.agent) return reject('deal_forbidden');
+type Terms = Omit<Extract<DealCommand, { kind: 'create' }>, 'kind' | 'dealId'>;
+
+/** The rules a deal's terms keep, when created and when revised; the split is computed here once. */
+function draftTerms(
+  c: Terms,
+  creatorId: string,
+): { ok: true; title: string; milestones: CreatedMilestone[] } | { ok: false; code: DealRejection } {
+  const no = (code: DealRejection) => ({ ok: false as const, code });
   const title = c.title.trim();
-  if (title.length === 0 || title.length > TITLE_LENGTH_MAX) return reject('deal_invalid');
-  if (c.amount < 1n || c.amount > SPLIT_AMOUNT_MAX) return reject('deal_invalid');
-  if (c.payerId === actor.userId) return reject('deal_payer_is_recipient');
-  if (c.recipientUserIds.includes(c.payerId)) return reject('deal_payer_is_recipient');
-  if (c.milestones.length === 0 || c.milestones.length > MILESTONES_PER_DEAL_MAX)
-    return reject('deal_invalid');
-  if (new Set(c.milestones.map((m) => m.id)).size !== c.milestones.length) return reject('deal_invalid');
+  if (title.length === 0 || title.length > TITLE_LENGTH_MAX) return no('deal_invalid');
+  if (c.amount < 1n || c.amount > SPLIT_AMOUNT_MAX) return no('deal_invalid');
+  if (c.payerId === creatorId) return no('deal_payer_is_recipient');
+  if (c.recipientUserIds.includes(c.payerId)) return no('deal_payer_is_recipient');
+  if (c.milestones.length === 0 || c.milestones.length > MILESTONES_PER_DEAL_MAX) return no('deal_invalid');
+  if (new Set(c.milestones.map((m) => m.id)).size !== c.milestones.length) return no('deal_invalid');
   if (c.milestones.reduce((sum, m) => sum + m.amount, 0n) !== c.amount)
-    return reject('deal_milestones_sum_mismatch');
+    return no('deal_milestones_sum_mismatch');
   const milestones: CreatedMilestone[] = [];
   for (const m of c.milestones) {
     if (!validRelease(m.release) || m.title.trim().length === 0 || m.title.length > TITLE_LENGTH_MAX)
-      return reject('deal_invalid');
-    if (m.payoutIds.length !== m.rules.length) return reject('deal_invalid');
+      return no('deal_invalid');
+    if (m.payoutIds.length !== m.rules.length) return no('deal_invalid');
     const shares = split(m.amount, m.rules);
-    if (!shares.ok) return reject(shares.code);
+    if (!shares.ok) return no(shares.code);
     milestones.push({
       id: m.id,
       title: m.title.trim(),
@@ -168,15 +184,38 @@ function create(c: Extract<DealCommand, { kind: 'create' }>, actor: Actor, at: D
       })),
     });
   }
+  return { ok: true, title, milestones };
+}
+
+function create(c: Extract<DealCommand, { kind: 'create' }>, actor: Actor, at: Date): Decision {
+  if (actor.kind !== 'user' || !actor.agent) return reject('deal_forbidden');
+  const terms = draftTerms(c, actor.userId);
+  if (!terms.ok) return reject(terms.code);
   return accept({
     type: 'deal.created',
     at,
     dealId: c.dealId,
-    title,
+    title: terms.title,
     createdBy: actor.userId,
     payerId: c.payerId,
     amount: c.amount,
-    milestones,
+    milestones: terms.milestones,
+  });
+}
+
+function revise(deal: Deal, c: Extract<DealCommand, { kind: 'revise' }>, actor: Actor, at: Date): Decision {
+  if (actor.kind !== 'user' || !isCreator(deal, actor)) return reject('deal_forbidden');
+  if (deal.status !== 'draft') return reject('deal_wrong_status');
+  const terms = draftTerms(c, deal.createdBy);
+  if (!terms.ok) return reject(terms.code);
+  return accept({
+    type: 'deal.revised',
+    at,
+    by: actor.userId,
+    title: terms.title,
+    payerId: c.payerId,
+    amount: c.amount,
+    milestones: terms.milestones,
   });
 }
 

@@ -1,0 +1,110 @@
+import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
+import { type Clock, newId } from '@strongbox/kernel';
+import { type Pool, ping, withTransaction } from '@strongbox/postgres';
+import { runIdempotent } from '@strongbox/postgres/idempotent-run';
+import type { ServiceParts } from '@strongbox/service';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { bankNotificationsRoute } from './features/bank-notifications/route.ts';
+import { cancelDealRoute } from './features/cancel-deal/route.ts';
+import { confirmMilestoneRoute } from './features/confirm-milestone/route.ts';
+import { createDealRoute } from './features/create-deal/route.ts';
+import { dealEventsRoute } from './features/deal-events/route.ts';
+import { getDealRoute } from './features/get-deal/route.ts';
+import { getRecipientRoute } from './features/get-recipient/route.ts';
+import { listDealsRoute } from './features/list-deals/route.ts';
+import { openDisputeRoute } from './features/open-dispute/route.ts';
+import { saveRecipientRoute } from './features/save-recipient/route.ts';
+import { splitPreviewRoute } from './features/split-preview/route.ts';
+import { submitDealRoute } from './features/submit-deal/route.ts';
+import { updateDealRoute } from './features/update-deal/route.ts';
+import { executeDealCommand, loadDeal, SERVICE } from './infra/deal-commands.ts';
+import { auditTrail, findDealView, listDealViews } from './infra/deal-queries.ts';
+import { executeKeyedCommand } from './infra/keyed-commands.ts';
+import { createDealsMetrics, type DealsMetrics } from './infra/metrics.ts';
+import { MIGRATIONS } from './infra/migrations.ts';
+import { logNotification } from './infra/notification-log.ts';
+import { verifySignature } from './infra/notification-signature.ts';
+import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipients.ts';
+import type { DealsPorts } from './ports.ts';
+
+export { MIGRATIONS, SERVICE };
+export const VERSION = '0.1.0';
+
+export interface DealsDeps {
+  readonly pool: Pool;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly verifier: TokenVerifier;
+  /** The secret(s) bank notifications are signed with (BANK_NOTIFICATION_SECRET). */
+  readonly notificationSecrets: readonly string[];
+  readonly trustProxy?: string | string[] | undefined;
+}
+
+export interface DealsApp extends ServiceParts {
+  readonly app: FastifyInstance;
+  readonly metrics: DealsMetrics;
+  readonly metricsRegistry: Registry;
+}
+
+/** Wires the deal use cases to PostgreSQL (event store, read model, recipients, notification log). */
+export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
+  const { pool, clock } = deps;
+  const metrics = createDealsMetrics();
+  const ports: DealsPorts = {
+    clock,
+    newId: (prefix) => newId(prefix, clock),
+    keyedCommand: (req, input, render) => executeKeyedCommand({ pool, clock }, req, input, render),
+    command: (input) => executeDealCommand({ pool, clock }, input),
+    loadDeal: (id) => loadDeal(pool, id),
+    findView: (id) => findDealView(pool, id),
+    listViews: (userId, filter, limit) => listDealViews(pool, userId, filter, limit),
+    auditTrail: (id, after, limit) => auditTrail(pool, id, after, limit),
+    recipientUsers: (ids) => recipientUsers(pool, ids),
+    recipientOf: (userId) => findRecipientOf(pool, userId),
+    saveRecipient: (req, profile, render) =>
+      runIdempotent(pool, clock, req, async (tx, now) => {
+        const existing = await findRecipientOf(tx, req.scope, true);
+        return render(await saveRecipient(tx, profile(existing, now)), existing === undefined);
+      }),
+    receiveNotification: async (n) => {
+      const { fresh } = await withTransaction(pool, (tx) =>
+        logNotification(tx, { ...n, receivedAt: clock.now() }),
+      );
+      metrics.notifications.labels(n.verdict, String(!fresh)).inc();
+      return { fresh };
+    },
+    verifyNotification: (n) => {
+      const v = verifySignature(n, { secrets: deps.notificationSecrets, nowMs: clock.now().getTime() });
+      return v.ok ? 'authentic' : v.code;
+    },
+  };
+  const app = await createHttpApp({
+    service: SERVICE,
+    version: VERSION,
+    logger: deps.logger,
+    description:
+      'Safe deals: milestones split between recipients, held by the bank and released by their rules.',
+    verifier: deps.verifier,
+    readiness: { database: () => ping(pool) },
+    metrics: [metrics.registry],
+    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+  });
+  for (const route of [
+    createDealRoute,
+    getDealRoute,
+    listDealsRoute,
+    updateDealRoute,
+    submitDealRoute,
+    cancelDealRoute,
+    confirmMilestoneRoute,
+    openDisputeRoute,
+    dealEventsRoute,
+    saveRecipientRoute,
+    getRecipientRoute,
+    bankNotificationsRoute,
+  ])
+    route(app, ports);
+  splitPreviewRoute(app);
+  return { app, metrics, metricsRegistry: metrics.registry };
+}

@@ -1,0 +1,30 @@
+import { IdempotencyHeaders, IdParams, ProblemRef } from '@strongbox/http';
+import type { FastifyInstance } from 'fastify';
+import type { DealsPorts } from '../../ports.ts';
+import { keyedCommand } from '../http.ts';
+import { DealView } from '../schemas.ts';
+
+const PROBLEMS = { 400: ProblemRef, 403: ProblemRef, 404: ProblemRef, 409: ProblemRef, 422: ProblemRef };
+
+/**
+ * The agent submits the draft: this records the intent (deal.submitted) and nothing more. Registering the
+ * deal at the bank is the bank worker's job, driven by that event, never a call made inside this request.
+ */
+export function submitDealRoute(app: FastifyInstance, ports: DealsPorts): void {
+  app.post<{ Params: { id: string } }>(
+    '/v1/deals/:id/submit',
+    {
+      schema: {
+        summary: 'Submit a draft deal for registration at the bank',
+        tags: ['deals'],
+        headers: IdempotencyHeaders,
+        params: IdParams,
+        response: { 200: DealView, ...PROBLEMS },
+      },
+    },
+    async (request, reply) =>
+      keyedCommand(request, reply, ports, { dealId: request.params.id, command: { kind: 'submit' } }),
+  );
+}
+
+export { PROBLEMS };
