@@ -7,6 +7,8 @@ import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testi
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
+import type { DealCommand } from './domain/decide.ts';
+import { executeDealCommand } from './infra/deal-commands.ts';
 
 export const ISSUER = 'iss-test';
 export const AUDIENCE = 'aud-test';
@@ -32,7 +34,20 @@ export interface Harness {
   ): Promise<LightMyRequestResponse>;
   /** Makes `userId` a payout profile and answers its recipient id. */
   recipient(userId: string): Promise<string>;
+  /** Drafts a deal as `agent` paying `recipientId` in full; answers the deal as the API showed it. */
+  draft(agent: string, payerId: string, recipientId: string): Promise<DealJson>;
+  /** Records what the bank worker would (registered, funded), as the system actor. */
+  bank(dealId: string, command: DealCommand): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface DealJson {
+  id: string;
+  status: string;
+  amount: number;
+  version: number;
+  milestones: Array<{ id: string; status: string; amount: number }>;
+  [more: string]: unknown;
 }
 
 let keySeq = 0;
@@ -87,6 +102,19 @@ export async function startDeals(): Promise<Harness> {
       });
       if (res.statusCode >= 300) throw new Error(`recipient for ${userId}: ${res.body}`);
       return res.json().id as string;
+    },
+    async draft(agent, payerId, recipientId) {
+      const res = await as(agent, ['agent'], {
+        method: 'POST',
+        url: '/v1/deals',
+        payload: dealBody(payerId, [[recipientId, 10_000]]),
+      });
+      if (res.statusCode !== 201) throw new Error(`draft: ${res.body}`);
+      return res.json() as DealJson;
+    },
+    async bank(dealId, command) {
+      const r = await executeDealCommand({ pool, clock }, { dealId, command, actor: { kind: 'system' } });
+      if (!r.ok) throw new Error(`bank ${command.kind}: ${r.code}`);
     },
     async close() {
       await app.close();
