@@ -46,6 +46,7 @@ export const ROUTES: readonly RouteEntry[] = [
     public: ['/v1/auth/register', '/v1/auth/login', '/v1/auth/refresh', '/v1/auth/logout', '/v1/auth/token'],
   },
   { prefix: '/v1/me', service: 'identity' },
+  { prefix: '/v1/admin/users', service: 'identity' },
   // RFC 8615 well-known documents (the JWKS above all) are public metadata by definition.
   { prefix: '/.well-known', service: 'identity', public: true },
   { prefix: '/v1/accounts', service: 'balance' },

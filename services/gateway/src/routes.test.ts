@@ -31,6 +31,7 @@ describe('public paths', () => {
     assert.ok(bank);
     assert.equal(isPublicPath(bank, '/v1/bank/notifications'), true);
     assert.equal(isPublicPath(bank, '/v1/bank/other'), false);
+    assert.equal(matchRoute(ROUTES, '/v1/admin/users/lookup')?.service, 'identity');
     for (const path of ['/v1/deals', '/v1/deals/deal_1/events', '/v1/recipients/me', '/v1/admin/deals/x']) {
       const entry = matchRoute(ROUTES, path);
       assert.equal(entry?.service, 'deals', path);

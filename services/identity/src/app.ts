@@ -13,6 +13,7 @@ import { logoutRoute } from './features/logout/route.ts';
 import { meRoute } from './features/me/route.ts';
 import { refreshRoute } from './features/refresh/route.ts';
 import { registerRoute } from './features/register/route.ts';
+import { userLookupRoute } from './features/user-lookup/route.ts';
 import { accessTokenIssuer } from './infra/access-tokens.ts';
 import { verifyClient } from './infra/clients.ts';
 import { clearPairFailures, failureHistory, forgetAttempt, recordFailure } from './infra/login-failures.ts';
@@ -20,7 +21,7 @@ import { hashPassword, SCRYPT_DEFAULT, type ScryptParams, verifyPassword } from 
 import { pruneJob } from './infra/prune.ts';
 import { newRefreshToken, revokeFamilyOf, rotate, startFamily } from './infra/refresh-tokens.ts';
 import { loadKeyRing } from './infra/signing-keys.ts';
-import { findCredentialsByEmail, findUserById, insertUser } from './infra/users.ts';
+import { findCredentialsByEmail, findUserByEmail, findUserById, insertUser } from './infra/users.ts';
 import type { IdentityPorts } from './ports.ts';
 
 export const SERVICE = 'identity';
@@ -67,6 +68,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
           at: clock.now(),
         }),
       findById: (id) => findUserById(pool, id),
+      findByEmail: (email) => findUserByEmail(pool, email),
       findCredentials: (email) => findCredentialsByEmail(pool, email),
     },
     passwords: {
@@ -123,6 +125,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
     meRoute,
     clientTokenRoute,
     jwksRoute,
+    userLookupRoute,
   ]) {
     route(app, ports);
   }

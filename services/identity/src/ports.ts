@@ -16,6 +16,7 @@ export interface IdentityPorts {
       roles: UserRole[];
     }): Promise<User | undefined>;
     findById(id: string): Promise<User | undefined>;
+    findByEmail(emailNormalized: string): Promise<User | undefined>;
     findCredentials(emailNormalized: string): Promise<{ user: User; passwordHash: string } | undefined>;
   };
   readonly passwords: {
