@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newId } from '@strongbox/kernel';
-import { SERVICE } from '../../app.ts';
-import { insertClient } from '../../infra/clients.ts';
-import { upsertAdmin } from '../../infra/users.ts';
 import { type Harness, startIdentity } from '../../test-support.ts';
 
 let h: Harness;
@@ -23,7 +19,6 @@ const loginToken = async (email: string) => {
 
 before(async () => {
   h = await startIdentity();
-  const pool = h.db.pool(SERVICE);
   const reg = await post('/v1/auth/register', {
     email: 'Payer@Example.com',
     password: PASSWORD,
@@ -32,31 +27,9 @@ before(async () => {
   assert.equal(reg.statusCode, 201, reg.body);
   customer = reg.json();
   customerToken = await loginToken('payer@example.com');
-  const hashed = await post('/v1/auth/register', {
-    email: 'admin@example.com',
-    password: PASSWORD,
-    name: 'Admin',
-  });
-  assert.equal(hashed.statusCode, 201, hashed.body);
-  const { rows } = await pool.query<{ password_hash: string }>(
-    "select password_hash from users where email_normalized = 'admin@example.com'",
-  );
-  await upsertAdmin(pool, {
-    id: newId('usr', h.clock),
-    email: 'admin@example.com',
-    emailNormalized: 'admin@example.com',
-    name: 'Admin',
-    passwordHash: rows[0]!.password_hash,
-    at: h.clock.now(),
-  });
+  await h.admin('admin@example.com', PASSWORD);
   adminToken = await loginToken('admin@example.com');
-  await insertClient(pool, {
-    id: newId('cli', h.clock),
-    clientId: 'deals',
-    name: 'deals',
-    secret: 's3cret-deals',
-    at: h.clock.now(),
-  });
+  await h.serviceClient('deals', 's3cret-deals');
   const token = await post('/v1/auth/token', {
     grantType: 'client_credentials',
     clientId: 'deals',
