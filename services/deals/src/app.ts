@@ -14,6 +14,7 @@ import { getDealRoute } from './features/get-deal/route.ts';
 import { getRecipientRoute } from './features/get-recipient/route.ts';
 import { listDealsRoute } from './features/list-deals/route.ts';
 import { openDisputeRoute } from './features/open-dispute/route.ts';
+import { resolveDisputeRoute } from './features/resolve-dispute/route.ts';
 import { saveRecipientRoute } from './features/save-recipient/route.ts';
 import { splitPreviewRoute } from './features/split-preview/route.ts';
 import { submitDealRoute } from './features/submit-deal/route.ts';
@@ -99,6 +100,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     cancelDealRoute,
     confirmMilestoneRoute,
     openDisputeRoute,
+    resolveDisputeRoute,
     dealEventsRoute,
     saveRecipientRoute,
     getRecipientRoute,
