@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { requestRaw } from '@strongbox/http/testing';
 import { dealBody, type Harness, startDeals } from '../../test-support.ts';
 
 let h: Harness;
@@ -93,5 +95,24 @@ describe('POST /v1/deals', () => {
       const res = await create(payload);
       assert.deepEqual([res.statusCode, res.json().code], [status, code], JSON.stringify(payload));
     }
+  });
+});
+
+describe('Idempotency-Key over real HTTP', () => {
+  it('given the header twice, then the draft is refused with 400 idempotency_key_repeated and nothing is written', async () => {
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = h.app.server.address() as AddressInfo;
+    const res = await requestRaw(`http://127.0.0.1:${port}/v1/deals`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await h.token('usr_agent', AGENT)}`,
+        'content-type': 'application/json',
+        'idempotency-key': ['twice-1', 'twice-2'],
+      },
+      body: JSON.stringify(dealBody('usr_payer_twice', [[agentRcp, 10_000]])),
+    });
+    assert.deepEqual([res.status, JSON.parse(res.text).code], [400, 'idempotency_key_repeated']);
+    const { rows } = await h.pool.query("select 1 from deal_views where payer_id = 'usr_payer_twice'");
+    assert.equal(rows.length, 0);
   });
 });
