@@ -36,7 +36,7 @@ describe('POST /v1/deals/{id}/submit', () => {
     );
   });
 
-  it('given the same key again, then the answer is replayed; a new key answers that it is no longer a draft', async () => {
+  it('given the same key again, then the answer is replayed, and concurrent twins submit once; a new key answers that it is no longer a draft', async () => {
     const deal = await h.draft('usr_agent', 'usr_payer', rcp);
     const first = await submit(deal.id, 'usr_agent', 'submit-1');
     const again = await submit(deal.id, 'usr_agent', 'submit-1');
@@ -46,10 +46,23 @@ describe('POST /v1/deals/{id}/submit', () => {
     );
     const twice = await submit(deal.id);
     assert.deepEqual([twice.statusCode, twice.json().code], [409, 'deal_wrong_status']);
+    const fresh = await h.draft('usr_agent', 'usr_payer', rcp);
     const racing = await Promise.all(
-      Array.from({ length: 4 }, () => submit(deal.id, 'usr_agent', 'submit-2')),
+      Array.from({ length: 4 }, () => submit(fresh.id, 'usr_agent', 'submit-2')),
     );
-    assert.ok(racing.every((r) => r.statusCode === 409));
+    assert.deepEqual(
+      racing.map((r) => r.statusCode),
+      [200, 200, 200, 200],
+    );
+    assert.equal(new Set(racing.map((r) => r.body)).size, 1, 'every twin answers the same deal');
+    const { rows } = await h.pool.query<{ type: string }>(
+      'select type from events where stream_id = $1 order by version',
+      [fresh.id],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.type),
+      ['deal.created', 'deal.submitted'],
+    );
   });
 
   it('refuses the payer (403), a stranger (404) and a request without Idempotency-Key (400)', async () => {
