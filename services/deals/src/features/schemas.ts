@@ -68,26 +68,53 @@ export interface MilestoneBody {
   recipients: Array<{ recipientId: string; share: ShareInput }>;
 }
 
-export const DealView = Type.Object(
-  {
-    id: Type.String(),
-    title: Type.String(),
-    createdBy: Type.String(),
-    payerId: Type.String(),
-    currency: Type.Literal('RUB'),
-    amount: Type.Integer(),
-    status: Type.String(),
-    bankDealId: Type.Union([Type.String(), Type.Null()]),
-    heldAmount: Type.Integer(),
-    refundedAmount: Type.Integer(),
-    milestones: Type.Array(Type.Object({}, { additionalProperties: true })),
-    dispute: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
-    version: Type.Integer(),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { additionalProperties: true },
-);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+const PayoutView = Type.Object({
+  id: Type.String(),
+  recipientId: Type.String(),
+  amount: Type.Integer({ description: 'Minor units' }),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('failed')]),
+  failure: Nullable(Type.String()),
+});
+
+const RuleView = Type.Object({
+  recipientId: Type.String(),
+  share: Type.Union([Type.Object({ fixed: Type.Integer() }), Type.Object({ percentBp: Type.Integer() })]),
+  minimum: Type.Optional(Type.Integer()),
+});
+
+const MilestoneView = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  amount: Type.Integer({ description: 'Minor units' }),
+  release: Type.Object({
+    kind: Type.String(),
+    at: Type.Optional(Type.String({ format: 'date-time' })),
+    hours: Type.Optional(Type.Integer()),
+  }),
+  rules: Type.Array(RuleView),
+  status: Type.String(),
+  payouts: Type.Array(PayoutView),
+});
+
+export const DealView = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  createdBy: Type.String({ description: 'The agent who drafted the deal' }),
+  payerId: Type.String(),
+  currency: Type.Literal('RUB'),
+  amount: Type.Integer({ description: 'Minor units: the sum of the milestones' }),
+  status: Type.Union(DEAL_STATUSES.map((s) => Type.Literal(s))),
+  bankDealId: Nullable(Type.String()),
+  heldAmount: Type.Integer({ description: 'Funded and neither released nor refunded, in minor units' }),
+  refundedAmount: Type.Integer(),
+  milestones: Type.Array(MilestoneView),
+  dispute: Nullable(Type.Object({ id: Type.String(), openedBy: Type.String(), reason: Type.String() })),
+  version: Type.Integer({ description: 'The stream version; send it back as If-Match' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
 
 export const Page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
   Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });

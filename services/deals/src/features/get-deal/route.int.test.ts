@@ -4,6 +4,7 @@ import { dealBody, type Harness, startDeals } from '../../test-support.ts';
 
 let h: Harness;
 let dealId: string;
+let created: unknown;
 
 before(async () => {
   h = await startDeals();
@@ -15,6 +16,7 @@ before(async () => {
   });
   assert.equal(res.statusCode, 201, res.body);
   dealId = res.json().id;
+  created = res.json();
 });
 after(async () => {
   await h?.close();
@@ -34,6 +36,7 @@ describe('GET /v1/deals/{id}', () => {
       const res = await get(sub, [...roles]);
       assert.equal(res.statusCode, 200, `${sub}: ${res.body}`);
       assert.deepEqual([res.json().id, res.headers.etag], [dealId, '"1"']);
+      assert.deepEqual(res.json(), created, 'the read model shows the deal as the command answered it');
     }
   });
 
