@@ -97,9 +97,9 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Orders calls balance with its own identity, a service client. Like a deployment's secret store would,
- * npm start provisions it (identity's CLI, against the same database) before orders starts; running it
- * again on the next start rotates the secret.
+ * Orders calls balance, and deals calls identity, each as a service client of its own. Like a
+ * deployment's secret store would, npm start provisions each (identity's CLI, against the same database)
+ * before that service starts; running it again on the next start rotates the secret.
  */
 async function serviceClient(name: string, env: Record<string, string>): Promise<Record<string, string>> {
   const { stdout } = await promisify(execFile)(
@@ -195,6 +195,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     for (const s of SERVICES) {
       if (s.name === 'orders' && !env['ORDERS_CLIENT_SECRET'])
         Object.assign(env, await serviceClient('orders', env));
+      // Deals asks identity who a payer named by email is, as its own service client.
+      if (s.name === 'deals' && !env['DEALS_CLIENT_SECRET'])
+        Object.assign(env, await serviceClient('deals', env));
       const main = resolve(ROOT, 'services', s.name, 'src', 'main.ts');
       const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, main], {
         cwd: ROOT,

@@ -53,7 +53,7 @@ async function call(
 }
 
 /** A registered user's access token; `agent` is granted in identity's table, as an operator would. */
-async function user(name: string, agent = false): Promise<{ id: string; token: string }> {
+async function user(name: string, agent = false): Promise<{ id: string; email: string; token: string }> {
   const email = `${name}-${Date.now()}@example.com`;
   const reg = await call('POST', '/v1/auth/register', { body: { email, password: PASSWORD, name } });
   assert.equal(reg.status, 201, reg.text);
@@ -63,7 +63,7 @@ async function user(name: string, agent = false): Promise<{ id: string; token: s
   }
   const login = await call('POST', '/v1/auth/login', { body: { email, password: PASSWORD } });
   assert.equal(login.status, 200, login.text);
-  return { id: reg.body.id, token: login.body.accessToken };
+  return { id: reg.body.id, email, token: login.body.accessToken };
 }
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -87,7 +87,8 @@ describe('deals through the gateway', () => {
       headers: as(agent.token),
       body: {
         title: 'Flat',
-        payerId: payer.id,
+        // By email: deals asks identity with the service client npm start provisioned for it.
+        payerEmail: payer.email,
         milestones: [
           {
             title: 'Keys',
@@ -100,7 +101,10 @@ describe('deals through the gateway', () => {
     });
     assert.equal(created.status, 201, created.text);
     const seen = await call('GET', `/v1/deals/${created.body.id}`, { headers: as(payer.token) });
-    assert.deepEqual([seen.status, seen.body.amount, seen.body.status], [200, 100_000, 'draft']);
+    assert.deepEqual(
+      [seen.status, seen.body.amount, seen.body.status, seen.body.payerId],
+      [200, 100_000, 'draft', payer.id],
+    );
     const hidden = await call('GET', `/v1/deals/${created.body.id}`, { headers: as(stranger.token) });
     assert.equal(hidden.status, 404);
     const anonymous = await call('GET', `/v1/deals/${created.body.id}`);

@@ -21,6 +21,7 @@ import { submitDealRoute } from './features/submit-deal/route.ts';
 import { updateDealRoute } from './features/update-deal/route.ts';
 import { executeDealCommand, loadDeal, SERVICE } from './infra/deal-commands.ts';
 import { auditTrail, findDealView, listDealViews } from './infra/deal-queries.ts';
+import { type IdentityClient, IdentityUnavailable, identityClient } from './infra/identity-client.ts';
 import { executeKeyedCommand } from './infra/keyed-commands.ts';
 import { createDealsMetrics, type DealsMetrics } from './infra/metrics.ts';
 import { MIGRATIONS } from './infra/migrations.ts';
@@ -40,6 +41,24 @@ export interface DealsDeps {
   /** The secret(s) bank notifications are signed with (BANK_NOTIFICATION_SECRET). */
   readonly notificationSecrets: readonly string[];
   readonly trustProxy?: string | string[] | undefined;
+  /**
+   * Identity and deals' service client there (DEALS_CLIENT_ID, DEALS_CLIENT_SECRET), for payers named by
+   * email; or a client of one's own (tests). Without either, a payer must be named by id.
+   */
+  readonly identity?:
+    | { readonly identityUrl: string; readonly clientId: string | undefined; readonly clientSecret: string }
+    | IdentityClient;
+}
+
+function identityOf(deps: DealsDeps): IdentityClient | undefined {
+  const i = deps.identity;
+  if (!i) return undefined;
+  if ('userIdByEmail' in i) return i;
+  if (!i.clientId || !i.clientSecret) {
+    deps.logger.warn('DEALS_CLIENT_ID / DEALS_CLIENT_SECRET are not set: payers can be named by id only');
+    return undefined;
+  }
+  return identityClient({ identityUrl: i.identityUrl, clientId: i.clientId, clientSecret: i.clientSecret });
 }
 
 export interface DealsApp extends ServiceParts {
@@ -52,11 +71,23 @@ export interface DealsApp extends ServiceParts {
 export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
   const { pool, clock } = deps;
   const metrics = createDealsMetrics();
+  const identity = identityOf(deps);
   const ports: DealsPorts = {
     clock,
     newId: (prefix) => newId(prefix, clock),
     keyedCommand: (req, input, render) => executeKeyedCommand({ pool, clock }, req, input, render),
     command: (input) => executeDealCommand({ pool, clock }, input),
+    userByEmail: async (email, traceId) => {
+      if (!identity) return { kind: 'unavailable' };
+      try {
+        const userId = await identity.userIdByEmail(email, traceId);
+        return userId ? { kind: 'found', userId } : { kind: 'unknown' };
+      } catch (err) {
+        if (!(err instanceof IdentityUnavailable)) throw err;
+        deps.logger.warn({ err }, 'identity did not answer a payer lookup');
+        return { kind: 'unavailable' };
+      }
+    },
     loadDeal: (id) => loadDeal(pool, id),
     findView: (id) => findDealView(pool, id),
     listViews: (userId, filter, limit) => listDealViews(pool, userId, filter, limit),

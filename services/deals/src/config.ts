@@ -1,5 +1,5 @@
 import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
-import { ConfigError, type Field, port, readConfig, str } from '@strongbox/kernel';
+import { ConfigError, type Field, optionalStr, port, readConfig, str } from '@strongbox/kernel';
 
 /**
  * The bank sandbox's development secret: npm start runs both with the same environment, so in development
@@ -36,6 +36,9 @@ export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
       DEALS_PORT: port(3007),
       /** The secret(s) the bank signs its notifications with; two, comma-separated, during a rotation. */
       BANK_NOTIFICATION_SECRET: secrets,
+      /** The service client deals asks identity as, to find a payer named by email (npm start provisions it). */
+      DEALS_CLIENT_ID: optionalStr(),
+      DEALS_CLIENT_SECRET: str({ fallback: '', secret: true }),
       NODE_ENV: str({ fallback: 'development' }),
     },
   );

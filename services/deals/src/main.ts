@@ -14,5 +14,14 @@ await runService({
   database: MIGRATIONS,
   events: { relay: true },
   verifier: 'identity',
-  build: ({ config, ...kit }) => buildApp({ ...kit, notificationSecrets: config.BANK_NOTIFICATION_SECRET }),
+  build: ({ config, ...kit }) =>
+    buildApp({
+      ...kit,
+      notificationSecrets: config.BANK_NOTIFICATION_SECRET,
+      identity: {
+        identityUrl: config.IDENTITY_URL,
+        clientId: config.DEALS_CLIENT_ID,
+        clientSecret: config.DEALS_CLIENT_SECRET,
+      },
+    }),
 });

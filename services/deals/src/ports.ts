@@ -43,6 +43,11 @@ export type NotificationVerdict =
   | 'signature_stale'
   | 'signature_mismatch';
 
+export type PayerLookup =
+  | { readonly kind: 'found'; readonly userId: string }
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'unavailable' };
+
 export interface NotificationReceipt {
   readonly notificationId: string;
   readonly verdict: NotificationVerdict;
@@ -63,6 +68,8 @@ export interface DealsPorts {
   ): Promise<IdempotentOutcome>;
   /** Runs a command made safe to repeat by its expected version (PATCH with If-Match). */
   command(input: CommandInput): Promise<CommandOutcome>;
+  /** Who has this email, asked of identity with deals' own service token. */
+  userByEmail(email: string, traceId: string): Promise<PayerLookup>;
   loadDeal(dealId: string): Promise<Deal | null>;
   findView(dealId: string): Promise<DealView | undefined>;
   listViews(userId: string, filter: DealListFilter, limit: number): Promise<DealView[]>;

@@ -9,6 +9,9 @@ import { createLocalJWKSet } from 'jose';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
 import type { DealCommand } from './domain/decide.ts';
 import { executeDealCommand } from './infra/deal-commands.ts';
+import type { IdentityClient } from './infra/identity-client.ts';
+
+export { IdentityUnavailable } from './infra/identity-client.ts';
 
 export const ISSUER = 'iss-test';
 export const AUDIENCE = 'aud-test';
@@ -53,7 +56,7 @@ export interface DealJson {
 let keySeq = 0;
 
 /** A real deals app on a fresh database of its own, migrated exactly as at start, tokens signed locally. */
-export async function startDeals(): Promise<Harness> {
+export async function startDeals(opts: { identity?: IdentityClient } = {}): Promise<Harness> {
   const db = await createTestDatabase('deals');
   const pool = db.pool(SERVICE);
   await migrate(pool, MIGRATIONS);
@@ -69,6 +72,7 @@ export async function startDeals(): Promise<Harness> {
       audience: AUDIENCE,
     }),
     notificationSecrets: [NOTIFICATION_SECRET],
+    ...(opts.identity ? { identity: opts.identity } : {}),
   });
   await app.ready();
   const token = (sub: string, roles: readonly string[] = ['customer']) => keys.sign(sub, roles);

@@ -45,6 +45,9 @@ export const dealErrors = defineErrors({
   signature_stale: { status: 401, title: "The notification's timestamp is too far from now" },
   signature_mismatch: { status: 401, title: "The notification's signature does not match" },
   notification_id_missing: { status: 400, title: 'The notification carries no id' },
+  payer_required: { status: 400, title: 'Name the payer by payerId or by payerEmail, not both' },
+  payer_not_found: { status: 422, title: 'No user has the payer email' },
+  identity_unavailable: { status: 503, title: 'Identity could not be asked who the payer is' },
 });
 
 export type DealErrorCode = keyof typeof dealErrors;
