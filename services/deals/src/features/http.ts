@@ -1,4 +1,11 @@
-import { decodeCursor, idempotently, idKey, type Principal, problemResponse } from '@strongbox/http';
+import {
+  callerOf,
+  decodeCursor,
+  idempotently,
+  idKey,
+  type Principal,
+  problemResponse,
+} from '@strongbox/http';
 import { jsonResponse, type StoredResponse } from '@strongbox/kernel';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Release } from '../domain/deal.ts';
@@ -53,7 +60,7 @@ export function keyedCommand(
   status = 200,
 ): Promise<FastifyReply> {
   const full: CommandInput = {
-    actor: actorOf(request.principal as Principal),
+    actor: actorOf(callerOf(request)),
     ...input,
     traceId: request.traceId,
   };

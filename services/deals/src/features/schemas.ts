@@ -1,4 +1,4 @@
-import { Id, Timestamp } from '@strongbox/http';
+import { Id, ProblemRef, Timestamp } from '@strongbox/http';
 import { Type } from 'typebox';
 import { HOLD_HOURS_MAX, MILESTONES_PER_DEAL_MAX, TITLE_LENGTH_MAX } from '../domain/deal.ts';
 import { LEGAL_TYPES, RECIPIENT_NAME_LENGTH_MAX } from '../domain/recipient.ts';
@@ -153,5 +153,14 @@ export const RecipientView = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
+
+/** The problems a deal command may answer. */
+export const PROBLEMS = {
+  400: ProblemRef,
+  403: ProblemRef,
+  404: ProblemRef,
+  409: ProblemRef,
+  422: ProblemRef,
+};
 
 export const Reason = Type.String({ minLength: 1, maxLength: REASON_LENGTH_MAX, pattern: NO_NUL });

@@ -2,8 +2,7 @@ import { IdempotencyHeaders, IdParams } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import type { DealsPorts } from '../../ports.ts';
 import { keyedCommand } from '../http.ts';
-import { DealView } from '../schemas.ts';
-import { PROBLEMS } from '../submit-deal/route.ts';
+import { DealView, PROBLEMS } from '../schemas.ts';
 
 /**
  * A party cancels the deal while nothing has been released; the money held (if any) is recorded to be

@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { DealsPorts } from '../../ports.ts';
 import { keyedCommand } from '../http.ts';
-import { DealView } from '../schemas.ts';
-import { PROBLEMS } from '../submit-deal/route.ts';
+import { DealView, PROBLEMS } from '../schemas.ts';
 
 /** The payer confirms a milestone that waits for them; its release to the recipients is recorded with it. */
 export function confirmMilestoneRoute(app: FastifyInstance, ports: DealsPorts): void {

@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { DealsPorts } from '../../ports.ts';
 import { keyedCommand } from '../http.ts';
-import { DealView, Reason } from '../schemas.ts';
-import { PROBLEMS } from '../submit-deal/route.ts';
+import { DealView, PROBLEMS, Reason } from '../schemas.ts';
 
 /** A party opens a dispute on a funded deal: releases stop until staff resolve it. */
 export function openDisputeRoute(app: FastifyInstance, ports: DealsPorts): void {

@@ -4,8 +4,7 @@ import { Type } from 'typebox';
 import type { DealCommand } from '../../domain/decide.ts';
 import type { DealsPorts } from '../../ports.ts';
 import { keyedCommand } from '../http.ts';
-import { Amount, DealView } from '../schemas.ts';
-import { PROBLEMS } from '../submit-deal/route.ts';
+import { Amount, DealView, PROBLEMS } from '../schemas.ts';
 
 const Resolution = Type.Union([
   Type.Object(

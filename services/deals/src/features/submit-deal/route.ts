@@ -1,10 +1,8 @@
-import { IdempotencyHeaders, IdParams, ProblemRef } from '@strongbox/http';
+import { IdempotencyHeaders, IdParams } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import type { DealsPorts } from '../../ports.ts';
 import { keyedCommand } from '../http.ts';
-import { DealView } from '../schemas.ts';
-
-const PROBLEMS = { 400: ProblemRef, 403: ProblemRef, 404: ProblemRef, 409: ProblemRef, 422: ProblemRef };
+import { DealView, PROBLEMS } from '../schemas.ts';
 
 /**
  * The agent submits the draft: this records the intent (deal.submitted) and nothing more. Registering the
@@ -26,5 +24,3 @@ export function submitDealRoute(app: FastifyInstance, ports: DealsPorts): void {
       keyedCommand(request, reply, ports, { dealId: request.params.id, command: { kind: 'submit' } }),
   );
 }
-
-export { PROBLEMS };
