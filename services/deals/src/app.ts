@@ -5,6 +5,7 @@ import { runIdempotent } from '@strongbox/postgres/idempotent-run';
 import type { ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { adminListDealsRoute } from './features/admin-list-deals/route.ts';
 import { bankNotificationsRoute } from './features/bank-notifications/route.ts';
 import { cancelDealRoute } from './features/cancel-deal/route.ts';
 import { confirmMilestoneRoute } from './features/confirm-milestone/route.ts';
@@ -20,7 +21,7 @@ import { splitPreviewRoute } from './features/split-preview/route.ts';
 import { submitDealRoute } from './features/submit-deal/route.ts';
 import { updateDealRoute } from './features/update-deal/route.ts';
 import { executeDealCommand, loadDeal, SERVICE } from './infra/deal-commands.ts';
-import { auditTrail, findDealView, listDealViews } from './infra/deal-queries.ts';
+import { auditTrail, findDealView, listAllDealViews, listDealViews } from './infra/deal-queries.ts';
 import { type IdentityClient, IdentityUnavailable, identityClient } from './infra/identity-client.ts';
 import { executeKeyedCommand } from './infra/keyed-commands.ts';
 import { createDealsMetrics, type DealsMetrics } from './infra/metrics.ts';
@@ -91,6 +92,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     loadDeal: (id) => loadDeal(pool, id),
     findView: (id) => findDealView(pool, id),
     listViews: (userId, filter, limit) => listDealViews(pool, userId, filter, limit),
+    listAllViews: (filter, limit) => listAllDealViews(pool, filter, limit),
     auditTrail: (id, after, limit) => auditTrail(pool, id, after, limit),
     recipientUsers: (ids) => recipientUsers(pool, ids),
     recipientOf: (userId) => findRecipientOf(pool, userId),
@@ -132,6 +134,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     confirmMilestoneRoute,
     openDisputeRoute,
     resolveDisputeRoute,
+    adminListDealsRoute,
     dealEventsRoute,
     saveRecipientRoute,
     getRecipientRoute,

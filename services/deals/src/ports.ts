@@ -73,6 +73,7 @@ export interface DealsPorts {
   loadDeal(dealId: string): Promise<Deal | null>;
   findView(dealId: string): Promise<DealView | undefined>;
   listViews(userId: string, filter: DealListFilter, limit: number): Promise<DealView[]>;
+  listAllViews(filter: Pick<DealListFilter, 'status' | 'beforeId'>, limit: number): Promise<DealView[]>;
   auditTrail(dealId: string, afterVersion: number, limit: number): Promise<AuditEntry[]>;
   /** The user behind each recipient id that has a payout profile. */
   recipientUsers(recipientIds: readonly string[]): Promise<ReadonlyMap<string, string>>;

@@ -39,6 +39,23 @@ export async function listDealViews(
   return rows.map((r) => r.view);
 }
 
+/** Every deal, newest first, optionally of one status: the staff's view. */
+export async function listAllDealViews(
+  q: Queryable,
+  filter: Pick<DealListFilter, 'status' | 'beforeId'>,
+  limit: number,
+): Promise<DealView[]> {
+  const { rows } = await q.query<{ view: DealView }>(
+    prepared(
+      `select view from deal_views
+       where ($1::text is null or status = $1) and ($2::text is null or deal_id < $2)
+       order by deal_id desc limit $3`,
+      [filter.status ?? null, filter.beforeId ?? null, limit],
+    ),
+  );
+  return rows.map((r) => r.view);
+}
+
 /** The deal's events after `afterVersion`, in order, at most `limit` of them. */
 export async function auditTrail(
   q: Queryable,
