@@ -16,6 +16,7 @@ import { getRecipientRoute } from './features/get-recipient/route.ts';
 import { listDealsRoute } from './features/list-deals/route.ts';
 import { openDisputeRoute } from './features/open-dispute/route.ts';
 import { resolveDisputeRoute } from './features/resolve-dispute/route.ts';
+import { retryPayoutRoute } from './features/retry-payout/route.ts';
 import { saveRecipientRoute } from './features/save-recipient/route.ts';
 import { splitPreviewRoute } from './features/split-preview/route.ts';
 import { submitDealRoute } from './features/submit-deal/route.ts';
@@ -134,6 +135,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     confirmMilestoneRoute,
     openDisputeRoute,
     resolveDisputeRoute,
+    retryPayoutRoute,
     adminListDealsRoute,
     dealEventsRoute,
     saveRecipientRoute,
