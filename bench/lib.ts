@@ -48,11 +48,14 @@ export async function benchDatabase(): Promise<{ url: string; server: string; dr
 export async function adminToken(gateway: string, databaseUrl: string): Promise<string> {
   const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
   const password = 'benchmark passphrase 2026';
-  await promisify(execFile)(
+  // The password goes in on standard input, never on the command line (where ps shows it).
+  const created = promisify(execFile)(
     process.execPath,
-    ['services/identity/src/cli/admin-create.ts', '--email', email, '--password', password],
+    ['services/identity/src/cli/admin-create.ts', '--email', email],
     { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl } },
   );
+  created.child.stdin?.end(`${password}\n`);
+  await created;
   const res = await fetch(`${gateway}/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -11,6 +11,7 @@ test('reports every rule violation in the fixture tree, and nothing in its clean
   const found = await checkDependencies(fixtures);
   const got = found.map((v) => `${v.rule} ${v.file}:${v.line} ${v.specifier}`).sort();
   assert.deepEqual(got, [
+    'bank-behind-port services/alpha/src/features/x/bank.ts:1 @strongbox/bank-client',
     'domain-purity services/alpha/src/domain/rule.ts:2 pg',
     'domain-purity services/alpha/src/domain/rule.ts:5 node:stream',
     'domain-purity services/alpha/src/domain/rule.ts:6 ../infra/db.ts',
@@ -18,6 +19,8 @@ test('reports every rule violation in the fixture tree, and nothing in its clean
     'features-layering services/alpha/src/features/x/handler.ts:4 ../../main.ts',
     'packages-no-services packages/lib/src/index.ts:2 @strongbox/alpha',
     'packages-no-services packages/lib/src/index.ts:3 ../../../services/beta/src/app.ts',
+    // A package's test may start a service through its test-support.ts, but import nothing else of it.
+    'packages-no-services packages/lib/src/lib.int.test.ts:2 @strongbox/beta/app',
     'service-isolation services/alpha/src/app.ts:1 ../../beta/src/app.ts',
     'service-isolation services/alpha/src/app.ts:2 @strongbox/beta',
   ]);

@@ -1,5 +1,6 @@
 // Enforces the dependency rules of brief §3: domain imports only kernel, features receive
-// infrastructure as ports, services never import each other, packages never import services.
+// infrastructure (the bank client included) as ports, services never import each other, packages never
+// import services (a package's tests may start one through its test-support.ts).
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -188,6 +189,17 @@ function resolveTarget(root: string, file: string, spec: string, ws: Workspaces)
   return group && `${group}/${m[1]}/src/${m[2] ?? ''}`;
 }
 
+// A package's tests may start a service as a fixture through that service's test-support.ts (the bank
+// client's tests run against the real bank sandbox); the package's own code still never imports a service.
+function isServiceTestSupport(rel: string, target: string): boolean {
+  const isTest = rel.endsWith('.test.ts') || rel.endsWith('/test-support.ts');
+  return isTest && /^services\/[^/]+\/src\/test-support(\.ts)?$/.test(target);
+}
+
+// The bank client does I/O: a service's use cases get it as a port, so their tests can stand in for the bank.
+const isBankClient = (spec: string): boolean =>
+  spec === '@strongbox/bank-client' || spec.startsWith('@strongbox/bank-client/');
+
 function rulesFor(rel: string, spec: string, target: string | null, ws: Workspaces): [string, string][] {
   const [group, owner, src, area] = rel.split('/');
   const hits: [string, string][] = [];
@@ -206,8 +218,14 @@ function rulesFor(rel: string, spec: string, target: string | null, ws: Workspac
   if (group === 'services' && targetService && targetService !== owner) {
     hits.push(['service-isolation', `service '${owner}' must not import code of service '${targetService}'`]);
   }
-  if (group === 'packages' && targetService) {
+  if (group === 'packages' && targetService && !isServiceTestSupport(rel, target!)) {
     hits.push(['packages-no-services', `package '${owner}' must not import service '${targetService}'`]);
+  }
+  if (group === 'services' && src === 'src' && area === 'features' && isBankClient(spec)) {
+    hits.push([
+      'bank-behind-port',
+      'features reach the bank through a port; infra/ and app.ts hold the bank client',
+    ]);
   }
   if (group === 'services' && src === 'src' && area === 'features' && target) {
     const base = `services/${owner}/src/`;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { LISTENING_MESSAGE } from '@strongbox/http/server';
+import { LISTENING_MESSAGE, PORT_IN_USE_MESSAGE, type ServeMessage } from '@strongbox/http/server';
 
 const ROOT = resolve(import.meta.dirname, '..');
 export const READY_TIMEOUT_MS = 30_000;
@@ -132,29 +132,47 @@ async function isolatedVhost(amqpUrl: string): Promise<{ url: string; remove(): 
   };
 }
 
-/** Waits for a service started with port 0 to say (over IPC, see serve()) which port it was given. */
-function listeningPort(child: ChildProcess, name: string): Promise<number> {
+/** A service's port was held by another program: said in one line, naming what to change. */
+export class PortInUseError extends Error {
+  constructor(name: ServiceName, port: number, portVar: string) {
+    super(`port ${port} (${name}) is already in use by another program; set ${portVar} to another port`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/**
+ * Waits for a service to say over IPC (see serve()) which port it bound, fixed or given for port 0. Until
+ * then, an answer on the port may come from another program that already held it, so readiness is only
+ * polled once the child itself has reported.
+ */
+function listeningPort(child: ChildProcess, s: (typeof ALL_SERVICES)[number]): Promise<number> {
   return new Promise((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not report its port`)), READY_TIMEOUT_MS);
-    const onMessage = (msg: unknown) => {
-      const m = msg as { type?: string; port?: number };
-      if (m?.type !== LISTENING_MESSAGE || typeof m.port !== 'number') return;
+    const timer = setTimeout(() => reject(new Error(`${s.name} did not report its port`)), READY_TIMEOUT_MS);
+    const settle = (outcome: () => void) => {
       clearTimeout(timer);
       child.off('message', onMessage);
-      resolvePort(m.port);
+      outcome();
+    };
+    const onMessage = (msg: unknown) => {
+      const m = msg as Partial<ServeMessage> | undefined;
+      if (typeof m?.port !== 'number') return;
+      const port = m.port;
+      if (m.type === LISTENING_MESSAGE) settle(() => resolvePort(port));
+      if (m.type === PORT_IN_USE_MESSAGE) settle(() => reject(new PortInUseError(s.name, port, s.portVar)));
     };
     child.on('message', onMessage);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with code ${code} before it was listening`));
-    });
+    // 'close', not 'exit': it comes after the IPC channel is drained, so a report sent just before the
+    // child exited has been handled first.
+    child.once('close', (code) =>
+      settle(() => reject(new Error(`${s.name} exited with code ${code} before it was listening`))),
+    );
   });
 }
 
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   // Tests and benchmarks let each service bind port 0 and report the port it got: picking free ports up
   // front races with other systems started at the same time. Services start in order, so each one's URL
-  // is known before anything that calls it starts.
+  // is known (from the child's own report) before anything that calls it starts.
   const urls: Partial<Record<ServiceName, string>> = {};
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -165,11 +183,15 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   for (const s of SERVICES) {
     const port = opts.ports === 'default' ? Number(process.env[s.portVar] || s.port) : 0;
     env[s.portVar] = String(port);
-    if (port !== 0) {
-      urls[s.name] = `http://127.0.0.1:${port}`;
-      if (s.urlVar) env[s.urlVar] = urls[s.name] as string;
-    }
+    // Fixed ports are known up front, so a service may be given the URL of one that starts after it.
+    if (port !== 0 && s.urlVar) env[s.urlVar] = `http://127.0.0.1:${port}`;
   }
+  // The gateway signs the caller's address with this and every service believes it only so signed (ADR
+  // 0021). Like a deployment's secret store would, each run provisions one unless it is already set.
+  if (!env['GATEWAY_FORWARDING_SECRET']) env['GATEWAY_FORWARDING_SECRET'] = randomBytes(32).toString('hex');
+  // The gateway routes the sandbox's /_sim/ controls (for admins) only when the sandbox started here is
+  // the bank; with BANK_URL naming another bank they do not exist, whatever the caller's environment says.
+  env['GATEWAY_EXPOSE_BANK_SANDBOX'] = String(SERVICES.some((s) => s.name === 'bank-sandbox'));
   // A system of its own (tests, benchmarks) also counts its rate limits apart when they share one Redis.
   if (opts.ports === 'random' && !opts.env?.['RATE_LIMIT_NAMESPACE'])
     env['RATE_LIMIT_NAMESPACE'] = `strongbox-rate-${randomBytes(4).toString('hex')}-`;
@@ -214,14 +236,13 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       });
       children.push({ name: s.name, child });
       try {
-        if (env[s.portVar] === '0') {
-          const port = await listeningPort(child, s.name);
-          env[s.portVar] = String(port);
-          urls[s.name] = `http://127.0.0.1:${port}`;
-          if (s.urlVar) env[s.urlVar] = urls[s.name] as string;
-        }
+        const port = await listeningPort(child, s);
+        env[s.portVar] = String(port);
+        urls[s.name] = `http://127.0.0.1:${port}`;
+        if (s.urlVar) env[s.urlVar] = urls[s.name] as string;
         await waitReady(urls[s.name] as string, child, s.name);
       } catch (err) {
+        if (err instanceof PortInUseError) throw err;
         throw new Error(`${(err as Error).message}${stderr ? `\n${stderr.trim()}` : ''}`);
       }
     }

@@ -140,15 +140,61 @@ describe('through the gateway', () => {
 
   it('creates an admin from the command line only, against the same database', async () => {
     const adminEmail = `admin-${Date.now()}@example.com`;
-    await promisify(execFile)(
+    // The password goes in on standard input: the command refuses it as an argument, where ps shows it.
+    const created = promisify(execFile)(
       process.execPath,
-      ['services/identity/src/cli/admin-create.ts', '--email', adminEmail, '--password', password],
+      ['services/identity/src/cli/admin-create.ts', '--email', adminEmail],
       { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } },
     );
+    created.child.stdin?.end(`${password}\n`);
+    await created;
     const login = await call('POST', '/v1/auth/login', { email: adminEmail, password });
     assert.equal(login.status, 200);
     const me = await call('GET', '/v1/me', undefined, bearer(login.body.accessToken));
     assert.deepEqual(me.body.roles, ['admin']);
+
+    // npm start ran the bank sandbox as the bank, so its controls are routed, for admins only.
+    const clock = await call('GET', '/v1/sandbox/_sim/clock', undefined, bearer(login.body.accessToken));
+    assert.equal(clock.status, 200, clock.text);
+    assert.equal(typeof clock.body.frozen, 'boolean');
+    const customer = await call('POST', '/v1/auth/login', { email, password });
+    const refused = await call('GET', '/v1/sandbox/_sim/clock', undefined, bearer(customer.body.accessToken));
+    assert.equal(refused.status, 403);
+  });
+
+  it('grants roles: user:roles from the database host, then an admin through the API', async () => {
+    const register = async (who: string) => {
+      const e = `${who}-${Date.now()}@example.com`;
+      const reg = await call('POST', '/v1/auth/register', { email: e, password, name: who });
+      assert.equal(reg.status, 201, reg.text);
+      return { email: e, id: reg.body.id as string };
+    };
+    const admin = await register('roles-admin');
+    const agent = await register('roles-agent');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['services/identity/src/cli/user-roles.ts', '--email', admin.email, '--roles', 'admin'],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } },
+    );
+    assert.match(stdout, /has roles admin/);
+    const adminLogin = await call('POST', '/v1/auth/login', { email: admin.email, password });
+    const granted = await call(
+      'PUT',
+      `/v1/admin/users/${agent.id}/roles`,
+      { roles: ['customer', 'agent'] },
+      bearer(adminLogin.body.accessToken),
+    );
+    assert.equal(granted.status, 200, granted.text);
+    const agentLogin = await call('POST', '/v1/auth/login', { email: agent.email, password });
+    const me = await call('GET', '/v1/me', undefined, bearer(agentLogin.body.accessToken));
+    assert.deepEqual(me.body.roles, ['customer', 'agent']);
+    const refused = await call(
+      'PUT',
+      `/v1/admin/users/${admin.id}/roles`,
+      { roles: ['agent'] },
+      bearer(agentLogin.body.accessToken),
+    );
+    assert.equal(refused.status, 403, refused.text);
   });
 
   it('issues service tokens for client credentials', async () => {

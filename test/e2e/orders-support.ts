@@ -67,12 +67,14 @@ export function api(base: () => string): Api {
   };
 }
 
-async function cli(db: TestDatabase, args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, args, {
+/** Runs one of identity's commands against the test database, with `stdin` (a password, say) piped in. */
+async function cli(db: TestDatabase, args: string[], stdin = ''): Promise<string> {
+  const running = promisify(execFile)(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: db.url },
   });
-  return stdout;
+  running.child.stdin?.end(stdin);
+  return (await running).stdout;
 }
 
 /**
@@ -90,7 +92,7 @@ export async function startOrdersSystem(env: Record<string, string>): Promise<{
     await cli(db, ['services/identity/src/cli/client-create.ts', '--name', 'orders']),
   );
   const adminEmail = `admin-${randomUUID()}@example.com`;
-  await cli(db, ['services/identity/src/cli/admin-create.ts', '--email', adminEmail, '--password', PASSWORD]);
+  await cli(db, ['services/identity/src/cli/admin-create.ts', '--email', adminEmail], `${PASSWORD}\n`);
   const systemEnv = {
     LOG_LEVEL: 'warn',
     ORDERS_CLIENT_ID: clientId,

@@ -2,6 +2,7 @@ export * from './app.ts';
 export * from './auth.ts';
 export * from './cursor.ts';
 export * from './env.ts';
+export * from './forwarding.ts';
 export * from './idempotency.ts';
 export * from './logger.ts';
 export { createRegistry } from './metrics.ts';

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, readConfig } from '@strongbox/kernel';
-import { jwksUrlOf, SERVICE_CONFIG_FIELDS } from './service-config.ts';
+import {
+  forwardingPolicyOf,
+  jwksUrlOf,
+  requireForwardingSecretInProduction,
+  SERVICE_CONFIG_FIELDS,
+} from './service-config.ts';
 
 describe('SERVICE_CONFIG_FIELDS', () => {
   it('given no environment, then every shared setting has its local default', () => {
@@ -31,5 +36,37 @@ describe('SERVICE_CONFIG_FIELDS', () => {
     assert.throws(() => readConfig({ LOG_LEVEL: 'loud' }, SERVICE_CONFIG_FIELDS), ConfigError);
     assert.throws(() => readConfig({ IDENTITY_URL: 'ftp://identity' }, SERVICE_CONFIG_FIELDS), ConfigError);
     assert.throws(() => readConfig({ DATABASE_POOL_MAX: '1' }, SERVICE_CONFIG_FIELDS), ConfigError);
+  });
+
+  it('given no forwarding secret, then no forwarded address is believed, and production refuses to start', () => {
+    const c = readConfig({}, SERVICE_CONFIG_FIELDS);
+    assert.deepEqual(c.GATEWAY_FORWARDING_SECRET, []);
+    assert.deepEqual(forwardingPolicyOf(c.GATEWAY_FORWARDING_SECRET), { kind: 'none' });
+    requireForwardingSecretInProduction(c, {});
+    assert.throws(
+      () => requireForwardingSecretInProduction(c, { NODE_ENV: 'production' }),
+      /GATEWAY_FORWARDING_SECRET is missing/,
+    );
+  });
+
+  it('given one forwarding secret, or two during a rotation, then the gateway signature is believed', () => {
+    const one = 'x'.repeat(32);
+    const two = 'y'.repeat(40);
+    const c = readConfig({ GATEWAY_FORWARDING_SECRET: `${one}, ${two}` }, SERVICE_CONFIG_FIELDS);
+    assert.deepEqual(forwardingPolicyOf(c.GATEWAY_FORWARDING_SECRET), {
+      kind: 'gateway',
+      secrets: [one, two],
+    });
+    requireForwardingSecretInProduction(c, { NODE_ENV: 'production' });
+  });
+
+  it('given a short forwarding secret or three of them, then reading fails without echoing them', () => {
+    for (const raw of ['x'.repeat(31), ['a', 'b', 'c'].map((l) => l.repeat(32)).join(',')]) {
+      assert.throws(
+        () => readConfig({ GATEWAY_FORWARDING_SECRET: raw }, SERVICE_CONFIG_FIELDS),
+        (err: Error) =>
+          err instanceof ConfigError && err.message.includes('<redacted>') && !err.message.includes('xxx'),
+      );
+    }
   });
 });

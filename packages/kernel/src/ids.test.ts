@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { fixedClock } from './clock.ts';
-import { ID_PREFIXES, isId, newId } from './ids.ts';
+import { ID_PREFIXES, isId, nameBasedUuid, newId } from './ids.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** UUIDv7 carries a 48-bit millisecond timestamp. */
@@ -96,4 +96,22 @@ describe('isId', () => {
       assert.equal(isId(value, 'usr'), false);
     });
   }
+});
+
+describe('nameBasedUuid', () => {
+  it('is a version-5 UUID that depends on the name alone', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        const id = nameBasedUuid(a);
+        assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        assert.equal(nameBasedUuid(a), id);
+        if (a !== b) assert.notEqual(nameBasedUuid(b), id);
+      }),
+    );
+  });
+
+  it('never changes for a stored name: the namespace is fixed', () => {
+    // A changed namespace would give every retried bank call a new Idempotency-Key.
+    assert.equal(nameBasedUuid('evt_1/register_deal\ncreate-deal'), 'b66d7138-1ed4-5677-b297-07d0069c8ebe');
+  });
 });

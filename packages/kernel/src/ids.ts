@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { v7 } from 'uuid';
+import { v5, v7 } from 'uuid';
 import type { Clock } from './clock.ts';
 
 /**
@@ -27,6 +27,7 @@ export const ID_PREFIXES = [
   'whd',
   'wha',
   'prc',
+  'rlc',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
@@ -57,4 +58,19 @@ const ID_PATTERN = /^[a-z]{2,5}_[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a
 
 export function isId(value: string, prefix: IdPrefix): boolean {
   return value.startsWith(`${prefix}_`) && ID_PATTERN.test(value);
+}
+
+/** Strongbox's own UUID namespace for name-based ids (RFC 9562 §5.5); fixed forever once ids are stored. */
+const NAME_NAMESPACE = '5b0f7c3e-9a41-4d2e-8c6b-2f1e0d9a7b34';
+
+/**
+ * A UUID derived from a name (RFC 9562 version 5): the same name gives the same UUID every time, on every
+ * machine. For keys a retried operation must send again unchanged, such as the Idempotency-Key of a call to
+ * the bank derived from the event that caused it.
+ *
+ * @example
+ * nameBasedUuid('evt_1/register_deal\ncreate-deal') === nameBasedUuid('evt_1/register_deal\ncreate-deal') // true
+ */
+export function nameBasedUuid(name: string): string {
+  return v5(name, NAME_NAMESPACE);
 }

@@ -36,6 +36,21 @@ export function rabbitNames(consumer: string, namespace?: string): RabbitNames {
   };
 }
 
+/** An exchange as the client declares it (before the first publish or consume, and after reconnecting). */
+export interface RabbitExchange {
+  readonly exchange: string;
+  readonly type: 'topic' | 'direct';
+  readonly durable: boolean;
+}
+
+/** The events exchange, routed by event type, and the dead-letter exchange, routed by queue name. */
+export function rabbitExchanges(n: Pick<RabbitNames, 'exchange' | 'deadLetterExchange'>): RabbitExchange[] {
+  return [
+    { exchange: n.exchange, type: 'topic', durable: true },
+    { exchange: n.deadLetterExchange, type: 'direct', durable: true },
+  ];
+}
+
 /**
  * The consumer's quorum queue. Dead-lettering is at-least-once (which quorum queues offer only with
  * reject-publish overflow), into the dead-letter exchange under the queue's name.

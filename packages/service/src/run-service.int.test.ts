@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { LISTENING_MESSAGE } from '@strongbox/http/server';
+import { LISTENING_MESSAGE, PORT_IN_USE_MESSAGE } from '@strongbox/http/server';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 
 const FIXTURE = new URL('./fixtures/kit-service.ts', import.meta.url).pathname;
 /** Bounds of what the test waits for; none is a timing assertion. */
 const START_TIMEOUT_MS = 30_000;
+/** Production requires the gateway's forwarding secret (ADR 0021). */
+const FORWARDING_SECRET = 'kit-fixture-forwarding-secret-of-32-characters';
 
 interface Run {
   readonly child: ChildProcess;
@@ -15,7 +18,8 @@ interface Run {
   readonly exited: Promise<number | null>;
 }
 
-function startFixture(env: Record<string, string>): Run {
+/** `ipc: false` runs it as a container would, with no parent to report to. */
+function startFixture(env: Record<string, string>, opts: { ipc: boolean } = { ipc: true }): Run {
   const child = spawn(process.execPath, [FIXTURE], {
     // Production: no .env file is read, whatever the working directory holds.
     env: {
@@ -25,7 +29,7 @@ function startFixture(env: Record<string, string>): Run {
       LOG_LEVEL: 'error',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
@@ -53,16 +57,26 @@ function listening(run: Run): Promise<number> {
 }
 
 let db: TestDatabase;
+let held: { server: Server; port: number };
 before(async () => {
   db = await createTestDatabase('kit');
+  // Another program on a port: a plain TCP server that is not the service.
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((listening) => server.listen({ host: '127.0.0.1', port: 0 }, listening));
+  held = { server, port: (server.address() as { port: number }).port };
 });
 after(async () => {
+  await new Promise((closed) => held.server.close(closed));
   await db.drop();
 });
 
 describe('runService', () => {
   it('given a service that declares a database and events, when it starts and gets SIGTERM, then its parts run and stop in order', async () => {
-    const run = startFixture({ DATABASE_URL: db.url, KIT_PORT: '0' });
+    const run = startFixture({
+      DATABASE_URL: db.url,
+      KIT_PORT: '0',
+      GATEWAY_FORWARDING_SECRET: FORWARDING_SECRET,
+    });
     const port = await listening(run);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     // The relay's and the consumer's metrics joined the registry buildApp returned.
@@ -87,5 +101,38 @@ describe('runService', () => {
     assert.equal(await run.exited, 1);
     assert.match(run.stderr(), /^kitfixture: [^\n]*DATABASE_URL[^\n]*\n$/);
     assert.deepEqual(run.stdout(), []);
+  });
+
+  it('given no GATEWAY_FORWARDING_SECRET in production, when a service starts, then it exits 1 with one line naming it', async () => {
+    const run = startFixture({ DATABASE_URL: db.url, KIT_PORT: '0' });
+    assert.equal(await run.exited, 1);
+    assert.match(run.stderr(), /^kitfixture: [^\n]*GATEWAY_FORWARDING_SECRET[^\n]*\n$/);
+    assert.deepEqual(run.stdout(), []);
+  });
+
+  it('given its port held by another program and a parent on IPC, then it reports the port and exits 1 without a word on stderr', async () => {
+    const run = startFixture({
+      DATABASE_URL: db.url,
+      GATEWAY_FORWARDING_SECRET: FORWARDING_SECRET,
+      KIT_PORT: String(held.port),
+    });
+    const messages: unknown[] = [];
+    run.child.on('message', (m) => messages.push(m));
+    // 'close' comes once the IPC channel is drained, so every message sent before the exit has arrived.
+    const closed = new Promise((done) => run.child.once('close', done));
+    assert.equal(await run.exited, 1);
+    await closed;
+    assert.deepEqual(messages, [{ type: PORT_IN_USE_MESSAGE, port: held.port }]);
+    // The parent (npm start) says it once, naming the variable to change.
+    assert.equal(run.stderr(), '');
+  });
+
+  it('given its port held by another program and no parent, then it exits 1 with one line naming it and the port', async () => {
+    const run = startFixture(
+      { DATABASE_URL: db.url, GATEWAY_FORWARDING_SECRET: FORWARDING_SECRET, KIT_PORT: String(held.port) },
+      { ipc: false },
+    );
+    assert.equal(await run.exited, 1);
+    assert.equal(run.stderr(), `kitfixture: port ${held.port} is already in use by another program\n`);
   });
 });

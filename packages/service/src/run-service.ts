@@ -1,12 +1,15 @@
 import {
   configOrExit,
   createLogger,
+  type ForwardingPolicy,
+  forwardingPolicyOf,
   jwksUrlOf,
   jwtVerifier,
   type Logger,
   loadDevelopmentEnv,
   orExit,
   remoteKeys,
+  requireForwardingSecretInProduction,
   serve,
   type TokenVerifier,
 } from '@strongbox/http';
@@ -34,8 +37,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface BaseSettings {
   readonly HOST: string;
   readonly LOG_LEVEL: string;
-  /** Comma-separated proxies whose X-Forwarded-For is believed; absent: the service has no such setting. */
-  readonly TRUST_PROXY?: string;
+  /** Secrets whose signature makes the gateway's X-Forwarded-For believed; absent: no such setting. */
+  readonly GATEWAY_FORWARDING_SECRET?: readonly string[];
 }
 interface DatabaseSettings {
   readonly DATABASE_URL?: string | undefined;
@@ -75,8 +78,8 @@ export type ServiceKit<C, D = undefined, E = undefined, V = undefined> = {
   readonly config: C;
   readonly logger: Logger;
   readonly clock: Clock;
-  /** TRUST_PROXY as a list, for createHttpApp's trustProxy; undefined when the service has no such setting. */
-  readonly trustProxy: string[] | undefined;
+  /** Whose X-Forwarded-For createHttpApp believes: the gateway's, signed with GATEWAY_FORWARDING_SECRET. */
+  readonly forwarding: ForwardingPolicy;
 } & Has<D, MigrationSet, { readonly pool: Pool }> &
   Has<E, EventsNeed, { readonly transport: Transport }> &
   Has<V, 'identity', { readonly verifier: TokenVerifier }>;
@@ -129,6 +132,8 @@ export async function runService<
   const config = configOrExit(service, () => {
     const c = def.config(process.env);
     if (def.database) requireDatabaseUrl(c as AllSettings);
+    const secrets = (c as AllSettings).GATEWAY_FORWARDING_SECRET;
+    if (secrets) requireForwardingSecretInProduction({ GATEWAY_FORWARDING_SECRET: secrets }, process.env);
     return c;
   });
   const settings = config as AllSettings;
@@ -158,10 +163,11 @@ export async function runService<
   const transport = def.events
     ? transportFor({ service, amqpUrl: settings.AMQP_URL, pool: needPool(pool, 'events'), logger })
     : undefined;
-  const trustProxy = settings.TRUST_PROXY?.split(',').map((s) => s.trim());
-  const kit = { config, logger, clock, trustProxy, pool, verifier, transport };
+  const forwarding = forwardingPolicyOf(settings.GATEWAY_FORWARDING_SECRET ?? []);
+  const kit = { config, logger, clock, forwarding, pool, verifier, transport };
   const parts = await def.build(kit as unknown as ServiceKit<C, D, E, V>);
   await serve(parts.app, {
+    service,
     port: def.port(config),
     host: settings.HOST,
     closers: await startParts(parts, { service, logger, clock, pool, transport, relay: def.events?.relay }),

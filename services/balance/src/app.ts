@@ -1,4 +1,4 @@
-import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
+import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier } from '@strongbox/http';
 import type { GroupCommitSettings } from '@strongbox/kernel';
 import { type Clock, newId } from '@strongbox/kernel';
 import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
@@ -42,7 +42,8 @@ export interface BalanceDeps {
   /** Checks access tokens: identity's published keys in production, a local key set in tests. */
   readonly verifier: TokenVerifier;
   readonly groupCommit?: Partial<GroupCommitSettings>;
-  readonly trustProxy?: string | string[] | undefined;
+  /** Whose X-Forwarded-For is believed (the gateway's, signed; ADR 0021). Default: nobody's. */
+  readonly forwarding?: ForwardingPolicy | undefined;
   /** BALANCE_JOBS=false leaves the periodic jobs to other instances; on by default. */
   readonly scheduleJobs?: boolean;
 }
@@ -93,7 +94,7 @@ export async function buildApp(deps: BalanceDeps): Promise<BalanceApp> {
     verifier: deps.verifier,
     readiness: { database: () => ping(pool) },
     metrics: [metrics.registry],
-    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+    ...(deps.forwarding ? { forwarding: deps.forwarding } : {}),
   });
   // In-flight requests finish first (Fastify's close), then whatever is still queued is flushed.
   app.addHook('onClose', async () => {

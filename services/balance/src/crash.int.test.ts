@@ -74,6 +74,8 @@ before(async () => {
     LOG_LEVEL: 'error',
     IDENTITY_JWKS_URL: `http://127.0.0.1:${jwksPort}/.well-known/jwks.json`,
     BALANCE_JOBS: 'false',
+    // Production requires the gateway's forwarding secret (ADR 0021).
+    GATEWAY_FORWARDING_SECRET: 'crash-test-forwarding-secret-of-32-characters',
   };
 });
 after(async () => {

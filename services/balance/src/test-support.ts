@@ -150,3 +150,34 @@ export async function transfer(
     ...extra,
   });
 }
+
+/** A harness with the callers most route tests use: a service, a customer, and a funding account. */
+export interface FundedHarness {
+  readonly h: Harness;
+  /** cli_orders, a service: may open accounts for anyone and debit any account. */
+  readonly service: Caller;
+  /** usr_alice, a customer. */
+  readonly alice: Caller;
+  /** The service's account that may go negative, where test money comes from. */
+  readonly funding: string;
+}
+
+export async function startFunded(): Promise<FundedHarness> {
+  const h = await startBalance();
+  const service = await h.caller('cli_orders', ['service']);
+  const alice = await h.caller('usr_alice', ['customer']);
+  const funding = await openAccount(service, 'cli_orders', { allowNegative: true, name: 'funding' });
+  return { h, service, alice, funding };
+}
+
+/** Opens an account for `owner` and moves `amount` into it from `funding`. */
+export async function fundedAccount(
+  service: Caller,
+  funding: string,
+  owner: string,
+  amount: number,
+): Promise<string> {
+  const id = await openAccount(service, owner);
+  assert.equal((await transfer(service, funding, id, amount)).status, 201);
+  return id;
+}

@@ -9,8 +9,16 @@ import { dealRoutes } from './features/deals/route.ts';
 import { stepRoutes } from './features/deals/steps-route.ts';
 import { incomingRoutes } from './features/incoming/route.ts';
 import { paymentRoutes } from './features/payments/route.ts';
+import { selfEmployedRecipientRoutes } from './features/self-employed-recipients/route.ts';
+import { selfEmployedRegistryActionRoutes } from './features/self-employed-registries/actions-route.ts';
+import { selfEmployedRegistryListRoutes } from './features/self-employed-registries/list-route.ts';
+import { selfEmployedRegistryRoutes } from './features/self-employed-registries/route.ts';
+import { selfEmployedSimRoutes } from './features/self-employed-sim/route.ts';
+import { selfEmployedStatusRoutes } from './features/self-employed-status/route.ts';
 import { simRoutes } from './features/sim/route.ts';
+import { virtualAccountRoutes } from './features/virtual-accounts/route.ts';
 import { bankNotFoundUnder, type RateLimits, speakAsBank } from './http/bank-scope.ts';
+import { NOTIFICATION_SIGNING, withNotificationDocs } from './http/notification-doc.ts';
 import { staticTokenVerifier } from './http/token.ts';
 import { bankIdempotency } from './infra/idempotency.ts';
 import { type DeliveryOptions, deliverDue, enqueueNotification } from './infra/notifications.ts';
@@ -68,8 +76,9 @@ export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
     service: SERVICE,
     version: VERSION,
     logger: deps.logger,
-    description:
-      "A stateful simulator of the bank's nominal-account API: beneficiaries, virtual accounts, deals and payouts, signed notifications, and faults on demand under /_sim/.",
+    description: `A stateful simulator of the bank's nominal-account API: beneficiaries, virtual accounts, deals and payouts, payouts to the self-employed with their receipts, signed notifications, and faults on demand under /_sim/.\n\n${NOTIFICATION_SIGNING}`,
+    // The notification a receiver gets is documented as an OpenAPI 3.1 webhook beside the routes.
+    openapi: async () => withNotificationDocs(app.swagger() as unknown as Record<string, unknown>),
     verifier: staticTokenVerifier(deps.token),
     readiness: { database: () => ping(pool) },
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
@@ -86,10 +95,18 @@ export async function buildApp(deps: SandboxDeps): Promise<FastifyInstance> {
       dealRoutes,
       stepRoutes,
       paymentRoutes,
+      // Holds and transfers between virtual accounts.
+      virtualAccountRoutes,
+      selfEmployedRecipientRoutes,
+      selfEmployedStatusRoutes,
+      selfEmployedRegistryRoutes,
+      selfEmployedRegistryActionRoutes,
+      selfEmployedRegistryListRoutes,
     ]) {
       routes(bank, ports);
     }
     simRoutes(bank, ports, tick);
+    selfEmployedSimRoutes(bank, ports);
   });
   await bankNotFoundUnder(app, ['/api', '/_sim']);
   return app;

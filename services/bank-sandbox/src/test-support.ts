@@ -35,6 +35,8 @@ export interface Harness {
   readonly db: TestDatabase;
   readonly pool: Pool;
   readonly sim: Sim;
+  /** What buildApp was given, to drive the tick worker (parts.ts) on the same state. */
+  readonly deps: SandboxDeps;
   /** The host clock under the sandbox's own; tests move time with sim.clock.advance. */
   readonly base: ManualClock;
   /** A call with the token; `body` as a string is sent as it is (to test exact numbers). */
@@ -103,6 +105,7 @@ async function onDatabase(
     db,
     pool,
     sim,
+    deps,
     base,
     call,
     create: (url, body, key = crypto.randomUUID()) =>

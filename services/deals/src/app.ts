@@ -1,4 +1,4 @@
-import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
+import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier } from '@strongbox/http';
 import { type Clock, newId } from '@strongbox/kernel';
 import { type Pool, ping, withTransaction } from '@strongbox/postgres';
 import { runIdempotent } from '@strongbox/postgres/idempotent-run';
@@ -42,7 +42,8 @@ export interface DealsDeps {
   readonly verifier: TokenVerifier;
   /** The secret(s) bank notifications are signed with (BANK_NOTIFICATION_SECRET). */
   readonly notificationSecrets: readonly string[];
-  readonly trustProxy?: string | string[] | undefined;
+  /** Whose X-Forwarded-For is believed: the gateway's, under GATEWAY_FORWARDING_SECRET (the kit's). */
+  readonly forwarding?: ForwardingPolicy | undefined;
   /**
    * Identity and deals' service client there (DEALS_CLIENT_ID, DEALS_CLIENT_SECRET), for payers named by
    * email; or a client of one's own (tests). Without either, a payer must be named by id.
@@ -123,7 +124,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     verifier: deps.verifier,
     readiness: { database: () => ping(pool) },
     metrics: [metrics.registry],
-    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+    ...(deps.forwarding ? { forwarding: deps.forwarding } : {}),
   });
   for (const route of [
     createDealRoute,

@@ -91,7 +91,9 @@ export async function buildApp(deps: GatewayDeps): Promise<GatewayApp> {
     ...(deps.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: deps.bodyLimitBytes }),
     // Behind a load balancer the caller's address comes from its X-Forwarded-For, for the per-address
     // limits and for what upstreams see; nobody else's X-Forwarded-For is believed.
-    ...(config.trustedProxies.length > 0 ? { trustProxy: [...config.trustedProxies] } : {}),
+    ...(config.trustedProxies.length > 0
+      ? { forwarding: { kind: 'proxies', addresses: config.trustedProxies } as const }
+      : {}),
   });
   await registerRateLimits(
     app,
@@ -107,6 +109,8 @@ export async function buildApp(deps: GatewayDeps): Promise<GatewayApp> {
   await registerProxy(app, {
     routes: config.routes,
     upstreams: config.upstreams,
+    forwardingSecret: config.forwardingSecrets[0],
+    ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.breakerHalfOpenAfterMs === undefined
       ? {}
       : { breakerHalfOpenAfterMs: deps.breakerHalfOpenAfterMs }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@strongbox/kernel';
-import { loadConfig, ROUTES } from './config.ts';
+import { loadConfig, ROUTES, SANDBOX_SIM_PREFIX } from './config.ts';
 
 describe('loadConfig', () => {
   it('has working local defaults', () => {
@@ -35,6 +35,49 @@ describe('loadConfig', () => {
     assert.throws(
       () => loadConfig({ IDENTITY_URL: 'ftp://x' }),
       (e) => e instanceof ConfigError && e.variable === 'IDENTITY_URL',
+    );
+  });
+
+  it('signs with the first forwarding secret, and refuses production without one', () => {
+    const [one, two] = ['a'.repeat(32), 'b'.repeat(32)];
+    assert.deepEqual(loadConfig({}).forwardingSecrets, []);
+    assert.deepEqual(loadConfig({ GATEWAY_FORWARDING_SECRET: `${one},${two}` }).forwardingSecrets, [
+      one,
+      two,
+    ]);
+    assert.deepEqual(
+      loadConfig({ NODE_ENV: 'production', GATEWAY_FORWARDING_SECRET: one }).forwardingSecrets,
+      [one],
+    );
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production' }),
+      (e) => e instanceof ConfigError && e.variable === 'GATEWAY_FORWARDING_SECRET',
+    );
+  });
+
+  it('routes the bank sandbox controls only when told to, for admins, with the bank token', () => {
+    assert.equal(
+      loadConfig({}).routes.find((r) => r.prefix === SANDBOX_SIM_PREFIX),
+      undefined,
+    );
+    const on = loadConfig({ GATEWAY_EXPOSE_BANK_SANDBOX: 'true', BANK_URL: 'http://sandbox:3006/' });
+    const entry = on.routes.find((r) => r.prefix === SANDBOX_SIM_PREFIX);
+    assert.deepEqual(entry?.roles, ['admin']);
+    assert.equal(entry?.upstreamBearer, 'sandbox', "the sandbox's development token by default");
+    assert.equal(on.upstreams.bankSandbox, 'http://sandbox:3006');
+    assert.throws(
+      () =>
+        loadConfig({
+          GATEWAY_EXPOSE_BANK_SANDBOX: 'true',
+          NODE_ENV: 'production',
+          // Production also needs the forwarding secret; given, the missing bank token is what is refused.
+          GATEWAY_FORWARDING_SECRET: 'x'.repeat(32),
+        }),
+      (e) => e instanceof ConfigError && e.variable === 'BANK_API_TOKEN',
+    );
+    assert.throws(
+      () => loadConfig({ GATEWAY_EXPOSE_BANK_SANDBOX: 'yes' }),
+      (e) => e instanceof ConfigError && e.variable === 'GATEWAY_EXPOSE_BANK_SANDBOX',
     );
   });
 });

@@ -1,4 +1,5 @@
-import { int, oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
+import { forwardingSecrets, type Role, requireForwardingSecretInProduction } from '@strongbox/http';
+import { bool, ConfigError, int, oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
 
 /**
  * The services behind the gateway, each with the variable naming its base URL and the local default.
@@ -11,6 +12,8 @@ export const UPSTREAMS = {
   orders: { env: 'ORDERS_URL', fallback: 'http://127.0.0.1:3004' },
   processor: { env: 'PROCESSOR_URL', fallback: 'http://127.0.0.1:3005' },
   deals: { env: 'DEALS_URL', fallback: 'http://127.0.0.1:3007' },
+  // Routed only while GATEWAY_EXPOSE_BANK_SANDBOX is on (SANDBOX_ROUTE below); BANK_URL names the bank.
+  bankSandbox: { env: 'BANK_URL', fallback: 'http://127.0.0.1:3006' },
 } as const;
 export type ServiceName = keyof typeof UPSTREAMS;
 export const SERVICE_NAMES = Object.keys(UPSTREAMS) as ServiceName[];
@@ -33,6 +36,17 @@ export interface RouteEntry {
   readonly public?: true | readonly string[];
   /** Overrides UPSTREAM_TIMEOUT_MS for this prefix. */
   readonly timeoutMs?: number;
+  /** Only callers holding one of these roles pass (403 otherwise), checked by the gateway itself. */
+  readonly roles?: readonly Role[];
+  /** Upstream, the prefix is replaced by this path: `/v1/sandbox/_sim/faults` reaches `/_sim/faults`. */
+  readonly upstreamPrefix?: string;
+  /**
+   * Sent upstream as `Authorization: Bearer <it>` instead of the caller's: the bank sandbox takes the
+   * bank's static token, and the caller's access token has no business reaching it.
+   */
+  readonly upstreamBearer?: string;
+  /** The service the upstream's /health must name, checked before anything is forwarded (404 otherwise). */
+  readonly upstreamMustBe?: string;
 }
 
 /**
@@ -66,6 +80,26 @@ export const ROUTES: readonly RouteEntry[] = [
   { prefix: '/v1/admin/dead-letters/processor', service: 'processor' },
 ];
 
+/**
+ * The bank sandbox's test controls (/_sim/) for the cabinet's sandbox panel, for admins only. Added to the
+ * table only while GATEWAY_EXPOSE_BANK_SANDBOX is true, which scripts/system.ts sets exactly when it
+ * started the sandbox as the bank; with a real bank configured the prefix does not exist (404).
+ */
+export const SANDBOX_SIM_PREFIX = '/v1/sandbox/_sim';
+export function sandboxRoute(bankToken: string): RouteEntry {
+  return {
+    prefix: SANDBOX_SIM_PREFIX,
+    service: 'bankSandbox',
+    roles: ['admin'],
+    upstreamPrefix: '/_sim',
+    upstreamBearer: bankToken,
+    // Even with the flag on, the controls go nowhere but to a bank sandbox (never to a real bank).
+    upstreamMustBe: 'bank-sandbox',
+  };
+}
+/** The sandbox's development token (its own default); a production deployment sets BANK_API_TOKEN. */
+export const SANDBOX_DEVELOPMENT_TOKEN = 'sandbox';
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export interface GatewayConfig {
@@ -83,6 +117,11 @@ export interface GatewayConfig {
    * none, the connection's address is the caller's.
    */
   readonly trustedProxies: readonly string[];
+  /**
+   * GATEWAY_FORWARDING_SECRET: the first signs the X-Forwarded-For sent upstream, so the services believe
+   * the caller's address from the gateway alone (ADR 0021). Empty (development): nothing is signed.
+   */
+  readonly forwardingSecrets: readonly string[];
   readonly rateLimits: {
     readonly userPerMinute: number;
     readonly ipPerMinute: number;
@@ -119,7 +158,19 @@ export function loadConfig(env: Env): GatewayConfig {
     REDIS_URL: optionalUrl(['redis:', 'rediss:']),
     RATE_LIMIT_NAMESPACE: str({ fallback: 'strongbox-rate-', pattern: /^[A-Za-z0-9:_-]{1,64}$/ }),
     GATEWAY_TRUSTED_PROXIES: str({ fallback: '' }),
+    GATEWAY_FORWARDING_SECRET: forwardingSecrets,
+    GATEWAY_EXPOSE_BANK_SANDBOX: bool(false),
+    BANK_API_TOKEN: str({ fallback: '', secret: true }),
   });
+  requireForwardingSecretInProduction(base, env);
+  const production = env['NODE_ENV'] === 'production';
+  if (base.GATEWAY_EXPOSE_BANK_SANDBOX && production && base.BANK_API_TOKEN === '')
+    throw new ConfigError(
+      'BANK_API_TOKEN',
+      "the sandbox's token (there is no default in production)",
+      undefined,
+    );
+  const bankToken = base.BANK_API_TOKEN || SANDBOX_DEVELOPMENT_TOKEN;
   const upstreams = {} as Record<ServiceName, string>;
   for (const name of SERVICE_NAMES) {
     const { env: variable, fallback } = UPSTREAMS[name];
@@ -136,10 +187,11 @@ export function loadConfig(env: Env): GatewayConfig {
     jwksUrl: base.IDENTITY_JWKS_URL ?? `${upstreams.identity}/.well-known/jwks.json`,
     issuer: base.JWT_ISSUER,
     audience: base.JWT_AUDIENCE,
-    routes: ROUTES,
+    routes: base.GATEWAY_EXPOSE_BANK_SANDBOX ? [...ROUTES, sandboxRoute(bankToken)] : ROUTES,
     trustedProxies: base.GATEWAY_TRUSTED_PROXIES.split(',')
       .map((s) => s.trim())
       .filter((s) => s !== ''),
+    forwardingSecrets: base.GATEWAY_FORWARDING_SECRET,
     rateLimits: {
       userPerMinute: base.RATE_LIMIT_USER_PER_MIN,
       ipPerMinute: base.RATE_LIMIT_IP_PER_MIN,

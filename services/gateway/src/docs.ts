@@ -28,12 +28,15 @@ export type MergedDocs = ReturnType<typeof mergedDocs>;
 
 /** The merged document of every routed service, fetched on demand and cached for a short while. */
 export function mergedDocs(opts: DocsOptions) {
-  const services = [...new Set(opts.routes.map((r) => r.service))];
+  // A prefix rewritten upstream has no paths of its own in the service's document (the bank sandbox's
+  // /_sim/ controls); such routes are documented by the service itself.
+  const routes = opts.routes.filter((r) => r.upstreamPrefix === undefined);
+  const services = [...new Set(routes.map((r) => r.service))];
   return ttlCache(async () => {
     const sources = await Promise.all(services.map((s) => fetchOpenApi(s, opts.upstreams[s])));
     const degraded = sources.some((s) => 'error' in s);
     return {
-      value: mergeOpenApi(sources, opts.routes, { version: opts.version }),
+      value: mergeOpenApi(sources, routes, { version: opts.version }),
       ttlMs: degraded ? DOCS_DEGRADED_TTL_MS : DOCS_CACHE_TTL_MS,
     };
   }, opts.clock);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FORWARDED_SIGNATURE_HEADER, forwardedForSigned } from '@strongbox/http';
 import { forwardHeaders, returnHeaders } from './headers.ts';
 
 const ctx = {
@@ -8,6 +9,7 @@ const ctx = {
   clientIp: '10.0.0.7',
   protocol: 'https',
   host: 'api.example.com',
+  forwardingSecret: undefined,
 };
 
 describe('forwardHeaders', () => {
@@ -32,6 +34,17 @@ describe('forwardHeaders', () => {
     assert.equal(out['x-forwarded-proto'], 'https');
     assert.equal(out['x-forwarded-host'], 'api.example.com');
     assert.equal(out.forwarded, undefined);
+  });
+
+  it('signs the forwarded address with the forwarding secret, and never passes on a caller signature', () => {
+    const secret = 'a-forwarding-secret-of-32-characters-at-least';
+    const forged = { 'x-forwarded-for': '6.6.6.6', [FORWARDED_SIGNATURE_HEADER]: 'forged' };
+    const out = forwardHeaders(forged, { ...ctx, forwardingSecret: secret });
+    assert.equal(out['x-forwarded-for'], '10.0.0.7');
+    assert.notEqual(out[FORWARDED_SIGNATURE_HEADER], 'forged');
+    assert.ok(forwardedForSigned(out, [secret]), 'the upstream believes the address the gateway saw');
+    const unsigned = forwardHeaders(forged, ctx);
+    assert.equal(unsigned[FORWARDED_SIGNATURE_HEADER], undefined, 'without a secret nothing is signed');
   });
 
   it('sends no traceparent for a custom trace id, so upstreams keep that id', () => {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { FORWARDED_SIGNATURE_HEADER, signForwardedFor } from '@strongbox/http';
 
 /** What the gateway knows about the caller's request when it forwards it. */
 export interface ForwardContext {
@@ -6,6 +7,8 @@ export interface ForwardContext {
   /** The gateway's own `traceparent`, so the upstream's span is a child of the gateway's. */
   readonly traceparent: string | undefined;
   readonly clientIp: string;
+  /** Signs `clientIp` so the upstream believes it (ADR 0021); undefined: sent unsigned, not believed. */
+  readonly forwardingSecret: string | undefined;
   readonly protocol: string;
   readonly host: string | undefined;
 }
@@ -22,6 +25,7 @@ const HOP_BY_HOP = ['expect', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-c
  * Caller-supplied Forwarded and X-Forwarded-* headers are replaced rather than appended to: otherwise a
  * caller could pick the IP that per-IP rate limits and audit logs upstream see. `clientIp` is the
  * connection's address, or, behind a trusted load balancer (GATEWAY_TRUSTED_PROXIES), the one it reports.
+ * Its signature is the gateway's own, never the caller's: upstreams believe the address only with it.
  */
 export function forwardHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = { ...headers };
@@ -38,6 +42,9 @@ export function forwardHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext
     delete out['tracestate'];
   }
   out['x-forwarded-for'] = ctx.clientIp;
+  if (ctx.forwardingSecret)
+    out[FORWARDED_SIGNATURE_HEADER] = signForwardedFor(ctx.forwardingSecret, ctx.clientIp);
+  else delete out[FORWARDED_SIGNATURE_HEADER];
   out['x-forwarded-proto'] = ctx.protocol;
   if (ctx.host) out['x-forwarded-host'] = ctx.host;
   else delete out['x-forwarded-host'];

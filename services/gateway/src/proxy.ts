@@ -2,16 +2,19 @@ import { randomBytes } from 'node:crypto';
 import replyFrom from '@fastify/reply-from';
 import {
   type createHttpApp,
+  httpErrors,
   refuseRepeatedIdempotencyKey,
   sendProblem,
   traceparentFor,
 } from '@strongbox/http';
+import { type Clock, systemClock } from '@strongbox/kernel';
 import { upstreamBreakers } from './breakers.ts';
 import type { RouteEntry, ServiceName } from './config.ts';
 import { UPSTREAM_TIMEOUT_MS } from './config.ts';
 import { classifyUpstreamError, gatewayErrors, upstreamProblem } from './errors.ts';
 import { forwardHeaders, returnHeaders } from './headers.ts';
-import { expandRoutes, isCanonicalTarget } from './routes.ts';
+import { expandRoutes, isCanonicalTarget, upstreamTarget } from './routes.ts';
+import { upstreamCheck } from './upstream-check.ts';
 
 type App = Awaited<ReturnType<typeof createHttpApp>>;
 
@@ -27,8 +30,12 @@ class CallerGone extends Error {}
 export interface ProxyOptions {
   readonly routes: readonly RouteEntry[];
   readonly upstreams: Readonly<Record<ServiceName, string>>;
+  /** Signs the caller's address sent upstream (GATEWAY_FORWARDING_SECRET); none: it goes unsigned. */
+  readonly forwardingSecret: string | undefined;
   /** Overrides how long an open circuit waits before it lets one request probe (tests). */
   readonly breakerHalfOpenAfterMs?: number;
+  /** Ages the answers of upstream checks (upstreamMustBe). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -60,9 +67,15 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
       const { entry } = spec;
       const base = opts.upstreams[entry.service];
       const timeoutMs = entry.timeoutMs ?? UPSTREAM_TIMEOUT_MS;
+      const check = entry.upstreamMustBe
+        ? upstreamCheck(base, entry.upstreamMustBe, opts.clock ?? systemClock)
+        : undefined;
       scope.all(
         spec.url,
-        { config: spec.public ? { auth: 'public' } : {}, schema: { hide: true } },
+        {
+          config: spec.public ? { auth: 'public' } : entry.roles ? { auth: { roles: entry.roles } } : {},
+          schema: { hide: true },
+        },
         async (request, reply) => {
           if (!isCanonicalTarget(request.url)) {
             return sendProblem(
@@ -73,6 +86,15 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
           }
           // Forwarded, repeats would arrive joined into one header ("a, b") that no upstream can tell apart.
           refuseRepeatedIdempotencyKey(request);
+          const verdict = await check?.get();
+          if (verdict?.kind === 'other')
+            return sendProblem(
+              request,
+              reply,
+              httpErrors.route_not_found(`${request.method} ${entry.prefix} is not routed here`),
+            );
+          if (verdict?.kind === 'unreachable')
+            return sendProblem(request, reply, upstreamProblem('unavailable', entry.service));
           const body = Buffer.isBuffer(request.body) ? request.body : undefined;
           const traceparent = reply.getHeader('traceparent');
           // The exchange runs under the upstream's circuit breaker: it ends when the upstream answered
@@ -81,14 +103,14 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
           const exchange = () =>
             new Promise<void>((answered, failed) => {
               reply.raw.once('close', () => failed(new CallerGone()));
-              reply.from(`${base}${request.url}`, {
+              reply.from(`${base}${upstreamTarget(entry, request.url)}`, {
                 timeout: timeoutMs,
                 // reply-from would retry a GET answered 503 up to ten times. The gateway passes every answer
                 // through as it is; callers decide on retries and carry their Idempotency-Key when they do.
                 retryDelay: () => null,
                 ...(body ? { body, contentType: request.headers['content-type'] ?? OCTET_STREAM } : {}),
                 rewriteRequestHeaders: (_req, headers) =>
-                  forwardHeaders(headers, {
+                  forwardHeaders(entry.upstreamBearer ? withBearer(headers, entry.upstreamBearer) : headers, {
                     traceId: request.traceId,
                     traceparent:
                       typeof traceparent === 'string'
@@ -98,6 +120,7 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
                             spanId: randomBytes(8).toString('hex'),
                           }),
                     clientIp: request.ip,
+                    forwardingSecret: opts.forwardingSecret,
                     protocol: request.protocol,
                     host: request.headers.host,
                   }),
@@ -124,4 +147,9 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
       );
     }
   });
+}
+
+/** The caller's headers with the route's own credential in place of the caller's. */
+function withBearer<H extends Record<string, unknown>>(headers: H, token: string): H {
+  return { ...headers, authorization: `Bearer ${token}` };
 }

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvariantError } from '@strongbox/kernel';
-import { ROUTES, type RouteEntry } from './config.ts';
-import { expandRoutes, isCanonicalTarget, isPublicPath, matchRoute, validateRoutes } from './routes.ts';
+import { ROUTES, type RouteEntry, sandboxRoute } from './config.ts';
+import {
+  expandRoutes,
+  isCanonicalTarget,
+  isPublicPath,
+  matchRoute,
+  upstreamTarget,
+  validateRoutes,
+} from './routes.ts';
 
 describe('matchRoute', () => {
   it('matches a prefix on segment boundaries only', () => {
@@ -108,5 +115,21 @@ describe('isCanonicalTarget', () => {
     ]) {
       assert.equal(isCanonicalTarget(target), false, target);
     }
+  });
+});
+
+describe('a prefix rewritten upstream', () => {
+  it('replaces the prefix and keeps the rest of the target, the query included', () => {
+    const entry = sandboxRoute('t');
+    assert.equal(upstreamTarget(entry, '/v1/sandbox/_sim/faults?x=1'), '/_sim/faults?x=1');
+    assert.equal(upstreamTarget(entry, '/v1/sandbox/_sim'), '/_sim');
+    assert.equal(upstreamTarget(ROUTES[1] as RouteEntry, '/v1/me/x'), '/v1/me/x');
+  });
+
+  it('is refused when it would be public, or names no role', () => {
+    const entry = sandboxRoute('t');
+    assert.throws(() => validateRoutes([{ ...entry, public: true }]), InvariantError);
+    assert.throws(() => validateRoutes([{ ...entry, roles: [] }]), InvariantError);
+    assert.throws(() => validateRoutes([{ ...entry, upstreamPrefix: '/_sim/' }]), InvariantError);
   });
 });

@@ -57,6 +57,17 @@ export function validateRoutes(table: readonly RouteEntry[]): void {
         );
       }
     }
+    if (entry.upstreamPrefix !== undefined) {
+      assert(
+        PREFIX_SHAPE.test(entry.upstreamPrefix),
+        `upstream prefix ${entry.upstreamPrefix} of ${entry.prefix} must be /segments without a trailing slash`,
+      );
+      assert(entry.public === undefined, `${entry.prefix} is rewritten upstream and cannot be public`);
+    }
+    if (entry.roles !== undefined) {
+      assert(entry.roles.length > 0, `${entry.prefix} names an empty list of roles`);
+      assert(entry.public === undefined, `${entry.prefix} needs roles and cannot be public`);
+    }
     if (entry.timeoutMs !== undefined) {
       assert(
         Number.isInteger(entry.timeoutMs) && entry.timeoutMs > 0,
@@ -82,6 +93,17 @@ export function expandRoutes(table: readonly RouteEntry[]): RouteSpec[] {
     }
   }
   return out;
+}
+
+/**
+ * The upstream target of a request under `entry`: the same, unless the entry replaces its prefix.
+ *
+ * @example
+ * upstreamTarget(sandboxRoute('t'), '/v1/sandbox/_sim/faults?x=1') // '/_sim/faults?x=1'
+ */
+export function upstreamTarget(entry: RouteEntry, target: string): string {
+  if (entry.upstreamPrefix === undefined) return target;
+  return `${entry.upstreamPrefix}${target.slice(entry.prefix.length)}`;
 }
 
 /**

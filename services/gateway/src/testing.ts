@@ -136,7 +136,8 @@ export async function startGateway(
 ) {
   const base = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const routes: RouteEntry[] = [
-    ...base.routes.filter((r) => r.service === 'identity'),
+    // The bank sandbox's controls are kept too (when configured), for tests that point BANK_URL at a stand-in.
+    ...base.routes.filter((r) => r.service === 'identity' || r.service === 'bankSandbox'),
     { prefix: HANG_PREFIX, service: 'identity', timeoutMs: HANG_TIMEOUT_MS },
   ];
   const config: GatewayConfig = { ...base, routes };

@@ -1,4 +1,4 @@
-import { createHttpApp, jwtVerifier, type Logger } from '@strongbox/http';
+import { createHttpApp, type ForwardingPolicy, jwtVerifier, type Logger } from '@strongbox/http';
 import { type Clock, newId } from '@strongbox/kernel';
 import { type Pool, ping } from '@strongbox/postgres';
 import type { ServiceParts } from '@strongbox/service';
@@ -13,6 +13,7 @@ import { logoutRoute } from './features/logout/route.ts';
 import { meRoute } from './features/me/route.ts';
 import { refreshRoute } from './features/refresh/route.ts';
 import { registerRoute } from './features/register/route.ts';
+import { setRolesRoute } from './features/set-roles/route.ts';
 import { userLookupRoute } from './features/user-lookup/route.ts';
 import { accessTokenIssuer } from './infra/access-tokens.ts';
 import { verifyClient } from './infra/clients.ts';
@@ -20,6 +21,7 @@ import { clearPairFailures, failureHistory, forgetAttempt, recordFailure } from 
 import { hashPassword, SCRYPT_DEFAULT, type ScryptParams, verifyPassword } from './infra/passwords.ts';
 import { pruneJob } from './infra/prune.ts';
 import { newRefreshToken, revokeFamilyOf, rotate, startFamily } from './infra/refresh-tokens.ts';
+import { changeRoles } from './infra/role-changes.ts';
 import { loadKeyRing } from './infra/signing-keys.ts';
 import { findCredentialsByEmail, findUserByEmail, findUserById, insertUser } from './infra/users.ts';
 import type { IdentityPorts } from './ports.ts';
@@ -35,7 +37,8 @@ export interface IdentityDeps {
   readonly clock: Clock;
   readonly issuer: string;
   readonly audience: string;
-  readonly trustProxy?: string | string[] | undefined;
+  /** Whose X-Forwarded-For is believed (the gateway's, signed; ADR 0021). Default: nobody's. */
+  readonly forwarding?: ForwardingPolicy | undefined;
   /** Tests lower the scrypt cost; production keeps the default. */
   readonly scrypt?: ScryptParams;
 }
@@ -70,6 +73,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
       findById: (id) => findUserById(pool, id),
       findByEmail: (email) => findUserByEmail(pool, email),
       findCredentials: (email) => findCredentialsByEmail(pool, email),
+      changeRoles: (c) => changeRoles(pool, { ...c, changeId: newId('rlc', clock), at: clock.now() }),
     },
     passwords: {
       hash: (p) => hashPassword(p, scrypt),
@@ -115,7 +119,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
       audience: deps.audience,
     }),
     readiness: { database: () => ping(pool) },
-    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+    ...(deps.forwarding ? { forwarding: deps.forwarding } : {}),
   });
   for (const route of [
     registerRoute,
@@ -125,6 +129,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
     meRoute,
     clientTokenRoute,
     jwksRoute,
+    setRolesRoute,
     userLookupRoute,
   ]) {
     route(app, ports);

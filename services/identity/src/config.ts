@@ -1,3 +1,4 @@
+import { forwardingSecrets } from '@strongbox/http';
 import { int, oneOf, optionalUrl, port, readConfig, str } from '@strongbox/kernel';
 
 /** Every setting identity reads, validated at start (see README "Configuration"). */
@@ -9,7 +10,8 @@ export function identityConfig(env: Readonly<Record<string, string | undefined>>
     LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     JWT_ISSUER: str({ fallback: 'strongbox-identity' }),
     JWT_AUDIENCE: str({ fallback: 'strongbox' }),
-    TRUST_PROXY: str({ fallback: '127.0.0.1,::1' }),
+    /** The gateway's signature makes its X-Forwarded-For believed, for the per-address login limits. */
+    GATEWAY_FORWARDING_SECRET: forwardingSecrets,
     DATABASE_POOL_MAX: int({ fallback: 10, min: 1, max: 100 }),
   });
 }

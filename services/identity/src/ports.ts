@@ -1,4 +1,5 @@
 import type { Clock } from '@strongbox/kernel';
+import type { RoleChange, RoleChangeOutcome } from './domain/roles.ts';
 import type { FailureHistory } from './domain/throttle.ts';
 import type { User, UserRole } from './domain/user.ts';
 
@@ -14,10 +15,14 @@ export interface IdentityPorts {
       name: string;
       passwordHash: string;
       roles: UserRole[];
+      /** The registering request's trace id, kept on the row. */
+      traceId: string;
     }): Promise<User | undefined>;
     findById(id: string): Promise<User | undefined>;
     findByEmail(emailNormalized: string): Promise<User | undefined>;
     findCredentials(emailNormalized: string): Promise<{ user: User; passwordHash: string } | undefined>;
+    /** Replaces a user's roles and records the change (id and time are filled in by the wiring). */
+    changeRoles(c: Omit<RoleChange, 'changeId' | 'at'>): Promise<RoleChangeOutcome>;
   };
   readonly passwords: {
     hash(password: string): Promise<string>;

@@ -1,4 +1,4 @@
-import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
+import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier } from '@strongbox/http';
 import { type Clock, newId } from '@strongbox/kernel';
 import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
@@ -60,7 +60,8 @@ export interface OrdersDeps {
   readonly tokens?: ServiceTokens;
   /** The saga's backoff jitter; tests fix it so retry times are known exactly. */
   readonly random?: () => number;
-  readonly trustProxy?: string | string[] | undefined;
+  /** Whose X-Forwarded-For is believed (the gateway's, signed; ADR 0021). Default: nobody's. */
+  readonly forwarding?: ForwardingPolicy | undefined;
   /** With it, operators manage this service's dead letters at /v1/admin/dead-letters/orders. */
   readonly transport?: Transport | undefined;
 }
@@ -135,7 +136,7 @@ export async function buildApp(deps: OrdersDeps): Promise<OrdersApp> {
     verifier: deps.verifier,
     readiness: { database: () => ping(pool) },
     metrics: [metrics.registry],
-    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+    ...(deps.forwarding ? { forwarding: deps.forwarding } : {}),
   });
   for (const route of [createOrderRoute, listOrdersRoute, getOrderRoute, cancelOrderRoute]) route(app, ports);
   if (deps.transport) {

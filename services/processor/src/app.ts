@@ -1,4 +1,4 @@
-import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
+import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier } from '@strongbox/http';
 import type { Clock, Logger as KernelLogger } from '@strongbox/kernel';
 import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
@@ -38,7 +38,8 @@ export interface ProcessorDeps {
   readonly config: ProcessorSettings;
   /** The simulated fulfilment's chance; tests fix it. */
   readonly random?: () => number;
-  readonly trustProxy?: string | string[] | undefined;
+  /** Whose X-Forwarded-For is believed (the gateway's, signed; ADR 0021). Default: nobody's. */
+  readonly forwarding?: ForwardingPolicy | undefined;
   /** With it, operators manage this service's dead letters at /v1/admin/dead-letters/processor. */
   readonly transport?: Transport | undefined;
 }
@@ -63,7 +64,7 @@ export async function buildApp(deps: ProcessorDeps): Promise<ProcessorApp> {
     verifier: deps.verifier,
     readiness: { database: () => ping(pool) },
     metrics: [metrics.registry],
-    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+    ...(deps.forwarding ? { forwarding: deps.forwarding } : {}),
   });
   getProcessingRoute(app, { findByOrder: (orderId) => findByOrder(pool, orderId) });
   if (deps.transport) {

@@ -1,4 +1,4 @@
-import { createHttpApp, type Logger, type TokenVerifier } from '@strongbox/http';
+import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier } from '@strongbox/http';
 import { type Clock, newId } from '@strongbox/kernel';
 import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import {
@@ -19,18 +19,27 @@ import { getDeliveryRoute } from './features/get-delivery/route.ts';
 import { getEndpointRoute } from './features/get-endpoint/route.ts';
 import { listDeliveriesRoute } from './features/list-deliveries/route.ts';
 import { listEndpointsRoute } from './features/list-endpoints/route.ts';
+import {
+  CONSUMER_NAME,
+  eventRecorder,
+  WEBHOOKS_CONSUMER_CONCURRENCY,
+} from './features/record-event/handler.ts';
 import { resendDeliveryRoute } from './features/resend-delivery/route.ts';
 import { rotateSecretRoute } from './features/rotate-secret/route.ts';
 import { updateEndpointRoute } from './features/update-endpoint/route.ts';
 import type { AllowList } from './infra/address-policy.ts';
-import { countDueDeliveries } from './infra/deliveries.ts';
+import {
+  candidateEndpoints,
+  countDueDeliveries,
+  insertDeliveries,
+  insertDeliveriesForEvent,
+} from './infra/deliveries.ts';
 import { DELIVERY_TIMEOUT_MS } from './infra/http-sender.ts';
 import { createWebhookMetrics, type WebhookMetrics } from './infra/metrics.ts';
 import { newSecret } from './infra/signer.ts';
 import { bindStore } from './infra/store.ts';
 import { checkTarget, type Resolver, systemResolver } from './infra/target-check.ts';
 import type { WebhooksPorts } from './ports.ts';
-import { CONSUMER_NAME, recordEvent, recordEvents, WEBHOOKS_CONSUMER_CONCURRENCY } from './record-event.ts';
 import { PURGE_SCHEDULE, purgeOldDeliveries } from './retention.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './worker/worker.ts';
 
@@ -59,13 +68,24 @@ export interface WebhooksDeps {
   readonly concurrencyMax?: number;
   /** How long one attempt may take; DELIVERY_TIMEOUT_MS by default, shorter in tests. */
   readonly deliveryTimeoutMs?: number;
-  readonly trustProxy?: string | string[] | undefined;
+  /** Whose X-Forwarded-For is believed (the gateway's, signed; ADR 0021). Default: nobody's. */
+  readonly forwarding?: ForwardingPolicy | undefined;
   /**
    * The event transport: with it, the consumer's dead letters are served under /v1/admin/dead-letters
    * (operators and admins), which the gateway routes here. The webhooks schema holds them.
    */
   readonly transport?: Transport | undefined;
 }
+
+/**
+ * The consumer's handlers (features/record-event), wired to the deliveries table: every event is queued
+ * for the endpoints that select it. Exported for the tests, which record events without a transport.
+ */
+export const { recordEvent, recordEvents } = eventRecorder({
+  insertDeliveriesForEvent,
+  candidateEndpoints,
+  insertDeliveries,
+});
 
 /** What a delivery worker may be given other than the app's own (tests). */
 export interface DeliveryWorkerOverrides {
@@ -114,7 +134,7 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
     verifier: deps.verifier,
     readiness: { database: () => ping(pool) },
     metrics: [metrics.registry],
-    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
+    ...(deps.forwarding ? { forwarding: deps.forwarding } : {}),
   });
   for (const route of [
     createEndpointRoute,

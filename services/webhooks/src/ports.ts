@@ -6,7 +6,8 @@ import type { DisabledReason, Endpoint } from './domain/endpoint.ts';
 export interface WebhookStore {
   /** Counts the owner's endpoints while holding a lock on the owner until the transaction ends. */
   countEndpointsOfLocked(ownerId: string): Promise<number>;
-  insertEndpoint(e: Endpoint): Promise<void>;
+  /** Stores a new endpoint with the trace id of the request that registered it. */
+  insertEndpoint(e: Endpoint, traceId: string): Promise<void>;
   findEndpoint(id: string): Promise<Endpoint | undefined>;
   listEndpoints(
     filter: { ownerId: string | undefined },

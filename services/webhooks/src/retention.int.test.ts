@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cloudEvent } from '@strongbox/kernel';
 import { withTransaction } from '@strongbox/postgres';
-import { recordEvent } from './record-event.ts';
+import { recordEvent } from './app.ts';
 import { DELIVERY_RETENTION_MS, purgeOldDeliveries } from './retention.ts';
 import { type Harness, startWebhooks } from './test-support.ts';
 

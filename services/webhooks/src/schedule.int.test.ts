@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cloudEvent } from '@strongbox/kernel';
 import { withTransaction } from '@strongbox/postgres';
+import { recordEvent } from './app.ts';
 import { ATTEMPTS_MAX, RETRY_DELAYS_MS } from './domain/schedule.ts';
-import { recordEvent } from './record-event.ts';
 import { type Harness, type Receiver, startReceiver, startWebhooks } from './test-support.ts';
 
 /** The documented disable rule (docs/ARCHITECTURE.md): no success for 5 days, written out. */

@@ -3,7 +3,7 @@ import { after, before, beforeEach } from 'node:test';
 import { type CloudEvent, cloudEvent } from '@strongbox/kernel';
 import { withTransaction } from '@strongbox/postgres';
 import type { LightMyRequestResponse } from 'fastify';
-import { recordEvent } from './record-event.ts';
+import { recordEvent } from './app.ts';
 import { type Harness, type Receiver, startReceiver, startWebhooks } from './test-support.ts';
 
 /**

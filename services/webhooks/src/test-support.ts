@@ -78,6 +78,29 @@ export async function startWebhooks(opts: { allow?: AllowList; resolve?: Resolve
   };
 }
 
+/** A registration every route accepts: a loopback URL (allowed by default in tests) for balance events. */
+export const VALID_ENDPOINT = { url: 'http://127.0.0.1:9/hook', eventTypes: ['balance.*'] };
+
+/**
+ * Requests as the endpoint route tests make them, on the harness that `harness()` answers once `before`
+ * has started it: `create` registers with a fresh Idempotency-Key unless one is given (`null`: none).
+ */
+export function endpointRequests(harness: () => Harness) {
+  let keys = 0;
+  const key = () => `key-${++keys}`;
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+  const create = (token: string, payload: unknown, idempotencyKey: string | null = key()) =>
+    harness().app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/endpoints',
+      headers: { ...auth(token), ...(idempotencyKey === null ? {} : { 'idempotency-key': idempotencyKey }) },
+      payload: payload as object,
+    });
+  const get = (token: string, url: string) =>
+    harness().app.inject({ method: 'GET', url, headers: auth(token) });
+  return { key, auth, create, get };
+}
+
 export { EMPTY_ALLOW_LIST };
 
 export interface ReceivedRequest {

@@ -38,8 +38,9 @@ export function createAccount(
       createdAt: now,
     };
     await tx.query(
-      `insert into accounts (id, owner_id, currency, name, allow_negative, metadata, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $7)`,
+      `insert into accounts (id, owner_id, currency, name, allow_negative, metadata, trace_id, created_at,
+         updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
       [
         account.id,
         account.ownerId,
@@ -47,6 +48,7 @@ export function createAccount(
         account.name,
         account.allowNegative,
         account.metadata,
+        input.traceId,
         now,
       ],
     );

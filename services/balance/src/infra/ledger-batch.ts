@@ -6,9 +6,9 @@ import {
   type LedgerState,
 } from '../domain/decide.ts';
 import { type Change, evolve } from '../domain/evolve.ts';
-import type { Account, Entry, Transfer } from '../domain/ledger.ts';
+import type { Account, Transfer } from '../domain/ledger.ts';
 import type { CommandOutcome } from '../ports.ts';
-import type { LedgerWrites } from './ledger-sql.ts';
+import type { LedgerWrites, TracedEntry } from './ledger-sql.ts';
 
 /**
  * A batch's working state in memory (ADR 0011): the locked accounts and transfers, changed one command
@@ -40,7 +40,7 @@ export function ledgerBatch(
   const created = new Map<string, Transfer>();
   const resolved = new Map<string, Transfer>();
   const changed = new Set<string>();
-  const entries: Entry[] = [];
+  const entries: TracedEntry[] = [];
   const events: Array<{ event: LedgerEvent; traceId: string | null }> = [];
 
   const viewOf = (layer: Layer): LedgerState => ({
@@ -75,7 +75,8 @@ export function ledgerBatch(
       if (locked.transfers.has(id) && !created.has(id)) resolved.set(id, t);
       else created.set(id, t);
     }
-    for (const c of layer.changes) entries.push(...c.entries);
+    // Each entry carries the trace id of the request that moved the money, as its transfer does.
+    for (const c of layer.changes) for (const entry of c.entries) entries.push({ ...entry, traceId });
     for (const event of layer.events) events.push({ event, traceId });
   };
 

@@ -46,11 +46,14 @@ export async function lockAccounts(tx: Queryable, ids: readonly string[]): Promi
   return { accounts: new Map(rows.map((r) => [r.id, toAccount(r)])), updatedAtMax };
 }
 
+/** An entry with the trace id of the request whose command made it (as its transfer carries one). */
+export type TracedEntry = Entry & { readonly traceId: string | null };
+
 export interface LedgerWrites {
   readonly at: Date;
   readonly created: readonly Transfer[];
   readonly resolved: readonly Transfer[];
-  readonly entries: readonly Entry[];
+  readonly entries: readonly TracedEntry[];
   /** Final state of every account the batch changed: a hot account is written once per batch. */
   readonly accounts: readonly Account[];
 }
@@ -82,14 +85,15 @@ export async function writeLedger(tx: Queryable, w: LedgerWrites): Promise<void>
        from unnest($14::text[], $15::text[], $16::int8[]) as x(id, st, pa)
        where t.id = x.id
      ), posted as (
-       insert into entries (account_id, version, transfer_id, direction, amount, balance_after, created_at)
-       select acc, v, tr, dir, amt, bal, $1
-       from unnest($17::text[], $18::int8[], $19::text[], $20::text[], $21::int8[], $22::int8[])
-         as x(acc, v, tr, dir, amt, bal)
+       insert into entries (account_id, version, transfer_id, direction, amount, balance_after, trace_id,
+         created_at)
+       select acc, v, tr, dir, amt, bal, trace, $1
+       from unnest($17::text[], $18::int8[], $19::text[], $20::text[], $21::int8[], $22::int8[], $23::text[])
+         as x(acc, v, tr, dir, amt, bal, trace)
      )
      update accounts t set posted_debits = x.pd, posted_credits = x.pc, pending_debits = x.pe, version = x.v,
             updated_at = $1
-     from unnest($23::text[], $24::int8[], $25::int8[], $26::int8[], $27::int8[]) as x(id, pd, pc, pe, v)
+     from unnest($24::text[], $25::int8[], $26::int8[], $27::int8[], $28::int8[]) as x(id, pd, pc, pe, v)
      where t.id = x.id`,
       [
         w.at,
@@ -114,6 +118,7 @@ export async function writeLedger(tx: Queryable, w: LedgerWrites): Promise<void>
         e.map((x) => x.direction),
         e.map((x) => x.amount),
         e.map((x) => x.balanceAfter),
+        e.map((x) => x.traceId),
         a.map((x) => x.id),
         a.map((x) => x.postedDebits),
         a.map((x) => x.postedCredits),

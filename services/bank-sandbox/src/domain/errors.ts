@@ -20,4 +20,5 @@ export const bankErrors = defineErrors({
   INSUFFICIENT_FUNDS: { status: 422, title: 'Not enough money on the virtual account' },
   TOO_MANY_REQUESTS: { status: 429, title: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
+  GATEWAY_TIMEOUT: { status: 504, title: 'The bank did not answer in time' },
 });

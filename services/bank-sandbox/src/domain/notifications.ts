@@ -10,6 +10,10 @@ export const NOTIFICATION_TYPES = [
   'PAYMENT_SUCCEEDED',
   'PAYMENT_FAILED',
   'SCORING_FINISHED',
+  // The self-employed API: a receipt issued, annulled, or failed (FISCALIZE_FAILED or ERROR).
+  'SELF_EMPLOYED_RECEIPT_READY',
+  'SELF_EMPLOYED_RECEIPT_CANCELLED',
+  'SELF_EMPLOYED_RECEIPT_FAILED',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 

@@ -24,7 +24,9 @@ export const idParams = (...names: string[]) => ({
   properties: Object.fromEntries(names.map((n) => [n, UUID])),
 });
 
-const ERRORS = Object.fromEntries([400, 401, 404, 409, 422, 429, 500].map((s) => [s, BANK_ERROR_SCHEMA]));
+const ERRORS = Object.fromEntries(
+  [400, 401, 404, 409, 422, 429, 500, 504].map((s) => [s, BANK_ERROR_SCHEMA]),
+);
 const IDEMPOTENCY_HEADER = {
   type: 'object',
   // Documented here, checked by the handler, so that a missing or malformed key has its own errorCode.

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bankErrors } from '../domain/errors.ts';
+import { takesTimeout } from '../domain/faults.ts';
 import { type Bucket, take } from '../domain/rate-limit.ts';
 import type { Sim } from '../infra/sim.ts';
 import { bankErrorHandler, bankNotFound, sendBankError } from './bank-errors.ts';
 import { stringifyBank } from './bank-json.ts';
+import { hang } from './hang.ts';
 import { useLosslessBodies } from './lossless-body.ts';
 
 export interface RateLimits {
@@ -17,7 +19,7 @@ export interface RateLimits {
 /**
  * Makes the current (encapsulated) scope speak as the bank: lossless bodies with amounts in kopecks,
  * answers with amounts in rubles, the bank's error shape, its per-method rate limits, and the faults
- * of /_sim/ that act on every call (latency, 429 bursts, 500s before or after the effect).
+ * of /_sim/ that act on every call (latency, 429 bursts, timeouts and 500s before or after the effect).
  */
 export function speakAsBank(app: FastifyInstance, sim: Sim, limits: RateLimits): void {
   useLosslessBodies(app);
@@ -42,6 +44,15 @@ export function speakAsBank(app: FastifyInstance, sim: Sim, limits: RateLimits):
       return tooMany(reply, 1);
     }
     if (f.latencyMs > 0) await sleep(f.latencyMs);
+    // A timeout: the call hangs past any client's patience, before its effect (then 504, nothing done)
+    // or after it (the effect committed, the answer held back).
+    if (takesTimeout(f, sim.random)) {
+      if (f.timeoutWhen === 'before') {
+        await hang(sim, f.timeoutMs);
+        return sendBankError(reply, bankErrors.GATEWAY_TIMEOUT('Simulated timeout before the effect'));
+      }
+      (request as { hangAfterMs?: number }).hangAfterMs = f.timeoutMs;
+    }
     // Only calls that change something are failed on purpose: those are what a client must retry safely.
     if (request.method !== 'GET' && f.errorRate > 0 && sim.random() < f.errorRate) {
       if (f.errorWhen === 'before')
@@ -49,6 +60,11 @@ export function speakAsBank(app: FastifyInstance, sim: Sim, limits: RateLimits):
       (request as { failAfter?: boolean }).failAfter = true;
     }
     return undefined;
+  });
+  app.addHook('onSend', async (request, _reply, payload) => {
+    const hangMs = (request as { hangAfterMs?: number }).hangAfterMs;
+    if (hangMs !== undefined) await hang(sim, hangMs);
+    return payload;
   });
   // The effect has committed (and its Idempotency-Key answer with it); the client only sees a 500.
   app.addHook('onSend', async (request, reply, payload) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '@strongbox/postgres';
+import { planDelivery } from '../domain/faults.ts';
 import { afterFailure, type NotificationFact } from '../domain/notifications.ts';
 import { stringifyBank } from '../http/bank-json.ts';
 import { signNotification } from './signing.ts';
@@ -57,12 +58,7 @@ export async function deliverDue(
   let sent = 0;
   try {
     await client.query('begin');
-    const { rows } = await client.query<Due>(
-      `select id, body, attempts from notifications
-       where delivered_at is null and given_up_at is null and due_at <= $1
-       order by due_at, created_at limit $2 for update skip locked`,
-      [sim.clock.now(), DELIVERY_BATCH_MAX],
-    );
+    const rows = await dueInOrder(client, sim);
     for (const row of rows) {
       const now = sim.clock.now();
       if (sim.faults.dropNotifications > 0) {
@@ -106,6 +102,36 @@ export async function deliverDue(
     client.release();
   }
   return sent;
+}
+
+/**
+ * The round's notifications in the order they are sent: oldest first, unless /_sim/ holds some back to
+ * send them reversed or shuffled (planDelivery). Held ones stay undelivered rows, so a restart or
+ * clearing the faults sends them in the ordinary way.
+ */
+async function dueInOrder(client: Queryable, sim: Sim): Promise<Due[]> {
+  const f = sim.faults;
+  const { rows } = await client.query<Due>(
+    `select id, body, attempts from notifications
+     where delivered_at is null and given_up_at is null and due_at <= $1 and not (id = any($3::uuid[]))
+     order by due_at, created_at limit $2 for update skip locked`,
+    [sim.clock.now(), DELIVERY_BATCH_MAX, f.heldNotifications],
+  );
+  if (f.reorderNotifications === 0 && f.heldNotifications.length === 0) return rows;
+  const plan = planDelivery(
+    rows.map((r) => r.id),
+    f,
+    sim.random,
+  );
+  f.heldNotifications = [...plan.held];
+  f.reorderNotifications = plan.stillToHold;
+  const released = await client.query<Due>(
+    `select id, body, attempts from notifications
+     where id = any($1::uuid[]) and delivered_at is null and given_up_at is null for update skip locked`,
+    [plan.send.filter((id) => !rows.some((r) => r.id === id))],
+  );
+  const byId = new Map([...rows, ...released.rows].map((r) => [r.id, r]));
+  return plan.send.flatMap((id) => byId.get(id) ?? []);
 }
 
 async function post(opts: DeliveryOptions, row: Due, now: Date): Promise<string | undefined> {

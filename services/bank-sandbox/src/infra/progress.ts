@@ -4,6 +4,7 @@ import { decideScoring } from '../domain/beneficiary.ts';
 import { dueScorings, setScoring } from './beneficiaries.ts';
 import { enqueueNotification } from './notifications.ts';
 import { advancePayments } from './payment-progress.ts';
+import { advanceSelfEmployed } from './self-employed-progress.ts';
 import type { Sim } from './sim.ts';
 
 /** Objects one round moves on; the next round takes the rest. */
@@ -14,8 +15,8 @@ export interface ProgressSettings {
 }
 
 /**
- * One round of the bank's own time: scorings whose time has come are decided, and payments take their
- * next step. Run by a timer in main.ts and by POST /_sim/tick, so tests move time by hand.
+ * One round of the bank's own time: scorings whose time has come are decided, payments take their
+ * next step, and the self-employed API's registrations and receipts move on. Run by a timer in main.ts and by POST /_sim/tick, so tests move time by hand.
  */
 export async function advanceDue(pool: Pool, sim: Sim, settings: ProgressSettings): Promise<number> {
   const scored = await withTransaction(pool, async (tx) => {
@@ -35,5 +36,6 @@ export async function advanceDue(pool: Pool, sim: Sim, settings: ProgressSetting
     }
     return n;
   });
-  return scored + (await advancePayments(pool, sim, settings));
+  const paid = await advancePayments(pool, sim, settings);
+  return scored + paid + (await advanceSelfEmployed(pool, sim));
 }

@@ -8,10 +8,13 @@ import {
   StreamVersionConflict,
   withTransaction,
 } from '@strongbox/postgres';
+import { bankTasksFor, type KeyedBankTask } from '../domain/bank-tasks.ts';
 import { type Deal, heldAmount } from '../domain/deal.ts';
 import { decide } from '../domain/decide.ts';
+import type { DealEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
 import type { CommandInput, CommandOutcome } from '../ports.ts';
+import { enqueueBankTasks } from './bank-tasks.ts';
 import { decodeEvent, encodeEvent } from './event-codec.ts';
 import { dealView, projectDeal } from './projection.ts';
 
@@ -72,9 +75,8 @@ export async function applyDealCommand(
     if (deal === null) throw new Error('a deal that does not exist decided on no events');
     return { ok: true, deal, events: [] };
   }
-  let next = deal;
-  for (const e of decision.events) next = evolve(next, e);
-  if (next === null) throw new Error('events folded to no deal');
+  const folded = foldWithTasks(deal, decision.events);
+  const next = folded.deal;
   const envelopes = decision.events.map((e) => {
     const { type, data } = encodeEvent(e);
     return cloudEvent(
@@ -101,6 +103,32 @@ export async function applyDealCommand(
     })),
   );
   await appendOutbox(tx, envelopes);
+  await enqueueBankTasks(
+    tx,
+    input.dealId,
+    folded.tasks.flatMap((of, i) => of(envelopes[i]!.id)),
+    clock.now(),
+    input.traceId,
+  );
   await projectDeal(tx, dealView(next, heldAmount(next)));
   return { ok: true, deal: next, events: decision.events };
+}
+
+/**
+ * Folds the new events into the deal and notes, for each, the bank tasks it causes: a task depends on the
+ * deal as it was just before its event, and its key on the event's id, which is known only later.
+ */
+function foldWithTasks(
+  deal: Deal | null,
+  events: readonly DealEvent[],
+): { deal: Deal; tasks: Array<(eventId: string) => KeyedBankTask[]> } {
+  let state = deal;
+  const tasks: Array<(eventId: string) => KeyedBankTask[]> = [];
+  for (const e of events) {
+    const before = state;
+    tasks.push((eventId) => bankTasksFor(e, eventId, before));
+    state = evolve(state, e);
+  }
+  if (state === null) throw new Error('events folded to no deal');
+  return { deal: state, tasks };
 }

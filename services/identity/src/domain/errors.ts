@@ -11,4 +11,7 @@ export const identityErrors = defineErrors({
   invalid_client: { status: 401, title: 'Invalid client credentials' },
   unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
   user_not_found: { status: 404, title: 'No such user' },
+  unknown_role: { status: 422, title: 'No such role' },
+  roles_empty: { status: 422, title: 'A user keeps at least one role' },
+  last_admin_role: { status: 422, title: 'An admin cannot remove their own admin role' },
 });

@@ -30,15 +30,17 @@ export async function insertUser(
     name: string;
     passwordHash: string;
     roles: UserRole[];
+    traceId: string;
     at: Date;
   },
 ): Promise<User | undefined> {
   try {
     const { rows } = await pool.query<UserRow>(
-      `insert into users (id, email, email_normalized, name, password_hash, roles, created_at, updated_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $7)
+      `insert into users (id, email, email_normalized, name, password_hash, roles, trace_id, created_at,
+         updated_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $8)
        returning id, email, name, roles, created_at, password_hash`,
-      [u.id, u.email, u.emailNormalized, u.name, u.passwordHash, u.roles, u.at],
+      [u.id, u.email, u.emailNormalized, u.name, u.passwordHash, u.roles, u.traceId, u.at],
     );
     return toUser(rows[0] as UserRow);
   } catch (err) {

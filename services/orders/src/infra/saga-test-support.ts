@@ -205,6 +205,8 @@ export async function startSagaHarness(): Promise<SagaHarness> {
     {
       PATH: process.env['PATH'] ?? '',
       NODE_ENV: 'production',
+      // Production requires the secret the gateway signs forwarded addresses with (ADR 0021).
+      GATEWAY_FORWARDING_SECRET: 'saga-test-forwarding-secret-of-32-characters',
       DATABASE_URL: db.url,
       DATABASE_POOL_MAX: '4',
       BALANCE_PORT: String(port),

@@ -1,6 +1,7 @@
 import { prepared, type Queryable } from '@strongbox/postgres';
 import type { Attempt, Delivery, DeliveryStatus } from '../domain/delivery.ts';
 import type { AttemptResult } from '../domain/schedule.ts';
+import type { CandidateEndpoint, NewDelivery } from '../features/record-event/handler.ts';
 
 interface DeliveryRow {
   id: string;
@@ -83,13 +84,6 @@ export async function insertDeliveriesForEvent(
   return result.rowCount ?? 0;
 }
 
-export interface CandidateEndpoint {
-  readonly id: string;
-  readonly eventTypes: readonly string[];
-  readonly scope: 'all' | 'parties';
-  readonly ownerId: string;
-}
-
 /**
  * Enabled endpoints that could select at least one of a batch's events: listing any of the patterns,
  * and seeing every event or owned by one of the parties. In id order, at most `limit`.
@@ -119,14 +113,7 @@ export async function candidateEndpoints(
 /** Queues deliveries of several events in one statement; once per (endpoint, event) as always. */
 export async function insertDeliveries(
   tx: Queryable,
-  rows: ReadonlyArray<{
-    id: string;
-    endpointId: string;
-    eventId: string;
-    eventType: string;
-    payload: string;
-    traceId: string | null;
-  }>,
+  rows: readonly NewDelivery[],
   at: Date,
 ): Promise<number> {
   if (rows.length === 0) return 0;

@@ -37,11 +37,12 @@ export function toEndpoint(r: EndpointRow): Endpoint {
   };
 }
 
-export async function insertEndpoint(db: Queryable, e: Endpoint): Promise<void> {
+/** The trace id is kept on the row only, for operators: the API never shows it on the endpoint. */
+export async function insertEndpoint(db: Queryable, e: Endpoint, traceId: string): Promise<void> {
   await db.query(
     `insert into endpoints (id, owner_id, scope, url, event_types, description, status, disabled_reason,
-       secret, previous_secret, previous_secret_expires_at, failing_since, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+       secret, previous_secret, previous_secret_expires_at, failing_since, created_at, updated_at, trace_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
     [
       e.id,
       e.ownerId,
@@ -57,6 +58,7 @@ export async function insertEndpoint(db: Queryable, e: Endpoint): Promise<void> 
       e.failingSince,
       e.createdAt,
       e.updatedAt,
+      traceId,
     ],
   );
 }

@@ -17,7 +17,7 @@ import {
 export function bindStore(db: Queryable): WebhookStore {
   return {
     countEndpointsOfLocked: (ownerId) => countEndpointsOfLocked(db, ownerId),
-    insertEndpoint: (e) => insertEndpoint(db, e),
+    insertEndpoint: (e, traceId) => insertEndpoint(db, e, traceId),
     findEndpoint: (id) => findEndpoint(db, id),
     listEndpoints: (filter, page) => listEndpoints(db, filter, page),
     updateEndpoint: (id, patch, at) => updateEndpoint(db, id, patch, at),

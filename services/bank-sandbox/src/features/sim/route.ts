@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { bankErrors } from '../../domain/errors.ts';
-import type { Faults } from '../../domain/faults.ts';
+import { distortIncoming, type Faults } from '../../domain/faults.ts';
 import { numberField, rublesField } from '../../http/lossless-body.ts';
 import type { BankPorts } from '../../ports.ts';
 import { doc, found, idParams } from '../http.ts';
 
 const TAG = 'Simulation (/_sim/)';
+/** Notifications held at once for reordering: enough for any test, small enough to send in one round. */
+const REORDER_HELD_MAX = 1_000;
 const count = (d: string) => numberField(d, 0, 1_000_000);
 const FAULTS = {
   type: 'object',
@@ -36,6 +38,23 @@ const FAULTS = {
       propertyNames: { pattern: '^\\d{10}(\\d{2})?$' },
       additionalProperties: { type: 'string', enum: ['stuck', 'failed'] },
     },
+    // Timeouts, reordered notifications, odd incoming payments.
+    timeoutMs: numberField('How long a timed-out call hangs (sandbox time)', 1, 600_000),
+    timeoutNext: count('The next N calls hang for timeoutMs'),
+    timeoutRate: numberField('Share of calls that hang for timeoutMs', 0, 1, false),
+    timeoutWhen: {
+      type: 'string',
+      enum: ['before', 'after'],
+      description: 'The hang comes before the call took effect (then 504), or after it did',
+    },
+    reorderNotifications: numberField(
+      'The next N notifications are held, then sent together out of order',
+      0,
+      REORDER_HELD_MAX,
+    ),
+    reorderMode: { type: 'string', enum: ['reverse', 'shuffle'], description: 'How held ones are sent' },
+    wrongIncomingAmount: count('The next N POST /_sim/incoming arrive with another amount'),
+    unknownIncomingPurpose: count('The next N POST /_sim/incoming arrive with a purpose naming nothing'),
   },
 } as const;
 
@@ -46,6 +65,7 @@ type FaultsBody = Partial<Omit<Faults, 'failingDetails' | 'scoring'>> & {
 
 const showFaults = (f: Faults) => ({
   ...f,
+  heldNotifications: [...f.heldNotifications],
   failingDetails: [...f.failingDetails],
   scoring: Object.fromEntries(f.scoring),
 });
@@ -75,6 +95,11 @@ export function simRoutes(
             payerInn: { type: 'string', pattern: '^\\d{10}(\\d{2})?$' },
             payerBik: { type: 'string', pattern: '^\\d{9}$' },
             payerAccount: { type: 'string', pattern: '^\\d{20}$' },
+            oddity: {
+              type: 'string',
+              enum: ['wrongAmount', 'unknownPurpose'],
+              description: 'Arrive otherwise than sent: another amount, or a purpose that names nothing',
+            },
           },
         },
       }),
@@ -87,18 +112,20 @@ export function simRoutes(
         payerInn?: string;
         payerBik?: string;
         payerAccount?: string;
+        oddity?: 'wrongAmount' | 'unknownPurpose';
       };
+      const arrived = arrival(sim, { amount: b.amount, purpose: b.purpose ?? '' }, b.oddity);
       const created = await ports.transaction(async (tx) => {
         const t = await store.insertIncoming(tx, {
           id: ports.newId(),
-          amount: b.amount,
+          amount: arrived.amount,
           payer: {
             name: b.payerName ?? null,
             inn: b.payerInn ?? null,
             bik: b.payerBik ?? null,
             account: b.payerAccount ?? null,
           },
-          purpose: b.purpose ?? '',
+          purpose: arrived.purpose,
           now: sim.clock.now(),
         });
         await ports.notify(tx, {
@@ -194,4 +221,21 @@ export function simRoutes(
       });
     },
   );
+}
+
+/**
+ * What reaches the nominal account: what was sent, unless the call or a fault switch makes it odd. Either
+ * way it lands unidentified, as the bank leaves a payment it cannot match for the platform to sort out.
+ */
+function arrival(
+  sim: BankPorts['sim'],
+  sent: { amount: bigint; purpose: string },
+  oddity: 'wrongAmount' | 'unknownPurpose' | undefined,
+) {
+  const f = sim.faults;
+  const wrongAmount = oddity === 'wrongAmount' || f.wrongIncomingAmount > 0;
+  const unknownPurpose = oddity === 'unknownPurpose' || f.unknownIncomingPurpose > 0;
+  if (f.wrongIncomingAmount > 0) f.wrongIncomingAmount--;
+  if (f.unknownIncomingPurpose > 0) f.unknownIncomingPurpose--;
+  return distortIncoming(sent, { wrongAmount, unknownPurpose }, sim.random);
 }

@@ -42,6 +42,7 @@ export function registerRoute(app: FastifyInstance, ports: IdentityPorts): void 
         name,
         passwordHash: await ports.passwords.hash(password),
         roles: ['customer'],
+        traceId: request.traceId,
       });
       if (!user) throw identityErrors.email_taken(`${normalizeEmail(email)} is already registered`);
       request.log.info({ userId: user.id }, 'user registered');

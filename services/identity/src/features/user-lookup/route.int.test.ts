@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Harness, startIdentity } from '../../test-support.ts';
+import { createAdmin, type Harness, startIdentity } from '../../test-support.ts';
 
 let h: Harness;
 let adminToken: string;
@@ -27,7 +27,7 @@ before(async () => {
   assert.equal(reg.statusCode, 201, reg.body);
   customer = reg.json();
   customerToken = await loginToken('payer@example.com');
-  await h.admin('admin@example.com', PASSWORD);
+  await createAdmin(h, 'admin@example.com', PASSWORD);
   adminToken = await loginToken('admin@example.com');
   await h.serviceClient('deals', 's3cret-deals');
   const token = await post('/v1/auth/token', {

@@ -56,7 +56,7 @@ export function createEndpointRoute(app: FastifyInstance, ports: WebhooksPorts):
           createdAt: now,
           updatedAt: now,
         };
-        await store.insertEndpoint(endpoint);
+        await store.insertEndpoint(endpoint, request.traceId);
         request.log.info({ endpointId: endpoint.id, scope: endpoint.scope }, 'webhook endpoint registered');
         return jsonResponse(201, { ...endpointView(endpoint), secret: endpoint.secret });
       });

@@ -9,8 +9,9 @@ import {
   startConsumer,
   type Transport,
 } from '@strongbox/messaging';
-import { CONSUMER_NAME, recordEvent } from './record-event.ts';
-import { type Harness, type Receiver, startReceiver, startWebhooks } from './test-support.ts';
+import { recordEvent } from '../../app.ts';
+import { type Harness, type Receiver, startReceiver, startWebhooks } from '../../test-support.ts';
+import { CONSUMER_NAME } from './handler.ts';
 
 /** The wiring of main.ts: events published on the (PostgreSQL) transport reach the receiver. */
 let h: Harness;

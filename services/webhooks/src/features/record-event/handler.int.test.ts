@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type CloudEvent, cloudEvent } from '@strongbox/kernel';
 import { withTransaction } from '@strongbox/postgres';
-import { recordEvent, recordEvents } from './record-event.ts';
-import { type Harness, startWebhooks } from './test-support.ts';
+import { recordEvent, recordEvents } from '../../app.ts';
+import { type Harness, startWebhooks } from '../../test-support.ts';
 
 let h: Harness;
 const ids: Record<string, string> = {};

@@ -1,0 +1,18 @@
+import fp from 'fastify-plugin';
+
+/**
+ * Node's server.close() waits for keep-alive connections that were busy when it began; telling those
+ * clients to close after their answer lets shutdown finish instead of waiting out the keep-alive timeout.
+ */
+export const drainPlugin = fp(
+  async (app) => {
+    let draining = false;
+    app.addHook('preClose', async () => {
+      draining = true;
+    });
+    app.addHook('onSend', async (_request, reply) => {
+      if (draining) void reply.header('connection', 'close');
+    });
+  },
+  { name: 'strongbox-drain' },
+);

@@ -1,0 +1,86 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+
+/** The gateway's signature of the X-Forwarded-For it sends (ADR 0021). */
+export const FORWARDED_SIGNATURE_HEADER = 'x-strongbox-forwarded-signature';
+/** Headers believed only with a valid signature; stripped from every other request. */
+const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'forwarded'] as const;
+/** Keeps a signature of this header apart from any other use of the same secret. */
+const SIGNED_CONTEXT = 'strongbox-forwarded-for\n';
+
+/**
+ * Whose X-Forwarded-For a service believes, so that per-address limits see the caller, not the gateway:
+ * - `gateway`: only a request the gateway signed with one of these secrets (GATEWAY_FORWARDING_SECRET; two
+ *   during a rotation). Every service behind the gateway.
+ * - `proxies`: the connection comes from one of these addresses (the load balancers in front of the
+ *   gateway, GATEWAY_TRUSTED_PROXIES). Only at the edge, where the peers cannot be given a secret.
+ * - `none`: nobody's; the connection's address is the caller's.
+ */
+export type ForwardingPolicy =
+  | { readonly kind: 'gateway'; readonly secrets: readonly string[] }
+  | { readonly kind: 'proxies'; readonly addresses: readonly string[] }
+  | { readonly kind: 'none' };
+
+/**
+ * The signature the gateway sends beside `forwardedFor`: HMAC-SHA256 under the shared secret, base64url.
+ * A signature seen in transit or in a log lets its holder claim that one address, never the secret.
+ *
+ * @example
+ * headers['x-forwarded-for'] = ip;
+ * headers[FORWARDED_SIGNATURE_HEADER] = signForwardedFor(secret, ip);
+ */
+export function signForwardedFor(secret: string, forwardedFor: string): string {
+  return createHmac('sha256', secret)
+    .update(SIGNED_CONTEXT + forwardedFor)
+    .digest('base64url');
+}
+
+/** Whether the request's X-Forwarded-For carries a valid signature under one of `secrets`. */
+export function forwardedForSigned(headers: IncomingHttpHeaders, secrets: readonly string[]): boolean {
+  const forwardedFor = headers['x-forwarded-for'];
+  const signature = headers[FORWARDED_SIGNATURE_HEADER];
+  if (typeof forwardedFor !== 'string' || typeof signature !== 'string') return false;
+  const given = Buffer.from(signature);
+  // Every secret is tried, so the time taken says nothing about which one matched or how much of it.
+  let valid = false;
+  for (const secret of secrets) {
+    const expected = Buffer.from(signForwardedFor(secret, forwardedFor));
+    if (expected.length === given.length && timingSafeEqual(expected, given)) valid = true;
+  }
+  return valid;
+}
+
+/** How createHttpApp applies a policy: Fastify's trustProxy, and a step run first on every request. */
+export interface Forwarding {
+  readonly trustProxy: boolean | string[];
+  /** Strips forwarded headers the policy does not believe, before anything reads `request.ip`. */
+  admit(raw: IncomingMessage): void;
+}
+
+/**
+ * Under `gateway`, Fastify trusts X-Forwarded-For from any peer, and `admit` first removes it (with the
+ * other forwarded headers) from every request that is not signed, so `request.ip` is then the socket's.
+ */
+export function forwarding(policy: ForwardingPolicy): Forwarding {
+  switch (policy.kind) {
+    case 'gateway':
+      if (policy.secrets.length === 0) throw new Error('a gateway forwarding policy needs a secret');
+      return {
+        trustProxy: true,
+        admit: (raw) => {
+          if (!forwardedForSigned(raw.headers, policy.secrets)) {
+            for (const name of FORWARDED_HEADERS) delete raw.headers[name];
+          }
+          delete raw.headers[FORWARDED_SIGNATURE_HEADER];
+        },
+      };
+    case 'proxies':
+      return { trustProxy: [...policy.addresses], admit: () => {} };
+    case 'none':
+      return { trustProxy: false, admit: () => {} };
+    default: {
+      const unreachable: never = policy;
+      throw new Error(`unknown forwarding policy ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

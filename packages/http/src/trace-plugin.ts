@@ -1,0 +1,54 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { resolveTrace, type TraceContext, traceparentFor } from './trace.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    traceId: string;
+  }
+}
+
+type ChildLoggerFactory = (
+  logger: FastifyBaseLogger,
+  bindings: Parameters<FastifyBaseLogger['child']>[0],
+  opts: NonNullable<Parameters<FastifyBaseLogger['child']>[1]>,
+  rawReq: IncomingMessage,
+) => FastifyBaseLogger;
+
+/** Each request's trace, resolved once when Fastify makes the request's logger. */
+export interface RequestTraces {
+  /** For Fastify's `childLoggerFactory`: every line of the request carries its traceId. */
+  readonly childLoggerFactory: ChildLoggerFactory;
+  /** The request's trace (resolved now if the request never got a logger, as with a framework error). */
+  of(request: FastifyRequest): TraceContext;
+}
+
+/**
+ * The trace is resolved when Fastify makes the request's logger, so every line of the request (including
+ * Fastify's own "incoming request" and "request completed") carries the traceId.
+ */
+export function requestTraces(): RequestTraces {
+  const traces = new WeakMap<object, TraceContext>();
+  return {
+    childLoggerFactory: (logger, bindings, opts, rawReq) => {
+      const trace = resolveTrace(rawReq.headers);
+      traces.set(rawReq, trace);
+      return logger.child({ ...bindings, traceId: trace.traceId }, opts);
+    },
+    of: (request) => traces.get(request.raw) ?? resolveTrace(request.headers),
+  };
+}
+
+/** Puts the trace id on the request (`request.traceId`) and echoes it as X-Trace-Id and traceparent. */
+export const tracePlugin = fp<{ traces: RequestTraces }>(
+  async (app, { traces }) => {
+    app.decorateRequest('traceId', '');
+    app.addHook('onRequest', async (request, reply) => {
+      const trace = traces.of(request);
+      request.traceId = trace.traceId;
+      void reply.header('x-trace-id', trace.traceId).header('traceparent', traceparentFor(trace));
+    });
+  },
+  { name: 'strongbox-trace' },
+);

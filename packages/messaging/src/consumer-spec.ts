@@ -1,0 +1,69 @@
+import type { BackoffPolicy, Clock, CloudEvent, GroupCommit, Logger } from '@strongbox/kernel';
+import type { Pool, PoolClient } from '@strongbox/postgres';
+import type { ConsumerMetrics } from './consumer-metrics.ts';
+import type { MessagingMetrics } from './metrics.ts';
+import type { Transport } from './transport.ts';
+
+/**
+ * Registers work to start once the handler's transaction has committed (say, a next step that must see
+ * the handler's writes). It does not run if the transaction rolls back; it is not retried if it fails.
+ */
+export type AfterCommit = (fn: () => void) => void;
+
+export interface ConsumerSpec {
+  /** Unique consumer name: the queue on RabbitMQ, the subscription on PostgreSQL, the inbox key. */
+  readonly name: string;
+  /** Topic patterns: 'balance.transfer.*', 'balance.#', '#'. */
+  readonly eventTypes: readonly string[];
+  /**
+   * Runs inside the transaction that also writes the inbox row; throw to have the event retried. Several
+   * events may share one transaction, each handled in turn: a handler that throws rolls the whole batch
+   * back, and the others are then handled again without it, so a handler must keep its effects in `tx`
+   * (or make them idempotent).
+   */
+  handle(tx: PoolClient, event: CloudEvent, afterCommit: AfterCommit): Promise<void>;
+  /**
+   * Optional: handles all the new events of one batch at once (one lookup instead of one per event). When
+   * given it is used instead of `handle` for every batch; it must have the same effect as `handle` on each
+   * event in turn, and a batch it fails is split like any other.
+   */
+  handleBatch?(tx: PoolClient, events: readonly CloudEvent[], afterCommit: AfterCommit): Promise<void>;
+  /** Attempts before the event is dead-lettered; default CONSUMER_ATTEMPTS_MAX_DEFAULT (8). */
+  readonly attemptsMax?: number;
+  /**
+   * Deliveries taken at once (the prefetch); a batch holds at most this many, and never more than
+   * CONSUMER_BATCH_MAX. Default CONSUMER_CONCURRENCY_DEFAULT.
+   */
+  readonly concurrency?: number;
+  /** Delay before retries; default CONSUMER_RETRY_BACKOFF. */
+  readonly backoff?: BackoffPolicy;
+}
+
+export interface ConsumerDeps {
+  /** The service's pool: its schema holds the inbox and dead_letters tables. */
+  readonly pool: Pool;
+  readonly transport: Transport;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly metrics?: MessagingMetrics;
+  readonly random?: () => number;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+/** What the handled events of one batch came to: newly handled, or already in the inbox. */
+export type Outcome = 'handled' | 'duplicate';
+
+/** One running consumer's settings and parts, shared by its delivery, dead-letter and batch code. */
+export interface ConsumerContext {
+  readonly spec: ConsumerSpec;
+  readonly deps: ConsumerDeps;
+  readonly attemptsMax: number;
+  readonly backoff: BackoffPolicy;
+  readonly random: () => number;
+  readonly log: Logger;
+  readonly metrics: ConsumerMetrics;
+  readonly batches: GroupCommit<CloudEvent, Outcome>;
+}

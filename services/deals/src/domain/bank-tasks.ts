@@ -1,0 +1,93 @@
+import { nameBasedUuid } from '@strongbox/kernel';
+import type { Deal } from './deal.ts';
+import type { DealEvent } from './events.ts';
+
+/**
+ * What the deals service must ask the bank to do because of an event. A command never calls the bank
+ * (the bank may be slow or down while a user waits); it records its event, and the event's bank task is
+ * written in the same transaction. A worker performs the tasks, one deal's tasks in the order of its events.
+ */
+export type BankTask =
+  /** Open the deal at the bank: the deal, one step per milestone, the payer as deponent, the recipients. */
+  | { readonly kind: 'register_deal' }
+  /** The payer's money is identified: accept the deal, so the bank holds it. */
+  | { readonly kind: 'accept_deal' }
+  /** A milestone is released: complete its step, so the bank pays its recipients. */
+  | { readonly kind: 'pay_milestone'; readonly milestoneId: string }
+  /** A failed payout's recipient has new bank details: ask the bank to pay it again. */
+  | { readonly kind: 'retry_payout'; readonly milestoneId: string; readonly payoutId: string }
+  /** The deal was cancelled after it reached the bank: cancel it there, which frees the held money. */
+  | { readonly kind: 'cancel_at_bank' }
+  /** Part or all of the held money goes back to the payer. */
+  | { readonly kind: 'refund'; readonly amount: bigint };
+
+export type BankTaskKind = BankTask['kind'];
+
+/** A task with the key that makes it unique: the event that caused it, and which of its tasks it is. */
+export interface KeyedBankTask {
+  readonly key: string;
+  readonly task: BankTask;
+}
+
+/**
+ * The bank tasks an event causes, given the deal as it was before the event. Pure: the same event always
+ * yields the same tasks with the same keys, so recording them twice (a retried transaction) writes one.
+ *
+ * @example
+ * bankTasksFor({ type: 'deal.funded', ... }, 'evt_1', deal) // [{ key: 'evt_1/accept_deal', task: { kind: 'accept_deal' } }]
+ */
+export function bankTasksFor(event: DealEvent, eventId: string, before: Deal | null): KeyedBankTask[] {
+  const task = taskOf(event, before);
+  return task ? [{ key: `${eventId}/${task.kind}`, task }] : [];
+}
+
+function taskOf(event: DealEvent, before: Deal | null): BankTask | undefined {
+  switch (event.type) {
+    case 'deal.submitted':
+      return { kind: 'register_deal' };
+    case 'deal.funded':
+      return { kind: 'accept_deal' };
+    case 'deal.milestone_released':
+      return { kind: 'pay_milestone', milestoneId: event.milestoneId };
+    case 'deal.payout_retried':
+      return { kind: 'retry_payout', milestoneId: event.milestoneId, payoutId: event.payoutId };
+    case 'deal.cancelled':
+      // A draft never reached the bank. A submitted deal may be on its way there (its register task may
+      // be running): the cancel task runs after it, in the deal's order, and finds the bank's deal.
+      return before !== null && before.status !== 'draft' ? { kind: 'cancel_at_bank' } : undefined;
+    case 'deal.refunded':
+      return { kind: 'refund', amount: event.amount };
+    case 'deal.created':
+    // A draft's revision stays in deals: the bank sees the terms only when the deal is submitted.
+    case 'deal.revised':
+    case 'deal.registered_at_bank':
+    case 'deal.milestone_confirmed':
+    case 'deal.payout_completed':
+    case 'deal.payout_failed':
+    case 'deal.disputed':
+    case 'deal.dispute_resolved':
+    case 'deal.completed':
+      return undefined;
+    default: {
+      const unreachable: never = event;
+      throw new Error(`unknown deal event ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/**
+ * The `Idempotency-Key` of one bank call of a task: a UUID (the bank's keys are UUIDs) derived from the
+ * task's key and the call's name. A task performed again after a crash or a timeout sends the same keys,
+ * so the bank answers what it answered the first time instead of doing it twice.
+ *
+ * @example
+ * bankIdempotencyKey('evt_1/register_deal', 'create-deal') // a version-5 UUID, the same every time
+ */
+export function bankIdempotencyKey(taskKey: string, call: string): string {
+  return nameBasedUuid(`${taskKey}\n${call}`);
+}
+
+/** Delays between attempts of a task grow to this cap: the bank is retried every few minutes at most. */
+export const BANK_TASK_BACKOFF = { baseMs: 1_000, capMs: 5 * 60_000 } as const;
+/** After this many attempts a task is shown to operators as stuck; it keeps being retried. */
+export const BANK_TASK_STUCK_AFTER = 10;

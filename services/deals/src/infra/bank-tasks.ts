@@ -1,0 +1,150 @@
+import { prepared, type Queryable } from '@strongbox/postgres';
+import type { BankTask, BankTaskKind, KeyedBankTask } from '../domain/bank-tasks.ts';
+
+/** Upper bound of tasks one claim takes: one round of the worker. */
+export const BANK_TASK_CLAIM_MAX = 50;
+
+export interface ClaimedBankTask {
+  readonly seq: bigint;
+  readonly key: string;
+  readonly dealId: string;
+  readonly task: BankTask;
+  /** Attempts including this one. */
+  readonly attempt: number;
+  readonly traceId: string | null;
+}
+
+/** Writes an event's bank tasks inside the command's transaction; a task already written is left alone. */
+export async function enqueueBankTasks(
+  tx: Queryable,
+  dealId: string,
+  tasks: readonly KeyedBankTask[],
+  at: Date,
+  traceId: string | undefined,
+): Promise<void> {
+  for (const { key, task } of tasks) {
+    const { kind, ...payload } = task;
+    await tx.query(
+      prepared(
+        `insert into bank_tasks (task_key, deal_id, kind, payload, next_attempt_at, trace_id, created_at)
+         values ($1, $2, $3, $4, $5, $6, $5)
+         on conflict (task_key) do nothing`,
+        [
+          key,
+          dealId,
+          kind,
+          JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+          at,
+          traceId ?? null,
+        ],
+      ),
+    );
+  }
+}
+
+interface TaskRow {
+  seq: string;
+  task_key: string;
+  deal_id: string;
+  kind: BankTaskKind;
+  payload: Record<string, string>;
+  attempts: number;
+  trace_id: string | null;
+}
+
+/**
+ * Claims due tasks for one round: each is leased until `leaseUntil` by moving its next attempt there, so
+ * a worker that dies mid-task leaves it to be claimed again after the lease, and two workers never hold
+ * one task. A task whose deal has an earlier pending task is not due: a deal's tasks run in order.
+ */
+export async function claimBankTasks(
+  q: Queryable,
+  now: Date,
+  leaseUntil: Date,
+  limit: number,
+): Promise<ClaimedBankTask[]> {
+  const { rows } = await q.query<TaskRow>(
+    prepared(
+      `update bank_tasks t set attempts = t.attempts + 1, next_attempt_at = $2
+       where t.seq in (
+         select c.seq from bank_tasks c
+         where c.status = 'pending' and c.next_attempt_at <= $1
+           and not exists (
+             select 1 from bank_tasks e
+             where e.deal_id = c.deal_id and e.status = 'pending' and e.seq < c.seq
+           )
+         order by c.next_attempt_at, c.seq
+         limit $3
+         for update skip locked
+       )
+       returning t.seq, t.task_key, t.deal_id, t.kind, t.payload, t.attempts, t.trace_id`,
+      [now, leaseUntil, Math.min(limit, BANK_TASK_CLAIM_MAX)],
+    ),
+  );
+  return rows.map((r) => ({
+    seq: BigInt(r.seq),
+    key: r.task_key,
+    dealId: r.deal_id,
+    task: toTask(r.kind, r.payload),
+    attempt: r.attempts,
+    traceId: r.trace_id,
+  }));
+}
+
+function toTask(kind: BankTaskKind, p: Record<string, string>): BankTask {
+  switch (kind) {
+    case 'register_deal':
+    case 'accept_deal':
+    case 'cancel_at_bank':
+      return { kind };
+    case 'pay_milestone':
+      return { kind, milestoneId: String(p['milestoneId']) };
+    case 'retry_payout':
+      return { kind, milestoneId: String(p['milestoneId']), payoutId: String(p['payoutId']) };
+    case 'refund':
+      return { kind, amount: BigInt(String(p['amount'])) };
+    default: {
+      const unreachable: never = kind;
+      throw new TypeError(`stored bank task kind ${String(unreachable)} is unknown`);
+    }
+  }
+}
+
+export async function completeBankTask(q: Queryable, seq: bigint, at: Date): Promise<void> {
+  await q.query(
+    prepared(`update bank_tasks set status = 'done', done_at = $2, last_error = null where seq = $1`, [
+      seq.toString(),
+      at,
+    ]),
+  );
+}
+
+/** Leaves the task pending, to be attempted again at `next`, with why this attempt failed. */
+export async function rescheduleBankTask(
+  q: Queryable,
+  seq: bigint,
+  next: Date,
+  error: string,
+): Promise<void> {
+  await q.query(
+    prepared(
+      `update bank_tasks set next_attempt_at = $2, last_error = $3 where seq = $1 and status = 'pending'`,
+      [seq.toString(), next, error.slice(0, 1_000)],
+    ),
+  );
+}
+
+/** Pending tasks by how stuck they are, for metrics and the operators' queue. */
+export async function pendingBankTasks(
+  q: Queryable,
+  stuckAfter: number,
+): Promise<{ pending: number; stuck: number }> {
+  const { rows } = await q.query<{ pending: string; stuck: string }>(
+    prepared(
+      `select count(*) as pending, count(*) filter (where attempts >= $1) as stuck
+       from bank_tasks where status = 'pending'`,
+      [stuckAfter],
+    ),
+  );
+  return { pending: Number(rows[0]?.pending ?? 0), stuck: Number(rows[0]?.stuck ?? 0) };
+}
