@@ -192,6 +192,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   // The gateway routes the sandbox's /_sim/ controls (for admins) only when the sandbox started here is
   // the bank; with BANK_URL naming another bank they do not exist, whatever the caller's environment says.
   env['GATEWAY_EXPOSE_BANK_SANDBOX'] = String(SERVICES.some((s) => s.name === 'bank-sandbox'));
+  // The sandbox started here notifies deals, which receives the bank's notifications, when deals' address
+  // is known before the sandbox starts (fixed ports; with free ports deals starts after it, on a port
+  // nobody knows yet). A BANK_NOTIFICATION_URL already set wins.
+  const sandboxIsBank = SERVICES.some((s) => s.name === 'bank-sandbox');
+  if (sandboxIsBank && env['DEALS_URL'] && !env['BANK_NOTIFICATION_URL'])
+    env['BANK_NOTIFICATION_URL'] = `${env['DEALS_URL']}/v1/bank/notifications`;
   // A system of its own (tests, benchmarks) also counts its rate limits apart when they share one Redis.
   if (opts.ports === 'random' && !opts.env?.['RATE_LIMIT_NAMESPACE'])
     env['RATE_LIMIT_NAMESPACE'] = `strongbox-rate-${randomBytes(4).toString('hex')}-`;
