@@ -4,8 +4,11 @@
  * deals through the gateway's public path byte for byte, with no token.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import { type RunningSystem, startSystem } from '../../scripts/system.ts';
 
@@ -16,9 +19,24 @@ let db: TestDatabase;
 let system: RunningSystem;
 let gw: string;
 let seq = 0;
+let adminToken: string;
+const ROOT = resolve(import.meta.dirname, '../..');
+const ADMIN_EMAIL = `deals-admin-${Date.now()}@example.com`;
+
+/** Identity's admin:create against the test database, the password piped in as an operator would. */
+async function createAdmin(): Promise<void> {
+  const running = promisify(execFile)(
+    process.execPath,
+    ['services/identity/src/cli/admin-create.ts', '--email', ADMIN_EMAIL],
+    { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } },
+  );
+  running.child.stdin?.end(`${PASSWORD}\n`);
+  await running;
+}
 
 before(async () => {
   db = await createTestDatabase('e2edeals');
+  await createAdmin();
   system = await startSystem({
     databaseUrl: db.url,
     ports: 'random',
@@ -26,6 +44,9 @@ before(async () => {
     env: { LOG_LEVEL: 'warn', BANK_NOTIFICATION_SECRET: '' },
   });
   gw = system.urls.gateway;
+  const login = await call('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: PASSWORD } });
+  assert.equal(login.status, 200, login.text);
+  adminToken = login.body.accessToken;
 });
 after(async () => {
   await system?.stop();
@@ -52,14 +73,17 @@ async function call(
   return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
 }
 
-/** A registered user's access token; `agent` is granted in identity's table, as an operator would. */
+/** A registered user's access token; `agent` is granted by an admin through identity's roles API. */
 async function user(name: string, agent = false): Promise<{ id: string; email: string; token: string }> {
   const email = `${name}-${Date.now()}@example.com`;
   const reg = await call('POST', '/v1/auth/register', { body: { email, password: PASSWORD, name } });
   assert.equal(reg.status, 201, reg.text);
   if (agent) {
-    const pool = db.pool('identity');
-    await pool.query(`update users set roles = '{agent}' where id = $1`, [reg.body.id]);
+    const granted = await call('PUT', `/v1/admin/users/${reg.body.id}/roles`, {
+      headers: as(adminToken),
+      body: { roles: ['agent'] },
+    });
+    assert.equal(granted.status, 200, granted.text);
   }
   const login = await call('POST', '/v1/auth/login', { body: { email, password: PASSWORD } });
   assert.equal(login.status, 200, login.text);
