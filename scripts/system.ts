@@ -35,6 +35,7 @@ const ALL_SERVICES = [
   { name: 'orders', portVar: 'ORDERS_PORT', urlVar: 'ORDERS_URL', port: 3004 },
   { name: 'processor', portVar: 'PROCESSOR_PORT', urlVar: 'PROCESSOR_URL', port: 3005 },
   { name: 'bank-sandbox', portVar: 'BANK_SANDBOX_PORT', urlVar: 'BANK_URL', port: 3006 },
+  { name: 'deals', portVar: 'DEALS_PORT', urlVar: 'DEALS_URL', port: 3007 },
   { name: 'gateway', portVar: 'GATEWAY_PORT', urlVar: undefined, port: 8080 },
 ] as const;
 /**
@@ -98,9 +99,9 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Orders calls balance with its own identity, a service client. Like a deployment's secret store would,
- * npm start provisions it (identity's CLI, against the same database) before orders starts; running it
- * again on the next start rotates the secret.
+ * Orders calls balance, and deals calls identity, each as a service client of its own. Like a
+ * deployment's secret store would, npm start provisions each (identity's CLI, against the same database)
+ * before that service starts; running it again on the next start rotates the secret.
  */
 async function serviceClient(name: string, env: Record<string, string>): Promise<Record<string, string>> {
   const { stdout } = await promisify(execFile)(
@@ -196,6 +197,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   // The key that seals stored secrets (ADR 0027): npm start passes the one it keeps; a system started
   // for tests or benchmarks, on a database of its own, gets one for its run (restarts reuse `env`).
   if (!env['SECRETS_KEY']) env['SECRETS_KEY'] = newSecretsKey('run');
+  // The sandbox started here notifies deals, which receives the bank's notifications, when deals' address
+  // is known before the sandbox starts (fixed ports; with free ports deals starts after it, on a port
+  // nobody knows yet). A BANK_NOTIFICATION_URL already set wins.
+  const sandboxIsBank = SERVICES.some((s) => s.name === 'bank-sandbox');
+  if (sandboxIsBank && env['DEALS_URL'] && !env['BANK_NOTIFICATION_URL'])
+    env['BANK_NOTIFICATION_URL'] = `${env['DEALS_URL']}/v1/bank/notifications`;
   // A system of its own (tests, benchmarks) also counts its rate limits apart when they share one Redis.
   if (opts.ports === 'random' && !opts.env?.['RATE_LIMIT_NAMESPACE'])
     env['RATE_LIMIT_NAMESPACE'] = `strongbox-rate-${randomBytes(4).toString('hex')}-`;
@@ -221,6 +228,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     for (const s of SERVICES) {
       if (s.name === 'orders' && !env['ORDERS_CLIENT_SECRET'])
         Object.assign(env, await serviceClient('orders', env));
+      // Deals asks identity who a payer named by email is, as its own service client.
+      if (s.name === 'deals' && !env['DEALS_CLIENT_SECRET'])
+        Object.assign(env, await serviceClient('deals', env));
       const main = resolve(ROOT, 'services', s.name, 'src', 'main.ts');
       const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, main], {
         cwd: ROOT,

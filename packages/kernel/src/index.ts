@@ -1,5 +1,6 @@
 export * from './assert.ts';
 export * from './backoff.ts';
+export * from './bank-checks.ts';
 export * from './clock.ts';
 export * from './config.ts';
 export * from './errors.ts';

@@ -24,6 +24,7 @@ export const UPSTREAMS = {
   webhooks: { env: 'WEBHOOKS_URL', fallback: 'http://127.0.0.1:3003' },
   orders: { env: 'ORDERS_URL', fallback: 'http://127.0.0.1:3004' },
   processor: { env: 'PROCESSOR_URL', fallback: 'http://127.0.0.1:3005' },
+  deals: { env: 'DEALS_URL', fallback: 'http://127.0.0.1:3007' },
   // Routed only while GATEWAY_EXPOSE_BANK_SANDBOX is on (SANDBOX_ROUTE below); BANK_URL names the bank.
   bankSandbox: { env: 'BANK_URL', fallback: 'http://127.0.0.1:3006' },
 } as const;
@@ -72,6 +73,7 @@ export const ROUTES: readonly RouteEntry[] = [
     public: ['/v1/auth/register', '/v1/auth/login', '/v1/auth/refresh', '/v1/auth/logout', '/v1/auth/token'],
   },
   { prefix: '/v1/me', service: 'identity' },
+  { prefix: '/v1/admin/users', service: 'identity' },
   // RFC 8615 well-known documents (the JWKS above all) are public metadata by definition.
   { prefix: '/.well-known', service: 'identity', public: true },
   { prefix: '/v1/accounts', service: 'balance' },
@@ -80,8 +82,12 @@ export const ROUTES: readonly RouteEntry[] = [
   { prefix: '/v1/webhooks', service: 'webhooks' },
   { prefix: '/v1/orders', service: 'orders' },
   { prefix: '/v1/processing', service: 'processor' },
+  { prefix: '/v1/deals', service: 'deals' },
+  { prefix: '/v1/recipients', service: 'deals' },
+  { prefix: '/v1/admin/deals', service: 'deals' },
+  // The bank signs its notifications (HMAC) and carries no token: deals checks the signature itself.
+  { prefix: '/v1/bank', service: 'deals', public: ['/v1/bank/notifications'] },
   // Dead letters live with the service whose consumer gave up on them; each serves its own.
-  { prefix: '/v1/admin/users', service: 'identity' },
   { prefix: '/v1/admin/dead-letters/webhooks', service: 'webhooks' },
   { prefix: '/v1/admin/dead-letters/orders', service: 'orders' },
   { prefix: '/v1/admin/dead-letters/processor', service: 'processor' },

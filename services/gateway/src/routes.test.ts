@@ -32,6 +32,20 @@ describe('matchRoute', () => {
 });
 
 describe('public paths', () => {
+  it('opens only the bank notifications path of deals; every other deals path needs a token', () => {
+    const bank = matchRoute(ROUTES, '/v1/bank/notifications');
+    assert.equal(bank?.service, 'deals');
+    assert.ok(bank);
+    assert.equal(isPublicPath(bank, '/v1/bank/notifications'), true);
+    assert.equal(isPublicPath(bank, '/v1/bank/other'), false);
+    assert.equal(matchRoute(ROUTES, '/v1/admin/users/lookup')?.service, 'identity');
+    for (const path of ['/v1/deals', '/v1/deals/deal_1/events', '/v1/recipients/me', '/v1/admin/deals/x']) {
+      const entry = matchRoute(ROUTES, path);
+      assert.equal(entry?.service, 'deals', path);
+      assert.equal(isPublicPath(entry as RouteEntry, path), false, path);
+    }
+  });
+
   it('opens only the listed auth paths and the whole well-known prefix', () => {
     const auth = matchRoute(ROUTES, '/v1/auth/login');
     assert.ok(auth);

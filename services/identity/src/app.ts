@@ -18,6 +18,7 @@ import { stepUpRoute } from './features/step-up/route.ts';
 import { totpConfirmRoute } from './features/totp-confirm/route.ts';
 import { totpDisableRoute } from './features/totp-disable/route.ts';
 import { totpEnrollRoute } from './features/totp-enroll/route.ts';
+import { userLookupRoute } from './features/user-lookup/route.ts';
 import { accessTokenIssuer } from './infra/access-tokens.ts';
 import { verifyClient } from './infra/clients.ts';
 import { clearPairFailures, failureHistory, forgetAttempt, recordFailure } from './infra/login-failures.ts';
@@ -27,7 +28,7 @@ import { newRefreshToken, revokeFamilyOf, rotate, startFamily } from './infra/re
 import { changeRoles } from './infra/role-changes.ts';
 import { loadKeyRing } from './infra/signing-keys.ts';
 import { totpAdapter } from './infra/totp-adapter.ts';
-import { findCredentialsByEmail, findUserById, insertUser } from './infra/users.ts';
+import { findCredentialsByEmail, findUserByEmail, findUserById, insertUser } from './infra/users.ts';
 import type { IdentityPorts } from './ports.ts';
 
 export const SERVICE = 'identity';
@@ -82,6 +83,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
           at: clock.now(),
         }),
       findById: (id) => findUserById(pool, id),
+      findByEmail: (email) => findUserByEmail(pool, email),
       findCredentials: (email) => findCredentialsByEmail(pool, email),
       changeRoles: (c) => changeRoles(pool, { ...c, changeId: newId('rlc', clock), at: clock.now() }),
     },
@@ -146,6 +148,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
     totpConfirmRoute,
     totpDisableRoute,
     stepUpRoute,
+    userLookupRoute,
   ]) {
     route(app, ports);
   }

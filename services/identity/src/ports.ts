@@ -34,6 +34,7 @@ export interface IdentityPorts {
       traceId: string;
     }): Promise<User | undefined>;
     findById(id: string): Promise<User | undefined>;
+    findByEmail(emailNormalized: string): Promise<User | undefined>;
     findCredentials(emailNormalized: string): Promise<{ user: User; passwordHash: string } | undefined>;
     /** Replaces a user's roles and records the change (id and time are filled in by the wiring). */
     changeRoles(c: Omit<RoleChange, 'changeId' | 'at'>): Promise<RoleChangeOutcome>;

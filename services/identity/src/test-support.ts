@@ -1,5 +1,5 @@
 import { createLogger, type ForwardingPolicy } from '@strongbox/http';
-import { fixedClock, type ManualClock, parseSecretsKeys, type SecretKeys } from '@strongbox/kernel';
+import { fixedClock, type ManualClock, newId, parseSecretsKeys, type SecretKeys } from '@strongbox/kernel';
 import { migrate } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import type { FastifyInstance } from 'fastify';
@@ -25,6 +25,8 @@ export interface Harness {
   readonly app: FastifyInstance;
   readonly db: TestDatabase;
   readonly clock: ManualClock;
+  /** Registers a service client, as the client CLI does. */
+  serviceClient(clientId: string, secret: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,15 @@ export async function startIdentity(
     app,
     db,
     clock,
+    async serviceClient(clientId, secret) {
+      await insertClient(pool, {
+        id: newId('cli', clock),
+        clientId,
+        name: clientId,
+        secret,
+        at: clock.now(),
+      });
+    },
     async close() {
       await app.close();
       await db.drop();

@@ -1,4 +1,4 @@
-import { isValidInn } from './checks.ts';
+import { isValidInn } from '@strongbox/kernel';
 
 export const BENEFICIARY_TYPES = [
   'FL_RESIDENT',

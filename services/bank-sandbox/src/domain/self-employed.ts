@@ -1,4 +1,4 @@
-import { isValidAccountForBik, isValidInn } from './checks.ts';
+import { isValidAccountForBik, isValidInn } from '@strongbox/kernel';
 
 /**
  * The bank's self-employed API (payouts to people on the professional income tax, NPD): recipients

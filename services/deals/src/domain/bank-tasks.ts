@@ -58,6 +58,8 @@ function taskOf(event: DealEvent, before: Deal | null): BankTask | undefined {
     case 'deal.refunded':
       return { kind: 'refund', amount: event.amount };
     case 'deal.created':
+    // A draft's revision stays in deals: the bank sees the terms only when the deal is submitted.
+    case 'deal.revised':
     case 'deal.registered_at_bank':
     case 'deal.milestone_confirmed':
     case 'deal.payout_completed':

@@ -80,6 +80,38 @@ describe('deal lifecycle', () => {
     assert.equal(deal.version, 1);
   });
 
+  it('given a draft, when its creator revises it, then the terms and the split are replaced; once submitted it is refused', () => {
+    const { deal } = given([[createCommand, agent]]);
+    const revise: DealCommand = {
+      kind: 'revise',
+      title: 'Flat on Arbat',
+      payerId: 'usr_payer',
+      amount: 50_000n,
+      milestones: [milestone('m9', 50_000n, { kind: 'immediate' })],
+      recipientUserIds: ['usr_agent'],
+    };
+    const d = decide(revise, deal, agent, hours(1));
+    assert.deepEqual(types(d), ['deal.revised']);
+    assert.ok(d.ok);
+    const revised = d.events.reduce<Deal>((s, e) => evolve(s, e), deal);
+    assert.deepEqual(
+      [
+        revised.title,
+        revised.amount,
+        revised.version,
+        revised.milestones.map((m) => m.payouts.map((p) => p.amount)),
+      ],
+      ['Flat on Arbat', 50_000n, 2, [[35_000n, 14_500n, 500n]]],
+    );
+    assert.equal(types(decide(revise, deal, payer, t0)), 'deal_forbidden');
+    assert.equal(types(decide({ ...revise, amount: 1n }, deal, agent, t0)), 'deal_milestones_sum_mismatch');
+    const { deal: submitted } = given([
+      [createCommand, agent],
+      [{ kind: 'submit' }, agent],
+    ]);
+    assert.equal(types(decide(revise, submitted, agent, t0)), 'deal_wrong_status');
+  });
+
   it('given a funded deal, then the immediate milestone is released at once and the other waits for the payer', () => {
     const { deal, events } = given(funded);
     assert.deepEqual(

@@ -1,7 +1,8 @@
 import type { Deal, Milestone, Release } from './deal.ts';
-import { HOLD_HOURS_MAX, heldAmount, isParty, MILESTONES_PER_DEAL_MAX, TITLE_LENGTH_MAX } from './deal.ts';
-import type { CreatedMilestone, DealEvent } from './events.ts';
-import { type ShareRule, SPLIT_AMOUNT_MAX, type SplitRejection, split } from './split.ts';
+import { heldAmount, isParty } from './deal.ts';
+import { create, isCreator, revise } from './draft.ts';
+import type { DealEvent } from './events.ts';
+import { type ShareRule, type SplitRejection, split } from './split.ts';
 
 /** Who asks: a user (with whether they are staff), or the deals service's own workers reporting the bank. */
 export type Actor =
@@ -27,6 +28,15 @@ export type DealCommand =
       readonly amount: bigint;
       readonly milestones: readonly NewMilestone[];
       /** The users behind the recipients, so the payer can never be paid from their own deal. */
+      readonly recipientUserIds: readonly string[];
+    }
+  | {
+      /** Replaces a draft's terms as a whole; the route fills what the client left out from the deal. */
+      readonly kind: 'revise';
+      readonly title: string;
+      readonly payerId: string;
+      readonly amount: bigint;
+      readonly milestones: readonly NewMilestone[];
       readonly recipientUserIds: readonly string[];
     }
   | { readonly kind: 'submit' }
@@ -81,6 +91,8 @@ export function decide(command: DealCommand, deal: Deal | null, actor: Actor, at
   if (!deal) return reject('deal_not_found');
   if (actor.kind === 'user' && !actor.staff && !isParty(deal, actor.userId)) return reject('deal_not_found');
   switch (command.kind) {
+    case 'revise':
+      return revise(deal, command, actor, at);
     case 'submit':
       if (!isCreator(deal, actor)) return reject('deal_forbidden');
       return deal.status === 'draft' ? accept({ type: 'deal.submitted', at }) : reject('deal_wrong_status');
@@ -122,62 +134,8 @@ export function decide(command: DealCommand, deal: Deal | null, actor: Actor, at
   }
 }
 
-function isCreator(deal: Deal, actor: Actor): boolean {
-  return actor.kind === 'user' && (actor.userId === deal.createdBy || actor.staff);
-}
-
 function isReleasing(deal: Deal): boolean {
   return deal.status === 'funded' || deal.status === 'releasing' || deal.status === 'partially_refunded';
-}
-
-function validRelease(r: Release): boolean {
-  if (r.kind === 'hold_hours') return Number.isInteger(r.hours) && r.hours >= 1 && r.hours <= HOLD_HOURS_MAX;
-  if (r.kind === 'on_date') return !Number.isNaN(r.at.getTime());
-  return true;
-}
-
-function create(c: Extract<DealCommand, { kind: 'create' }>, actor: Actor, at: Date): Decision {
-  if (actor.kind !== 'user' || !actor.agent) return reject('deal_forbidden');
-  const title = c.title.trim();
-  if (title.length === 0 || title.length > TITLE_LENGTH_MAX) return reject('deal_invalid');
-  if (c.amount < 1n || c.amount > SPLIT_AMOUNT_MAX) return reject('deal_invalid');
-  if (c.payerId === actor.userId) return reject('deal_payer_is_recipient');
-  if (c.recipientUserIds.includes(c.payerId)) return reject('deal_payer_is_recipient');
-  if (c.milestones.length === 0 || c.milestones.length > MILESTONES_PER_DEAL_MAX)
-    return reject('deal_invalid');
-  if (new Set(c.milestones.map((m) => m.id)).size !== c.milestones.length) return reject('deal_invalid');
-  if (c.milestones.reduce((sum, m) => sum + m.amount, 0n) !== c.amount)
-    return reject('deal_milestones_sum_mismatch');
-  const milestones: CreatedMilestone[] = [];
-  for (const m of c.milestones) {
-    if (!validRelease(m.release) || m.title.trim().length === 0 || m.title.length > TITLE_LENGTH_MAX)
-      return reject('deal_invalid');
-    if (m.payoutIds.length !== m.rules.length) return reject('deal_invalid');
-    const shares = split(m.amount, m.rules);
-    if (!shares.ok) return reject(shares.code);
-    milestones.push({
-      id: m.id,
-      title: m.title.trim(),
-      amount: m.amount,
-      release: m.release,
-      rules: m.rules,
-      payouts: shares.shares.map((s, i) => ({
-        id: m.payoutIds[i]!,
-        recipientId: s.recipientId,
-        amount: s.amount,
-      })),
-    });
-  }
-  return accept({
-    type: 'deal.created',
-    at,
-    dealId: c.dealId,
-    title,
-    createdBy: actor.userId,
-    payerId: c.payerId,
-    amount: c.amount,
-    milestones,
-  });
 }
 
 function fund(deal: Deal, c: Extract<DealCommand, { kind: 'fund' }>, actor: Actor, at: Date): Decision {

@@ -30,6 +30,16 @@ export type DealEvent =
       readonly amount: bigint;
       readonly milestones: readonly CreatedMilestone[];
     }
+  | {
+      /** The draft's terms replaced as a whole (PATCH while draft): the split is computed again. */
+      readonly type: 'deal.revised';
+      readonly at: Date;
+      readonly by: string;
+      readonly title: string;
+      readonly payerId: string;
+      readonly amount: bigint;
+      readonly milestones: readonly CreatedMilestone[];
+    }
   | { readonly type: 'deal.submitted'; readonly at: Date }
   | { readonly type: 'deal.registered_at_bank'; readonly at: Date; readonly bankDealId: string }
   | {

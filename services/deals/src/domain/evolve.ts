@@ -1,5 +1,5 @@
 import type { Deal, Milestone, Payout } from './deal.ts';
-import type { DealEvent } from './events.ts';
+import type { CreatedMilestone, DealEvent } from './events.ts';
 
 /**
  * Folds one event into the deal. Pure and total: `decide` only emits events that make sense for the
@@ -24,15 +24,7 @@ function created(e: Extract<DealEvent, { type: 'deal.created' }>): Deal {
     currency: 'RUB',
     amount: e.amount,
     status: 'draft',
-    milestones: e.milestones.map((m) => ({
-      id: m.id,
-      title: m.title,
-      amount: m.amount,
-      release: m.release,
-      rules: m.rules,
-      status: 'pending',
-      payouts: m.payouts.map((p) => ({ ...p, status: 'pending', failure: null, attempts: 0 })),
-    })),
+    milestones: e.milestones.map(pendingMilestone),
     bankDealId: null,
     fundedBy: null,
     fundedAt: null,
@@ -44,10 +36,30 @@ function created(e: Extract<DealEvent, { type: 'deal.created' }>): Deal {
   };
 }
 
+function pendingMilestone(m: CreatedMilestone): Milestone {
+  return {
+    id: m.id,
+    title: m.title,
+    amount: m.amount,
+    release: m.release,
+    rules: m.rules,
+    status: 'pending',
+    payouts: m.payouts.map((p) => ({ ...p, status: 'pending', failure: null, attempts: 0 })),
+  };
+}
+
 function apply(deal: Deal, e: DealEvent): Deal {
   switch (e.type) {
     case 'deal.created':
       throw new Error('deal.created on an existing deal');
+    case 'deal.revised':
+      return {
+        ...deal,
+        title: e.title,
+        payerId: e.payerId,
+        amount: e.amount,
+        milestones: e.milestones.map(pendingMilestone),
+      };
     case 'deal.submitted':
       return { ...deal, status: 'submitted' };
     case 'deal.registered_at_bank':

@@ -10,9 +10,10 @@ import {
 } from '@strongbox/postgres';
 import { bankTasksFor, type KeyedBankTask } from '../domain/bank-tasks.ts';
 import { type Deal, heldAmount } from '../domain/deal.ts';
-import { type Actor, type DealCommand, type DealRejection, decide } from '../domain/decide.ts';
+import { decide } from '../domain/decide.ts';
 import type { DealEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
+import type { CommandInput, CommandOutcome } from '../ports.ts';
 import { enqueueBankTasks } from './bank-tasks.ts';
 import { decodeEvent, encodeEvent } from './event-codec.ts';
 import { dealView, projectDeal } from './projection.ts';
@@ -24,18 +25,7 @@ export const SERVICE = 'deals';
  */
 export const CONFLICT_RETRIES_MAX = 5;
 
-export type CommandOutcome =
-  | { readonly ok: true; readonly deal: Deal; readonly events: readonly DealEvent[] }
-  | { readonly ok: false; readonly code: DealRejection | 'deal_version_conflict' };
-
-export interface CommandInput {
-  readonly dealId: string;
-  readonly command: DealCommand;
-  readonly actor: Actor;
-  /** The version the client last saw (`If-Match`): a deal that has moved on since answers a conflict. */
-  readonly expectedVersion?: number;
-  readonly traceId?: string;
-}
+export type { CommandInput, CommandOutcome };
 
 /** Folds the deal's stream; null when the deal has no events. */
 export async function loadDeal(q: Queryable, dealId: string): Promise<Deal | null> {
@@ -57,7 +47,7 @@ export async function executeDealCommand(
 ): Promise<CommandOutcome> {
   for (let attempt = 0; attempt <= CONFLICT_RETRIES_MAX; attempt++) {
     try {
-      return await withTransaction(deps.pool, (tx) => decideAndAppend(tx, deps.clock, input));
+      return await withTransaction(deps.pool, (tx) => applyDealCommand(tx, deps.clock, input));
     } catch (err) {
       if (!(err instanceof StreamVersionConflict)) throw err;
       if (input.expectedVersion !== undefined) return { ok: false, code: 'deal_version_conflict' };
@@ -66,7 +56,15 @@ export async function executeDealCommand(
   return { ok: false, code: 'deal_version_conflict' };
 }
 
-async function decideAndAppend(tx: Queryable, clock: Clock, input: CommandInput): Promise<CommandOutcome> {
+/**
+ * One round of a command inside the caller's transaction (executeDealCommand's, or the Idempotency-Key's).
+ * Throws StreamVersionConflict when another command appended first; the caller decides again.
+ */
+export async function applyDealCommand(
+  tx: Queryable,
+  clock: Clock,
+  input: CommandInput,
+): Promise<CommandOutcome> {
   const deal = await loadDeal(tx, input.dealId);
   const version = deal?.version ?? 0;
   if (input.expectedVersion !== undefined && input.expectedVersion !== version)

@@ -31,6 +31,18 @@ const rule = fc.oneof(
 );
 const payout = rec({ id, recipientId: id, amount });
 
+const milestones = fc.array(
+  rec({
+    id,
+    title: fc.string(),
+    amount,
+    release,
+    rules: fc.array(rule),
+    payouts: fc.array(payout),
+  }),
+  { maxLength: 3 },
+);
+
 const events: fc.Arbitrary<DealEvent> = fc.oneof(
   rec({
     type: fc.constant('deal.created' as const),
@@ -40,17 +52,16 @@ const events: fc.Arbitrary<DealEvent> = fc.oneof(
     createdBy: id,
     payerId: id,
     amount,
-    milestones: fc.array(
-      rec({
-        id,
-        title: fc.string(),
-        amount,
-        release,
-        rules: fc.array(rule),
-        payouts: fc.array(payout),
-      }),
-      { maxLength: 3 },
-    ),
+    milestones,
+  }),
+  rec({
+    type: fc.constant('deal.revised' as const),
+    at,
+    by: id,
+    title: fc.string(),
+    payerId: id,
+    amount,
+    milestones,
   }),
   rec({ type: fc.constantFrom('deal.submitted' as const, 'deal.completed' as const), at }),
   rec({ type: fc.constant('deal.registered_at_bank' as const), at, bankDealId: id }),

@@ -63,6 +63,16 @@ function rule(v: Obj): ShareRule {
 const payouts = (v: unknown) =>
   (v as Obj[]).map((p) => ({ id: str(p.id), recipientId: str(p.recipientId), amount: big(p.amount) }));
 
+const milestones = (v: unknown) =>
+  (v as Obj[]).map((m) => ({
+    id: str(m.id),
+    title: str(m.title),
+    amount: big(m.amount),
+    release: release(m.release as Obj),
+    rules: (m.rules as Obj[]).map(rule),
+    payouts: payouts(m.payouts),
+  }));
+
 export function decodeEvent(type: string, data: unknown): DealEvent {
   const d = data as Obj;
   const at = date(d.at);
@@ -76,14 +86,17 @@ export function decodeEvent(type: string, data: unknown): DealEvent {
         createdBy: str(d.createdBy),
         payerId: str(d.payerId),
         amount: big(d.amount),
-        milestones: (d.milestones as Obj[]).map((m) => ({
-          id: str(m.id),
-          title: str(m.title),
-          amount: big(m.amount),
-          release: release(m.release as Obj),
-          rules: (m.rules as Obj[]).map(rule),
-          payouts: payouts(m.payouts),
-        })),
+        milestones: milestones(d.milestones),
+      };
+    case 'deal.revised':
+      return {
+        type,
+        at,
+        by: str(d.by),
+        title: str(d.title),
+        payerId: str(d.payerId),
+        amount: big(d.amount),
+        milestones: milestones(d.milestones),
       };
     case 'deal.submitted':
     case 'deal.completed':

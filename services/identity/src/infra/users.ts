@@ -57,6 +57,15 @@ export async function findUserById(pool: Pool, id: string): Promise<User | undef
   return rows[0] ? toUser(rows[0]) : undefined;
 }
 
+/** The user registered under the normalized email, without their credentials. */
+export async function findUserByEmail(pool: Pool, emailNormalized: string): Promise<User | undefined> {
+  const { rows } = await pool.query<UserRow>(
+    'select id, email, name, roles, created_at, password_hash from users where email_normalized = $1',
+    [emailNormalized],
+  );
+  return rows[0] ? toUser(rows[0]) : undefined;
+}
+
 export async function findCredentialsByEmail(
   pool: Pool,
   emailNormalized: string,

@@ -1,5 +1,5 @@
+import { isValidAccountForBik, isValidCardNumber } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
-import { isValidAccountForBik, isValidCardNumber } from '../../domain/checks.ts';
 import { bankErrors } from '../../domain/errors.ts';
 import type { BankPorts } from '../../ports.ts';
 import { doc, found, idParams, keyed, NOMINAL_PREFIX, sendOutcome } from '../http.ts';

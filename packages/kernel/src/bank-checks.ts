@@ -1,6 +1,12 @@
 /**
  * Checksums a bank runs before it accepts a recipient: the INN's control digits (FNS order), the
  * account number's control key against the BIK (Central Bank regulation 385-P), and Luhn for cards.
+ * They live in the kernel because two sides need the same answer: the bank sandbox refuses what a bank
+ * would refuse, and deals refuses a payout profile before it ever reaches a bank.
+ *
+ * @example
+ * isValidInn('7707083893', 'company'); // true
+ * isValidAccountForBik('40702810500000000001', '044525974'); // true
  */
 
 const digitsOf = (s: string) => [...s].map(Number);

@@ -1,0 +1,149 @@
+import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier } from '@strongbox/http';
+import { type Clock, newId } from '@strongbox/kernel';
+import { type Pool, ping, withTransaction } from '@strongbox/postgres';
+import { runIdempotent } from '@strongbox/postgres/idempotent-run';
+import type { ServiceParts } from '@strongbox/service';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { adminListDealsRoute } from './features/admin-list-deals/route.ts';
+import { bankNotificationsRoute } from './features/bank-notifications/route.ts';
+import { cancelDealRoute } from './features/cancel-deal/route.ts';
+import { confirmMilestoneRoute } from './features/confirm-milestone/route.ts';
+import { createDealRoute } from './features/create-deal/route.ts';
+import { dealEventsRoute } from './features/deal-events/route.ts';
+import { getDealRoute } from './features/get-deal/route.ts';
+import { getRecipientRoute } from './features/get-recipient/route.ts';
+import { listDealsRoute } from './features/list-deals/route.ts';
+import { openDisputeRoute } from './features/open-dispute/route.ts';
+import { resolveDisputeRoute } from './features/resolve-dispute/route.ts';
+import { retryPayoutRoute } from './features/retry-payout/route.ts';
+import { saveRecipientRoute } from './features/save-recipient/route.ts';
+import { splitPreviewRoute } from './features/split-preview/route.ts';
+import { submitDealRoute } from './features/submit-deal/route.ts';
+import { updateDealRoute } from './features/update-deal/route.ts';
+import { executeDealCommand, loadDeal, SERVICE } from './infra/deal-commands.ts';
+import { auditTrail, findDealView, listAllDealViews, listDealViews } from './infra/deal-queries.ts';
+import { type IdentityClient, IdentityUnavailable, identityClient } from './infra/identity-client.ts';
+import { executeKeyedCommand } from './infra/keyed-commands.ts';
+import { createDealsMetrics, type DealsMetrics } from './infra/metrics.ts';
+import { MIGRATIONS } from './infra/migrations.ts';
+import { logNotification } from './infra/notification-log.ts';
+import { verifySignature } from './infra/notification-signature.ts';
+import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipients.ts';
+import type { DealsPorts } from './ports.ts';
+
+export { MIGRATIONS, SERVICE };
+export const VERSION = '0.1.0';
+
+export interface DealsDeps {
+  readonly pool: Pool;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly verifier: TokenVerifier;
+  /** The secret(s) bank notifications are signed with (BANK_NOTIFICATION_SECRET). */
+  readonly notificationSecrets: readonly string[];
+  /** Whose X-Forwarded-For is believed: the gateway's, under GATEWAY_FORWARDING_SECRET (the kit's). */
+  readonly forwarding?: ForwardingPolicy | undefined;
+  /**
+   * Identity and deals' service client there (DEALS_CLIENT_ID, DEALS_CLIENT_SECRET), for payers named by
+   * email; or a client of one's own (tests). Without either, a payer must be named by id.
+   */
+  readonly identity?:
+    | { readonly identityUrl: string; readonly clientId: string | undefined; readonly clientSecret: string }
+    | IdentityClient;
+}
+
+function identityOf(deps: DealsDeps): IdentityClient | undefined {
+  const i = deps.identity;
+  if (!i) return undefined;
+  if ('userIdByEmail' in i) return i;
+  if (!i.clientId || !i.clientSecret) {
+    deps.logger.warn('DEALS_CLIENT_ID / DEALS_CLIENT_SECRET are not set: payers can be named by id only');
+    return undefined;
+  }
+  return identityClient({ identityUrl: i.identityUrl, clientId: i.clientId, clientSecret: i.clientSecret });
+}
+
+export interface DealsApp extends ServiceParts {
+  readonly app: FastifyInstance;
+  readonly metrics: DealsMetrics;
+  readonly metricsRegistry: Registry;
+}
+
+/** Wires the deal use cases to PostgreSQL (event store, read model, recipients, notification log). */
+export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
+  const { pool, clock } = deps;
+  const metrics = createDealsMetrics();
+  const identity = identityOf(deps);
+  const ports: DealsPorts = {
+    clock,
+    newId: (prefix) => newId(prefix, clock),
+    keyedCommand: (req, input, render) => executeKeyedCommand({ pool, clock }, req, input, render),
+    command: (input) => executeDealCommand({ pool, clock }, input),
+    userByEmail: async (email, traceId) => {
+      if (!identity) return { kind: 'unavailable' };
+      try {
+        const userId = await identity.userIdByEmail(email, traceId);
+        return userId ? { kind: 'found', userId } : { kind: 'unknown' };
+      } catch (err) {
+        if (!(err instanceof IdentityUnavailable)) throw err;
+        deps.logger.warn({ err }, 'identity did not answer a payer lookup');
+        return { kind: 'unavailable' };
+      }
+    },
+    loadDeal: (id) => loadDeal(pool, id),
+    findView: (id) => findDealView(pool, id),
+    listViews: (userId, filter, limit) => listDealViews(pool, userId, filter, limit),
+    listAllViews: (filter, limit) => listAllDealViews(pool, filter, limit),
+    auditTrail: (id, after, limit) => auditTrail(pool, id, after, limit),
+    recipientUsers: (ids) => recipientUsers(pool, ids),
+    recipientOf: (userId) => findRecipientOf(pool, userId),
+    saveRecipient: (req, profile, render) =>
+      runIdempotent(pool, clock, req, async (tx, now) => {
+        const existing = await findRecipientOf(tx, req.scope, true);
+        return render(await saveRecipient(tx, profile(existing, now)), existing === undefined);
+      }),
+    receiveNotification: async (n) => {
+      const { fresh } = await withTransaction(pool, (tx) =>
+        logNotification(tx, { ...n, receivedAt: clock.now() }),
+      );
+      metrics.notifications.labels(n.verdict, String(!fresh)).inc();
+      return { fresh };
+    },
+    verifyNotification: (n) => {
+      const v = verifySignature(n, { secrets: deps.notificationSecrets, nowMs: clock.now().getTime() });
+      return v.ok ? 'authentic' : v.code;
+    },
+  };
+  const app = await createHttpApp({
+    service: SERVICE,
+    version: VERSION,
+    logger: deps.logger,
+    description:
+      'Safe deals: milestones split between recipients, held by the bank and released by their rules.',
+    verifier: deps.verifier,
+    readiness: { database: () => ping(pool) },
+    metrics: [metrics.registry],
+    ...(deps.forwarding ? { forwarding: deps.forwarding } : {}),
+  });
+  for (const route of [
+    createDealRoute,
+    getDealRoute,
+    listDealsRoute,
+    updateDealRoute,
+    submitDealRoute,
+    cancelDealRoute,
+    confirmMilestoneRoute,
+    openDisputeRoute,
+    resolveDisputeRoute,
+    retryPayoutRoute,
+    adminListDealsRoute,
+    dealEventsRoute,
+    saveRecipientRoute,
+    getRecipientRoute,
+    bankNotificationsRoute,
+  ])
+    route(app, ports);
+  splitPreviewRoute(app);
+  return { app, metrics, metricsRegistry: metrics.registry };
+}

@@ -1,0 +1,49 @@
+import { isValidAccountForBik, isValidInn } from '@strongbox/kernel';
+
+/**
+ * A user's payout profile: who they are to the tax office and where their money goes. Checked here with
+ * the same checksums a bank runs (kernel bank-checks), so a payout is never refused for a typo.
+ */
+export const LEGAL_TYPES = ['company', 'entrepreneur', 'self_employed', 'person'] as const;
+export type LegalType = (typeof LEGAL_TYPES)[number];
+export const RECIPIENT_NAME_LENGTH_MAX = 300;
+
+export interface Recipient {
+  readonly id: string;
+  readonly userId: string;
+  readonly legalType: LegalType;
+  readonly name: string;
+  readonly inn: string;
+  readonly accountNumber: string;
+  readonly bik: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export type RecipientRejection = 'recipient_invalid_inn' | 'recipient_invalid_account';
+
+/** A company's INN has 10 digits; an entrepreneur's, a self-employed person's and a person's 12. */
+export function innKind(legalType: LegalType): 'company' | 'person' {
+  return legalType === 'company' ? 'company' : 'person';
+}
+
+export function checkRecipient(
+  r: Pick<Recipient, 'legalType' | 'inn' | 'accountNumber' | 'bik'>,
+): RecipientRejection | undefined {
+  if (!isValidInn(r.inn, innKind(r.legalType))) return 'recipient_invalid_inn';
+  if (!isValidAccountForBik(r.accountNumber, r.bik)) return 'recipient_invalid_account';
+  return undefined;
+}
+
+export function recipientView(r: Recipient) {
+  return {
+    id: r.id,
+    userId: r.userId,
+    legalType: r.legalType,
+    name: r.name,
+    inn: r.inn,
+    bankDetails: { accountNumber: r.accountNumber, bik: r.bik },
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}

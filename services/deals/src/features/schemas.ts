@@ -1,0 +1,166 @@
+import { Id, ProblemRef, Timestamp } from '@strongbox/http';
+import { Type } from 'typebox';
+import { HOLD_HOURS_MAX, MILESTONES_PER_DEAL_MAX, TITLE_LENGTH_MAX } from '../domain/deal.ts';
+import { LEGAL_TYPES, RECIPIENT_NAME_LENGTH_MAX } from '../domain/recipient.ts';
+import { BASIS_POINTS_TOTAL, RECIPIENTS_PER_SPLIT_MAX } from '../domain/split.ts';
+
+/** Shapes shared by the deals use cases (strict: unknown fields are refused). */
+const NO_NUL = '^[^\\u0000]*$';
+export const PAGE_LIMIT_MAX = 100;
+export const PAGE_LIMIT_DEFAULT = 20;
+export const REASON_LENGTH_MAX = 2_000;
+export const DEAL_STATUSES = [
+  'draft',
+  'submitted',
+  'awaiting_payment',
+  'funded',
+  'releasing',
+  'completed',
+  'cancelled',
+  'disputed',
+  'refunded',
+  'partially_refunded',
+] as const;
+
+export const Amount = Type.Integer({
+  minimum: 1,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: 'Integer minor units (kopecks), 1 to 2^53 - 1',
+});
+export const Title = Type.String({ minLength: 1, maxLength: TITLE_LENGTH_MAX, pattern: NO_NUL });
+
+export const Share = Type.Union([
+  Type.Object({ fixed: Amount }, { additionalProperties: false }),
+  Type.Object(
+    { percentBp: Type.Integer({ minimum: 1, maximum: BASIS_POINTS_TOTAL, description: 'Basis points' }) },
+    { additionalProperties: false },
+  ),
+]);
+export const ShareRule = Type.Object({ recipientId: Id, share: Share }, { additionalProperties: false });
+export const Recipients = Type.Array(ShareRule, { minItems: 1, maxItems: RECIPIENTS_PER_SPLIT_MAX });
+
+export const Release = Type.Union([
+  Type.Object({ kind: Type.Literal('immediate') }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('payer_confirms') }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('on_date'), at: Timestamp }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('hold_hours'), hours: Type.Integer({ minimum: 1, maximum: HOLD_HOURS_MAX }) },
+    { additionalProperties: false },
+  ),
+]);
+
+export const MilestoneInput = Type.Object(
+  { title: Title, amount: Amount, release: Release, recipients: Recipients },
+  { additionalProperties: false },
+);
+export const Milestones = Type.Array(MilestoneInput, { minItems: 1, maxItems: MILESTONES_PER_DEAL_MAX });
+
+export type ShareInput = { fixed: number } | { percentBp: number };
+export type ReleaseInput =
+  | { kind: 'immediate' }
+  | { kind: 'payer_confirms' }
+  | { kind: 'on_date'; at: string }
+  | { kind: 'hold_hours'; hours: number };
+export interface MilestoneBody {
+  title: string;
+  amount: number;
+  release: ReleaseInput;
+  recipients: Array<{ recipientId: string; share: ShareInput }>;
+}
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+const PayoutView = Type.Object({
+  id: Type.String(),
+  recipientId: Type.String(),
+  amount: Type.Integer({ description: 'Minor units' }),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('failed')]),
+  failure: Nullable(Type.String()),
+});
+
+const RuleView = Type.Object({
+  recipientId: Type.String(),
+  share: Type.Union([Type.Object({ fixed: Type.Integer() }), Type.Object({ percentBp: Type.Integer() })]),
+  minimum: Type.Optional(Type.Integer()),
+});
+
+const MilestoneView = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  amount: Type.Integer({ description: 'Minor units' }),
+  release: Type.Object({
+    kind: Type.String(),
+    at: Type.Optional(Type.String({ format: 'date-time' })),
+    hours: Type.Optional(Type.Integer()),
+  }),
+  rules: Type.Array(RuleView),
+  status: Type.String(),
+  payouts: Type.Array(PayoutView),
+});
+
+export const DealView = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  createdBy: Type.String({ description: 'The agent who drafted the deal' }),
+  payerId: Type.String(),
+  currency: Type.Literal('RUB'),
+  amount: Type.Integer({ description: 'Minor units: the sum of the milestones' }),
+  status: Type.Union(DEAL_STATUSES.map((s) => Type.Literal(s))),
+  bankDealId: Nullable(Type.String()),
+  heldAmount: Type.Integer({ description: 'Funded and neither released nor refunded, in minor units' }),
+  refundedAmount: Type.Integer(),
+  milestones: Type.Array(MilestoneView),
+  dispute: Nullable(Type.Object({ id: Type.String(), openedBy: Type.String(), reason: Type.String() })),
+  version: Type.Integer({ description: 'The stream version; send it back as If-Match' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const Page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
+  Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const ListLimit = Type.Optional(
+  Type.Integer({ minimum: 1, maximum: PAGE_LIMIT_MAX, default: PAGE_LIMIT_DEFAULT }),
+);
+export const Cursor = Type.Optional(Type.String({ maxLength: 200 }));
+
+export const RecipientBody = Type.Object(
+  {
+    legalType: Type.Union(LEGAL_TYPES.map((t) => Type.Literal(t))),
+    name: Type.String({ minLength: 1, maxLength: RECIPIENT_NAME_LENGTH_MAX, pattern: NO_NUL }),
+    inn: Type.String({
+      pattern: '^(\\d{10}|\\d{12})$',
+      description: '10 digits for a company, 12 otherwise',
+    }),
+    bankDetails: Type.Object(
+      {
+        accountNumber: Type.String({ pattern: '^\\d{20}$' }),
+        bik: Type.String({ pattern: '^\\d{9}$' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RecipientView = Type.Object({
+  id: Type.String(),
+  userId: Type.String(),
+  legalType: Type.String(),
+  name: Type.String(),
+  inn: Type.String(),
+  bankDetails: Type.Object({ accountNumber: Type.String(), bik: Type.String() }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+
+/** The problems a deal command may answer. */
+export const PROBLEMS = {
+  400: ProblemRef,
+  403: ProblemRef,
+  404: ProblemRef,
+  409: ProblemRef,
+  422: ProblemRef,
+};
+
+export const Reason = Type.String({ minLength: 1, maxLength: REASON_LENGTH_MAX, pattern: NO_NUL });

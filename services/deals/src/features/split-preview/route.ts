@@ -1,0 +1,44 @@
+import { ProblemRef } from '@strongbox/http';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { dealErrors } from '../../domain/errors.ts';
+import { split } from '../../domain/split.ts';
+import { ruleOf } from '../http.ts';
+import { Amount, Recipients, type ShareInput } from '../schemas.ts';
+
+const PreviewBody = Type.Object({ amount: Amount, recipients: Recipients }, { additionalProperties: false });
+
+/**
+ * What a split would pay each recipient, exactly to the kopeck, by the same function the deal uses when it
+ * is created: the preview is the payout. A rule that cannot add up is a 422 with its own code. It changes
+ * nothing, so it needs no Idempotency-Key.
+ */
+export function splitPreviewRoute(app: FastifyInstance): void {
+  app.post<{ Body: { amount: number; recipients: Array<{ recipientId: string; share: ShareInput }> } }>(
+    '/v1/deals/split-preview',
+    {
+      schema: {
+        summary: 'Preview how an amount splits between recipients',
+        tags: ['deals'],
+        body: PreviewBody,
+        response: {
+          200: Type.Object({
+            amount: Type.Integer(),
+            shares: Type.Array(Type.Object({ recipientId: Type.String(), amount: Type.Integer() })),
+          }),
+          400: ProblemRef,
+          422: ProblemRef,
+        },
+      },
+    },
+    async (request) => {
+      const { amount, recipients } = request.body;
+      const result = split(BigInt(amount), recipients.map(ruleOf));
+      if (!result.ok) throw dealErrors[result.code]();
+      return {
+        amount,
+        shares: result.shares.map((s) => ({ recipientId: s.recipientId, amount: Number(s.amount) })),
+      };
+    },
+  );
+}

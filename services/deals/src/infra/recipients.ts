@@ -1,0 +1,71 @@
+import { prepared, type Queryable } from '@strongbox/postgres';
+import type { LegalType, Recipient } from '../domain/recipient.ts';
+
+interface Row {
+  recipient_id: string;
+  user_id: string;
+  legal_type: LegalType;
+  name: string;
+  inn: string;
+  account_number: string;
+  bik: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'recipient_id, user_id, legal_type, name, inn, account_number, bik, created_at, updated_at';
+
+const toRecipient = (r: Row): Recipient => ({
+  id: r.recipient_id,
+  userId: r.user_id,
+  legalType: r.legal_type,
+  name: r.name,
+  inn: r.inn,
+  accountNumber: r.account_number,
+  bik: r.bik,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** The user's profile; `forUpdate` locks it so two saves of one user's profile run one after the other. */
+export async function findRecipientOf(
+  q: Queryable,
+  userId: string,
+  forUpdate = false,
+): Promise<Recipient | undefined> {
+  const { rows } = await q.query<Row>(
+    prepared(`select ${COLUMNS} from recipients where user_id = $1${forUpdate ? ' for update' : ''}`, [
+      userId,
+    ]),
+  );
+  return rows[0] ? toRecipient(rows[0]) : undefined;
+}
+
+/**
+ * Inserts the profile, or replaces the details of the user's existing one (its id and creation time stay);
+ * answers the profile as stored, which is the first one's id when two first saves raced.
+ */
+export async function saveRecipient(q: Queryable, r: Recipient): Promise<Recipient> {
+  const { rows } = await q.query<Row>(
+    prepared(
+      `insert into recipients (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       on conflict (user_id) do update set legal_type = excluded.legal_type, name = excluded.name,
+         inn = excluded.inn, account_number = excluded.account_number, bik = excluded.bik,
+         updated_at = excluded.updated_at
+       returning ${COLUMNS}`,
+      [r.id, r.userId, r.legalType, r.name, r.inn, r.accountNumber, r.bik, r.createdAt, r.updatedAt],
+    ),
+  );
+  return toRecipient(rows[0] as Row);
+}
+
+/** The user behind each of `ids` that has a profile. */
+export async function recipientUsers(
+  q: Queryable,
+  ids: readonly string[],
+): Promise<ReadonlyMap<string, string>> {
+  const { rows } = await q.query<{ recipient_id: string; user_id: string }>(
+    prepared('select recipient_id, user_id from recipients where recipient_id = any($1::text[])', [ids]),
+  );
+  return new Map(rows.map((r) => [r.recipient_id, r.user_id]));
+}
