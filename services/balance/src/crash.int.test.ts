@@ -168,7 +168,8 @@ describe('balance killed with SIGKILL under load', () => {
     );
 
     await start();
-    const opToken = await keys.sign('usr_op', ['operator']);
+    // A production balance counts staff roles only for a user with TOTP enrolled (ADR 0026).
+    const opToken = await keys.sign('usr_op', ['operator'], { totp: true });
     const report = (await (
       await fetch(`${base}/v1/ledger/audit`, { headers: { authorization: `Bearer ${opToken}` } })
     ).json()) as { ok: boolean; checks: Array<{ ok: boolean }> };
