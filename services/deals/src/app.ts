@@ -5,6 +5,8 @@ import { runIdempotent } from '@strongbox/postgres/idempotent-run';
 import type { ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { type BankParts, bankParts, type DealsBank } from './bank-parts.ts';
+import { recipientTaskFor } from './domain/bank-tasks.ts';
 import { adminListDealsRoute } from './features/admin-list-deals/route.ts';
 import { bankNotificationsRoute } from './features/bank-notifications/route.ts';
 import { cancelDealRoute } from './features/cancel-deal/route.ts';
@@ -21,6 +23,7 @@ import { saveRecipientRoute } from './features/save-recipient/route.ts';
 import { splitPreviewRoute } from './features/split-preview/route.ts';
 import { submitDealRoute } from './features/submit-deal/route.ts';
 import { updateDealRoute } from './features/update-deal/route.ts';
+import { enqueueSubjectTasks } from './infra/bank-tasks.ts';
 import { executeDealCommand, loadDeal, SERVICE } from './infra/deal-commands.ts';
 import { auditTrail, findDealView, listAllDealViews, listDealViews } from './infra/deal-queries.ts';
 import { type IdentityClient, IdentityUnavailable, identityClient } from './infra/identity-client.ts';
@@ -51,6 +54,8 @@ export interface DealsDeps {
   readonly identity?:
     | { readonly identityUrl: string; readonly clientId: string | undefined; readonly clientSecret: string }
     | IdentityClient;
+  /** The bank (the sandbox under npm start): without it deals records what it would ask and waits. */
+  readonly bank?: DealsBank;
 }
 
 function identityOf(deps: DealsDeps): IdentityClient | undefined {
@@ -68,6 +73,8 @@ export interface DealsApp extends ServiceParts {
   readonly app: FastifyInstance;
   readonly metrics: DealsMetrics;
   readonly metricsRegistry: Registry;
+  /** The bank's worker and jobs, when deals was given a bank. */
+  readonly bank?: BankParts;
 }
 
 /** Wires the deal use cases to PostgreSQL (event store, read model, recipients, notification log). */
@@ -101,7 +108,11 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     saveRecipient: (req, profile, render) =>
       runIdempotent(pool, clock, req, async (tx, now) => {
         const existing = await findRecipientOf(tx, req.scope, true);
-        return render(await saveRecipient(tx, profile(existing, now)), existing === undefined);
+        const saved = await saveRecipient(tx, profile(existing, now));
+        // The profile becomes a beneficiary at the bank by a task written with it, never in this request.
+        const task = recipientTaskFor(saved.id, saved.updatedAt);
+        await enqueueSubjectTasks(tx, { subjectId: saved.id, dealId: null }, [task], now, undefined);
+        return render(saved, existing === undefined);
       }),
     receiveNotification: async (n) => {
       const { fresh } = await withTransaction(pool, (tx) =>
@@ -145,5 +156,13 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
   ])
     route(app, ports);
   splitPreviewRoute(app);
-  return { app, metrics, metricsRegistry: metrics.registry };
+  const bank = deps.bank
+    ? bankParts({ pool, clock, logger: deps.logger, registry: metrics.registry, bank: deps.bank })
+    : undefined;
+  return {
+    app,
+    metrics,
+    metricsRegistry: metrics.registry,
+    ...(bank ? { bank, workers: bank.workers, periodicJobs: bank.periodicJobs } : {}),
+  };
 }

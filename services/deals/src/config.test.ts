@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@strongbox/kernel';
-import { DEVELOPMENT_NOTIFICATION_SECRET, dealsConfig } from './config.ts';
+import { DEVELOPMENT_BANK, DEVELOPMENT_NOTIFICATION_SECRET, dealsConfig } from './config.ts';
 
 describe('deals configuration', () => {
   it('given nothing, then development defaults: port 3007 and the sandbox notification secret', () => {
@@ -17,9 +17,27 @@ describe('deals configuration', () => {
     assert.throws(() => dealsConfig({ BANK_NOTIFICATION_SECRET: 'short' }), ConfigError);
     assert.throws(() => dealsConfig({ BANK_NOTIFICATION_SECRET: 'aaaaaaaa,bbbbbbbb,cccccccc' }), ConfigError);
     assert.throws(() => dealsConfig({ NODE_ENV: 'production' }), /BANK_NOTIFICATION_SECRET/);
+    const bank = {
+      BANK_URL: 'https://bank.example',
+      BANK_API_TOKEN: 'token',
+      BANK_NOMINAL_ACCOUNT: '40702810500000000001',
+    };
     assert.equal(
-      dealsConfig({ NODE_ENV: 'production', BANK_NOTIFICATION_SECRET: 'a-real-secret' }).NODE_ENV,
+      dealsConfig({ NODE_ENV: 'production', BANK_NOTIFICATION_SECRET: 'a-real-secret', ...bank }).NODE_ENV,
       'production',
+    );
+  });
+
+  it('given nothing, then the sandbox as the bank; production names its bank', () => {
+    const c = dealsConfig({});
+    assert.deepEqual(
+      [c.BANK_URL, c.BANK_API_TOKEN],
+      [DEVELOPMENT_BANK.BANK_URL, DEVELOPMENT_BANK.BANK_API_TOKEN],
+    );
+    assert.equal(c.BANK_NOMINAL_ACCOUNT, DEVELOPMENT_BANK.BANK_NOMINAL_ACCOUNT);
+    assert.throws(
+      () => dealsConfig({ NODE_ENV: 'production', BANK_NOTIFICATION_SECRET: 'a-real-secret' }),
+      /BANK_URL|BANK_API_TOKEN|BANK_NOMINAL_ACCOUNT/,
     );
   });
 });

@@ -1,11 +1,23 @@
+import { BANK_CLIENT_CONFIG_FIELDS } from '@strongbox/bank-client';
 import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
-import { ConfigError, type Field, optionalStr, port, readConfig, str } from '@strongbox/kernel';
+import { ConfigError, type Field, int, optionalStr, port, readConfig, str } from '@strongbox/kernel';
 
 /**
  * The bank sandbox's development secret: npm start runs both with the same environment, so in development
  * the sandbox's notifications verify here without any set-up. Production has no default.
  */
 export const DEVELOPMENT_NOTIFICATION_SECRET = 'sandbox-notification-secret';
+/**
+ * The bank in development is the sandbox npm start runs, with its development token and its default
+ * nominal account (services/bank-sandbox README). Production names its bank: there are no defaults.
+ */
+export const DEVELOPMENT_BANK = {
+  BANK_URL: 'http://127.0.0.1:3006',
+  BANK_API_TOKEN: 'sandbox',
+  BANK_NOMINAL_ACCOUNT: '40702810500000000001',
+} as const;
+/** How often the funding job and the payout follower run (cron, seconds allowed). */
+export const BANK_JOBS_SCHEDULE = '*/2 * * * * *';
 
 const secrets: Field<string[]> = {
   expected: 'one secret, or two comma-separated during a rotation',
@@ -26,13 +38,27 @@ export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
       'a value (there is no default in production)',
       undefined,
     );
+  const bankDefaults = Object.fromEntries(
+    Object.entries(DEVELOPMENT_BANK).map(([name, value]) => [
+      name,
+      production ? env[name] : env[name] || value,
+    ]),
+  );
   return readConfig(
     {
       ...env,
+      ...bankDefaults,
       BANK_NOTIFICATION_SECRET: env['BANK_NOTIFICATION_SECRET'] || DEVELOPMENT_NOTIFICATION_SECRET,
     },
     {
       ...SERVICE_CONFIG_FIELDS,
+      ...BANK_CLIENT_CONFIG_FIELDS,
+      /** The marketplace's nominal account at the bank: every deal is opened in it. */
+      BANK_NOMINAL_ACCOUNT: str({ pattern: /^\d{20}$/ }),
+      /** How often the bank-task worker looks for due tasks when the last round found none. */
+      DEALS_BANK_TASKS_POLL_MS: int({ fallback: 500, min: 50, max: 60_000 }),
+      /** The funding job's and the payout follower's schedule (cron with seconds). */
+      DEALS_BANK_JOBS_SCHEDULE: str({ fallback: BANK_JOBS_SCHEDULE }),
       DEALS_PORT: port(3007),
       /** The secret(s) the bank signs its notifications with; two, comma-separated, during a rotation. */
       BANK_NOTIFICATION_SECRET: secrets,

@@ -1,8 +1,10 @@
 /**
- * Starts the deals service alone, as a container would: the HTTP API and the relay of its outbox.
+ * Starts the deals service alone, as a container would: the HTTP API, the relay of its outbox, and the
+ * bank's worker and jobs (bank-parts.ts).
  * `DATABASE_URL` is required here (npm start passes the embedded server's). This is the only file that
  * reads the environment; the service kit opens the sockets.
  */
+import { createBankClient } from '@strongbox/bank-client';
 import { runService } from '@strongbox/service';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
 import { dealsConfig } from './config.ts';
@@ -22,6 +24,18 @@ await runService({
         identityUrl: config.IDENTITY_URL,
         clientId: config.DEALS_CLIENT_ID,
         clientSecret: config.DEALS_CLIENT_SECRET,
+      },
+      bank: {
+        client: createBankClient({
+          baseUrl: config.BANK_URL,
+          token: config.BANK_API_TOKEN,
+          timeoutMs: config.BANK_TIMEOUT_MS,
+          rateLimitPerS: config.BANK_CLIENT_RATE_LIMIT_PER_S,
+          onEvent: (e) => kit.logger.debug({ bank: e }, 'bank client event'),
+        }),
+        nominalAccount: config.BANK_NOMINAL_ACCOUNT,
+        tasksPollMs: config.DEALS_BANK_TASKS_POLL_MS,
+        jobsSchedule: config.DEALS_BANK_JOBS_SCHEDULE,
       },
     }),
 });

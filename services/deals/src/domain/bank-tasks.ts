@@ -19,7 +19,12 @@ export type BankTask =
   /** The deal was cancelled after it reached the bank: cancel it there, which frees the held money. */
   | { readonly kind: 'cancel_at_bank' }
   /** Part or all of the held money goes back to the payer. */
-  | { readonly kind: 'refund'; readonly amount: bigint };
+  | { readonly kind: 'refund'; readonly amount: bigint }
+  /**
+   * A payout profile was saved: make it a beneficiary at the bank with its bank details and follow its
+   * scoring. Not caused by a deal's event: its subject is the profile, and the deals naming it wait for it.
+   */
+  | { readonly kind: 'register_recipient'; readonly recipientId: string };
 
 export type BankTaskKind = BankTask['kind'];
 
@@ -39,6 +44,17 @@ export interface KeyedBankTask {
 export function bankTasksFor(event: DealEvent, eventId: string, before: Deal | null): KeyedBankTask[] {
   const task = taskOf(event, before);
   return task ? [{ key: `${eventId}/${task.kind}`, task }] : [];
+}
+
+/**
+ * The task that registers a saved payout profile at the bank. Each save is its own task (its key names the
+ * save's time), so new bank details are sent again; a save replayed by its Idempotency-Key writes none.
+ */
+export function recipientTaskFor(recipientId: string, savedAt: Date): KeyedBankTask {
+  return {
+    key: `${recipientId}@${savedAt.toISOString()}/register_recipient`,
+    task: { kind: 'register_recipient', recipientId },
+  };
 }
 
 function taskOf(event: DealEvent, before: Deal | null): BankTask | undefined {

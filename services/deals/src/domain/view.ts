@@ -14,6 +14,8 @@ export interface DealView {
   readonly amount: number;
   readonly status: string;
   readonly bankDealId: string | null;
+  /** What the payer writes as the payment's purpose when paying into the nominal account. */
+  readonly paymentPurpose: string;
   readonly heldAmount: number;
   readonly refundedAmount: number;
   readonly milestones: ReadonlyArray<{
@@ -78,6 +80,7 @@ export function dealView(deal: Deal, held: bigint = heldAmount(deal)): DealView 
     amount: Number(deal.amount),
     status: deal.status,
     bankDealId: deal.bankDealId,
+    paymentPurpose: paymentPurposeOf(deal.id),
     heldAmount: Number(held),
     refundedAmount: Number(deal.refundedAmount),
     milestones: deal.milestones.map(milestoneView),
@@ -88,4 +91,12 @@ export function dealView(deal: Deal, held: bigint = heldAmount(deal)): DealView 
     createdAt: deal.createdAt.toISOString(),
     updatedAt: deal.updatedAt.toISOString(),
   };
+}
+
+/**
+ * The payment purpose that names the deal: the funding job finds the deal id in an incoming transfer's
+ * purpose, and money whose purpose names no deal awaiting it stays unidentified for operators.
+ */
+export function paymentPurposeOf(dealId: string): string {
+  return `Payment for safe deal ${dealId}`;
 }

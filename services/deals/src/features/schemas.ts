@@ -107,6 +107,10 @@ export const DealView = Type.Object({
   amount: Type.Integer({ description: 'Minor units: the sum of the milestones' }),
   status: Type.Union(DEAL_STATUSES.map((s) => Type.Literal(s))),
   bankDealId: Nullable(Type.String()),
+  paymentPurpose: Type.String({
+    description:
+      'The purpose the payer writes on the transfer into the nominal account: it names the deal, and money without it is not matched',
+  }),
   heldAmount: Type.Integer({ description: 'Funded and neither released nor refunded, in minor units' }),
   refundedAmount: Type.Integer(),
   milestones: Type.Array(MilestoneView),

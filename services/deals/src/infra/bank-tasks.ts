@@ -7,6 +7,9 @@ export const BANK_TASK_CLAIM_MAX = 50;
 export interface ClaimedBankTask {
   readonly seq: bigint;
   readonly key: string;
+  /** The deal's id, or the payout profile's for register_recipient: one subject's tasks run in order. */
+  readonly subjectId: string;
+  /** The deal's id for a deal's task; for a profile's, its subject id (the handler never loads it). */
   readonly dealId: string;
   readonly task: BankTask;
   /** Attempts including this one. */
@@ -22,16 +25,29 @@ export async function enqueueBankTasks(
   at: Date,
   traceId: string | undefined,
 ): Promise<void> {
+  await enqueueSubjectTasks(tx, { subjectId: dealId, dealId }, tasks, at, traceId);
+}
+
+/** Writes tasks of any subject (a deal, a payout profile) in the caller's transaction, each once. */
+export async function enqueueSubjectTasks(
+  tx: Queryable,
+  subject: { readonly subjectId: string; readonly dealId: string | null },
+  tasks: readonly KeyedBankTask[],
+  at: Date,
+  traceId: string | undefined,
+): Promise<void> {
   for (const { key, task } of tasks) {
     const { kind, ...payload } = task;
     await tx.query(
       prepared(
-        `insert into bank_tasks (task_key, deal_id, kind, payload, next_attempt_at, trace_id, created_at)
-         values ($1, $2, $3, $4, $5, $6, $5)
+        `insert into bank_tasks
+           (task_key, subject_id, deal_id, kind, payload, next_attempt_at, trace_id, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $6)
          on conflict (task_key) do nothing`,
         [
           key,
-          dealId,
+          subject.subjectId,
+          subject.dealId,
           kind,
           JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
           at,
@@ -45,7 +61,8 @@ export async function enqueueBankTasks(
 interface TaskRow {
   seq: string;
   task_key: string;
-  deal_id: string;
+  subject_id: string;
+  deal_id: string | null;
   kind: BankTaskKind;
   payload: Record<string, string>;
   attempts: number;
@@ -55,7 +72,7 @@ interface TaskRow {
 /**
  * Claims due tasks for one round: each is leased until `leaseUntil` by moving its next attempt there, so
  * a worker that dies mid-task leaves it to be claimed again after the lease, and two workers never hold
- * one task. A task whose deal has an earlier pending task is not due: a deal's tasks run in order.
+ * one task. A task whose subject has an earlier pending task is not due: a deal's tasks run in order.
  */
 export async function claimBankTasks(
   q: Queryable,
@@ -71,20 +88,21 @@ export async function claimBankTasks(
          where c.status = 'pending' and c.next_attempt_at <= $1
            and not exists (
              select 1 from bank_tasks e
-             where e.deal_id = c.deal_id and e.status = 'pending' and e.seq < c.seq
+             where e.subject_id = c.subject_id and e.status = 'pending' and e.seq < c.seq
            )
          order by c.next_attempt_at, c.seq
          limit $3
          for update skip locked
        )
-       returning t.seq, t.task_key, t.deal_id, t.kind, t.payload, t.attempts, t.trace_id`,
+       returning t.seq, t.task_key, t.subject_id, t.deal_id, t.kind, t.payload, t.attempts, t.trace_id`,
       [now, leaseUntil, Math.min(limit, BANK_TASK_CLAIM_MAX)],
     ),
   );
   return rows.map((r) => ({
     seq: BigInt(r.seq),
     key: r.task_key,
-    dealId: r.deal_id,
+    subjectId: r.subject_id,
+    dealId: r.deal_id ?? r.subject_id,
     task: toTask(r.kind, r.payload),
     attempt: r.attempts,
     traceId: r.trace_id,
@@ -103,6 +121,8 @@ function toTask(kind: BankTaskKind, p: Record<string, string>): BankTask {
       return { kind, milestoneId: String(p['milestoneId']), payoutId: String(p['payoutId']) };
     case 'refund':
       return { kind, amount: BigInt(String(p['amount'])) };
+    case 'register_recipient':
+      return { kind, recipientId: String(p['recipientId']) };
     default: {
       const unreachable: never = kind;
       throw new TypeError(`stored bank task kind ${String(unreachable)} is unknown`);

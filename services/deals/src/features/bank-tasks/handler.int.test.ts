@@ -39,6 +39,7 @@ function recordingBank() {
     retryPayout: async (deal, _p, key) => void call('retry', deal, key),
     cancelDeal: async (deal, key) => void call('cancel', deal, key),
     refund: async (deal, _a, key) => void call('refund', deal, key),
+    registerRecipient: async () => ({ scoring: 'SUCCEEDED' as const }),
   };
   return {
     bank,

@@ -1,7 +1,13 @@
 import { backoffMs, type Clock, type Logger } from '@strongbox/kernel';
 import { BANK_TASK_BACKOFF, bankIdempotencyKey } from '../../domain/bank-tasks.ts';
 import type { DealCommand } from '../../domain/decide.ts';
-import type { BankTaskQueue, DealBank, DealStore, HeldBankTask } from './ports.ts';
+import {
+  BankNotReady,
+  type BankTaskQueue,
+  type DealBank,
+  type DealStore,
+  type HeldBankTask,
+} from './ports.ts';
 
 /** Upper bound of tasks one round takes. */
 export const BANK_TASKS_PER_ROUND_MAX = 50;
@@ -47,10 +53,17 @@ export async function runBankTasks(deps: BankTaskDeps, limit = BANK_TASKS_PER_RO
 }
 
 async function perform(deps: BankTaskDeps, claimed: HeldBankTask): Promise<void> {
+  const key = (call: string) => bankIdempotencyKey(claimed.key, call);
+  if (claimed.task.kind === 'register_recipient') {
+    const { scoring } = await deps.bank.registerRecipient(claimed.task.recipientId, key);
+    // Followed until the bank decides: deals naming the profile wait for it. A FAILED scoring is final
+    // here (operators see it on the profile); the deal's own task reports why it cannot go on.
+    if (scoring === 'IN_PROGRESS') throw new BankNotReady('the bank is still scoring the beneficiary');
+    return;
+  }
   const deal = await deps.deals.load(claimed.dealId);
   if (!deal) throw new Error(`bank task ${claimed.key} names deal ${claimed.dealId}, which has no events`);
-  const key = (call: string) => bankIdempotencyKey(claimed.key, call);
-  const { task } = claimed;
+  const task = claimed.task;
   switch (task.kind) {
     case 'register_deal': {
       // Already there, or cancelled before its turn came: a cancelled deal is never opened at the bank.

@@ -6,6 +6,8 @@ import type { DealCommand } from '../../domain/decide.ts';
 export interface HeldBankTask {
   readonly seq: bigint;
   readonly key: string;
+  /** The deal, or the payout profile for register_recipient. */
+  readonly subjectId: string;
   readonly dealId: string;
   readonly task: BankTask;
   /** Attempts including this one. */
@@ -48,6 +50,21 @@ export interface DealBank {
   retryPayout(deal: Deal, payoutId: string, key: KeyFor): Promise<void>;
   cancelDeal(deal: Deal, key: KeyFor): Promise<void>;
   refund(deal: Deal, amount: bigint, key: KeyFor): Promise<void>;
+  /**
+   * Makes the payout profile a beneficiary with its current bank details (or finds what an earlier attempt
+   * made) and answers its scoring; the task waits while the bank is still scoring it.
+   */
+  registerRecipient(recipientId: string, key: KeyFor): Promise<{ readonly scoring: BankScoring }>;
+}
+
+export type BankScoring = 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
+
+/** The bank has not finished something the task needs (scoring, a beneficiary): try again later. */
+export class BankNotReady extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BankNotReady';
+  }
 }
 
 /** The bank said no for good (a 4xx other than 429): retrying the same call will not change its mind. */

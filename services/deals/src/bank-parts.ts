@@ -1,0 +1,86 @@
+import type { BankClient } from '@strongbox/bank-client';
+import type { Clock, Logger } from '@strongbox/kernel';
+import type { Pool } from '@strongbox/postgres';
+import type { BackgroundWorker, PeriodicJobSpec } from '@strongbox/service';
+import client, { type Registry } from 'prom-client';
+import { runFunding } from './features/bank-funding/job.ts';
+import { followPayouts } from './features/bank-payouts/job.ts';
+import type { BankTaskDeps } from './features/bank-tasks/handler.ts';
+import { bankTaskWorker } from './features/bank-tasks/worker.ts';
+import { dealBank } from './infra/bank-adapter.ts';
+import { incomingBank } from './infra/bank-incoming.ts';
+import { payoutWatch } from './infra/bank-payout-watch.ts';
+import { bankTaskQueue, dealStore } from './wiring.ts';
+
+/** How deals reaches the bank: the client (BANK_URL, BANK_API_TOKEN), the nominal account, the pace. */
+export interface DealsBank {
+  readonly client: BankClient;
+  readonly nominalAccount: string;
+  /** The bank-task worker's wait when a round found nothing to do. */
+  readonly tasksPollMs: number;
+  /** The funding job's and the payout follower's cron schedule. */
+  readonly jobsSchedule: string;
+}
+
+export interface BankParts {
+  readonly tasks: BankTaskDeps;
+  readonly workers: readonly BackgroundWorker[];
+  readonly periodicJobs: readonly PeriodicJobSpec[];
+  /** Runs of each job as the kit would run them (tests drive them directly). */
+  readonly fundOnce: () => Promise<number>;
+  readonly followOnce: () => Promise<number>;
+}
+
+/**
+ * Everything that moves a deal's money through the bank: the bank-task worker (beneficiaries, deals,
+ * accept, pay, retry, cancel), the funding job (incoming money identified to its deal) and the payout
+ * follower (the bank's payments back onto the deals). The jobs are leader-locked by the kit.
+ */
+export function bankParts(deps: {
+  pool: Pool;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  bank: DealsBank;
+}): BankParts {
+  const { pool, clock, logger } = deps;
+  const deals = dealStore(pool, clock);
+  const unmatched = new client.Counter({
+    name: 'deals_incoming_unmatched_total',
+    help: 'Incoming bank money left unidentified because it matched no deal awaiting it, by reason',
+    labelNames: ['reason'],
+    registers: [deps.registry],
+  });
+  const tasks: BankTaskDeps = {
+    tasks: bankTaskQueue(pool),
+    deals,
+    clock,
+    logger,
+    random: Math.random,
+    bank: dealBank({ pool, clock, bank: deps.bank.client, nominalAccount: deps.bank.nominalAccount }),
+  };
+  const fundOnce = () =>
+    runFunding({
+      incoming: incomingBank({ pool, clock, bank: deps.bank.client }),
+      deals,
+      logger,
+      onUnmatched: (reason) => unmatched.labels(reason).inc(),
+    });
+  const followOnce = () =>
+    followPayouts({ watch: payoutWatch({ pool, bank: deps.bank.client }), deals, logger });
+  const job = (name: string, run: () => Promise<number>): PeriodicJobSpec => ({
+    name: `deals:${name}`,
+    pattern: deps.bank.jobsSchedule,
+    run: async () => {
+      await run();
+    },
+    onError: (err) => logger.warn({ err }, `deals ${name} run failed; the next run tries again`),
+  });
+  return {
+    tasks,
+    workers: [bankTaskWorker(tasks, deps.bank.tasksPollMs)],
+    periodicJobs: [job('funding', fundOnce), job('payouts', followOnce)],
+    fundOnce,
+    followOnce,
+  };
+}

@@ -1,0 +1,120 @@
+import { prepared, type Queryable } from '@strongbox/postgres';
+
+/** A payout as a recipient of its step at the bank, and the bank's latest payment of it. */
+export interface PayoutAtBank {
+  readonly payoutId: string;
+  readonly dealId: string;
+  readonly milestoneId: string;
+  readonly bankRecipientId: string;
+  readonly paymentId: string | null;
+  readonly status: string | null;
+}
+
+export async function storePayout(
+  q: Queryable,
+  p: Pick<PayoutAtBank, 'payoutId' | 'dealId' | 'milestoneId' | 'bankRecipientId'>,
+): Promise<void> {
+  await q.query(
+    prepared(
+      `insert into bank_payouts (payout_id, deal_id, milestone_id, bank_recipient_id) values ($1, $2, $3, $4)
+       on conflict (payout_id) do nothing`,
+      [p.payoutId, p.dealId, p.milestoneId, p.bankRecipientId],
+    ),
+  );
+}
+
+export async function payoutAtBank(q: Queryable, payoutId: string): Promise<PayoutAtBank | undefined> {
+  const { rows } = await q.query<{
+    deal_id: string;
+    milestone_id: string;
+    bank_recipient_id: string;
+    payment_id: string | null;
+    status: string | null;
+  }>(
+    prepared(
+      `select deal_id, milestone_id, bank_recipient_id, payment_id, status from bank_payouts
+       where payout_id = $1`,
+      [payoutId],
+    ),
+  );
+  const r = rows[0];
+  return r
+    ? {
+        payoutId,
+        dealId: r.deal_id,
+        milestoneId: r.milestone_id,
+        bankRecipientId: r.bank_recipient_id,
+        paymentId: r.payment_id,
+        status: r.status,
+      }
+    : undefined;
+}
+
+/** Records the bank's latest payment of a payout and its status, once deals has acted on it. */
+export async function storePayment(
+  q: Queryable,
+  payoutId: string,
+  paymentId: string,
+  status: string,
+): Promise<void> {
+  await q.query(
+    prepared('update bank_payouts set payment_id = $2, status = $3 where payout_id = $1', [
+      payoutId,
+      paymentId,
+      status,
+    ]),
+  );
+}
+
+/** Steps being paid with a payout not yet SUCCEEDED, oldest first: what the follower polls. */
+export async function stepsInFlight(
+  q: Queryable,
+  limit: number,
+): Promise<Array<{ milestoneId: string; dealId: string; bankDealId: string; stepId: string }>> {
+  const { rows } = await q.query<{
+    milestone_id: string;
+    deal_id: string;
+    bank_deal_id: string;
+    step_id: string;
+  }>(
+    prepared(
+      `select s.milestone_id, s.deal_id, s.bank_deal_id, s.step_id from bank_steps s
+       where s.paying_since is not null and exists (
+         select 1 from bank_payouts p
+         where p.milestone_id = s.milestone_id and p.status is distinct from 'SUCCEEDED'
+       )
+       order by s.paying_since limit $1`,
+      [limit],
+    ),
+  );
+  return rows.map((r) => ({
+    milestoneId: r.milestone_id,
+    dealId: r.deal_id,
+    bankDealId: r.bank_deal_id,
+    stepId: r.step_id,
+  }));
+}
+
+export async function payoutsOfStep(q: Queryable, milestoneId: string): Promise<PayoutAtBank[]> {
+  const { rows } = await q.query<{
+    payout_id: string;
+    deal_id: string;
+    bank_recipient_id: string;
+    payment_id: string | null;
+    status: string | null;
+  }>(
+    prepared(
+      `select payout_id, deal_id, bank_recipient_id, payment_id, status from bank_payouts
+       where milestone_id = $1`,
+      [milestoneId],
+    ),
+  );
+  return rows.map((r) => ({
+    payoutId: r.payout_id,
+    dealId: r.deal_id,
+    milestoneId,
+    bankRecipientId: r.bank_recipient_id,
+    paymentId: r.payment_id,
+    status: r.status,
+  }));
+}
