@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testi
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
+import type { BankParts, DealsBank } from './bank-parts.ts';
 import type { DealCommand } from './domain/decide.ts';
 import { executeDealCommand } from './infra/deal-commands.ts';
 import type { IdentityClient } from './infra/identity-client.ts';
@@ -27,6 +28,8 @@ export interface Harness {
   readonly db: TestDatabase;
   readonly pool: Pool;
   readonly clock: ManualClock;
+  /** The bank's worker and jobs, when started with a bank; tests run them directly. */
+  readonly bankParts: BankParts | undefined;
   /** An access token for `sub` with `roles` (default customer). */
   token(sub: string, roles?: readonly string[]): Promise<string>;
   /** Sends a request as `sub` (a token of `roles`), with an Idempotency-Key on POSTs unless given. */
@@ -56,13 +59,15 @@ export interface DealJson {
 let keySeq = 0;
 
 /** A real deals app on a fresh database of its own, migrated exactly as at start, tokens signed locally. */
-export async function startDeals(opts: { identity?: IdentityClient } = {}): Promise<Harness> {
+export async function startDeals(
+  opts: { identity?: IdentityClient; bank?: DealsBank } = {},
+): Promise<Harness> {
   const db = await createTestDatabase('deals');
   const pool = db.pool(SERVICE);
   await migrate(pool, MIGRATIONS);
   const clock = fixedClock(new Date());
   const keys = await testKeys({ issuer: ISSUER, audience: AUDIENCE });
-  const { app } = await buildApp({
+  const { app, bank } = await buildApp({
     pool,
     logger: createLogger({ service: SERVICE, level: 'silent' }),
     clock,
@@ -73,6 +78,7 @@ export async function startDeals(opts: { identity?: IdentityClient } = {}): Prom
     }),
     notificationSecrets: [NOTIFICATION_SECRET],
     ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.bank ? { bank: opts.bank } : {}),
   });
   await app.ready();
   const token = (sub: string, roles: readonly string[] = ['customer']) => keys.sign(sub, roles);
@@ -91,6 +97,7 @@ export async function startDeals(opts: { identity?: IdentityClient } = {}): Prom
     db,
     pool,
     clock,
+    bankParts: bank,
     token,
     as,
     async recipient(userId) {
