@@ -21,7 +21,13 @@ let n = 0;
 before(async () => {
   bank = await startBank();
   h = await startDeals({
-    bank: { client: bank.client, nominalAccount: NOMINAL, tasksPollMs: 1_000, jobsSchedule: '0 0 1 1 *' },
+    // The breaker as in production but half-open after a moment, so a test does not wait 30 s for it.
+    bank: {
+      client: bank.clientWith({ breakerHalfOpenAfterMs: 100 }),
+      nominalAccount: NOMINAL,
+      tasksPollMs: 1_000,
+      jobsSchedule: '0 0 1 1 *',
+    },
   });
 });
 after(async () => {
@@ -37,8 +43,14 @@ const parts = () => {
 /** One round of everything that moves deals and the bank on: tasks, jobs, the bank's time, ours. */
 async function round(): Promise<void> {
   await runBankTasks(parts().tasks);
-  await parts().fundOnce();
-  await parts().followOnce();
+  // As the kit runs them: a failed run is reported and the next one tries again.
+  await parts()
+    .fundOnce()
+    .catch(() => 0);
+  await parts()
+    .followOnce()
+    .catch(() => 0);
+  await new Promise((r) => setTimeout(r, 20));
   await bank.tick();
   // Past any backoff of a task that failed this round.
   h.clock.advance(10 * 60_000);
@@ -229,7 +241,7 @@ describe('deals through the bank sandbox', () => {
     });
     assert.equal(retried.statusCode, 200, retried.body);
     await until('the first milestone is paid', async () => (await deal(id)).milestones[0].status === 'paid');
-    const toA = (await payouts(id)).filter((p) => p.amount === payout.amount);
+    const toA = (await payouts(id)).filter((p) => p.amount === BigInt(payout.amount));
     assert.deepEqual(
       toA.map((p) => p.status).sort(),
       ['FAILED', 'SUCCEEDED'],
