@@ -4,12 +4,14 @@ import type { Pool } from '@strongbox/postgres';
 import type { BackgroundWorker, PeriodicJobSpec } from '@strongbox/service';
 import client, { type Registry } from 'prom-client';
 import { runFunding } from './features/bank-funding/job.ts';
+import { processNotifications } from './features/bank-notification-processing/job.ts';
 import { followPayouts } from './features/bank-payouts/job.ts';
 import type { BankTaskDeps } from './features/bank-tasks/handler.ts';
 import { bankTaskWorker } from './features/bank-tasks/worker.ts';
 import { dealBank } from './infra/bank-adapter.ts';
 import { incomingBank } from './infra/bank-incoming.ts';
 import { payoutWatch } from './infra/bank-payout-watch.ts';
+import { notificationOutcomes } from './infra/notification-outcomes.ts';
 import { bankTaskQueue, dealStore } from './wiring.ts';
 
 /** How deals reaches the bank: the client (BANK_URL, BANK_API_TOKEN), the nominal account, the pace. */
@@ -29,12 +31,14 @@ export interface BankParts {
   /** Runs of each job as the kit would run them (tests drive them directly). */
   readonly fundOnce: () => Promise<number>;
   readonly followOnce: () => Promise<number>;
+  readonly notificationsOnce: () => Promise<number>;
 }
 
 /**
  * Everything that moves a deal's money through the bank: the bank-task worker (beneficiaries, deals,
- * accept, pay, retry, cancel), the funding job (incoming money identified to its deal) and the payout
- * follower (the bank's payments back onto the deals). The jobs are leader-locked by the kit.
+ * accept, pay, retry, cancel), the funding job (incoming money identified to its deal), the payout
+ * follower (the bank's payments back onto the deals) and the processor of logged notifications (which
+ * asks the bank at once about the step a notification names). The jobs are leader-locked by the kit.
  */
 export function bankParts(deps: {
   pool: Pool;
@@ -66,8 +70,11 @@ export function bankParts(deps: {
       logger,
       onUnmatched: (reason) => unmatched.labels(reason).inc(),
     });
-  const followOnce = () =>
-    followPayouts({ watch: payoutWatch({ pool, bank: deps.bank.client }), deals, logger });
+  const watch = payoutWatch({ pool, bank: deps.bank.client });
+  const followOnce = () => followPayouts({ watch, deals, logger });
+  const outcomes = notificationOutcomes(pool);
+  const notificationsOnce = () =>
+    processNotifications({ watch, deals, logger, clock, random: Math.random, outcomes });
   const job = (name: string, run: () => Promise<number>): PeriodicJobSpec => ({
     name: `deals:${name}`,
     pattern: deps.bank.jobsSchedule,
@@ -79,8 +86,13 @@ export function bankParts(deps: {
   return {
     tasks,
     workers: [bankTaskWorker(tasks, deps.bank.tasksPollMs)],
-    periodicJobs: [job('funding', fundOnce), job('payouts', followOnce)],
+    periodicJobs: [
+      job('funding', fundOnce),
+      job('payouts', followOnce),
+      job('notifications', notificationsOnce),
+    ],
     fundOnce,
     followOnce,
+    notificationsOnce,
   };
 }

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Bank, startBank } from '@strongbox/bank-client/test-support';
 import { runBankTasks } from '../features/bank-tasks/handler.ts';
-import { ACCOUNT, BIK, COMPANY_INN, type Harness, PERSON_INN, startDeals } from '../test-support.ts';
+import {
+  ACCOUNT,
+  BIK,
+  COMPANY_INN,
+  type Harness,
+  PERSON_INN,
+  signedHeaders,
+  startDeals,
+} from '../test-support.ts';
 
 const NOMINAL = '40702810500000000001';
 /** Another valid account at the same BIK, for new bank details. */
@@ -41,25 +49,27 @@ const parts = () => {
 };
 
 /** One round of everything that moves deals and the bank on: tasks, jobs, the bank's time, ours. */
-async function round(): Promise<void> {
+async function round(opts: { follow?: boolean } = {}): Promise<void> {
   await runBankTasks(parts().tasks);
   // As the kit runs them: a failed run is reported and the next one tries again.
-  await parts()
-    .fundOnce()
-    .catch(() => 0);
-  await parts()
-    .followOnce()
-    .catch(() => 0);
+  const quietly = (run: () => Promise<number>) => run().catch(() => 0);
+  await quietly(parts().fundOnce);
+  if (opts.follow !== false) await quietly(parts().followOnce);
+  await quietly(parts().notificationsOnce);
   await new Promise((r) => setTimeout(r, 20));
   await bank.tick();
   // Past any backoff of a task that failed this round.
   h.clock.advance(10 * 60_000);
 }
 
-async function until(what: string, holds: () => Promise<boolean>): Promise<void> {
+async function until(
+  what: string,
+  holds: () => Promise<boolean>,
+  opts: { follow?: boolean } = {},
+): Promise<void> {
   for (let i = 0; i < ROUNDS_MAX; i++) {
     if (await holds()) return;
-    await round();
+    await round(opts);
   }
   assert.fail(`never came true: ${what}`);
 }
@@ -265,5 +275,47 @@ describe('deals through the bank sandbox', () => {
     assert.equal((await deal(id)).status, 'submitted');
     await bank.h.call('DELETE', '/_sim/faults');
     await until('the deal awaits payment', async () => (await deal(id)).status === 'awaiting_payment');
+  });
+
+  it('a payment notification makes deals ask the bank for its step; another type changes nothing; each is processed once', async () => {
+    const tag = ++n;
+    const a = await profile(`usr_a${tag}`, 'person', PERSON_INN);
+    const b = await profile(`usr_b${tag}`, 'company', COMPANY_INN);
+    const id = await submittedDeal(`usr_payer${tag}`, [a, b, b]);
+    await until('the deal awaits payment', async () => (await deal(id)).status === 'awaiting_payment');
+    await pay((await deal(id)).paymentPurpose, '1000');
+    // Without the follower's polling: only notifications tell deals that the payments moved.
+    await until(
+      'the bank paid the first step',
+      async () => (await payouts(id)).filter((p) => p.status === 'SUCCEEDED').length === 2,
+      { follow: false },
+    );
+    assert.equal((await deal(id)).milestones[0].status, 'released');
+    const [payment] = await payouts(id);
+    const notify = async (notificationId: string, body: object) => {
+      const raw = JSON.stringify({ notificationId, ...body });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/v1/bank/notifications',
+        headers: signedHeaders(raw, { id: notificationId, atMs: h.clock.now().getTime() }),
+        payload: raw,
+      });
+      assert.equal(res.statusCode, 200, res.body);
+    };
+    await notify(`ntf-${tag}-1`, { type: 'DEAL_ACCEPTED', objectId: (await deal(id)).bankDealId, data: {} });
+    await notify(`ntf-${tag}-2`, {
+      type: 'PAYMENT_SUCCEEDED',
+      objectId: payment?.paymentId,
+      status: 'SUCCEEDED',
+      data: { stepId: payment?.stepId, dealId: payment?.dealId },
+    });
+    assert.equal(await parts().notificationsOnce(), 2);
+    assert.equal((await deal(id)).milestones[0].status, 'paid');
+    const { rows } = await h.pool.query(
+      'select count(*)::int as n from bank_notification_outcomes where notification_id like $1 and processed_at is not null',
+      [`ntf-${tag}-%`],
+    );
+    assert.equal(rows[0].n, 2);
+    assert.equal(await parts().notificationsOnce(), 0, 'each is processed once');
   });
 });

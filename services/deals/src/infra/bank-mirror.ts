@@ -123,6 +123,16 @@ export async function stepOf(q: Queryable, milestoneId: string): Promise<StepAtB
   return r ? { milestoneId, dealId: r.deal_id, bankDealId: r.bank_deal_id, stepId: r.step_id } : undefined;
 }
 
+export async function stepByBankId(q: Queryable, stepId: string): Promise<StepAtBank | undefined> {
+  const { rows } = await q.query<{ milestone_id: string; deal_id: string; bank_deal_id: string }>(
+    prepared('select milestone_id, deal_id, bank_deal_id from bank_steps where step_id = $1', [stepId]),
+  );
+  const r = rows[0];
+  return r
+    ? { milestoneId: r.milestone_id, dealId: r.deal_id, bankDealId: r.bank_deal_id, stepId }
+    : undefined;
+}
+
 /** The step's payouts are being paid from now on: the payout follower polls them. */
 export async function markStepPaying(q: Queryable, milestoneId: string, at: Date): Promise<void> {
   await q.query(

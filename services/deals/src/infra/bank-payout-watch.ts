@@ -1,6 +1,7 @@
 import type { BankClient, Payment } from '@strongbox/bank-client';
 import type { Pool } from '@strongbox/postgres';
 import type { PayoutObservation, PayoutWatch } from '../features/bank-payouts/ports.ts';
+import { type StepAtBank, stepByBankId } from './bank-mirror.ts';
 import { payoutsOfStep, stepsInFlight, storePayment } from './bank-payouts.ts';
 
 /**
@@ -10,26 +11,33 @@ import { payoutsOfStep, stepsInFlight, storePayment } from './bank-payouts.ts';
  */
 export function payoutWatch(deps: { pool: Pool; bank: BankClient }): PayoutWatch {
   const { pool, bank } = deps;
+  const ofStep = async (step: StepAtBank): Promise<PayoutObservation[]> => {
+    const out: PayoutObservation[] = [];
+    const payments = await bank.listStepPayments(step.bankDealId, step.stepId);
+    for (const payout of await payoutsOfStep(pool, step.milestoneId)) {
+      const latest = latestOf(payments, payout.bankRecipientId);
+      if (!latest) continue;
+      const status = statusOf(latest);
+      if (latest.paymentId === payout.paymentId && status === payout.status) continue;
+      out.push({
+        dealId: step.dealId,
+        payoutId: payout.payoutId,
+        paymentId: latest.paymentId,
+        status,
+        reason: latest.failureReason,
+      });
+    }
+    return out;
+  };
   return {
     async observe(stepLimit) {
       const out: PayoutObservation[] = [];
-      for (const step of await stepsInFlight(pool, stepLimit)) {
-        const payments = await bank.listStepPayments(step.bankDealId, step.stepId);
-        for (const payout of await payoutsOfStep(pool, step.milestoneId)) {
-          const latest = latestOf(payments, payout.bankRecipientId);
-          if (!latest) continue;
-          const status = statusOf(latest);
-          if (latest.paymentId === payout.paymentId && status === payout.status) continue;
-          out.push({
-            dealId: step.dealId,
-            payoutId: payout.payoutId,
-            paymentId: latest.paymentId,
-            status,
-            reason: latest.failureReason,
-          });
-        }
-      }
+      for (const step of await stepsInFlight(pool, stepLimit)) out.push(...(await ofStep(step)));
       return out;
+    },
+    async observeStep(bankStepId) {
+      const step = await stepByBankId(pool, bankStepId);
+      return step ? ofStep(step) : [];
     },
     acknowledge: (o) => storePayment(pool, o.payoutId, o.paymentId, o.status),
   };

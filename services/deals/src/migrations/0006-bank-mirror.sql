@@ -38,6 +38,8 @@ create table bank_steps (
   paying_since timestamptz
 );
 create index bank_steps_paying_idx on bank_steps (paying_since) where paying_since is not null;
+-- A notification names the bank's step.
+create unique index bank_steps_step_idx on bank_steps (step_id);
 
 -- A payout is a recipient of its step at the bank; payment_id and status follow the bank's payment (the
 -- latest retry's), status SUCCEEDED being final.
@@ -72,3 +74,6 @@ create table bank_incoming_matched (
   funded_at timestamptz
 );
 create index bank_incoming_matched_open_idx on bank_incoming_matched (matched_at) where funded_at is null;
+
+-- A notification whose processing failed waits for its next attempt, with a growing delay.
+alter table bank_notification_outcomes add column next_attempt_at timestamptz;

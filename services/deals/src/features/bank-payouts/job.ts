@@ -19,8 +19,16 @@ export interface PayoutFollowDeps {
  * Answers how many outcomes were recorded.
  */
 export async function followPayouts(deps: PayoutFollowDeps, stepLimit = STEPS_PER_RUN_MAX): Promise<number> {
+  return recordObservations(deps, await deps.watch.observe(stepLimit));
+}
+
+/** Records each observation on its deal, then acknowledges it; answers how many changed a deal. */
+export async function recordObservations(
+  deps: PayoutFollowDeps,
+  observations: readonly PayoutObservation[],
+): Promise<number> {
   let recorded = 0;
-  for (const o of await deps.watch.observe(stepLimit)) {
+  for (const o of observations) {
     const command = commandOf(o);
     if (command) {
       const { refused } = await deps.deals.record(o.dealId, command, null);

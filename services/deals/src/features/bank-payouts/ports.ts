@@ -11,6 +11,8 @@ export interface PayoutObservation {
 export interface PayoutWatch {
   /** Polls the bank for the payouts in flight (at most `stepLimit` steps) and answers what changed. */
   observe(stepLimit: number): Promise<readonly PayoutObservation[]>;
+  /** The same for one step named by the bank's step id (a notification said it moved); [] if not ours. */
+  observeStep(bankStepId: string): Promise<readonly PayoutObservation[]>;
   /** Stores the observation once deals has recorded it, so it is not acted on again. */
   acknowledge(o: PayoutObservation): Promise<void>;
 }
