@@ -300,9 +300,11 @@ describe('a deal paid out through the bank sandbox', () => {
         ],
       ]);
       await payerPays(p, id);
-      const released = await waitFor('the milestone released', async () => {
+      // Killed once the bank has started paying the step and before deals has recorded every payout.
+      const released = await waitFor('payouts under way at the bank', async () => {
         const d = await dealOf(p, id);
-        return d.milestones[0].status === 'released' ? d : undefined;
+        if (d.milestones[0].status !== 'released' || !d.bankDealId) return undefined;
+        return (await paymentsAtBank(d.bankDealId)).length > 0 ? d : undefined;
       });
       const pid = system.pids.deals;
       assert.ok(pid);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Bank, startBank } from '@strongbox/bank-client/test-support';
+import { nameBasedUuid } from '@strongbox/kernel';
 import { runBankTasks } from '../features/bank-tasks/handler.ts';
 import {
   ACCOUNT,
@@ -317,5 +318,37 @@ describe('deals through the bank sandbox', () => {
     );
     assert.equal(rows[0].n, 2);
     assert.equal(await parts().notificationsOnce(), 0, 'each is processed once');
+  });
+
+  it('money identified at the bank by a run that died before funding funds its deal on the next run', async () => {
+    const tag = ++n;
+    const a = await profile(`usr_a${tag}`, 'person', PERSON_INN);
+    const b = await profile(`usr_b${tag}`, 'company', COMPANY_INN);
+    const id = await submittedDeal(`usr_payer${tag}`, [a, b, b]);
+    await until('the deal awaits payment', async () => (await deal(id)).status === 'awaiting_payment');
+    const operationId = await pay((await deal(id)).paymentPurpose, '1000');
+    // What a run does before it funds: the match recorded, the money identified to the payer.
+    const { rows } = await h.pool.query('select beneficiary_id from bank_payers where user_id = $1', [
+      `usr_payer${tag}`,
+    ]);
+    const payer = rows[0].beneficiary_id as string;
+    await h.pool.query(
+      `insert into bank_incoming_matched (operation_id, deal_id, amount, beneficiary_id, matched_at)
+       values ($1, $2, 100000, $3, now())`,
+      [operationId, id, payer],
+    );
+    await bank.client.identifyIncoming(
+      operationId,
+      [{ beneficiaryId: payer, amount: 100_000n }],
+      nameBasedUuid(`identify-incoming\n${operationId}`),
+    );
+    assert.ok(
+      !(await bank.client.listUnidentifiedIncoming({ limit: 100 })).some(
+        (t) => t.operationId === operationId,
+      ),
+    );
+    assert.equal(await parts().fundOnce(), 1);
+    assert.notEqual((await deal(id)).status, 'awaiting_payment', 'funded');
+    assert.equal((await bank.client.getBalance(payer))?.amount, 100_000n, 'identified once');
   });
 });

@@ -6,15 +6,26 @@ import { payerBeneficiaryOf } from './bank-mirror.ts';
 
 /** The bank pages incoming transactions by at most this many. */
 const BANK_PAGE_MAX = 100;
+/**
+ * Money that matches nothing stays unidentified at the bank, listed before newer money: a run reads up to
+ * this many pages so that a pile of it never hides a deal's payment.
+ */
+const BANK_PAGES_MAX = 10;
 
 /** The funding job's port over the bank client and deals' tables of matched and unmatched money. */
 export function incomingBank(deps: { pool: Pool; bank: BankClient; clock: Clock }): IncomingBank {
   const { pool, bank, clock } = deps;
   return {
-    unidentified: async (limit) =>
-      (await bank.listUnidentifiedIncoming({ limit: Math.min(limit, BANK_PAGE_MAX) })).filter(
-        (t) => !t.identified,
-      ),
+    unidentified: async (limit) => {
+      const size = Math.min(limit, BANK_PAGE_MAX);
+      const all = [];
+      for (let page = 0; page < BANK_PAGES_MAX; page++) {
+        const got = await bank.listUnidentifiedIncoming({ limit: size, offset: page * size });
+        all.push(...got.filter((t) => !t.identified));
+        if (got.length < size) break;
+      }
+      return all;
+    },
     payerBeneficiary: (userId) => payerBeneficiaryOf(pool, userId),
     identify: async (operationId, beneficiaryId, amount) => {
       await bank.identifyIncoming(

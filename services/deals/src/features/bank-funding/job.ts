@@ -2,7 +2,7 @@ import type { Logger } from '@strongbox/kernel';
 import type { DealStore } from '../bank-tasks/ports.ts';
 import type { Incoming, IncomingBank, Match, UnmatchedReason } from './ports.ts';
 
-/** Upper bound of incoming transactions one run looks at. */
+/** The page size of incoming transactions (and the bound of unfinished matches one run finishes). */
 export const INCOMING_PER_RUN_MAX = 100;
 /** A deal id as the purpose the payer was shown carries it (paymentPurposeOf). */
 const DEAL_ID = /deal_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;

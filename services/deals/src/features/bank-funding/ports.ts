@@ -9,7 +9,7 @@ export type UnmatchedReason = 'unknown_purpose' | 'deal_not_awaiting_payment' | 
 
 /** The bank's incoming money and what deals records of it, behind a port (features never hold the client). */
 export interface IncomingBank {
-  /** Unidentified incoming transactions, at most `limit`. */
+  /** Unidentified incoming transactions, read `limit` at a time up to a bounded number of pages. */
   unidentified(limit: number): Promise<readonly Incoming[]>;
   /** The payer's beneficiary at the bank, once their deal was registered there. */
   payerBeneficiary(userId: string): Promise<string | undefined>;
