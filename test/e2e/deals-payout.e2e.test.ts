@@ -52,7 +52,13 @@ before(
       databaseUrl: db.url,
       ports: 'random',
       output: 'ignore',
-      env: { LOG_LEVEL: 'warn', BANK_NOTIFICATION_SECRET: '', STAFF_TOTP_REQUIRED: 'false' },
+      // Bank tasks retried within 5 s at most, so the bank's outage is over long before any bound.
+      env: {
+        LOG_LEVEL: 'warn',
+        BANK_NOTIFICATION_SECRET: '',
+        STAFF_TOTP_REQUIRED: 'false',
+        DEALS_BANK_RETRY_CAP_MS: '5000',
+      },
     });
     gw = system.urls.gateway;
     sandboxDb = db.pool('bank_sandbox');

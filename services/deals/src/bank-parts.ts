@@ -3,6 +3,7 @@ import type { Clock, Logger } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
 import type { BackgroundWorker, PeriodicJobSpec } from '@strongbox/service';
 import client, { type Registry } from 'prom-client';
+import { BANK_TASK_BACKOFF } from './domain/bank-tasks.ts';
 import { runFunding } from './features/bank-funding/job.ts';
 import { processNotifications } from './features/bank-notification-processing/job.ts';
 import { followPayouts } from './features/bank-payouts/job.ts';
@@ -22,6 +23,8 @@ export interface DealsBank {
   readonly tasksPollMs: number;
   /** The funding job's and the payout follower's cron schedule. */
   readonly jobsSchedule: string;
+  /** The longest wait between a bank task's attempts (BANK_TASK_BACKOFF's cap unless given). */
+  readonly retryCapMs?: number;
 }
 
 export interface BankParts {
@@ -61,6 +64,9 @@ export function bankParts(deps: {
     clock,
     logger,
     random: Math.random,
+    ...(deps.bank.retryCapMs === undefined
+      ? {}
+      : { backoff: { baseMs: BANK_TASK_BACKOFF.baseMs, capMs: deps.bank.retryCapMs } }),
     bank: dealBank({ pool, clock, bank: deps.bank.client, nominalAccount: deps.bank.nominalAccount }),
   };
   const fundOnce = () =>

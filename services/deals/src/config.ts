@@ -1,6 +1,7 @@
 import { BANK_CLIENT_CONFIG_FIELDS } from '@strongbox/bank-client';
 import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
 import { ConfigError, type Field, int, optionalStr, port, readConfig, str } from '@strongbox/kernel';
+import { BANK_TASK_BACKOFF } from './domain/bank-tasks.ts';
 
 /**
  * The bank sandbox's development secret: npm start runs both with the same environment, so in development
@@ -57,6 +58,8 @@ export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
       BANK_NOMINAL_ACCOUNT: str({ pattern: /^\d{20}$/ }),
       /** How often the bank-task worker looks for due tasks when the last round found none. */
       DEALS_BANK_TASKS_POLL_MS: int({ fallback: 500, min: 50, max: 60_000 }),
+      /** The longest wait between a bank task's attempts (tests and drills shorten it). */
+      DEALS_BANK_RETRY_CAP_MS: int({ fallback: BANK_TASK_BACKOFF.capMs, min: 1_000, max: 3_600_000 }),
       /** The funding job's and the payout follower's schedule (cron with seconds). */
       DEALS_BANK_JOBS_SCHEDULE: str({ fallback: BANK_JOBS_SCHEDULE }),
       DEALS_PORT: port(3007),

@@ -36,6 +36,7 @@ await runService({
         nominalAccount: config.BANK_NOMINAL_ACCOUNT,
         tasksPollMs: config.DEALS_BANK_TASKS_POLL_MS,
         jobsSchedule: config.DEALS_BANK_JOBS_SCHEDULE,
+        retryCapMs: config.DEALS_BANK_RETRY_CAP_MS,
       },
     }),
 });

@@ -1,4 +1,4 @@
-import { backoffMs, type Clock, type Logger } from '@strongbox/kernel';
+import { type BackoffPolicy, backoffMs, type Clock, type Logger } from '@strongbox/kernel';
 import { BANK_TASK_BACKOFF, bankIdempotencyKey } from '../../domain/bank-tasks.ts';
 import type { DealCommand } from '../../domain/decide.ts';
 import {
@@ -21,6 +21,8 @@ export interface BankTaskDeps {
   readonly bank: DealBank;
   readonly logger: Logger;
   readonly random: () => number;
+  /** The delays between a task's attempts; BANK_TASK_BACKOFF unless configured. */
+  readonly backoff?: BackoffPolicy;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function runBankTasks(deps: BankTaskDeps, limit = BANK_TASKS_PER_RO
       await deps.tasks.complete(task.seq, deps.clock.now());
       done++;
     } catch (err) {
-      const delay = backoffMs(task.attempt, BANK_TASK_BACKOFF, deps.random);
+      const delay = backoffMs(task.attempt, deps.backoff ?? BANK_TASK_BACKOFF, deps.random);
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       deps.logger.warn(
         { dealId: task.dealId, task: task.key, attempt: task.attempt, reason },
