@@ -2,7 +2,7 @@ import type { BankClient, Payment } from '@strongbox/bank-client';
 import type { Pool } from '@strongbox/postgres';
 import type { PayoutObservation, PayoutWatch } from '../features/bank-payouts/ports.ts';
 import { type StepAtBank, stepByBankId } from './bank-mirror.ts';
-import { payoutsOfStep, stepsInFlight, storePayment } from './bank-payouts.ts';
+import { markStepPolled, payoutsOfStep, stepsInFlight, storePayment } from './bank-payouts.ts';
 
 /**
  * The payout follower's port: lists the payments of each step being paid and, per payout, takes the bank's
@@ -14,6 +14,7 @@ export function payoutWatch(deps: { pool: Pool; bank: BankClient }): PayoutWatch
   const ofStep = async (step: StepAtBank): Promise<PayoutObservation[]> => {
     const out: PayoutObservation[] = [];
     const payments = await bank.listStepPayments(step.bankDealId, step.stepId);
+    await markStepPolled(pool, step.milestoneId);
     for (const payout of await payoutsOfStep(pool, step.milestoneId)) {
       const latest = latestOf(payments, payout.bankRecipientId);
       if (!latest) continue;

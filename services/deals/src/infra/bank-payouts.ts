@@ -66,7 +66,7 @@ export async function storePayment(
   );
 }
 
-/** Steps being paid with a payout not yet SUCCEEDED, oldest first: what the follower polls. */
+/** Steps being paid with a payout not yet SUCCEEDED, least recently polled first: what the follower polls. */
 export async function stepsInFlight(
   q: Queryable,
   limit: number,
@@ -83,7 +83,7 @@ export async function stepsInFlight(
          select 1 from bank_payouts p
          where p.milestone_id = s.milestone_id and p.status is distinct from 'SUCCEEDED'
        )
-       order by s.paying_since limit $1`,
+       order by s.polled_at nulls first, s.paying_since limit $1`,
       [limit],
     ),
   );
@@ -117,4 +117,9 @@ export async function payoutsOfStep(q: Queryable, milestoneId: string): Promise<
     paymentId: r.payment_id,
     status: r.status,
   }));
+}
+
+/** The follower asked the bank about the step now. */
+export async function markStepPolled(q: Queryable, milestoneId: string): Promise<void> {
+  await q.query(prepared('update bank_steps set polled_at = now() where milestone_id = $1', [milestoneId]));
 }

@@ -19,6 +19,11 @@ alter table bank_tasks add constraint bank_tasks_kind_check check (
 );
 drop index bank_tasks_deal_pending_idx;
 create index bank_tasks_subject_pending_idx on bank_tasks (subject_id, seq) where status = 'pending';
+-- Profiles saved before deals reached the bank are registered like the ones saved from now on.
+insert into bank_tasks (task_key, subject_id, deal_id, kind, payload, next_attempt_at, created_at)
+select recipient_id || '@0006/register_recipient', recipient_id, null, 'register_recipient',
+       jsonb_build_object('recipientId', recipient_id), now(), now()
+from recipients;
 
 -- Each payer is one beneficiary at the bank, whatever number of deals they pay (the deponent, and whom
 -- their incoming money is identified to).
@@ -35,9 +40,12 @@ create table bank_steps (
   deal_id text not null,
   bank_deal_id text not null,
   step_id text not null,
-  paying_since timestamptz
+  paying_since timestamptz,
+  -- When the follower last asked the bank: it polls the least recently asked first, so steps with a
+  -- payout failed for long never crowd out new ones.
+  polled_at timestamptz
 );
-create index bank_steps_paying_idx on bank_steps (paying_since) where paying_since is not null;
+create index bank_steps_paying_idx on bank_steps (polled_at nulls first) where paying_since is not null;
 -- A notification names the bank's step.
 create unique index bank_steps_step_idx on bank_steps (step_id);
 
