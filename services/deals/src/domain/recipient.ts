@@ -18,6 +18,11 @@ export interface Recipient {
   readonly bik: string;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** The profile at the bank, as its register task left it (absent until stored). */
+  readonly bank?: {
+    readonly beneficiaryId: string | null;
+    readonly scoring: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | null;
+  };
 }
 
 export type RecipientRejection = 'recipient_invalid_inn' | 'recipient_invalid_account';
@@ -43,6 +48,8 @@ export function recipientView(r: Recipient) {
     name: r.name,
     inn: r.inn,
     bankDetails: { accountNumber: r.accountNumber, bik: r.bik },
+    // Deals naming the profile reach the bank once it is a beneficiary whose scoring SUCCEEDED.
+    bank: { registered: (r.bank?.beneficiaryId ?? null) !== null, scoring: r.bank?.scoring ?? null },
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };

@@ -154,6 +154,13 @@ export const RecipientView = Type.Object({
   name: Type.String(),
   inn: Type.String(),
   bankDetails: Type.Object({ accountNumber: Type.String(), bik: Type.String() }),
+  bank: Type.Object(
+    {
+      registered: Type.Boolean({ description: 'A beneficiary at the bank' }),
+      scoring: Nullable(Type.Union(['IN_PROGRESS', 'SUCCEEDED', 'FAILED'].map((s) => Type.Literal(s)))),
+    },
+    { description: 'The profile at the bank: deals naming it go there once its scoring SUCCEEDED' },
+  ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });

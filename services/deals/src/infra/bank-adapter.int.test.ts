@@ -165,6 +165,8 @@ describe('deals through the bank sandbox', () => {
     assert.equal(rows.length, 3);
     for (const r of rows)
       assert.ok(r.beneficiary_id && r.bank_details_id && r.scoring_status === 'SUCCEEDED');
+    const me = await h.as(`usr_b${tag}`, ['customer'], { method: 'GET', url: '/v1/recipients/me' });
+    assert.deepEqual(me.json().bank, { registered: true, scoring: 'SUCCEEDED' });
     const view = await deal(id);
     const atBank = await bank.client.getDeal(view.bankDealId);
     assert.deepEqual(

@@ -11,9 +11,13 @@ interface Row {
   bik: string;
   created_at: Date;
   updated_at: Date;
+  beneficiary_id: string | null;
+  scoring_status: NonNullable<Recipient['bank']>['scoring'];
 }
 
 const COLUMNS = 'recipient_id, user_id, legal_type, name, inn, account_number, bik, created_at, updated_at';
+/** What the bank-task worker stored on the profile (migration 0006), read with it. */
+const BANK_COLUMNS = 'beneficiary_id, scoring_status';
 
 const toRecipient = (r: Row): Recipient => ({
   id: r.recipient_id,
@@ -25,6 +29,7 @@ const toRecipient = (r: Row): Recipient => ({
   bik: r.bik,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  bank: { beneficiaryId: r.beneficiary_id, scoring: r.scoring_status },
 });
 
 /** The user's profile; `forUpdate` locks it so two saves of one user's profile run one after the other. */
@@ -34,9 +39,10 @@ export async function findRecipientOf(
   forUpdate = false,
 ): Promise<Recipient | undefined> {
   const { rows } = await q.query<Row>(
-    prepared(`select ${COLUMNS} from recipients where user_id = $1${forUpdate ? ' for update' : ''}`, [
-      userId,
-    ]),
+    prepared(
+      `select ${COLUMNS}, ${BANK_COLUMNS} from recipients where user_id = $1${forUpdate ? ' for update' : ''}`,
+      [userId],
+    ),
   );
   return rows[0] ? toRecipient(rows[0]) : undefined;
 }
@@ -52,7 +58,7 @@ export async function saveRecipient(q: Queryable, r: Recipient): Promise<Recipie
        on conflict (user_id) do update set legal_type = excluded.legal_type, name = excluded.name,
          inn = excluded.inn, account_number = excluded.account_number, bik = excluded.bik,
          updated_at = excluded.updated_at
-       returning ${COLUMNS}`,
+       returning ${COLUMNS}, ${BANK_COLUMNS}`,
       [r.id, r.userId, r.legalType, r.name, r.inn, r.accountNumber, r.bik, r.createdAt, r.updatedAt],
     ),
   );
