@@ -15,8 +15,6 @@ import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testi
 import { type RunningSystem, startSystem } from '../../scripts/system.ts';
 
 const PASSWORD = 'a long enough passphrase';
-/** The sandbox's development token: npm start runs it and deals with it when BANK_API_TOKEN is unset. */
-const SANDBOX_TOKEN = 'sandbox';
 const PERSON_INN = '500100732259';
 const COMPANY_INN = '7707083893';
 const BANK_DETAILS = { accountNumber: '40702810500000000001', bik: '044525974' };
@@ -81,11 +79,11 @@ after(async () => {
 async function call(
   method: string,
   path: string,
-  opts: { body?: unknown; headers?: Record<string, string>; base?: string } = {},
+  opts: { body?: unknown; headers?: Record<string, string> } = {},
 ) {
   const body =
     opts.body === undefined ? null : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-  const res = await fetch(`${opts.base ?? gw}${path}`, {
+  const res = await fetch(`${gw}${path}`, {
     method,
     headers: {
       ...(body === null ? {} : { 'content-type': 'application/json' }),
@@ -99,11 +97,10 @@ async function call(
 }
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
-/** The sandbox's own controls (/_sim/), as its operator (or an admin through the gateway) uses them. */
+/** The sandbox's own controls, as an admin reaches them through the gateway (/v1/sandbox/_sim/*). */
 const sim = (method: string, path: string, body?: unknown) =>
-  call(method, `/_sim${path}`, {
-    base: system.urls['bank-sandbox'] as string,
-    headers: as(SANDBOX_TOKEN),
+  call(method, `/v1/sandbox/_sim${path}`, {
+    headers: as(adminToken),
     ...(body === undefined ? {} : { body }),
   });
 
