@@ -1,7 +1,13 @@
 import type { Clock } from '@strongbox/kernel';
-import type { Pool } from '@strongbox/postgres';
+import { type Pool, withTransaction } from '@strongbox/postgres';
+import { recipientTaskFor } from './domain/bank-tasks.ts';
 import type { BankTaskQueue, DealStore } from './features/bank-tasks/ports.ts';
-import { claimBankTasks, completeBankTask, rescheduleBankTask } from './infra/bank-tasks.ts';
+import {
+  claimBankTasks,
+  completeBankTask,
+  enqueueSubjectTasks,
+  rescheduleBankTask,
+} from './infra/bank-tasks.ts';
 import {
   type CommandInput,
   type CommandOutcome,
@@ -17,6 +23,19 @@ export function bankTaskQueue(pool: Pool): BankTaskQueue {
     complete: (seq, at) => completeBankTask(pool, seq, at),
     reschedule: (seq, next, error) => rescheduleBankTask(pool, seq, next, error),
   };
+}
+
+/** Queues a payout profile's registration at the bank, as saving the profile does (for tests). */
+export async function queueProfileRegistration(pool: Pool, recipientId: string, at: Date): Promise<void> {
+  await withTransaction(pool, (tx) =>
+    enqueueSubjectTasks(
+      tx,
+      { subjectId: recipientId, dealId: null },
+      [recipientTaskFor(recipientId, at)],
+      at,
+      undefined,
+    ),
+  );
 }
 
 /** Deals folded from the event store, changed by commands of the system. */

@@ -5,7 +5,13 @@ import { migrate, type Pool } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import type { Deal } from '../../domain/deal.ts';
 import type { Actor, DealCommand } from '../../domain/decide.ts';
-import { bankTaskQueue, dealCommands, dealStore, DEALS_MIGRATIONS as MIGRATIONS } from '../../wiring.ts';
+import {
+  bankTaskQueue,
+  dealCommands,
+  dealStore,
+  DEALS_MIGRATIONS as MIGRATIONS,
+  queueProfileRegistration,
+} from '../../wiring.ts';
 import { runBankTasks } from './handler.ts';
 import type { DealBank, KeyFor } from './ports.ts';
 
@@ -187,5 +193,32 @@ describe('the bank-task worker', () => {
       ['create-deal', 'accept', 'complete-step'],
     );
     assert.equal(new Set(b.calls.map((c) => c.key)).size, 3);
+  });
+
+  it("follows a profile's scoring: its task waits while the bank scores it, and never holds a deal's task", async () => {
+    const b = recordingBank();
+    let scoring: 'IN_PROGRESS' | 'SUCCEEDED' = 'IN_PROGRESS';
+    const registered: string[] = [];
+    const bank: DealBank = {
+      ...b.bank,
+      registerRecipient: async (recipientId) => {
+        registered.push(recipientId);
+        return { scoring };
+      },
+    };
+    const recipientId = `rcp_bw_${++n}`;
+    await queueProfileRegistration(pool, recipientId, clock.now());
+    const dealId = await submitted();
+    assert.equal(await runBankTasks(deps(bank)), 1, "the deal's task is done beside the waiting profile");
+    assert.equal((await loadDeal(pool, dealId))?.status, 'awaiting_payment');
+    const { rows } = await pool.query('select status, last_error from bank_tasks where subject_id = $1', [
+      recipientId,
+    ]);
+    assert.equal(rows[0].status, 'pending');
+    assert.match(rows[0].last_error, /still scoring/);
+    scoring = 'SUCCEEDED';
+    clock.advance(10 * 60_000);
+    assert.equal(await runBankTasks(deps(bank)), 1);
+    assert.deepEqual(registered, [recipientId, recipientId]);
   });
 });
