@@ -3,7 +3,7 @@ import type { Clock, Logger } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
 import type { BackgroundWorker, PeriodicJobSpec } from '@strongbox/service';
 import client, { type Registry } from 'prom-client';
-import { BANK_TASK_BACKOFF } from './domain/bank-tasks.ts';
+import { BANK_TASK_BACKOFF, BANK_TASK_STUCK_AFTER } from './domain/bank-tasks.ts';
 import { runFunding } from './features/bank-funding/job.ts';
 import { processNotifications } from './features/bank-notification-processing/job.ts';
 import { followPayouts } from './features/bank-payouts/job.ts';
@@ -12,6 +12,7 @@ import { bankTaskWorker } from './features/bank-tasks/worker.ts';
 import { dealBank } from './infra/bank-adapter.ts';
 import { incomingBank } from './infra/bank-incoming.ts';
 import { payoutWatch } from './infra/bank-payout-watch.ts';
+import { pendingBankTasks } from './infra/bank-tasks.ts';
 import { notificationOutcomes } from './infra/notification-outcomes.ts';
 import { bankTaskQueue, dealStore } from './wiring.ts';
 
@@ -57,6 +58,18 @@ export function bankParts(deps: {
     help: 'Incoming bank money left unidentified because it matched no deal awaiting it, by reason',
     labelNames: ['reason'],
     registers: [deps.registry],
+  });
+  // Read at each scrape, so every instance reports the same queue (it is shared in PostgreSQL).
+  new client.Gauge({
+    name: 'deals_bank_tasks_pending',
+    help: `Bank tasks not done yet; stuck="true" for those past ${BANK_TASK_STUCK_AFTER} attempts`,
+    labelNames: ['stuck'],
+    registers: [deps.registry],
+    async collect() {
+      const { pending, stuck } = await pendingBankTasks(pool, BANK_TASK_STUCK_AFTER);
+      this.labels('false').set(pending - stuck);
+      this.labels('true').set(stuck);
+    },
   });
   const tasks: BankTaskDeps = {
     tasks: bankTaskQueue(pool),

@@ -276,6 +276,8 @@ describe('deals through the bank sandbox', () => {
     );
     assert.match(String(rows[0]?.last_error), /Bank|500|unavailable/i);
     assert.equal((await deal(id)).status, 'submitted');
+    const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
+    assert.match(metrics.body, /deals_bank_tasks_pending\{[^}]*stuck="false"[^}]*\} [1-9]/);
     await bank.h.call('DELETE', '/_sim/faults');
     await until('the deal awaits payment', async () => (await deal(id)).status === 'awaiting_payment');
   });
