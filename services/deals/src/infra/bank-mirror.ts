@@ -2,7 +2,7 @@ import { prepared, type Queryable } from '@strongbox/postgres';
 import type { LegalType } from '../domain/recipient.ts';
 
 /**
- * What deals remembers of its objects at the bank (migration 0006): the beneficiaries behind payout
+ * What deals remembers of its objects at the bank (migration 0007): the beneficiaries behind payout
  * profiles and payers, the steps behind milestones, the recipients and payments behind payouts. A task
  * performed again reads what an earlier attempt stored, and the payout follower knows what to poll.
  */

@@ -16,7 +16,7 @@ interface Row {
 }
 
 const COLUMNS = 'recipient_id, user_id, legal_type, name, inn, account_number, bik, created_at, updated_at';
-/** What the bank-task worker stored on the profile (migration 0006), read with it. */
+/** What the bank-task worker stored on the profile (migration 0007), read with it. */
 const BANK_COLUMNS = 'beneficiary_id, scoring_status';
 
 const toRecipient = (r: Row): Recipient => ({

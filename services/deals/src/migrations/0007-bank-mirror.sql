@@ -21,7 +21,7 @@ drop index bank_tasks_deal_pending_idx;
 create index bank_tasks_subject_pending_idx on bank_tasks (subject_id, seq) where status = 'pending';
 -- Profiles saved before deals reached the bank are registered like the ones saved from now on.
 insert into bank_tasks (task_key, subject_id, deal_id, kind, payload, next_attempt_at, created_at)
-select recipient_id || '@0006/register_recipient', recipient_id, null, 'register_recipient',
+select recipient_id || '@0007/register_recipient', recipient_id, null, 'register_recipient',
        jsonb_build_object('recipientId', recipient_id), now(), now()
 from recipients;
 
