@@ -1,5 +1,5 @@
 import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
-import { ConfigError, type Field, optionalStr, port, readConfig, str } from '@strongbox/kernel';
+import { ConfigError, optionalStr, port, readConfig, rotatingSecrets, str } from '@strongbox/kernel';
 
 /**
  * The bank sandbox's development secret: npm start runs both with the same environment, so in development
@@ -7,15 +7,8 @@ import { ConfigError, type Field, optionalStr, port, readConfig, str } from '@st
  */
 export const DEVELOPMENT_NOTIFICATION_SECRET = 'sandbox-notification-secret';
 
-const secrets: Field<string[]> = {
-  expected: 'one secret, or two comma-separated during a rotation',
-  secret: true,
-  fallback: undefined,
-  parse: (raw) => {
-    const list = raw.split(',').map((s) => s.trim());
-    return list.length <= 2 && list.every((s) => s.length >= 8) ? list : undefined;
-  },
-};
+/** One secret, or two during a rotation, each at least 8 characters. */
+const secrets = rotatingSecrets({ charsMin: 8 });
 
 /** Every setting deals reads, validated at start (README "Configuration" lists them). */
 export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
