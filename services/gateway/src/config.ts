@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { forwardingSecrets, type Role, requireForwardingSecretInProduction } from '@strongbox/http';
 import { bool, ConfigError, int, oneOf, optionalUrl, port, readConfig, str, url } from '@strongbox/kernel';
 
@@ -94,6 +95,9 @@ export function sandboxRoute(bankToken: string): RouteEntry {
 /** The sandbox's development token (its own default); a production deployment sets BANK_API_TOKEN. */
 export const SANDBOX_DEVELOPMENT_TOKEN = 'sandbox';
 
+/** Where `npm install` builds the cabinet (apps/cabinet/dist), the default of GATEWAY_CABINET_DIR. */
+export const CABINET_DIR_DEFAULT = join(import.meta.dirname, '..', '..', '..', 'apps', 'cabinet', 'dist');
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export interface GatewayConfig {
@@ -106,6 +110,8 @@ export interface GatewayConfig {
   readonly issuer: string;
   readonly audience: string;
   readonly routes: readonly RouteEntry[];
+  /** The built cabinet served at / (cabinet.ts); not served when the folder has no index.html. */
+  readonly cabinetDir: string;
   /**
    * Addresses of the load balancers in front of the gateway whose X-Forwarded-For is believed; empty:
    * none, the connection's address is the caller's.
@@ -155,6 +161,7 @@ export function loadConfig(env: Env): GatewayConfig {
     GATEWAY_FORWARDING_SECRET: forwardingSecrets,
     GATEWAY_EXPOSE_BANK_SANDBOX: bool(false),
     BANK_API_TOKEN: str({ fallback: '', secret: true }),
+    GATEWAY_CABINET_DIR: str({ fallback: CABINET_DIR_DEFAULT }),
   });
   requireForwardingSecretInProduction(base, env);
   const production = env['NODE_ENV'] === 'production';
@@ -182,6 +189,7 @@ export function loadConfig(env: Env): GatewayConfig {
     issuer: base.JWT_ISSUER,
     audience: base.JWT_AUDIENCE,
     routes: base.GATEWAY_EXPOSE_BANK_SANDBOX ? [...ROUTES, sandboxRoute(bankToken)] : ROUTES,
+    cabinetDir: base.GATEWAY_CABINET_DIR,
     trustedProxies: base.GATEWAY_TRUSTED_PROXIES.split(',')
       .map((s) => s.trim())
       .filter((s) => s !== ''),
