@@ -3,8 +3,8 @@ import type { Account, Entry, Me, Order, Page, SessionTokens, Transfer } from '.
 /**
  * The cabinet's one way to the API (same origin: the gateway serves both). The access token lives only
  * in this module's memory; the refresh token lives in an HttpOnly cookie that identity sets in cookie
- * mode (`?session=cookie`) on the paths of refresh and logout alone, so no script can read it. Those
- * two calls carry `X-Strongbox-CSRF: 1`, which a cross-site form cannot send (see ADR 0029).
+ * mode (`?session=cookie`) on the paths of refresh and logout alone, so no script can read it. The
+ * cookie-mode calls carry `X-Strongbox-CSRF: 1`, which a cross-site form cannot send (see ADR 0029).
  */
 const CSRF = { 'x-strongbox-csrf': '1' };
 /** Every call gives up after this; the gateway's own upstream limit is 10 s. */
@@ -72,7 +72,7 @@ export function refresh(): Promise<boolean> {
 
 export async function login(email: string, password: string, totpCode?: string): Promise<void> {
   const body = { email, password, ...(totpCode ? { totpCode } : {}) };
-  const { res, json } = await send('POST', '/v1/auth/login?session=cookie', body);
+  const { res, json } = await send('POST', '/v1/auth/login?session=cookie', body, CSRF);
   if (!res.ok) fail(res, json);
   accessToken = (json as SessionTokens).accessToken;
 }
