@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { logout, refresh } from './api/client.ts';
+import { logout, onSessionLost, refresh } from './api/client.ts';
 import { makeUi, UiContext, useUi } from './context.ts';
 import { initialLang, type Lang, saveLang, translator } from './i18n.ts';
 import { navigate, onLinkClick, type Route, useRoute } from './router.ts';
@@ -22,6 +22,7 @@ export function App() {
 
   // A reload has lost the in-memory access token; the refresh cookie, if any, brings it back.
   useEffect(() => {
+    onSessionLost(() => setSession('out'));
     void refresh().then((ok) => setSession(ok ? 'in' : 'out'));
   }, []);
   useEffect(() => saveLang(lang), [lang]);
@@ -83,7 +84,7 @@ export function App() {
             )}
           </div>
         </header>
-        <main id="main" ref={main}>
+        <main id="main" ref={main} tabIndex={-1}>
           <Screen route={route} session={session} onSignedIn={() => setSession('in')} />
         </main>
       </div>

@@ -49,7 +49,18 @@ export function useRoute(): Route {
 /** Plain links (they work with a middle click and a keyboard) that move within the app without a reload. */
 export function onLinkClick(e: MouseEvent): void {
   const a = (e.target as Element | null)?.closest('a');
-  if (!a || a.target || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+  // In-page links (the skip link) keep the browser's own behaviour: they move the focus, not the screen.
+  if (
+    !a ||
+    a.getAttribute('href')?.startsWith('#') ||
+    a.target ||
+    e.defaultPrevented ||
+    e.button !== 0 ||
+    e.metaKey ||
+    e.ctrlKey ||
+    e.shiftKey
+  )
+    return;
   const url = new URL(a.href);
   if (url.origin !== location.origin) return;
   e.preventDefault();

@@ -21,6 +21,11 @@ export class ApiError extends Error {
 }
 
 let accessToken: string | null = null;
+/** Told when the login ended under the user (the refresh was refused), so the app shows sign-in. */
+let sessionLost: () => void = () => {};
+export function onSessionLost(listener: () => void): void {
+  sessionLost = listener;
+}
 /** One refresh at a time: a second rotation of the same cookie would look like reuse and end the login. */
 let refreshing: Promise<boolean> | null = null;
 
@@ -50,8 +55,10 @@ function fail(res: Response, json: unknown): never {
 /** Calls the API as the signed-in user; an expired access token is refreshed once, then the call retried. */
 async function call<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>) {
   let { res, json } = await send(method, path, body, headers);
-  if (res.status === 401 && accessToken && (await refresh()))
-    ({ res, json } = await send(method, path, body, headers));
+  if (res.status === 401 && accessToken) {
+    if (await refresh()) ({ res, json } = await send(method, path, body, headers));
+    else sessionLost();
+  }
   if (!res.ok) fail(res, json);
   return json as T;
 }
