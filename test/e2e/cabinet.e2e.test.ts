@@ -255,6 +255,29 @@ describe('the cabinet in a browser', { skip: HAS_CHROMIUM ? false : `${CHROMIUM}
     assert.deepEqual(browser.cspViolations, [], 'the build runs under the strict CSP');
   });
 
+  it('is served under its CSP, and never for an unknown or tampered /v1 path', async () => {
+    const index = await fetch(`${gw}/accounts/acc_x`);
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    const script = (await index.text()).match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+    assert.ok(script, 'index.html names its hashed script');
+    const asset = await fetch(`${gw}${script}`);
+    assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    // fetch resolves dot segments itself; the gateway's own test sends them raw.
+    for (const path of [
+      '/v1/unknown',
+      '/v1/accounts-x',
+      '/v1/index.html',
+      '/v1/accounts/..%2f..%2findex.html',
+    ]) {
+      const res = await fetch(`${gw}${path}`);
+      assert.ok(res.status >= 400, `${path}: ${res.status}`);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/, path);
+      assert.doesNotMatch(await res.text(), /<!doctype html>/i, path);
+    }
+  });
+
   it('calls only operations and fields that the services document', async () => {
     const doc = (await a.call('GET', '/openapi.json')).body as OpenApi;
     for (const op of API_OPERATIONS) {

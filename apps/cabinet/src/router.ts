@@ -39,7 +39,14 @@ export function navigate(to: string): void {
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.pathname, location.search));
   useEffect(() => {
-    const on = () => setRoute(parseRoute(location.pathname, location.search));
+    let at = location.pathname + location.search;
+    // A fragment change (the skip link) fires popstate too; it is no new screen, so nothing re-renders
+    // and the focus stays where the link put it.
+    const on = () => {
+      if (location.pathname + location.search === at) return;
+      at = location.pathname + location.search;
+      setRoute(parseRoute(location.pathname, location.search));
+    };
     addEventListener('popstate', on);
     return () => removeEventListener('popstate', on);
   }, []);
