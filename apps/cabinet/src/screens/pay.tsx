@@ -101,7 +101,11 @@ function PayForm(props: {
           autoComplete="off"
           aria-invalid={amountError}
           aria-describedby={amountError ? 'pay-amount-error' : undefined}
-          onInput={(e) => setAmount(e.currentTarget.value)}
+          onInput={(e) => {
+            // A new amount is judged when it is sent; the old complaint would only mislead until then.
+            setAmount(e.currentTarget.value);
+            setAmountError(false);
+          }}
         />
         {amountError && (
           <p id="pay-amount-error" class="error" role="alert">
