@@ -111,3 +111,39 @@ interface AxeResult {
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+// The gateway's merged OpenAPI document, as far as the check of the cabinet's calls reads it.
+export interface Schema {
+  $ref?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+}
+export interface OpenApi {
+  paths: Record<
+    string,
+    Record<string, { responses?: Record<string, { content?: Record<string, { schema?: Schema }> }> }>
+  >;
+  components?: { schemas?: Record<string, Schema> };
+}
+
+export function resolveRef(doc: OpenApi, s: Schema | undefined): Schema | undefined {
+  if (!s?.$ref) return s;
+  const name = s.$ref.split('/').at(-1) ?? '';
+  return doc.components?.schemas?.[name];
+}
+
+/** Property names a schema describes; for a union, those of any branch (/v1/me: a user or a service). */
+export function fieldNames(doc: OpenApi, schema: Schema | undefined): Set<string> {
+  const s = resolveRef(doc, schema);
+  if (!s) return new Set();
+  const branches = s.anyOf ?? s.oneOf;
+  if (branches) {
+    return new Set(branches.flatMap((b) => [...fieldNames(doc, b)]));
+  }
+  const out = new Set(Object.keys(s.properties ?? {}));
+  for (const part of s.allOf ?? []) for (const n of fieldNames(doc, part)) out.add(n);
+  return out;
+}

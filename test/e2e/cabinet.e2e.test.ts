@@ -17,7 +17,10 @@ import {
   type Browser,
   CHROMIUM,
   ensureCabinetBuilt,
+  fieldNames,
+  type OpenApi,
   openBrowser,
+  resolveRef,
   screenshot,
 } from './cabinet-support.ts';
 import { type Api, api, startOrdersSystem, waitForOrder } from './orders-support.ts';
@@ -312,39 +315,4 @@ async function customerToken(): Promise<string> {
   assert.equal(res.status, 200, res.text);
   cachedToken = res.body.accessToken as string;
   return cachedToken;
-}
-
-interface Schema {
-  $ref?: string;
-  properties?: Record<string, Schema>;
-  items?: Schema;
-  anyOf?: Schema[];
-  oneOf?: Schema[];
-  allOf?: Schema[];
-}
-interface OpenApi {
-  paths: Record<
-    string,
-    Record<string, { responses?: Record<string, { content?: Record<string, { schema?: Schema }> }> }>
-  >;
-  components?: { schemas?: Record<string, Schema> };
-}
-
-function resolveRef(doc: OpenApi, s: Schema | undefined): Schema | undefined {
-  if (!s?.$ref) return s;
-  const name = s.$ref.split('/').at(-1) ?? '';
-  return doc.components?.schemas?.[name];
-}
-
-/** Property names a schema describes; for a union, those of any branch (/v1/me: a user or a service). */
-function fieldNames(doc: OpenApi, schema: Schema | undefined): Set<string> {
-  const s = resolveRef(doc, schema);
-  if (!s) return new Set();
-  const branches = s.anyOf ?? s.oneOf;
-  if (branches) {
-    return new Set(branches.flatMap((b) => [...fieldNames(doc, b)]));
-  }
-  const out = new Set(Object.keys(s.properties ?? {}));
-  for (const part of s.allOf ?? []) for (const n of fieldNames(doc, part)) out.add(n);
-  return out;
 }

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
 import type { Account } from '../api/types.ts';
 import { useUi } from '../context.ts';
@@ -78,11 +78,16 @@ function OpenAccount(props: { onOpened: () => void }) {
   const [name, setName] = useState('');
   const [error, setError] = useState<string | undefined | null>(null);
   const [busy, setBusy] = useState(false);
+  // One key per filled-in form: sending it again (a retry after a lost answer) opens one account; a
+  // changed form is another request and gets another key.
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  useEffect(() => setKey(crypto.randomUUID()), [currency, name]);
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     try {
-      await api.openAccount(currency, name.trim());
+      await api.openAccount(currency, name.trim(), key);
+      setKey(crypto.randomUUID());
       setName('');
       setError(null);
       props.onOpened();

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
 import { useUi } from '../context.ts';
 import { codeOf, useLoad } from '../load.ts';
@@ -10,8 +10,7 @@ const AMOUNT_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * A payment from one of the customer's accounts to any account number. The Idempotency-Key is made
- * once per filled-in form and kept until the payment succeeds, so a retried or double-clicked send
- * moves the money once.
+ * once per filled-in form, so a retried or double-clicked send moves the money once.
  */
 export function PayScreen(props: { from?: string | undefined }) {
   const { t } = useUi();
@@ -34,6 +33,9 @@ function PayForm(props: {
   const [amount, setAmount] = useState('');
   const [description, setDescription] = useState('');
   const [key, setKey] = useState(() => crypto.randomUUID());
+  // The same form sent again keeps its key (the money moves once); a changed one is a new payment, and
+  // reusing the key for it would be refused as idempotency_key_reused.
+  useEffect(() => setKey(crypto.randomUUID()), [from, to, amount, description]);
   const [error, setError] = useState<string | undefined | null>(null);
   const [amountError, setAmountError] = useState(false);
   const [done, setDone] = useState<string | null>(null);
@@ -58,7 +60,6 @@ function PayForm(props: {
       setAmount('');
       setTo('');
       setDescription('');
-      setKey(crypto.randomUUID());
     } catch (err) {
       setError(codeOf(err));
       setDone(null);
