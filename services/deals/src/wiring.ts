@@ -46,6 +46,9 @@ export function dealCommands(pool: Pool, clock: Clock): (input: CommandInput) =>
   return (input) => executeDealCommand({ pool, clock }, input);
 }
 
+/** Deals' own client of balance (ADR 0031), for the app and for the ledger tests. */
+export { balanceClient, type DealsBalanceClient } from './infra/balance-client.ts';
+
 /** The deals schema's migrations, for main and for tests. */
 export const DEALS_MIGRATIONS = MIGRATIONS;
 

@@ -30,7 +30,9 @@ export const BREAKER_HALF_OPEN_AFTER_MS = 2_000;
 export const BALANCE_CONNECTIONS_MAX = 4;
 
 /** Balance could not be reached or answered with a server error: try again later, nothing is decided. */
-export class BalanceUnavailable extends Error {}
+export class BalanceUnavailable extends Error {
+  override readonly name = 'BalanceUnavailable';
+}
 
 /** Balance said no for good (a 4xx): the same call will get the same answer, an operator must look. */
 export class BalanceRefusal extends Error {
