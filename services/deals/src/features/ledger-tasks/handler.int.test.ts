@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createLogger } from '@strongbox/http';
 import { fixedClock, type Logger } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
+import { buildApp } from '../../app.ts';
 import type { Actor, DealCommand } from '../../domain/decide.ts';
 import {
   accountSpecOf,
@@ -112,6 +114,17 @@ async function shared(subject: typeof NOMINAL): Promise<number> {
     'trace',
   );
   return h.balanceOf(id);
+}
+
+/** Polls `probe` until it answers something, within 30 s (a bound, not a timing assertion). */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 async function pending(pool: Pool): Promise<Array<{ attempts: number; last_error: string | null }>> {
@@ -265,6 +278,32 @@ describe('the ledger mirror against a real balance', () => {
     await drain(pool);
     assert.deepEqual(await pending(pool), []);
     assert.equal((await balances(pool, 'deal_down')).escrow, 100_000);
+    await auditIsClean();
+  });
+
+  it("the app's own worker mirrors a deal by itself, and stops with the app", async () => {
+    const pool = await h.dealsSchema();
+    const app = await buildApp({
+      pool,
+      clock,
+      logger: createLogger({ service: 'deals', level: 'silent' }),
+      verifier: { verify: () => Promise.reject(new Error('no tokens in this test')) },
+      notificationSecrets: ['ledger-test-notification-secret'],
+      ledger: { ledger: h.client },
+    });
+    for (const w of app.workers ?? []) w.start();
+    try {
+      await funded(pool, 'deal_app');
+      const escrow = await waitFor('the escrow credited', async () => {
+        const b = await balances(pool, 'deal_app');
+        return b.escrow === 100_000 ? b.escrow : undefined;
+      });
+      assert.equal(escrow, 100_000);
+    } finally {
+      for (const w of app.workers ?? []) await w.stop();
+      for (const close of app.closers ?? []) await close();
+      await app.app.close();
+    }
     await auditIsClean();
   });
 });
