@@ -150,7 +150,13 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
   splitPreviewRoute(app);
 
   // ── The ledger mirror (ADR 0031): the worker moving each deal's money in balance from ledger_tasks. ──
-  const mirror = ledgerMirror({ pool, clock, logger: deps.logger, ledger: deps.ledger });
+  const mirror = ledgerMirror({
+    pool,
+    clock,
+    logger: deps.logger,
+    ledger: deps.ledger,
+    registry: metrics.registry,
+  });
 
   return {
     app,

@@ -1,9 +1,12 @@
 import type { Clock, Logger } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
 import type { BackgroundWorker } from '@strongbox/service';
+import client, { type Registry } from 'prom-client';
+import { LEDGER_TASK_STUCK_AFTER } from './domain/ledger-tasks.ts';
 import { runLedgerTasks } from './features/ledger-tasks/handler.ts';
 import type { DealLedger } from './features/ledger-tasks/ports.ts';
 import { balanceClient } from './infra/balance-client.ts';
+import { pendingLedgerTasks } from './infra/ledger-tasks.ts';
 import { serviceTokens } from './infra/service-token.ts';
 import { ledgerAccounts, ledgerTaskQueue } from './wiring.ts';
 
@@ -34,8 +37,11 @@ export function ledgerMirror(deps: {
   readonly logger: Logger;
   readonly ledger?: LedgerConfig | undefined;
   readonly random?: () => number;
+  /** Where the mirror's gauges are registered (the service's registry). */
+  readonly registry?: Registry;
 }): { workers: BackgroundWorker[]; closers: Array<() => Promise<void>> } {
   const c = deps.ledger;
+  const breakerOpen = deps.registry ? mirrorMetrics(deps.pool, deps.registry) : undefined;
   if (!c) return { workers: [], closers: [] };
   let ledger: DealLedger;
   const closers: Array<() => Promise<void>> = [];
@@ -51,7 +57,10 @@ export function ledgerMirror(deps: {
         clientId: c.clientId,
         clientSecret: c.clientSecret,
       }),
-      onBreakerChange: (state) => deps.logger.warn({ state }, 'circuit to balance changed'),
+      onBreakerChange: (state) => {
+        breakerOpen?.set(state === 'open' ? 1 : 0);
+        deps.logger.warn({ state }, 'circuit to balance changed');
+      },
     });
     ledger = client;
     closers.push(() => client.close());
@@ -66,6 +75,26 @@ export function ledgerMirror(deps: {
       random: deps.random ?? Math.random,
     });
   return { workers: [loop(run, deps.logger)], closers };
+}
+
+/** Pending and stuck ledger tasks, read when scraped, and whether the circuit to balance is open. */
+function mirrorMetrics(pool: Pool, registry: Registry): client.Gauge {
+  new client.Gauge({
+    name: 'deals_ledger_tasks_pending',
+    help: `Ledger tasks not yet done; state="stuck" counts those tried ${LEDGER_TASK_STUCK_AFTER} times or more`,
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const { pending, stuck } = await pendingLedgerTasks(pool, LEDGER_TASK_STUCK_AFTER);
+      this.labels('pending').set(pending);
+      this.labels('stuck').set(stuck);
+    },
+  });
+  return new client.Gauge({
+    name: 'deals_balance_breaker_open',
+    help: '1 while the circuit to balance is open (the ledger mirror waits)',
+    registers: [registry],
+  });
 }
 
 function loop(round: () => Promise<number>, logger: Logger): BackgroundWorker {

@@ -9,13 +9,8 @@ import {
   executeDealCommand,
   loadDeal,
 } from './infra/deal-commands.ts';
-import {
-  claimLedgerTasks,
-  completeLedgerTask,
-  findLedgerAccount,
-  keepLedgerAccount,
-  rescheduleLedgerTask,
-} from './infra/ledger-tasks.ts';
+import { findLedgerAccount, keepLedgerAccount } from './infra/ledger-accounts.ts';
+import { claimLedgerTasks, completeLedgerTask, rescheduleLedgerTask } from './infra/ledger-tasks.ts';
 import { MIGRATIONS } from './infra/migrations.ts';
 
 /** The bank-task queue in the deals schema. */

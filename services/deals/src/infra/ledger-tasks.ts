@@ -114,30 +114,17 @@ export async function rescheduleLedgerTask(
   );
 }
 
-/** The balance account already opened for a subject, if any. */
-export async function findLedgerAccount(q: Queryable, subject: LedgerSubject): Promise<string | undefined> {
-  const { rows } = await q.query<{ account_id: string }>(
-    prepared('select account_id from ledger_accounts where subject = $1', [subject]),
-  );
-  return rows[0]?.account_id;
-}
-
-/**
- * Remembers the account balance opened for a subject. The first one kept wins: two workers opening it at
- * once sent the same Idempotency-Key, so balance answered both with the same account anyway.
- */
-export async function keepLedgerAccount(
+/** Pending tasks by how stuck they are, for metrics and the runbook. */
+export async function pendingLedgerTasks(
   q: Queryable,
-  subject: LedgerSubject,
-  accountId: string,
-  at: Date,
-): Promise<string> {
-  await q.query(
+  stuckAfter: number,
+): Promise<{ pending: number; stuck: number }> {
+  const { rows } = await q.query<{ pending: string; stuck: string }>(
     prepared(
-      `insert into ledger_accounts (subject, account_id, opened_at) values ($1, $2, $3)
-       on conflict (subject) do nothing`,
-      [subject, accountId, at],
+      `select count(*) as pending, count(*) filter (where attempts >= $1) as stuck
+       from ledger_tasks where status = 'pending'`,
+      [stuckAfter],
     ),
   );
-  return (await findLedgerAccount(q, subject)) ?? accountId;
+  return { pending: Number(rows[0]?.pending ?? 0), stuck: Number(rows[0]?.stuck ?? 0) };
 }

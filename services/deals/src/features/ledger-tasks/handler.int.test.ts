@@ -299,6 +299,9 @@ describe('the ledger mirror against a real balance', () => {
         return b.escrow === 100_000 ? b.escrow : undefined;
       });
       assert.equal(escrow, 100_000);
+      const metrics = await app.app.inject({ method: 'GET', url: '/metrics' });
+      assert.match(metrics.body, /deals_ledger_tasks_pending\{[^}]*state="pending"[^}]*\} 0/);
+      assert.match(metrics.body, /deals_balance_breaker_open/);
     } finally {
       for (const w of app.workers ?? []) await w.stop();
       for (const close of app.closers ?? []) await close();
