@@ -1,38 +1,13 @@
-import {
-  BrokenCircuitError,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  ExponentialBackoff,
-  handleWhen,
-  retry,
-  TaskCancelledError,
-  TimeoutStrategy,
-  timeout,
-  wrap,
-} from 'cockatiel';
 import { Pool } from 'undici';
 import { DEAL_CURRENCY } from '../domain/deal.ts';
 import type { DealLedger, LedgerTransfer, NewLedgerAccount } from '../features/ledger-tasks/ports.ts';
+import { BalanceUnavailable, balancePolicy } from './balance-policy.ts';
 import type { ServiceTokens } from './service-token.ts';
 
-/**
- * Limits of every call deals makes to balance, the policy orders keeps (ADR 0017): each try is cut at
- * BALANCE_TIMEOUT_MS and retried BALANCE_RETRIES_MAX more times on a network error, a timeout, a 429 or a
- * 5xx, with exponential backoff; after BREAKER_FAILURES_MAX consecutive such failures the circuit opens
- * and calls fail at once for BREAKER_HALF_OPEN_AFTER_MS. Beyond that the ledger task's own backoff retries.
- */
-export const BALANCE_TIMEOUT_MS = 5_000;
-export const BALANCE_RETRIES_MAX = 2;
-export const BALANCE_RETRY_BACKOFF = { initialDelayMs: 50, maxDelayMs: 500 } as const;
-export const BREAKER_FAILURES_MAX = 5;
-export const BREAKER_HALF_OPEN_AFTER_MS = 2_000;
-/** One worker makes one call at a time; a few connections cover several instances' rounds. */
-export const BALANCE_CONNECTIONS_MAX = 4;
+export { BALANCE_RETRIES_MAX, BALANCE_TIMEOUT_MS, BalanceUnavailable } from './balance-policy.ts';
 
-/** Balance could not be reached or answered with a server error: try again later, nothing is decided. */
-export class BalanceUnavailable extends Error {
-  override readonly name = 'BalanceUnavailable';
-}
+/** The ledger worker makes one call at a time; a few connections leave room for reads beside it. */
+export const BALANCE_CONNECTIONS_MAX = 4;
 
 /** Balance said no for good (a 4xx): the same call will get the same answer, an operator must look. */
 export class BalanceRefusal extends Error {
@@ -50,6 +25,11 @@ interface Answer {
 }
 
 export interface DealsBalanceClient extends DealLedger {
+  /**
+   * An account's posted balance in minor units, or undefined when balance has no such account: what
+   * reconciliation compares with the bank, account by account (ADR 0031).
+   */
+  accountBalance(accountId: string, traceId: string): Promise<bigint | undefined>;
   close(): Promise<void>;
 }
 
@@ -62,10 +42,22 @@ export function balanceClient(opts: {
   const prefix = base.pathname.replace(/\/+$/, '');
   const http = new Pool(base.origin, { connections: BALANCE_CONNECTIONS_MAX });
   const policy = balancePolicy(opts.onBreakerChange);
-  const post = (path: string, body: unknown, key: string, traceId: string) =>
-    policy((signal) => postOnce({ http, prefix, tokens: opts.tokens, signal }, path, body, key, traceId));
+  const call = (method: 'GET' | 'POST', path: string, o: CallOptions) =>
+    policy((signal) => requestOnce({ http, prefix, tokens: opts.tokens, signal }, method, path, o));
+  const post = (path: string, body: unknown, idempotencyKey: string, traceId: string) =>
+    call('POST', path, { body, idempotencyKey, traceId });
   return {
     close: () => http.close(),
+    async accountBalance(accountId, traceId) {
+      const a = await call('GET', `/v1/accounts/${encodeURIComponent(accountId)}`, { traceId });
+      if (a.status === 404 || a.status === 400) return undefined;
+      if (a.status !== 200 || typeof a.body['balance'] !== 'number')
+        throw new BalanceRefusal(
+          String(a.body['code'] ?? a.status),
+          `balance answered ${a.status} for ${accountId}`,
+        );
+      return BigInt(a.body['balance']);
+    },
     async openAccount(account: NewLedgerAccount, key, traceId) {
       const a = await post('/v1/accounts', { currency: DEAL_CURRENCY, ...account }, key, traceId);
       return created(a, 'opening an account');
@@ -84,47 +76,18 @@ function created(a: Answer, what: string): string {
   throw new BalanceRefusal(code, `balance answered ${a.status} ${code} when ${what}`);
 }
 
-/** The one policy around every call; whatever gives no outcome leaves as BalanceUnavailable. */
-function balancePolicy(
-  onBreakerChange: ((state: 'open' | 'closed' | 'half_open') => void) | undefined,
-): <T>(attempt: (signal: AbortSignal) => Promise<T>) => Promise<T> {
-  const transient = handleWhen(
-    (err) => err instanceof BalanceUnavailable || err instanceof TaskCancelledError,
-  );
-  const retries = retry(transient, {
-    maxAttempts: BALANCE_RETRIES_MAX,
-    backoff: new ExponentialBackoff({
-      initialDelay: BALANCE_RETRY_BACKOFF.initialDelayMs,
-      maxDelay: BALANCE_RETRY_BACKOFF.maxDelayMs,
-    }),
-  });
-  const breaker = circuitBreaker(transient, {
-    halfOpenAfter: BREAKER_HALF_OPEN_AFTER_MS,
-    breaker: new ConsecutiveBreaker(BREAKER_FAILURES_MAX),
-  });
-  breaker.onBreak(() => onBreakerChange?.('open'));
-  breaker.onReset(() => onBreakerChange?.('closed'));
-  breaker.onHalfOpen(() => onBreakerChange?.('half_open'));
-  const policy = wrap(retries, breaker, timeout(BALANCE_TIMEOUT_MS, TimeoutStrategy.Aggressive));
-  return async (attempt) => {
-    try {
-      return await policy.execute(({ signal }) => attempt(signal));
-    } catch (err) {
-      if (err instanceof BrokenCircuitError) throw new BalanceUnavailable('the circuit to balance is open');
-      if (err instanceof TaskCancelledError)
-        throw new BalanceUnavailable(`balance did not answer within ${BALANCE_TIMEOUT_MS} ms`);
-      throw err;
-    }
-  };
+interface CallOptions {
+  readonly traceId: string;
+  readonly idempotencyKey?: string;
+  readonly body?: unknown;
 }
 
-/** One try of a POST: its answer, or BalanceUnavailable when it tells nothing (retried by the policy). */
-async function postOnce(
+/** One try of a call: its answer, or BalanceUnavailable when it tells nothing (retried by the policy). */
+async function requestOnce(
   c: { http: Pool; prefix: string; tokens: ServiceTokens; signal: AbortSignal },
+  method: 'GET' | 'POST',
   path: string,
-  body: unknown,
-  idempotencyKey: string,
-  traceId: string,
+  o: CallOptions,
 ): Promise<Answer> {
   let token: string;
   try {
@@ -136,16 +99,16 @@ async function postOnce(
   let text: string;
   try {
     const res = await c.http.request({
-      method: 'POST',
+      method,
       path: `${c.prefix}${path}`,
       signal: c.signal,
       headers: {
         authorization: `Bearer ${token}`,
-        'x-trace-id': traceId,
-        'idempotency-key': idempotencyKey,
-        'content-type': 'application/json',
+        'x-trace-id': o.traceId,
+        ...(o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {}),
+        ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
       },
-      body: JSON.stringify(body),
+      ...(method === 'POST' ? { body: JSON.stringify(o.body ?? {}) } : {}),
     });
     status = res.statusCode;
     text = await res.body.text();

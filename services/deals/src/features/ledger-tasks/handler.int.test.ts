@@ -185,6 +185,9 @@ describe('the ledger mirror against a real balance', () => {
       settlement: 100_000,
     });
     assert.deepEqual(await pending(pool), []);
+    const escrowId = await ledgerAccounts(pool).find(escrowOf('deal_paid'));
+    assert.equal(await h.client.accountBalance(escrowId ?? '', 'f'.repeat(32)), 0n);
+    assert.equal(await h.client.accountBalance('acc_none', 'f'.repeat(32)), undefined);
     await auditIsClean();
   });
 
