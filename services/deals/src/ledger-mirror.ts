@@ -50,7 +50,7 @@ export function ledgerMirror(deps: {
     deps.logger.warn('DEALS_CLIENT_ID / DEALS_CLIENT_SECRET are not set: deals are not mirrored in balance');
     return { workers: [], closers: [] };
   } else {
-    const client = balanceClient({
+    const balance = balanceClient({
       baseUrl: c.balanceUrl,
       tokens: serviceTokens({
         identityUrl: c.identityUrl,
@@ -62,8 +62,8 @@ export function ledgerMirror(deps: {
         deps.logger.warn({ state }, 'circuit to balance changed');
       },
     });
-    ledger = client;
-    closers.push(() => client.close());
+    ledger = balance;
+    closers.push(() => balance.close());
   }
   const run = () =>
     runLedgerTasks({
