@@ -30,6 +30,7 @@ import { MIGRATIONS } from './infra/migrations.ts';
 import { logNotification } from './infra/notification-log.ts';
 import { verifySignature } from './infra/notification-signature.ts';
 import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipients.ts';
+import { type LedgerConfig, ledgerMirror } from './ledger-mirror.ts';
 import type { DealsPorts } from './ports.ts';
 
 export { MIGRATIONS, SERVICE };
@@ -51,6 +52,8 @@ export interface DealsDeps {
   readonly identity?:
     | { readonly identityUrl: string; readonly clientId: string | undefined; readonly clientSecret: string }
     | IdentityClient;
+  /** Balance, where every deal is mirrored (ADR 0031); without it the ledger tasks wait in their table. */
+  readonly ledger?: LedgerConfig | undefined;
 }
 
 function identityOf(deps: DealsDeps): IdentityClient | undefined {
@@ -145,5 +148,21 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
   ])
     route(app, ports);
   splitPreviewRoute(app);
-  return { app, metrics, metricsRegistry: metrics.registry };
+
+  // ── The ledger mirror (ADR 0031): the worker moving each deal's money in balance from ledger_tasks. ──
+  const mirror = ledgerMirror({
+    pool,
+    clock,
+    logger: deps.logger,
+    ledger: deps.ledger,
+    registry: metrics.registry,
+  });
+
+  return {
+    app,
+    metrics,
+    metricsRegistry: metrics.registry,
+    workers: [...mirror.workers],
+    closers: [...mirror.closers],
+  };
 }

@@ -1,5 +1,5 @@
 import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
-import { ConfigError, optionalStr, port, readConfig, rotatingSecrets, str } from '@strongbox/kernel';
+import { ConfigError, optionalStr, port, readConfig, rotatingSecrets, str, url } from '@strongbox/kernel';
 
 /**
  * The bank sandbox's development secret: npm start runs both with the same environment, so in development
@@ -32,6 +32,8 @@ export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
       /** The service client deals asks identity as, to find a payer named by email (npm start provisions it). */
       DEALS_CLIENT_ID: optionalStr(),
       DEALS_CLIENT_SECRET: str({ fallback: '', secret: true }),
+      /** Balance, where deals mirrors every deal's money as the same service client (ADR 0031). */
+      BALANCE_URL: url({ protocols: ['http:', 'https:'], fallback: 'http://127.0.0.1:3002' }),
       NODE_ENV: str({ fallback: 'development' }),
     },
   );

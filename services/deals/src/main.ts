@@ -23,5 +23,11 @@ await runService({
         clientId: config.DEALS_CLIENT_ID,
         clientSecret: config.DEALS_CLIENT_SECRET,
       },
+      ledger: {
+        balanceUrl: config.BALANCE_URL,
+        identityUrl: config.IDENTITY_URL,
+        clientId: config.DEALS_CLIENT_ID,
+        clientSecret: config.DEALS_CLIENT_SECRET,
+      },
     }),
 });
