@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   console.log(`strongbox: ready in ${Date.now() - started} ms`);
   console.log(`strongbox: API   ${gateway}`);
   console.log(`strongbox: docs  ${gateway}/docs`);
+  console.log(`strongbox: cabinet ${gateway}/`);
 }
 
 main().catch((err: unknown) => {

@@ -14,6 +14,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const PATTERNS = [
   'packages/*/src/**/*.test.ts',
   'services/*/src/**/*.test.ts',
+  'apps/*/src/**/*.test.ts',
   'scripts/**/*.test.ts',
   'test/**/*.test.ts',
 ];

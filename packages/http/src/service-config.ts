@@ -5,6 +5,7 @@ import {
   int,
   oneOf,
   optionalUrl,
+  rotatingSecrets,
   type SecretKeys,
   str,
   url,
@@ -20,15 +21,10 @@ export const FORWARDING_SECRET_CHARS_MIN = 32;
  * comma-separated, while it is rotated (the gateway signs with the first, services accept either). Unset
  * (development only): no forwarded address is believed.
  */
-export const forwardingSecrets: Field<string[]> = {
-  expected: `one secret of at least ${FORWARDING_SECRET_CHARS_MIN} characters, or two comma-separated during a rotation`,
-  secret: true,
-  fallback: () => [],
-  parse: (raw) => {
-    const list = raw.split(',').map((s) => s.trim());
-    return list.length <= 2 && list.every((s) => s.length >= FORWARDING_SECRET_CHARS_MIN) ? list : undefined;
-  },
-};
+export const forwardingSecrets: Field<string[]> = rotatingSecrets({
+  charsMin: FORWARDING_SECRET_CHARS_MIN,
+  fallback: [],
+});
 
 /**
  * The settings every database-backed service reads the same way (balance, webhooks, orders, processor):

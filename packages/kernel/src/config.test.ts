@@ -9,6 +9,7 @@ import {
   optionalUrl,
   port,
   readConfig,
+  rotatingSecrets,
   str,
   url,
 } from './config.ts';
@@ -186,5 +187,23 @@ describe('readConfig: secrets are never echoed', () => {
     const raw = 'postgres://app:p%40ss@db:5432/strongbox?sslmode=require';
     const config = readConfig({ DATABASE_URL: raw }, { DATABASE_URL: url({ protocols: ['postgres:'] }) });
     assert.equal(config.DATABASE_URL, raw);
+  });
+});
+
+describe('rotatingSecrets', () => {
+  const field = rotatingSecrets({ charsMin: 8 });
+  it('takes one secret, or two during a rotation, each long enough', () => {
+    assert.deepEqual(readConfig({ S: 'abcdefgh' }, { S: field }).S, ['abcdefgh']);
+    assert.deepEqual(readConfig({ S: 'abcdefgh, 12345678' }, { S: field }).S, ['abcdefgh', '12345678']);
+  });
+  it('refuses three, a short one or none, without echoing the value', () => {
+    for (const raw of ['a,b', 'abcdefgh,12345678,zzzzzzzz', 'abcdefgh,']) {
+      assert.throws(
+        () => readConfig({ S: raw }, { S: field }),
+        (e) => e instanceof ConfigError && !e.message.includes(raw),
+      );
+    }
+    assert.throws(() => readConfig({}, { S: field }), ConfigError);
+    assert.deepEqual(readConfig({}, { S: rotatingSecrets({ charsMin: 8, fallback: [] }) }).S, []);
   });
 });

@@ -95,6 +95,25 @@ export function bool(fallback?: boolean): Field<boolean> {
   );
 }
 
+/**
+ * Secrets during a rotation: one, or two comma-separated (the new and the old), each at least
+ * `charsMin` characters. Every holder accepts any of them; which one signs is the caller's choice.
+ *
+ * @example
+ * readConfig(env, { BANK_NOTIFICATION_SECRET: rotatingSecrets({ charsMin: 8 }) }).BANK_NOTIFICATION_SECRET // ['new', 'old']
+ */
+export function rotatingSecrets(opts: { charsMin: number; fallback?: readonly string[] }): Field<string[]> {
+  return {
+    expected: `one secret of at least ${opts.charsMin} characters, or two comma-separated during a rotation`,
+    secret: true,
+    fallback: opts.fallback === undefined ? undefined : () => [...(opts.fallback ?? [])],
+    parse: (raw) => {
+      const list = raw.split(',').map((s) => s.trim());
+      return list.length <= 2 && list.every((s) => s.length >= opts.charsMin) ? list : undefined;
+    },
+  };
+}
+
 export function oneOf<const T extends string>(values: readonly T[], fallback?: T): Field<T> {
   return field(
     `one of ${values.join(', ')}`,

@@ -1,5 +1,14 @@
 import { LOG_LEVELS } from '@strongbox/http';
-import { ConfigError, type Field, int, oneOf, optionalUrl, port, readConfig, str } from '@strongbox/kernel';
+import {
+  ConfigError,
+  int,
+  oneOf,
+  optionalUrl,
+  port,
+  readConfig,
+  rotatingSecrets,
+  str,
+} from '@strongbox/kernel';
 
 /** T-Bank's BIK, and a nominal account number at it whose control key is valid: the development default. */
 export const DEFAULT_BIK = '044525974';
@@ -7,15 +16,8 @@ export const DEFAULT_NOMINAL_ACCOUNT = '40702810500000000001';
 export const DEVELOPMENT_TOKEN = 'sandbox';
 export const DEVELOPMENT_NOTIFICATION_SECRET = 'sandbox-notification-secret';
 
-const secrets: Field<string[]> = {
-  expected: 'one secret, or two comma-separated during a rotation',
-  secret: true,
-  fallback: undefined,
-  parse: (raw) => {
-    const list = raw.split(',').map((s) => s.trim());
-    return list.length <= 2 && list.every((s) => s.length >= 8) ? list : undefined;
-  },
-};
+/** One secret, or two during a rotation, each at least 8 characters. */
+const secrets = rotatingSecrets({ charsMin: 8 });
 
 /** Every setting the sandbox reads, validated at start (its README lists them). */
 export function sandboxConfig(env: Readonly<Record<string, string | undefined>>) {

@@ -33,6 +33,7 @@ import { MIGRATIONS } from './infra/migrations.ts';
 import { logNotification } from './infra/notification-log.ts';
 import { verifySignature } from './infra/notification-signature.ts';
 import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipients.ts';
+import { type LedgerConfig, ledgerMirror } from './ledger-mirror.ts';
 import type { DealsPorts } from './ports.ts';
 
 export { MIGRATIONS, SERVICE };
@@ -56,6 +57,8 @@ export interface DealsDeps {
     | IdentityClient;
   /** The bank (the sandbox under npm start): without it deals records what it would ask and waits. */
   readonly bank?: DealsBank;
+  /** Balance, where every deal is mirrored (ADR 0031); without it the ledger tasks wait in their table. */
+  readonly ledger?: LedgerConfig | undefined;
 }
 
 function identityOf(deps: DealsDeps): IdentityClient | undefined {
@@ -156,6 +159,16 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
   ])
     route(app, ports);
   splitPreviewRoute(app);
+
+  // ── The ledger mirror (ADR 0031): the worker moving each deal's money in balance from ledger_tasks. ──
+  const mirror = ledgerMirror({
+    pool,
+    clock,
+    logger: deps.logger,
+    ledger: deps.ledger,
+    registry: metrics.registry,
+  });
+
   const bank = deps.bank
     ? bankParts({ pool, clock, logger: deps.logger, registry: metrics.registry, bank: deps.bank })
     : undefined;
@@ -163,6 +176,8 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     app,
     metrics,
     metricsRegistry: metrics.registry,
-    ...(bank ? { bank, workers: bank.workers, periodicJobs: bank.periodicJobs } : {}),
+    ...(bank ? { bank, periodicJobs: bank.periodicJobs } : {}),
+    workers: [...mirror.workers, ...(bank ? bank.workers : [])],
+    closers: [...mirror.closers],
   };
 }

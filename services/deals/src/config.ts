@@ -1,6 +1,15 @@
 import { BANK_CLIENT_CONFIG_FIELDS } from '@strongbox/bank-client';
 import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
-import { ConfigError, type Field, int, optionalStr, port, readConfig, str } from '@strongbox/kernel';
+import {
+  ConfigError,
+  int,
+  optionalStr,
+  port,
+  readConfig,
+  rotatingSecrets,
+  str,
+  url,
+} from '@strongbox/kernel';
 import { BANK_TASK_BACKOFF } from './domain/bank-tasks.ts';
 
 /**
@@ -20,15 +29,8 @@ export const DEVELOPMENT_BANK = {
 /** How often the funding job and the payout follower run (cron, seconds allowed). */
 export const BANK_JOBS_SCHEDULE = '*/2 * * * * *';
 
-const secrets: Field<string[]> = {
-  expected: 'one secret, or two comma-separated during a rotation',
-  secret: true,
-  fallback: undefined,
-  parse: (raw) => {
-    const list = raw.split(',').map((s) => s.trim());
-    return list.length <= 2 && list.every((s) => s.length >= 8) ? list : undefined;
-  },
-};
+/** One secret, or two during a rotation, each at least 8 characters. */
+const secrets = rotatingSecrets({ charsMin: 8 });
 
 /** Every setting deals reads, validated at start (README "Configuration" lists them). */
 export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
@@ -68,6 +70,8 @@ export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
       /** The service client deals asks identity as, to find a payer named by email (npm start provisions it). */
       DEALS_CLIENT_ID: optionalStr(),
       DEALS_CLIENT_SECRET: str({ fallback: '', secret: true }),
+      /** Balance, where deals mirrors every deal's money as the same service client (ADR 0031). */
+      BALANCE_URL: url({ protocols: ['http:', 'https:'], fallback: 'http://127.0.0.1:3002' }),
       NODE_ENV: str({ fallback: 'development' }),
     },
   );

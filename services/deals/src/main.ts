@@ -25,6 +25,12 @@ await runService({
         clientId: config.DEALS_CLIENT_ID,
         clientSecret: config.DEALS_CLIENT_SECRET,
       },
+      ledger: {
+        balanceUrl: config.BALANCE_URL,
+        identityUrl: config.IDENTITY_URL,
+        clientId: config.DEALS_CLIENT_ID,
+        clientSecret: config.DEALS_CLIENT_SECRET,
+      },
       bank: {
         client: createBankClient({
           baseUrl: config.BANK_URL,

@@ -2,6 +2,7 @@ import type { Clock } from '@strongbox/kernel';
 import { type Pool, withTransaction } from '@strongbox/postgres';
 import { recipientTaskFor } from './domain/bank-tasks.ts';
 import type { BankTaskQueue, DealStore } from './features/bank-tasks/ports.ts';
+import type { LedgerAccounts, LedgerTaskQueue } from './features/ledger-tasks/ports.ts';
 import {
   claimBankTasks,
   completeBankTask,
@@ -14,6 +15,8 @@ import {
   executeDealCommand,
   loadDeal,
 } from './infra/deal-commands.ts';
+import { findLedgerAccount, keepLedgerAccount } from './infra/ledger-accounts.ts';
+import { claimLedgerTasks, completeLedgerTask, rescheduleLedgerTask } from './infra/ledger-tasks.ts';
 import { MIGRATIONS } from './infra/migrations.ts';
 
 /** The bank-task queue in the deals schema. */
@@ -57,5 +60,25 @@ export function dealCommands(pool: Pool, clock: Clock): (input: CommandInput) =>
   return (input) => executeDealCommand({ pool, clock }, input);
 }
 
+/** Deals' own client of balance (ADR 0031), for the app and for the ledger tests. */
+export { balanceClient, type DealsBalanceClient } from './infra/balance-client.ts';
+
 /** The deals schema's migrations, for main and for tests. */
 export const DEALS_MIGRATIONS = MIGRATIONS;
+
+/** The ledger-task queue in the deals schema (ADR 0031). */
+export function ledgerTaskQueue(pool: Pool): LedgerTaskQueue {
+  return {
+    claim: (now, leaseUntil, limit) => claimLedgerTasks(pool, now, leaseUntil, limit),
+    complete: (seq, at, transferId) => completeLedgerTask(pool, seq, at, transferId),
+    reschedule: (seq, next, error) => rescheduleLedgerTask(pool, seq, next, error),
+  };
+}
+
+/** Which balance account each ledger subject is, kept in the deals schema. */
+export function ledgerAccounts(pool: Pool): LedgerAccounts {
+  return {
+    find: (subject) => findLedgerAccount(pool, subject),
+    keep: (subject, accountId, at) => keepLedgerAccount(pool, subject, accountId, at),
+  };
+}

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '@strongbox/kernel';
 import type { ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { loadCabinet, registerCabinet } from './cabinet.ts';
 import type { GatewayConfig } from './config.ts';
 import { corsPlugin } from './cors.ts';
 import { mergedDocs, registerDocs } from './docs.ts';
@@ -123,6 +124,13 @@ export async function buildApp(deps: GatewayDeps): Promise<GatewayApp> {
       : { breakerHalfOpenAfterMs: deps.breakerHalfOpenAfterMs }),
   });
   await registerDocs(app, docs);
+  const cabinet = loadCabinet(config.cabinetDir);
+  if (cabinet) registerCabinet(app, cabinet);
+  else
+    deps.logger.warn(
+      { dir: config.cabinetDir },
+      'the cabinet is not built; / is not served (npm install builds it)',
+    );
   const { redis } = deps;
   return { app, closers: redis ? [async () => void (await redis.quit().catch(() => undefined))] : [] };
 }

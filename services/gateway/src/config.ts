@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { forwardingSecrets, type Role, requireForwardingSecretInProduction } from '@strongbox/http';
 import {
   bool,
@@ -113,6 +114,9 @@ export function sandboxRoute(bankToken: string): RouteEntry {
 /** The sandbox's development token (its own default); a production deployment sets BANK_API_TOKEN. */
 export const SANDBOX_DEVELOPMENT_TOKEN = 'sandbox';
 
+/** Where `npm install` builds the cabinet (apps/cabinet/dist), the default of GATEWAY_CABINET_DIR. */
+export const CABINET_DIR_DEFAULT = join(import.meta.dirname, '..', '..', '..', 'apps', 'cabinet', 'dist');
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export interface GatewayConfig {
@@ -127,6 +131,8 @@ export interface GatewayConfig {
   readonly routes: readonly RouteEntry[];
   /** Staff roles count only with TOTP enrolled, at the gateway's own role checks too (ADR 0026). */
   readonly staffTotpRequired: boolean;
+  /** The built cabinet served at / (cabinet.ts); not served when the folder has no index.html. */
+  readonly cabinetDir: string;
   /**
    * Addresses of the load balancers in front of the gateway whose X-Forwarded-For is believed; empty:
    * none, the connection's address is the caller's.
@@ -197,6 +203,7 @@ export function loadConfig(env: Env): GatewayConfig {
     GATEWAY_CORS_ORIGINS: corsOrigins,
     GATEWAY_TLS_CERT: str({ fallback: '' }),
     GATEWAY_TLS_KEY: str({ fallback: '' }),
+    GATEWAY_CABINET_DIR: str({ fallback: CABINET_DIR_DEFAULT }),
   });
   requireForwardingSecretInProduction(base, env);
   const production = env['NODE_ENV'] === 'production';
@@ -232,6 +239,7 @@ export function loadConfig(env: Env): GatewayConfig {
     audience: base.JWT_AUDIENCE,
     routes: base.GATEWAY_EXPOSE_BANK_SANDBOX ? [...ROUTES, sandboxRoute(bankToken)] : ROUTES,
     staffTotpRequired: base.STAFF_TOTP_REQUIRED,
+    cabinetDir: base.GATEWAY_CABINET_DIR,
     trustedProxies: base.GATEWAY_TRUSTED_PROXIES.split(',')
       .map((s) => s.trim())
       .filter((s) => s !== ''),

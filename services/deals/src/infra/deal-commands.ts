@@ -13,9 +13,11 @@ import { type Deal, heldAmount } from '../domain/deal.ts';
 import { decide } from '../domain/decide.ts';
 import type { DealEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
+import { type KeyedLedgerTask, ledgerTasksFor } from '../domain/ledger-tasks.ts';
 import type { CommandInput, CommandOutcome } from '../ports.ts';
 import { enqueueBankTasks } from './bank-tasks.ts';
 import { decodeEvent, encodeEvent } from './event-codec.ts';
+import { enqueueLedgerTasks } from './ledger-tasks.ts';
 import { dealView, projectDeal } from './projection.ts';
 
 export const SERVICE = 'deals';
@@ -110,6 +112,14 @@ export async function applyDealCommand(
     clock.now(),
     input.traceId,
   );
+  // The same events' movements in balance (ADR 0031), queued like the bank's tasks.
+  await enqueueLedgerTasks(
+    tx,
+    input.dealId,
+    folded.ledger.flatMap((of, i) => of(envelopes[i]!.id)),
+    clock.now(),
+    input.traceId,
+  );
   await projectDeal(tx, dealView(next, heldAmount(next)));
   return { ok: true, deal: next, events: decision.events };
 }
@@ -121,14 +131,20 @@ export async function applyDealCommand(
 function foldWithTasks(
   deal: Deal | null,
   events: readonly DealEvent[],
-): { deal: Deal; tasks: Array<(eventId: string) => KeyedBankTask[]> } {
+): {
+  deal: Deal;
+  tasks: Array<(eventId: string) => KeyedBankTask[]>;
+  ledger: Array<(eventId: string) => KeyedLedgerTask[]>;
+} {
   let state = deal;
   const tasks: Array<(eventId: string) => KeyedBankTask[]> = [];
+  const ledger: Array<(eventId: string) => KeyedLedgerTask[]> = [];
   for (const e of events) {
     const before = state;
     tasks.push((eventId) => bankTasksFor(e, eventId, before));
+    ledger.push((eventId) => ledgerTasksFor(e, eventId, before));
     state = evolve(state, e);
   }
   if (state === null) throw new Error('events folded to no deal');
-  return { deal: state, tasks };
+  return { deal: state, tasks, ledger };
 }

@@ -8,6 +8,7 @@ export const identityErrors = defineErrors({
   too_many_attempts: { status: 429, title: 'Too many failed attempts' },
   invalid_refresh_token: { status: 401, title: 'The refresh token is not valid' },
   refresh_token_reused: { status: 401, title: 'The refresh token was already used' },
+  csrf_check_failed: { status: 403, title: 'The request did not come from the cabinet' },
   invalid_client: { status: 401, title: 'Invalid client credentials' },
   unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
   user_not_found: { status: 404, title: 'No such user' },

@@ -20,3 +20,13 @@ export const TokenPair = Type.Object({
   tokenType: Type.Literal('Bearer'),
   expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
 });
+
+/** Login and refresh in cookie mode (`?session=cookie`): the refresh token is in a cookie, not the body. */
+export const SessionTokens = Type.Object({
+  accessToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
+});
+
+/** What login and refresh answer: the token pair, or in cookie mode the access token alone. */
+export const TokenAnswer = Type.Union([TokenPair, SessionTokens]);

@@ -6,8 +6,9 @@ import { normalizeEmail } from '../../domain/password-policy.ts';
 import { decideThrottle } from '../../domain/throttle.ts';
 import { authMethods, secondFactorNeed } from '../../domain/totp.ts';
 import type { IdentityPorts } from '../../ports.ts';
-import { Email, Password, TokenPair } from '../schemas.ts';
+import { Email, Password, TokenAnswer } from '../schemas.ts';
 import { proveCode, RecoveryCode, TotpCode } from '../second-factor.ts';
+import { SessionQuery, sessionGuard, tokenAnswer } from '../session-cookie.ts';
 
 const Body = Type.Object(
   {
@@ -37,15 +38,17 @@ export function loginRoute(app: FastifyInstance, ports: IdentityPorts): void {
     '/v1/auth/login',
     {
       config: { auth: 'public' },
+      onRequest: sessionGuard,
       schema: {
         summary: 'Exchange email and password for an access and a refresh token',
         tags: ['auth'],
         security: [],
+        querystring: SessionQuery,
         body: Body,
-        response: { 200: TokenPair, 400: ProblemRef, 401: ProblemRef, 429: ProblemRef },
+        response: { 200: TokenAnswer, 400: ProblemRef, 401: ProblemRef, 403: ProblemRef, 429: ProblemRef },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const email = normalizeEmail(request.body.email);
       // The attempt is recorded as a failure before anything is checked, and forgiven on success. Counting
       // first and recording after would let a burst of parallel guesses all see the same low count; this
@@ -92,7 +95,7 @@ export function loginRoute(app: FastifyInstance, ports: IdentityPorts): void {
       });
       const refreshToken = await ports.refreshTokens.start(found.user.id);
       request.log.info({ userId: found.user.id }, 'login');
-      return { ...access, refreshToken, tokenType: 'Bearer' as const };
+      return tokenAnswer(request, reply, { ...access, refreshToken, tokenType: 'Bearer' as const });
     },
   );
 }

@@ -5,29 +5,48 @@ import { Type } from 'typebox';
 import { identityErrors } from '../../domain/errors.ts';
 import { authMethods } from '../../domain/totp.ts';
 import type { IdentityPorts } from '../../ports.ts';
-import { TokenPair } from '../schemas.ts';
+import { TokenAnswer } from '../schemas.ts';
+import {
+  bodyToken,
+  clearSessionCookies,
+  cookieMode,
+  cookieToken,
+  SessionQuery,
+  sessionGuard,
+  tokenAnswer,
+} from '../session-cookie.ts';
 
+// Required in JSON mode (bodyToken says so as a 400, as before); in cookie mode the cookie carries it.
 const Body = Type.Object(
-  { refreshToken: Type.String({ minLength: 1, maxLength: 512 }) },
+  { refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })) },
   { additionalProperties: false },
 );
 
-/** Each refresh token works once; the answer carries its successor. Reusing a spent one revokes the family. */
+/**
+ * Each refresh token works once; the answer carries its successor. Reusing a spent one revokes the family.
+ * With `?session=cookie` the token comes from and goes back into the session cookie (session-cookie.ts),
+ * and a refused one clears the cookie so the browser stops sending it.
+ */
 export function refreshRoute(app: FastifyInstance, ports: IdentityPorts): void {
-  app.post<{ Body: { refreshToken: string } }>(
+  app.post<{ Body: { refreshToken?: string } }>(
     '/v1/auth/refresh',
     {
       config: { auth: 'public' },
+      onRequest: sessionGuard,
       schema: {
         summary: 'Rotate a refresh token for a new token pair',
         tags: ['auth'],
         security: [],
+        querystring: SessionQuery,
         body: Body,
-        response: { 200: TokenPair, 401: ProblemRef },
+        response: { 200: TokenAnswer, 400: ProblemRef, 401: ProblemRef, 403: ProblemRef },
       },
     },
-    async (request) => {
-      const outcome = await ports.refreshTokens.rotate(request.body.refreshToken);
+    async (request, reply) => {
+      const cookie = cookieMode(request);
+      const presented = cookie ? cookieToken(request) : bodyToken(request.body);
+      const outcome = await ports.refreshTokens.rotate(presented);
+      if (cookie && outcome.kind !== 'rotated') clearSessionCookies(request, reply);
       switch (outcome.kind) {
         case 'rotated': {
           const user = await ports.users.findById(outcome.userId);
@@ -40,7 +59,11 @@ export function refreshRoute(app: FastifyInstance, ports: IdentityPorts): void {
             totp: enrolled,
             amr: authMethods(enrolled),
           });
-          return { ...access, refreshToken: outcome.token, tokenType: 'Bearer' as const };
+          return tokenAnswer(request, reply, {
+            ...access,
+            refreshToken: outcome.token,
+            tokenType: 'Bearer' as const,
+          });
         }
         case 'reuse':
           request.log.warn('refresh token reuse detected; family revoked');

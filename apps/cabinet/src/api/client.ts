@@ -1,0 +1,144 @@
+import type { Account, Entry, Me, Order, Page, SessionTokens, Transfer } from './types.ts';
+
+/**
+ * The cabinet's one way to the API (same origin: the gateway serves both). The access token lives only
+ * in this module's memory; the refresh token lives in an HttpOnly cookie that identity sets in cookie
+ * mode (`?session=cookie`) on the paths of refresh and logout alone, so no script can read it. The
+ * cookie-mode calls carry `X-Strongbox-CSRF: 1`, which a cross-site form cannot send (see ADR 0029).
+ */
+const CSRF = { 'x-strongbox-csrf': '1' };
+/** Every call gives up after this; the gateway's own upstream limit is 10 s. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string | undefined;
+  constructor(status: number, code: string | undefined, detail: string) {
+    super(detail);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+let accessToken: string | null = null;
+/** Told when the login ended under the user (the refresh was refused), so the app shows sign-in. */
+let sessionLost: () => void = () => {};
+export function onSessionLost(listener: () => void): void {
+  sessionLost = listener;
+}
+/** One refresh at a time: a second rotation of the same cookie would look like reuse and end the login. */
+let refreshing: Promise<boolean> | null = null;
+
+async function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: {
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? null : JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  if (res.status === 204) return { res, json: undefined };
+  const text = await res.text();
+  return { res, json: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+function fail(res: Response, json: unknown): never {
+  const p = (json ?? {}) as { code?: string; detail?: string; title?: string };
+  throw new ApiError(res.status, p.code, p.detail ?? p.title ?? res.statusText);
+}
+
+/** Calls the API as the signed-in user; an expired access token is refreshed once, then the call retried. */
+async function call<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>) {
+  let { res, json } = await send(method, path, body, headers);
+  if (res.status === 401 && accessToken) {
+    if (await refresh()) ({ res, json } = await send(method, path, body, headers));
+    else sessionLost();
+  }
+  if (!res.ok) fail(res, json);
+  return json as T;
+}
+
+/** Trades the refresh cookie for a new access token; false when there is no valid login. */
+export function refresh(): Promise<boolean> {
+  refreshing ??= (async () => {
+    try {
+      const { res, json } = await send('POST', '/v1/auth/refresh?session=cookie', {}, CSRF);
+      accessToken = res.ok ? (json as SessionTokens).accessToken : null;
+      return res.ok;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+export async function login(email: string, password: string, totpCode?: string): Promise<void> {
+  const body = { email, password, ...(totpCode ? { totpCode } : {}) };
+  const { res, json } = await send('POST', '/v1/auth/login?session=cookie', body, CSRF);
+  if (!res.ok) fail(res, json);
+  accessToken = (json as SessionTokens).accessToken;
+}
+
+export async function register(name: string, email: string, password: string): Promise<void> {
+  const { res, json } = await send('POST', '/v1/auth/register', { name, email, password });
+  if (!res.ok) fail(res, json);
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await send('POST', '/v1/auth/logout?session=cookie', {}, CSRF);
+  } finally {
+    accessToken = null;
+  }
+}
+
+export const signedIn = () => accessToken !== null;
+
+const newKey = () => crypto.randomUUID();
+const q = (params: Record<string, string | number | undefined>) => {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) s.set(k, String(v));
+  const text = s.toString();
+  return text ? `?${text}` : '';
+};
+const seg = encodeURIComponent;
+
+export const api = {
+  me: () => call<Me>('GET', '/v1/me'),
+  accounts: (cursor?: string) => call<Page<Account>>('GET', `/v1/accounts${q({ limit: 100, cursor })}`),
+  account: (id: string) => call<Account>('GET', `/v1/accounts/${seg(id)}`),
+  entries: (id: string, cursor?: string) =>
+    call<Page<Entry>>('GET', `/v1/accounts/${seg(id)}/entries${q({ limit: 100, cursor })}`),
+  openAccount: (currency: string, name: string, key = newKey()) =>
+    call<Account>(
+      'POST',
+      '/v1/accounts',
+      { currency, ...(name ? { name } : {}) },
+      { 'idempotency-key': key },
+    ),
+  /** `key` is made once per filled-in form, so sending it twice moves the money once. */
+  transfer: (
+    input: { from: string; to: string; amountMinor: bigint; currency: string; description: string },
+    key: string,
+  ) =>
+    call<Transfer>(
+      'POST',
+      '/v1/transfers',
+      {
+        debitAccountId: input.from,
+        creditAccountId: input.to,
+        // The API takes integers up to 2^53 - 1; parseAmount's text stays exact up to there.
+        amount: Number(input.amountMinor),
+        currency: input.currency,
+        ...(input.description ? { description: input.description } : {}),
+      },
+      { 'idempotency-key': key },
+    ),
+  orders: (cursor?: string) => call<Page<Order>>('GET', `/v1/orders${q({ limit: 50, cursor })}`),
+  order: (id: string) => call<Order>('GET', `/v1/orders/${seg(id)}`),
+};
