@@ -1,7 +1,8 @@
 /**
  * End to end: a deal's money through the bank sandbox, as `npm start` runs them, behind the gateway. An
  * agent's deal of two milestones split between three recipients (one a company, one self-employed) is paid
- * by its payer into the nominal account, found and accepted at the bank, released and paid out; then the
+ * by its payer into the nominal account, found and accepted at the bank, released and paid out (and its
+ * mirror in balance settled, the ledger audit clean); then the
  * bank fails every change for a while and the deals still finish; then deals is killed with SIGKILL during
  * payouts and, restarted, pays nothing twice (the sandbox's own payment rows are counted).
  */
@@ -27,6 +28,7 @@ const ADMIN_EMAIL = `payout-admin-${Date.now()}@example.com`;
 let db: TestDatabase;
 let system: RunningSystem;
 let sandboxDb: Pool;
+let dealsDb: Pool;
 let gw: string;
 let seq = 0;
 let adminToken: string;
@@ -60,6 +62,7 @@ before(
     });
     gw = system.urls.gateway;
     sandboxDb = db.pool('bank_sandbox');
+    dealsDb = db.pool('deals');
     const login = await call('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: PASSWORD } });
     assert.equal(login.status, 200, login.text);
     adminToken = login.body.accessToken;
@@ -258,6 +261,22 @@ describe('a deal paid out through the bank sandbox', () => {
         ['SUCCEEDED', '30000'],
       ],
     );
+    // Mirrored in balance: once the ledger tasks are done the deal's escrow is empty and the audit clean.
+    const escrow = await waitFor('the ledger mirror to catch up', async () => {
+      const pending = await dealsDb.query(
+        "select count(*)::int as n from ledger_tasks where deal_id = $1 and status = 'pending'",
+        [id],
+      );
+      if (pending.rows[0].n !== 0) return undefined;
+      const acc = await dealsDb.query('select account_id from ledger_accounts where subject = $1', [
+        `escrow:${id}`,
+      ]);
+      return acc.rows[0]?.account_id as string | undefined;
+    });
+    const account = await call('GET', `/v1/accounts/${escrow}`, { headers: as(adminToken) });
+    assert.deepEqual([account.status, account.body.balance], [200, 0], account.text);
+    const audit = await call('GET', '/v1/ledger/audit', { headers: as(adminToken) });
+    assert.deepEqual([audit.status, audit.body.ok], [200, true], audit.text);
   });
 
   it(
