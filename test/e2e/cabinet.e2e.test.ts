@@ -228,8 +228,8 @@ describe('the cabinet in a browser', { skip: HAS_CHROMIUM ? false : `${CHROMIUM}
     assert.equal(await page.evaluate('document.activeElement.id'), 'password');
     await page.keyboard.type(PASSWORD);
     // Where an account has a second factor, identity answers 401 totp_required and then takes the code
-    // as totpCode. Identity on this branch has no TOTP yet, so the browser's login calls are answered
-    // that way here, and the code is taken off before the call goes on to the real identity.
+    // as totpCode. Here the browser's login calls are answered that way, and the code is taken off before
+    // the call goes on to the real identity (identity's own TOTP has its own tests).
     const codes: string[] = [];
     await page.route('**/v1/auth/login?session=cookie', async (route) => {
       const { totpCode, ...credentials } = route.request().postDataJSON() as Record<string, string>;
@@ -249,6 +249,10 @@ describe('the cabinet in a browser', { skip: HAS_CHROMIUM ? false : `${CHROMIUM}
     });
     await page.keyboard.press('Enter');
     await page.getByText('Enter the one-time code from your authenticator app.').waitFor();
+    // The focus moves in an effect after the field is shown: wait for it, with a bound a slow machine fits in.
+    await page.waitForFunction("document.activeElement && document.activeElement.id === 'totp'", null, {
+      timeout: 30_000,
+    });
     assert.equal(await page.evaluate('document.activeElement.id'), 'totp', 'the focus moves to the code');
     await page.keyboard.type('123456');
     await page.keyboard.press('Enter');
