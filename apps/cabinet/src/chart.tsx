@@ -27,7 +27,7 @@ export function BalanceChart(props: { entries: readonly Entry[]; currency: strin
   const xOf = (i: number) =>
     PAD + (points.length === 1 ? (WIDTH - 2 * PAD) / 2 : (i * (WIDTH - 2 * PAD)) / (points.length - 1));
   const yOf = (v: bigint) => PAD + Number(innerH - ((v - min) * innerH) / span);
-  const path = values.map((v, i) => `${xOf(i).toFixed(1)},${yOf(v).toFixed(1)}`).join(' ');
+  const path = values.map((v, i) => `${xOf(i)},${yOf(v)}`).join(' ');
   const last = values[values.length - 1]!;
   const label = `${t('chartTitle')}: ${money(min, props.currency)} – ${money(max, props.currency)}; ${t('balance')} ${money(last, props.currency)}`;
   return (

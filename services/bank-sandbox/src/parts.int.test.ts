@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { formatRubles, parseRubles } from '@strongbox/kernel';
 import type { BackgroundWorker } from '@strongbox/service';
 import { tickWorker } from './parts.ts';
 import {
@@ -84,7 +85,9 @@ async function acceptedDeal(buyer: string, sellers: readonly string[], steps: nu
     const stepId = (await h.create(`${API}/deals/${dealId}/steps`, { description: `Stage ${i + 1}` })).json
       .stepId as string;
     const base = `${API}/deals/${dealId}/steps/${stepId}`;
-    const total = (Number(rubles) * sellers.length).toFixed(2);
+    const each = parseRubles(rubles);
+    assert.ok(each.ok, rubles);
+    const total = formatRubles(each.kopecks * BigInt(sellers.length));
     assert.equal((await h.call('PUT', `${base}/deponents/${buyer}`, `{"amount":${total}}`)).status, 200);
     for (const s of sellers) {
       const r = await h.create(

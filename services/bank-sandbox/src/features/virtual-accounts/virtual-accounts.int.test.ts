@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { formatRubles } from '@strongbox/kernel';
 import { seededRandom } from '../../domain/random.ts';
 import {
   API,
@@ -143,8 +144,8 @@ describe('transfers between virtual accounts', () => {
     for (let i = 0; i < 30; i++) {
       const from = ids[Math.floor(random() * 3)] as string;
       const to = ids[Math.floor(random() * 3)] as string;
-      const kopecks = 1 + Math.floor(random() * 400);
-      const res = await transfer(from, to, (kopecks / 100).toFixed(2));
+      const kopecks = BigInt(1 + Math.floor(random() * 400));
+      const res = await transfer(from, to, formatRubles(kopecks));
       assert.ok([201, 400, 422].includes(res.status), res.text);
     }
     assert.equal(await totalKopecks(), before);
