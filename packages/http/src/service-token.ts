@@ -1,13 +1,13 @@
 /**
- * The deals service's own access token for balance, from identity's client-credentials grant (ADR 0016),
- * as orders gets its own: cached until shortly before it expires, concurrent callers sharing one fetch.
+ * A service's own access token, from identity's client-credentials grant (ADR 0016): cached until shortly
+ * before it expires, concurrent callers sharing one fetch. Orders and deals call balance and identity with it.
  */
 export const TOKEN_REFRESH_EARLY_MS = 30_000;
 export const TOKEN_FETCH_TIMEOUT_MS = 3_000;
 
 export interface ServiceTokens {
   get(): Promise<string>;
-  /** Forget the cached token (balance answered 401: it was revoked or the keys rotated). */
+  /** Forget the cached token (the callee answered 401: it was revoked or the keys rotated). */
   invalidate(): void;
 }
 

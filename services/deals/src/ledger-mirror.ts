@@ -1,3 +1,4 @@
+import { serviceTokens } from '@strongbox/http/service-token';
 import type { Clock, Logger } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
 import type { BackgroundWorker } from '@strongbox/service';
@@ -7,7 +8,6 @@ import { runLedgerTasks } from './features/ledger-tasks/handler.ts';
 import type { DealLedger } from './features/ledger-tasks/ports.ts';
 import { balanceClient } from './infra/balance-client.ts';
 import { pendingLedgerTasks } from './infra/ledger-tasks.ts';
-import { serviceTokens } from './infra/service-token.ts';
 import { ledgerAccounts, ledgerTaskQueue } from './wiring.ts';
 
 /** How often the ledger worker looks for due tasks when the last round found none. */

@@ -1,4 +1,5 @@
 import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier } from '@strongbox/http';
+import { type ServiceTokens, serviceTokens } from '@strongbox/http/service-token';
 import { type Clock, newId } from '@strongbox/kernel';
 import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
@@ -17,7 +18,6 @@ import { SERVICE } from './infra/events.ts';
 import { createOrdersMetrics, type OrdersMetrics } from './infra/metrics.ts';
 import { countOpenOrders, findOrder, insertOrder, listOrdersOf } from './infra/orders-sql.ts';
 import { type SagaRunner, sagaRunner, TIMER_SCHEDULE } from './infra/saga-runner.ts';
-import { type ServiceTokens, serviceTokens } from './infra/service-token.ts';
 import type { BalanceClient, OrdersPorts } from './ports.ts';
 
 export { SERVICE };

@@ -1,8 +1,8 @@
+import type { ServiceTokens } from '@strongbox/http/service-token';
 import { Pool } from 'undici';
 import { DEAL_CURRENCY } from '../domain/deal.ts';
 import type { DealLedger, LedgerTransfer, NewLedgerAccount } from '../features/ledger-tasks/ports.ts';
 import { BalanceUnavailable, balancePolicy } from './balance-policy.ts';
-import type { ServiceTokens } from './service-token.ts';
 
 export { BALANCE_RETRIES_MAX, BALANCE_TIMEOUT_MS, BalanceUnavailable } from './balance-policy.ts';
 

@@ -1,12 +1,12 @@
 /**
  * Deals asks identity who a user is by email (GET /v1/admin/users/lookup) with its own service-client
- * token (ADR 0016). The token comes from identity's client-credentials grant and is kept until shortly
- * before it expires; concurrent callers share one fetch. Every call has a timeout; a call that cannot
+ * token (ADR 0016, `@strongbox/http/service-token`). Every call has a timeout; a call that cannot
  * tell the answer throws IdentityUnavailable, which the route answers 503 so the client retries with the
  * same Idempotency-Key. A lookup only reads, so retrying it is always safe.
  */
+import { serviceTokens, TokenUnavailable } from '@strongbox/http/service-token';
+
 export const IDENTITY_TIMEOUT_MS = 3_000;
-export const TOKEN_REFRESH_EARLY_MS = 30_000;
 
 export class IdentityUnavailable extends Error {}
 
@@ -22,41 +22,22 @@ export function identityClient(opts: {
   now?: () => number;
 }): IdentityClient {
   const base = opts.identityUrl.replace(/\/+$/, '');
-  const now = opts.now ?? Date.now;
-  let cached: { token: string; refreshAtMs: number } | undefined;
-  let inFlight: Promise<string> | undefined;
-
+  // The same token and cache as every service client; a token that cannot be had is identity being away.
+  const tokens = serviceTokens(opts);
+  const token = async (): Promise<string> => {
+    try {
+      return await tokens.get();
+    } catch (err) {
+      if (err instanceof TokenUnavailable) throw new IdentityUnavailable(err.message);
+      throw err;
+    }
+  };
   const call = async (url: string, init: RequestInit): Promise<Response> => {
     try {
       return await fetch(url, { ...init, signal: AbortSignal.timeout(IDENTITY_TIMEOUT_MS) });
     } catch (err) {
       throw new IdentityUnavailable(`identity did not answer: ${(err as Error).message}`);
     }
-  };
-  const fetchToken = async (): Promise<string> => {
-    const res = await call(`${base}/v1/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grantType: 'client_credentials',
-        clientId: opts.clientId,
-        clientSecret: opts.clientSecret,
-      }),
-    });
-    if (!res.ok) throw new IdentityUnavailable(`identity refused the client credentials: ${res.status}`);
-    const body = (await res.json()) as { accessToken: string; expiresIn: number };
-    cached = {
-      token: body.accessToken,
-      refreshAtMs: now() + Math.max(0, body.expiresIn * 1000 - TOKEN_REFRESH_EARLY_MS),
-    };
-    return body.accessToken;
-  };
-  const token = (): Promise<string> => {
-    if (cached && now() < cached.refreshAtMs) return Promise.resolve(cached.token);
-    inFlight ??= fetchToken().finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
   };
   const lookup = async (email: string, traceId: string) =>
     call(`${base}/v1/admin/users/lookup?email=${encodeURIComponent(email)}`, {
@@ -69,7 +50,7 @@ export function identityClient(opts: {
       // A 401 means the cached token was revoked or the keys rotated: fetch a new one, once.
       if (res.status === 401) {
         await res.body?.cancel();
-        cached = undefined;
+        tokens.invalidate();
         res = await lookup(email, traceId);
       }
       if (res.status === 404 || res.status === 400) {

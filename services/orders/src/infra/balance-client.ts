@@ -1,3 +1,4 @@
+import type { ServiceTokens } from '@strongbox/http/service-token';
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
@@ -13,7 +14,6 @@ import {
 import { Pool } from 'undici';
 import type { Order } from '../domain/order.ts';
 import type { BalanceClient, CaptureResult, HoldResult } from '../ports.ts';
-import type { ServiceTokens } from './service-token.ts';
 
 /**
  * Limits of every call to balance (ADR 0017). A call takes at most BALANCE_TIMEOUT_MS per try and is tried

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { createLogger, jwtVerifier } from '@strongbox/http';
+import type { ServiceTokens } from '@strongbox/http/service-token';
 import { testKeys } from '@strongbox/http/testing';
 import { startServiceProcess, stopServiceProcess } from '@strongbox/http/testing-process';
 import {
@@ -32,7 +33,6 @@ import type { BalanceClient } from '../ports.ts';
 import type { OrdersMetrics } from './metrics.ts';
 import { findOrder, insertOrder } from './orders-sql.ts';
 import type { SagaRunner } from './saga-runner.ts';
-import type { ServiceTokens } from './service-token.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 /** Balance's entry point, started as a process of its own (never imported, see above). */
