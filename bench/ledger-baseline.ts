@@ -16,23 +16,43 @@ export interface RunFigures {
   readonly failed: number;
 }
 
-export async function setupBaseline(url: string, accounts: number): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE_MAX });
-  await pool.query(`
+/** The baseline's tables and accounts, written once per benchmark run. */
+export async function setupBaseline(url: string, accounts: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`
     create schema if not exists baseline;
     create table baseline.accounts (id bigint primary key, balance bigint not null check (balance >= 0));
     create table baseline.transfers (id bigint generated always as identity primary key, debit_id bigint not null,
       credit_id bigint not null, amount bigint not null, created_at timestamptz not null default now());
     create table baseline.outbox (position bigint generated always as identity primary key, payload jsonb not null);`);
-  await pool.query(
-    'insert into baseline.accounts (id, balance) select g, 1000000000000 from generate_series(0, $1::int - 1) g',
-    [accounts],
-  );
-  return pool;
+    await client.query(
+      'insert into baseline.accounts (id, balance) select g, 1000000000000 from generate_series(0, $1::int - 1) g',
+      [accounts],
+    );
+  } finally {
+    await client.end();
+  }
 }
 
 /** Runs `concurrency` loops of single transfers until `durationMs` passes. */
 export async function runBaseline(
+  url: string,
+  opts: { concurrency: number; durationMs: number; pick: () => [number, number] },
+): Promise<RunFigures> {
+  // A pool per run, ended after it: the connections it holds would otherwise count against the server's
+  // limit while pgbench runs.
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE_MAX });
+  pool.on('error', () => {});
+  try {
+    return await loops(pool, opts);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function loops(
   pool: pg.Pool,
   opts: { concurrency: number; durationMs: number; pick: () => [number, number] },
 ): Promise<RunFigures> {

@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { startSystem } from '../scripts/system.ts';
 import { type CpuSample, cpuPerUnit, sampleCpu } from './cpu.ts';
 import { type RunFigures, runBaseline, setupBaseline } from './ledger-baseline.ts';
+import { pgbenchAvailable, runPgbench } from './ledger-pgbench.ts';
 import { adminToken, benchDatabase, median, postJson, quiesce, round, rssMiB } from './lib.ts';
 import { paced } from './paced.ts';
 
@@ -19,6 +20,8 @@ const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
 const SETUP_CONCURRENCY = 16;
 const FUND_BATCH = 1_000;
 const AMOUNT = 100;
+/** Transfers per request on the batch path (`POST /v1/transfers/batch`, not atomic). */
+const BATCH_SIZE = Number(process.env['BENCH_BATCH_SIZE'] ?? 100);
 
 type Scenario = 'uniform' | 'hot';
 
@@ -109,6 +112,50 @@ async function runHttp(
   };
 }
 
+/** Uniform transfers in batches of BATCH_SIZE per request, not atomic: a result per item. */
+async function runBatch(url: string, token: string, ids: readonly string[]): Promise<RunFigures> {
+  const pick = picker('uniform', ids.length);
+  let itemsFailed = 0;
+  const result = await autocannon({
+    url,
+    connections: CONCURRENCY,
+    duration: DURATION_S,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/transfers/batch',
+        setupRequest: (req) => {
+          const transfers = Array.from({ length: BATCH_SIZE }, () => {
+            const [d, c] = pick();
+            return { debitAccountId: ids[d], creditAccountId: ids[c], amount: AMOUNT, currency: 'EUR' };
+          });
+          return {
+            ...req,
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${token}`,
+              'idempotency-key': randomUUID(),
+            },
+            body: JSON.stringify({ transfers }),
+          };
+        },
+        onResponse: (status, body) => {
+          if (status !== 200) return;
+          const results = (JSON.parse(body) as { results: Array<{ ok: boolean }> }).results;
+          itemsFailed += results.filter((r) => !r.ok).length;
+        },
+      },
+    ],
+  });
+  const okRequests = result.requests.sent - result.non2xx - result.errors;
+  return {
+    tps: (okRequests * BATCH_SIZE - itemsFailed) / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    failed: (result.non2xx + result.errors) * BATCH_SIZE + itemsFailed,
+  };
+}
+
 /** Uniform transfers sent evenly at `rate` per second (open loop), for the latency at that rate. */
 function runPaced(url: string, token: string, ids: readonly string[], rate: number) {
   const pick = picker('uniform', ids.length);
@@ -120,16 +167,34 @@ function runPaced(url: string, token: string, ids: readonly string[], rate: numb
   });
 }
 
-function summarize(label: string, runs: RunFigures[], baseline?: number) {
+/** One row of the table: the run's medians, and its ratio to the Node baseline and to pgbench. */
+function summarize(label: string, runs: RunFigures[], baselines: { node?: number; pgbench?: number }) {
   const tps = median(runs.map((r) => r.tps));
+  const ratio = (to?: number) => (to ? `${round(tps / to, 2)}×` : '—');
   return {
     label,
     'transfers/s': round(tps, 0),
     'p50 ms': round(median(runs.map((r) => r.p50Ms)), 2),
     'p99 ms': round(median(runs.map((r) => r.p99Ms)), 2),
     failed: runs.reduce((a, r) => a + r.failed, 0),
-    'vs baseline': baseline ? `${round(tps / baseline, 2)}×` : '1×',
+    'vs Node baseline': ratio(baselines.node),
+    'vs pgbench': ratio(baselines.pgbench),
   };
+}
+
+/** The ratios the performance targets are stated in, from one run's medians. */
+function ratioLine(f: Readonly<Record<string, number>>): string {
+  const r = (a: string, b: string) => {
+    const x = f[a];
+    const y = f[b];
+    return x !== undefined && y ? `${round(x / y, 2)}×` : '—';
+  };
+  return [
+    `uniform direct ${r('uniform.direct', 'uniform.baseline')} Node baseline, ${r('uniform.direct', 'uniform.pgbench')} pgbench`,
+    `uniform through gateway ${r('uniform.gateway', 'uniform.baseline')} Node baseline`,
+    `hot ${r('hot.direct', 'hot.baseline')} Node baseline hot, ${r('hot.direct', 'uniform.direct')} our uniform`,
+    `batch ${r('uniform.batch', 'uniform.pgbench')} pgbench uniform`,
+  ].join('; ');
 }
 
 async function main() {
@@ -154,25 +219,30 @@ async function main() {
     const token = await adminToken(gateway, db.url);
     console.log(`setting up ${ACCOUNTS} accounts…`);
     const ids = await createAccounts(direct, token);
-    const baselinePool = await setupBaseline(db.url, ACCOUNTS);
+    await setupBaseline(db.url, ACCOUNTS);
+    const withPgbench = await pgbenchAvailable();
+    if (!withPgbench) console.log('pgbench is not on PATH: the raw-SQL baseline is left out');
     const rows = [];
     let rssPeak = 0;
     const cpuScope = { services: system.pids, database: new URL(db.url).pathname.slice(1) };
     let cpu: { before: CpuSample; after: CpuSample; transfers: number } | undefined;
     let baselineCpu: typeof cpu;
+    let pgbenchCpu: typeof cpu;
     const figures: Record<string, number> = {};
     for (const scenario of ['uniform', 'hot'] as const) {
-      const runs: Record<'baseline' | 'direct' | 'gateway', RunFigures[]> = {
+      const runs: Record<'baseline' | 'pgbench' | 'direct' | 'gateway' | 'batch', RunFigures[]> = {
         baseline: [],
+        pgbench: [],
         direct: [],
         gateway: [],
+        batch: [],
       };
       for (let round_ = 0; round_ < ROUNDS; round_++) {
         // Each run starts once the previous one's events are relayed and consumed, so none of them pays for
         // another's backlog.
         await quiesce(system.urls);
         const baselineCpuBefore = sampleCpu(cpuScope);
-        const baselineRun = await runBaseline(baselinePool, {
+        const baselineRun = await runBaseline(db.url, {
           concurrency: CONCURRENCY,
           durationMs: DURATION_S * 1000,
           pick: picker(scenario, ACCOUNTS),
@@ -184,6 +254,24 @@ async function main() {
             after: sampleCpu(cpuScope),
             transfers: baselineRun.tps * DURATION_S,
           };
+        if (withPgbench) {
+          await quiesce(system.urls);
+          const pgbenchCpuBefore = sampleCpu(cpuScope);
+          const pgbenchRun = await runPgbench({
+            url: db.url,
+            accounts: ACCOUNTS,
+            concurrency: CONCURRENCY,
+            durationS: DURATION_S,
+            hot: scenario === 'hot',
+          });
+          runs.pgbench.push(pgbenchRun);
+          if (scenario === 'uniform' && round_ === 0)
+            pgbenchCpu = {
+              before: pgbenchCpuBefore,
+              after: sampleCpu(cpuScope),
+              transfers: pgbenchRun.tps * DURATION_S,
+            };
+        }
         await quiesce(system.urls);
         const cpuBefore = sampleCpu(cpuScope);
         const run = await runHttp(direct, token, ids, scenario);
@@ -196,13 +284,27 @@ async function main() {
         rssPeak = Math.max(rssPeak, await rssMiB(balancePid));
         await quiesce(system.urls);
         runs.gateway.push(await runHttp(gateway, token, ids, scenario));
+        if (scenario === 'uniform') {
+          await quiesce(system.urls);
+          runs.batch.push(await runBatch(direct, token, ids));
+        }
       }
-      const base = median(runs.baseline.map((r) => r.tps));
-      figures[`${scenario}.baseline`] = base;
+      const node = median(runs.baseline.map((r) => r.tps));
+      const pgbench = withPgbench ? median(runs.pgbench.map((r) => r.tps)) : undefined;
+      const against = { node, ...(pgbench ? { pgbench } : {}) };
+      figures[`${scenario}.baseline`] = node;
+      if (pgbench) figures[`${scenario}.pgbench`] = pgbench;
       figures[`${scenario}.direct`] = median(runs.direct.map((r) => r.tps));
-      rows.push(summarize(`${scenario}: baseline (1 tx per transfer)`, runs.baseline));
-      rows.push(summarize(`${scenario}: balance direct`, runs.direct, base));
-      rows.push(summarize(`${scenario}: through gateway`, runs.gateway, base));
+      figures[`${scenario}.gateway`] = median(runs.gateway.map((r) => r.tps));
+      rows.push(summarize(`${scenario}: Node baseline (1 tx per transfer)`, runs.baseline, against));
+      if (withPgbench)
+        rows.push(summarize(`${scenario}: pgbench (same SQL, C client)`, runs.pgbench, against));
+      rows.push(summarize(`${scenario}: balance direct`, runs.direct, against));
+      rows.push(summarize(`${scenario}: through gateway`, runs.gateway, against));
+      if (runs.batch.length > 0) {
+        figures[`${scenario}.batch`] = median(runs.batch.map((r) => r.tps));
+        rows.push(summarize(`${scenario}: batch of ${BATCH_SIZE}, direct`, runs.batch, against));
+      }
     }
     const halfRate = Math.max(1, Math.round((figures['uniform.direct'] ?? 0) / 2));
     const halves = [];
@@ -216,7 +318,6 @@ async function main() {
       failed: halves.reduce((a, h) => a + h.failed, 0),
     };
     rssPeak = Math.max(rssPeak, await rssMiB(balancePid));
-    await baselinePool.end();
     console.table(rows);
     console.log(
       `uniform direct at half the peak rate (${halfRate}/s, evenly paced, medians of ${ROUNDS}): ` +
@@ -228,16 +329,14 @@ async function main() {
         'CPU per transfer by process (uniform, first round; for balance, its events relayed and consumed):',
       );
       console.table({
-        baseline: cpuPerUnit(baselineCpu.before, baselineCpu.after, baselineCpu.transfers),
+        'Node baseline': cpuPerUnit(baselineCpu.before, baselineCpu.after, baselineCpu.transfers),
+        ...(pgbenchCpu
+          ? { pgbench: cpuPerUnit(pgbenchCpu.before, pgbenchCpu.after, pgbenchCpu.transfers) }
+          : {}),
         'balance direct': cpuPerUnit(cpu.before, cpu.after, cpu.transfers),
       });
     }
-    const hot = figures['hot.direct'] ?? 0;
-    console.log(
-      `ratios: uniform ${round((figures['uniform.direct'] ?? 0) / (figures['uniform.baseline'] ?? 1), 2)}× baseline; ` +
-        `hot ${round(hot / (figures['hot.baseline'] ?? 1), 2)}× baseline hot; ` +
-        `hot/uniform ${round(hot / (figures['uniform.direct'] ?? 1), 2)}`,
-    );
+    console.log(ratioLine(figures));
   } finally {
     await system.stop();
     await db.drop();
