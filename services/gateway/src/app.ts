@@ -108,6 +108,7 @@ export async function buildApp(deps: GatewayDeps): Promise<GatewayApp> {
     {
       userPerMinute: config.rateLimits.userPerMinute,
       ipPerMinute: config.rateLimits.ipPerMinute,
+      bankNotificationsPerMinute: config.rateLimits.bankNotificationsPerMinute,
       invalidTokenPerMinute: config.rateLimits.invalidTokenPerMinute,
       nameSpace: config.rateLimits.nameSpace,
       ...(deps.redis ? { redis: deps.redis } : {}),

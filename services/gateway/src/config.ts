@@ -38,6 +38,8 @@ export const GATEWAY_PORT_DEFAULT = 8080;
 /** Requests per minute per signed-in user, and per address on the public routes (rate-limit.ts). */
 export const RATE_LIMIT_USER_PER_MIN_DEFAULT = 6_000;
 export const RATE_LIMIT_IP_PER_MIN_DEFAULT = 300;
+/** The bank's notifications per minute per address: 200 a second, what deals is measured to take. */
+export const RATE_LIMIT_BANK_NOTIFICATIONS_PER_MIN_DEFAULT = 12_000;
 /** Refused tokens per minute per address; clients whose token expired refresh after one or two. */
 export const RATE_LIMIT_INVALID_TOKEN_PER_MIN_DEFAULT = 30;
 export const HOST_DEFAULT = '127.0.0.1';
@@ -150,6 +152,7 @@ export interface GatewayConfig {
   readonly rateLimits: {
     readonly userPerMinute: number;
     readonly ipPerMinute: number;
+    readonly bankNotificationsPerMinute: number;
     readonly invalidTokenPerMinute: number;
     /** Shared counters; unset: each instance counts in memory. */
     readonly redisUrl: string | undefined;
@@ -188,6 +191,11 @@ export function loadConfig(env: Env): GatewayConfig {
     JWT_AUDIENCE: str({ fallback: 'strongbox' }),
     RATE_LIMIT_USER_PER_MIN: int({ fallback: RATE_LIMIT_USER_PER_MIN_DEFAULT, min: 1, max: 10_000_000 }),
     RATE_LIMIT_IP_PER_MIN: int({ fallback: RATE_LIMIT_IP_PER_MIN_DEFAULT, min: 1, max: 10_000_000 }),
+    RATE_LIMIT_BANK_NOTIFICATIONS_PER_MIN: int({
+      fallback: RATE_LIMIT_BANK_NOTIFICATIONS_PER_MIN_DEFAULT,
+      min: 1,
+      max: 10_000_000,
+    }),
     RATE_LIMIT_INVALID_TOKEN_PER_MIN: int({
       fallback: RATE_LIMIT_INVALID_TOKEN_PER_MIN_DEFAULT,
       min: 1,
@@ -249,6 +257,7 @@ export function loadConfig(env: Env): GatewayConfig {
     rateLimits: {
       userPerMinute: base.RATE_LIMIT_USER_PER_MIN,
       ipPerMinute: base.RATE_LIMIT_IP_PER_MIN,
+      bankNotificationsPerMinute: base.RATE_LIMIT_BANK_NOTIFICATIONS_PER_MIN,
       invalidTokenPerMinute: base.RATE_LIMIT_INVALID_TOKEN_PER_MIN,
       redisUrl: base.REDIS_URL,
       nameSpace: base.RATE_LIMIT_NAMESPACE,

@@ -22,6 +22,8 @@ describe('gateway rate limits (counted in memory)', () => {
       IDENTITY_URL: identity.url,
       RATE_LIMIT_USER_PER_MIN: '3',
       RATE_LIMIT_IP_PER_MIN: '2',
+      RATE_LIMIT_BANK_NOTIFICATIONS_PER_MIN: '4',
+      DEALS_URL: identity.url,
     });
   });
   after(async () => {
@@ -59,6 +61,21 @@ describe('gateway rate limits (counted in memory)', () => {
     assert.equal(await status(await login()), 200);
     assert.equal(await status(await login()), 200);
     assert.equal(await status(await login()), 429);
+  });
+
+  it("given the bank's notifications from one address, then they have a budget of their own, apart from the logins'", async () => {
+    // The stand-in plays deals here and has no such route: what passes the limit is its 404, what does
+    // not is the gateway's 429 before any upstream is tried. The logins' budget (two) is spent already.
+    const notify = () =>
+      fetch(`${gateway.url}/v1/bank/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push(await status(await notify()));
+    assert.equal(statuses.filter((s) => s === 429).length, 1, `one refused in ${statuses.join(', ')}`);
+    assert.equal(statuses[4], 429, 'the fifth is over the budget of four');
   });
 
   it("given the operators' paths, then they are never limited", async () => {

@@ -11,6 +11,12 @@ export interface RateLimits {
   readonly userPerMinute: number;
   /** Requests per minute from one address for the public routes (login, register, refresh, token). */
   readonly ipPerMinute: number;
+  /**
+   * Requests per minute from one address to the bank's notification path, counted apart from the other
+   * public routes: the bank sends far more than a person logs in, and a burst of its notifications must
+   * neither be refused for a login's budget nor use that budget up.
+   */
+  readonly bankNotificationsPerMinute: number;
   /** Refused tokens per minute from one address, after which its tokens are refused unchecked. */
   readonly invalidTokenPerMinute: number;
   /** Shared counters when several gateway instances run; without it each instance counts in memory. */
@@ -20,10 +26,22 @@ export interface RateLimits {
 }
 
 const OPS = new Set<string>(OPS_PATHS);
+/** The bank's signed notifications (deals checks the signature): public, with a budget of their own. */
+export const BANK_NOTIFICATIONS_PATH = '/v1/bank/notifications';
 
-/** `user:<sub>` once the token was verified (the auth hook runs first), otherwise `ip:<address>`. */
-export function rateLimitKey(request: Pick<FastifyRequest, 'principal' | 'ip'>): string {
-  return request.principal ? `user:${request.principal.sub}` : `ip:${request.ip}`;
+/**
+ * `user:<sub>` once the token was verified (the auth hook runs first), `bank:<address>` on the bank's
+ * notification path, otherwise `ip:<address>`.
+ */
+export function rateLimitKey(request: Pick<FastifyRequest, 'principal' | 'ip' | 'url'>): string {
+  if (request.principal) return `user:${request.principal.sub}`;
+  const path = request.url.split('?', 1)[0];
+  return path === BANK_NOTIFICATIONS_PATH ? `bank:${request.ip}` : `ip:${request.ip}`;
+}
+
+function budgetOf(key: string, limits: RateLimits): number {
+  if (key.startsWith('user:')) return limits.userPerMinute;
+  return key.startsWith('bank:') ? limits.bankNotificationsPerMinute : limits.ipPerMinute;
 }
 
 /**
@@ -43,7 +61,7 @@ export async function registerRateLimits(
     hook: 'preHandler',
     timeWindow: RATE_LIMIT_WINDOW_MS,
     keyGenerator: rateLimitKey,
-    max: (_request, key) => (key.startsWith('user:') ? limits.userPerMinute : limits.ipPerMinute),
+    max: (_request, key) => budgetOf(key, limits),
     allowList: (request) => OPS.has(request.routeOptions.url ?? ''),
     nameSpace: limits.nameSpace,
     skipOnError: true,

@@ -142,7 +142,10 @@ export async function startGateway(
   const base = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const routes: RouteEntry[] = [
     // The bank sandbox's controls are kept too (when configured), for tests that point BANK_URL at a stand-in.
-    ...base.routes.filter((r) => r.service === 'identity' || r.service === 'bankSandbox'),
+    // So is the bank's notification path, answered by whatever DEALS_URL names (the stand-in, in the tests).
+    ...base.routes.filter(
+      (r) => r.service === 'identity' || r.service === 'bankSandbox' || r.prefix === '/v1/bank',
+    ),
     { prefix: HANG_PREFIX, service: 'identity', timeoutMs: HANG_TIMEOUT_MS },
   ];
   const config: GatewayConfig = { ...base, routes };
