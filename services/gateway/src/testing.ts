@@ -142,9 +142,12 @@ export async function startGateway(
   const base = loadConfig({ LOG_LEVEL: 'silent', ...env });
   const routes: RouteEntry[] = [
     // The bank sandbox's controls are kept too (when configured), for tests that point BANK_URL at a stand-in.
-    // So is the bank's notification path, answered by whatever DEALS_URL names (the stand-in, in the tests).
+    // So is the bank's notification path when a test names DEALS_URL (the stand-in, for the rate limits).
     ...base.routes.filter(
-      (r) => r.service === 'identity' || r.service === 'bankSandbox' || r.prefix === '/v1/bank',
+      (r) =>
+        r.service === 'identity' ||
+        r.service === 'bankSandbox' ||
+        (r.prefix === '/v1/bank' && env['DEALS_URL'] !== undefined),
     ),
     { prefix: HANG_PREFIX, service: 'identity', timeoutMs: HANG_TIMEOUT_MS },
   ];
