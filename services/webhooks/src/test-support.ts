@@ -14,8 +14,11 @@ import type { DeliveryWorker } from './worker/worker.ts';
 
 export const ISSUER = 'iss-test';
 export const AUDIENCE = 'aud-test';
-/** Short enough that a timeout test is quick, long enough for a local receiver on a busy machine. */
-export const TEST_TIMEOUT_MS = 1_500;
+/**
+ * The delivery timeout of the tests' app: generous, so a local receiver on a loaded machine is never
+ * taken for a timeout. The timeout test sets its own short one against a receiver that never answers.
+ */
+export const TEST_TIMEOUT_MS = 10_000;
 export const LOOPBACK_ALLOWED: AllowList = parseAllowList('127.0.0.1/32') as AllowList;
 /** SECRETS_KEY in tests: endpoint secrets are sealed as deployed (ADR 0027). */
 export const TEST_SECRETS = parseSecretsKeys(`test:${Buffer.alloc(32, 9).toString('base64')}`) as SecretKeys;
