@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SERVICE } from '../../app.ts';
+import { openTotpSecret } from '../../infra/totp-secrets.ts';
 import {
   enrollTotp,
   type Harness,
@@ -9,10 +10,23 @@ import {
   register,
   serviceToken,
   startIdentity,
+  TEST_SECRETS,
 } from '../../test-support.ts';
 
 let h: Harness;
 let token: string;
+
+/** The user's stored secret, opened as identity opens it (it is sealed at rest: ADR 0027). */
+async function storedSecrets(userId: string): Promise<string[]> {
+  const { rows } = await h.db
+    .pool(SERVICE)
+    .query<{ plain: string | null; sealed: string | null }>(
+      'select secret as plain, secret_sealed as sealed from user_totp where user_id = $1',
+      [userId],
+    );
+  return rows.map((r) => openTotpSecret(r, userId, TEST_SECRETS));
+}
+
 let userId: string;
 before(async () => {
   h = await startIdentity();
@@ -44,10 +58,7 @@ describe('POST /v1/auth/totp/enroll', () => {
     const first = (await postAs(h, token, '/v1/auth/totp/enroll')).json().secret;
     const second = (await postAs(h, token, '/v1/auth/totp/enroll')).json().secret;
     assert.notEqual(first, second);
-    const { rows } = await h.db
-      .pool(SERVICE)
-      .query('select secret from user_totp where user_id = $1', [userId]);
-    assert.deepEqual(rows, [{ secret: second }]);
+    assert.deepEqual(await storedSecrets(userId), [second]);
   });
 
   it('given a confirmed authenticator, then enrolling again answers 409 and keeps it', async () => {
@@ -55,10 +66,7 @@ describe('POST /v1/auth/totp/enroll', () => {
     const res = await postAs(h, token, '/v1/auth/totp/enroll');
     assert.equal(res.statusCode, 409);
     assert.equal(res.json().code, 'totp_already_enrolled');
-    const { rows } = await h.db
-      .pool(SERVICE)
-      .query('select secret from user_totp where user_id = $1', [userId]);
-    assert.deepEqual(rows, [{ secret }]);
+    assert.deepEqual(await storedSecrets(userId), [secret]);
   });
 
   it('given a service client, then it answers 403 not_a_user', async () => {
