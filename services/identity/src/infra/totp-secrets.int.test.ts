@@ -95,6 +95,10 @@ describe('TOTP secrets at rest', () => {
     const rotated = await startWith(ring(`${NEW},${OLD}`));
     assert.match((await stored(userId))?.sealed ?? '', /^v1\.k2\./);
     await signsInWithCode(rotated, 'sealed-totp@example.com', secret);
+    // A write seals under the newest key.
+    const newcomer = await register(rotated, 'newcomer-totp@example.com');
+    await enrollTotp(rotated, (await login(rotated, 'newcomer-totp@example.com')).json().accessToken);
+    assert.match((await stored(newcomer))?.sealed ?? '', /^v1\.k2\./);
     // The old key can now be removed from SECRETS_KEY.
     await signsInWithCode(await startWith(ring(NEW)), 'sealed-totp@example.com', secret);
   });
