@@ -30,8 +30,8 @@ export interface Harness {
   readonly clock: ManualClock;
   /** The bank's worker and jobs, when started with a bank; tests run them directly. */
   readonly bankParts: BankParts | undefined;
-  /** An access token for `sub` with `roles` (default customer). */
-  token(sub: string, roles?: readonly string[]): Promise<string>;
+  /** An access token for `sub` with `roles` (default customer) and any further claims (`otp_at`). */
+  token(sub: string, roles?: readonly string[], claims?: Record<string, unknown>): Promise<string>;
   /** Sends a request as `sub` (a token of `roles`), with an Idempotency-Key on POSTs unless given. */
   as(
     sub: string,
@@ -60,7 +60,7 @@ let keySeq = 0;
 
 /** A real deals app on a fresh database of its own, migrated exactly as at start, tokens signed locally. */
 export async function startDeals(
-  opts: { identity?: IdentityClient; bank?: DealsBank } = {},
+  opts: { identity?: IdentityClient; bank?: DealsBank; staffTotpRequired?: boolean } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase('deals');
   const pool = db.pool(SERVICE);
@@ -75,13 +75,16 @@ export async function startDeals(
       keys: createLocalJWKSet({ keys: [keys.jwk] }),
       issuer: ISSUER,
       audience: AUDIENCE,
+      // Off unless a test is about the second factor, as STAFF_TOTP_REQUIRED=false would set.
+      staffTotpRequired: opts.staffTotpRequired ?? false,
     }),
     notificationSecrets: [NOTIFICATION_SECRET],
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.bank ? { bank: opts.bank } : {}),
   });
   await app.ready();
-  const token = (sub: string, roles: readonly string[] = ['customer']) => keys.sign(sub, roles);
+  const token = (sub: string, roles: readonly string[] = ['customer'], claims?: Record<string, unknown>) =>
+    keys.sign(sub, roles, claims);
   const as: Harness['as'] = async (sub, roles, req) => {
     const headers: Record<string, string> = { authorization: `Bearer ${await token(sub, roles)}` };
     if (req.method === 'POST') headers['idempotency-key'] = `key-${++keySeq}`;

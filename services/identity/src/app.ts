@@ -28,6 +28,7 @@ import { newRefreshToken, revokeFamilyOf, rotate, startFamily } from './infra/re
 import { changeRoles } from './infra/role-changes.ts';
 import { loadKeyRing } from './infra/signing-keys.ts';
 import { totpAdapter } from './infra/totp-adapter.ts';
+import { resealTotpSecrets } from './infra/totp-secrets.ts';
 import { findCredentialsByEmail, findUserByEmail, findUserById, insertUser } from './infra/users.ts';
 import type { IdentityPorts } from './ports.ts';
 
@@ -45,8 +46,8 @@ export interface IdentityDeps {
   /** Whose X-Forwarded-For is believed (the gateway's, signed; ADR 0021). Default: nobody's. */
   readonly forwarding?: ForwardingPolicy | undefined;
   /**
-   * SECRETS_KEY: seals the private signing keys at rest, newest first (ADR 0027). Absent (development
-   * only): they are stored as plain text.
+   * SECRETS_KEY: seals the private signing keys and the TOTP secrets at rest, newest first (ADR 0027).
+   * Absent (development only): they are stored as plain text.
    */
   readonly secrets?: SecretKeys | undefined;
   /** Tests lower the scrypt cost; production keeps the default. */
@@ -63,6 +64,7 @@ export interface IdentityApp extends ServiceParts {
 export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
   const { pool, clock } = deps;
   const ring = await loadKeyRing(pool, clock, deps.secrets);
+  await resealTotpSecrets(pool, deps.secrets, deps.logger);
   const scrypt = deps.scrypt ?? SCRYPT_DEFAULT;
   const since = () => new Date(clock.now().getTime() - THROTTLE_WINDOW_MS);
   const issueRefresh = (userId: string, familyId: string) => ({
@@ -117,7 +119,7 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
     },
     accessTokens: accessTokenIssuer(ring, { issuer: deps.issuer, audience: deps.audience }, clock),
     clients: { verify: (id, secret) => verifyClient(pool, id, secret) },
-    totp: totpAdapter(pool, clock),
+    totp: totpAdapter(pool, clock, deps.secrets),
   };
 
   const app = await createHttpApp({

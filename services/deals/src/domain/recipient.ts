@@ -40,6 +40,20 @@ export function checkRecipient(
   return undefined;
 }
 
+/**
+ * Whether saving `next` over the user's profile changes where their payouts go (the account or its bank).
+ * That is a step-up action (ADR 0026): a stolen session must not redirect payouts. The first profile, and
+ * a change of name or INN alone, are not.
+ */
+export function changesBankDetails(
+  existing: Pick<Recipient, 'accountNumber' | 'bik'> | undefined,
+  next: Pick<Recipient, 'accountNumber' | 'bik'>,
+): boolean {
+  return (
+    existing !== undefined && (existing.accountNumber !== next.accountNumber || existing.bik !== next.bik)
+  );
+}
+
 export function recipientView(r: Recipient) {
   return {
     id: r.id,

@@ -1,4 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
+import type { SecretKeys } from '@strongbox/kernel';
 import { type Pool, withTransaction } from '@strongbox/postgres';
 import { generateSecret, generateURI, verify } from 'otplib';
 import QRCode from 'qrcode';
@@ -13,6 +14,7 @@ import {
   TOTP_SECRET_BYTES,
   TOTP_WINDOW_STEPS,
 } from '../domain/totp.ts';
+import { openTotpSecret, totpSecretColumns } from './totp-secrets.ts';
 
 /** RFC 6238 through otplib (SHA-1, 6 digits, 30 s, as every authenticator app expects). */
 export const newTotpSecret = (): string => generateSecret({ length: TOTP_SECRET_BYTES });
@@ -58,34 +60,47 @@ export interface TotpRow {
   readonly lastStep: number | null;
 }
 
-export async function loadTotp(pool: Pool, userId: string): Promise<TotpRow | undefined> {
+/** The user's authenticator, its secret opened (it is stored sealed: totp-secrets.ts). */
+export async function loadTotp(
+  pool: Pool,
+  userId: string,
+  keys: SecretKeys | undefined,
+): Promise<TotpRow | undefined> {
   const { rows } = await pool.query<{
-    secret: string;
+    secret: string | null;
+    secret_sealed: string | null;
     confirmed_at: Date | null;
     last_time_step: string | null;
-  }>('select secret, confirmed_at, last_time_step from user_totp where user_id = $1', [userId]);
+  }>('select secret, secret_sealed, confirmed_at, last_time_step from user_totp where user_id = $1', [
+    userId,
+  ]);
   const r = rows[0];
   if (!r) return undefined;
   return {
-    secret: r.secret,
+    secret: openTotpSecret({ plain: r.secret, sealed: r.secret_sealed }, userId, keys),
     confirmed: r.confirmed_at !== null,
     lastStep: r.last_time_step === null ? null : Number(r.last_time_step),
   };
 }
 
-/** Stores a new pending secret, replacing an unconfirmed one; false when the user is already enrolled. */
+/**
+ * Stores a new pending secret, sealed under the newest key, replacing an unconfirmed one; false when the
+ * user is already enrolled.
+ */
 export async function beginEnrollment(
   pool: Pool,
   userId: string,
   secret: string,
   at: Date,
+  keys: SecretKeys | undefined,
 ): Promise<boolean> {
+  const { plain, sealed } = totpSecretColumns(secret, userId, keys);
   const { rowCount } = await pool.query(
-    `insert into user_totp (user_id, secret, created_at) values ($1, $2, $3)
-     on conflict (user_id) do update set secret = excluded.secret, created_at = excluded.created_at,
-       last_time_step = null
+    `insert into user_totp (user_id, secret, secret_sealed, created_at) values ($1, $2, $3, $4)
+     on conflict (user_id) do update set secret = excluded.secret, secret_sealed = excluded.secret_sealed,
+       created_at = excluded.created_at, last_time_step = null
      where user_totp.confirmed_at is null`,
-    [userId, secret, at],
+    [userId, plain, sealed, at],
   );
   return (rowCount ?? 0) > 0;
 }

@@ -18,13 +18,14 @@ type ResolutionInput = { outcome: 'release' | 'full_refund' } | { outcome: 'part
 /**
  * Staff close a dispute: release the milestones due, refund all that is held, or refund part of it (taken
  * from the last unreleased milestones, each split again by its rules). The refund is recorded as intent;
- * the bank worker carries it out.
+ * the bank worker carries it out. Staff step up first (a TOTP code within 5 minutes, 403 step_up_required).
  */
 export function resolveDisputeRoute(app: FastifyInstance, ports: DealsPorts): void {
   app.post<{ Params: { id: string }; Body: ResolutionInput }>(
     '/v1/admin/deals/:id/dispute-resolution',
     {
-      config: { auth: { roles: ['operator', 'admin'] } },
+      // Money out of the deal on one staff decision: a fresh TOTP code too (ADR 0026).
+      config: { auth: { roles: ['operator', 'admin'], stepUp: true } },
       schema: {
         summary: 'Resolve a dispute (staff)',
         tags: ['deals', 'admin'],

@@ -1,8 +1,14 @@
-import { callerOf, IdempotencyHeaders, idempotently, ProblemRef } from '@strongbox/http';
+import { callerOf, IdempotencyHeaders, idempotently, ProblemRef, requireStepUp } from '@strongbox/http';
 import { jsonResponse } from '@strongbox/kernel';
 import type { FastifyInstance } from 'fastify';
 import { dealErrors } from '../../domain/errors.ts';
-import { checkRecipient, type LegalType, type Recipient, recipientView } from '../../domain/recipient.ts';
+import {
+  changesBankDetails,
+  checkRecipient,
+  type LegalType,
+  type Recipient,
+  recipientView,
+} from '../../domain/recipient.ts';
 import type { DealsPorts } from '../../ports.ts';
 import { RecipientBody, RecipientView } from '../schemas.ts';
 
@@ -16,7 +22,8 @@ interface RecipientInput {
 /**
  * The caller's payout profile: created on the first call (201), its details replaced on a later one (200;
  * its id stays, so the shares naming it follow). The INN's check digits and the account's control key
- * against the BIK are checked as a bank would, so a payout is not refused later for a typo.
+ * against the BIK are checked as a bank would, so a payout is not refused later for a typo. Changing the
+ * bank details of an existing profile needs a fresh TOTP code (403 step_up_required); the first does not.
  */
 export function saveRecipientRoute(app: FastifyInstance, ports: DealsPorts): void {
   app.post<{ Body: RecipientInput }>(
@@ -27,7 +34,13 @@ export function saveRecipientRoute(app: FastifyInstance, ports: DealsPorts): voi
         tags: ['recipients'],
         headers: IdempotencyHeaders,
         body: RecipientBody,
-        response: { 200: RecipientView, 201: RecipientView, 400: ProblemRef, 422: ProblemRef },
+        response: {
+          200: RecipientView,
+          201: RecipientView,
+          400: ProblemRef,
+          403: ProblemRef,
+          422: ProblemRef,
+        },
       },
     },
     async (request, reply) => {
@@ -45,13 +58,17 @@ export function saveRecipientRoute(app: FastifyInstance, ports: DealsPorts): voi
       return idempotently(request, reply, (req) =>
         ports.saveRecipient(
           req,
-          (existing, now): Recipient => ({
-            id: existing?.id ?? ports.newId('rcp'),
-            userId: caller.sub,
-            ...details,
-            createdAt: existing?.createdAt ?? now,
-            updatedAt: now,
-          }),
+          (existing, now): Recipient => {
+            // Decided on the profile as locked in the transaction; throwing records nothing under the key.
+            if (changesBankDetails(existing, details)) requireStepUp(request);
+            return {
+              id: existing?.id ?? ports.newId('rcp'),
+              userId: caller.sub,
+              ...details,
+              createdAt: existing?.createdAt ?? now,
+              updatedAt: now,
+            };
+          },
           (r, created) => jsonResponse(created ? 201 : 200, recipientView(r)),
         ),
       );

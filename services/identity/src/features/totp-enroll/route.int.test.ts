@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SERVICE } from '../../app.ts';
 import {
+  codeNow,
   enrollTotp,
   type Harness,
   login,
@@ -13,6 +14,15 @@ import {
 
 let h: Harness;
 let token: string;
+
+/** The user's stored secret as the database holds it: sealed (ADR 0027), so compared only as text. */
+async function storedSecret(userId: string): Promise<string | undefined> {
+  const { rows } = await h.db
+    .pool(SERVICE)
+    .query<{ sealed: string }>('select secret_sealed as sealed from user_totp where user_id = $1', [userId]);
+  return rows[0]?.sealed;
+}
+
 let userId: string;
 before(async () => {
   h = await startIdentity();
@@ -42,23 +52,22 @@ describe('POST /v1/auth/totp/enroll', () => {
 
   it('given an enrollment still pending, then enrolling again replaces its secret', async () => {
     const first = (await postAs(h, token, '/v1/auth/totp/enroll')).json().secret;
+    const storedFirst = await storedSecret(userId);
     const second = (await postAs(h, token, '/v1/auth/totp/enroll')).json().secret;
     assert.notEqual(first, second);
-    const { rows } = await h.db
-      .pool(SERVICE)
-      .query('select secret from user_totp where user_id = $1', [userId]);
-    assert.deepEqual(rows, [{ secret: second }]);
+    assert.ok(storedFirst && !storedFirst.includes(first));
+    assert.notEqual(await storedSecret(userId), storedFirst);
   });
 
   it('given a confirmed authenticator, then enrolling again answers 409 and keeps it', async () => {
     const { secret } = await enrollTotp(h, token);
+    const stored = await storedSecret(userId);
     const res = await postAs(h, token, '/v1/auth/totp/enroll');
     assert.equal(res.statusCode, 409);
     assert.equal(res.json().code, 'totp_already_enrolled');
-    const { rows } = await h.db
-      .pool(SERVICE)
-      .query('select secret from user_totp where user_id = $1', [userId]);
-    assert.deepEqual(rows, [{ secret }]);
+    assert.equal(await storedSecret(userId), stored);
+    const signedIn = await login(h, 'totp-enroll@example.com', { totpCode: await codeNow(h, secret) });
+    assert.equal(signedIn.statusCode, 200, 'the confirmed secret still makes the codes');
   });
 
   it('given a service client, then it answers 403 not_a_user', async () => {
