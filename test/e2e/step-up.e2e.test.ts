@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { withControlKey } from '@strongbox/kernel';
+import { formatRubles, withControlKey } from '@strongbox/kernel';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import { generate } from 'otplib';
 import { type RunningSystem, startSystem } from '../../scripts/system.ts';
@@ -167,11 +167,11 @@ let adminDevice: Device;
 let adminPlain: string;
 let owner: Person;
 let ownerDevice: Device;
-let disputedDealId: string;
+let disputed: { dealId: string; disputeId: string };
 let deadLetterId: string;
 
 /** An agent's deal to their own profile, paid at the bank by its payer, then disputed by the payer. */
-async function disputedDeal(): Promise<string> {
+async function disputedDeal(): Promise<{ dealId: string; disputeId: string }> {
   const agent = await register('agent', 'agent');
   const payer = await register('payer');
   const profile = await call('POST', '/v1/recipients', {
@@ -205,7 +205,7 @@ async function disputedDeal(): Promise<string> {
     });
   const d = await dealIn('awaiting_payment');
   // The payer's bank transfers the amount with the deal's purpose (the sandbox's control, for admins).
-  const rubles = `${Math.floor(d.amount / 100)}.${String(d.amount % 100).padStart(2, '0')}`;
+  const rubles = formatRubles(BigInt(d.amount));
   const paid = await call('POST', '/v1/sandbox/_sim/incoming', {
     token: adminPlain,
     raw: `{"amount":${rubles},"purpose":${JSON.stringify(d.paymentPurpose)}}`,
@@ -217,7 +217,7 @@ async function disputedDeal(): Promise<string> {
     body: { reason: 'The keys were not handed over' },
   });
   assert.equal(opened.status, 201, opened.text);
-  return id;
+  return { dealId: id, disputeId: opened.body.dispute.id };
 }
 
 /** A poison orders.order.created (no order id), appended to orders' outbox: the processor gives up on it. */
@@ -276,7 +276,7 @@ before(async () => {
   });
   assert.equal(created.status, 201, `the first profile needs no code: ${created.text}`);
   ownerDevice = await enroll(owner);
-  disputedDealId = await disputedDeal();
+  disputed = await disputedDeal();
   deadLetterId = await deadLetter();
 }, SYSTEM_START);
 after(async () => {
@@ -311,7 +311,7 @@ describe('step-up actions through the gateway, with STAFF_TOTP_REQUIRED on', { t
 
   it('resolving a dispute: refused without a fresh code, accepted with one', async () => {
     const resolveAs = (token: string) =>
-      call('POST', `/v1/admin/deals/${disputedDealId}/dispute-resolution`, {
+      call('POST', `/v1/deals/${disputed.dealId}/disputes/${disputed.disputeId}/resolve`, {
         token,
         body: { outcome: 'release' },
       });

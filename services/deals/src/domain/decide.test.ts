@@ -324,6 +324,15 @@ describe('deal rejections', () => {
       ),
       'refund_amount_invalid',
     );
+    const named = (disputeId: string) =>
+      types(decide({ kind: 'resolve_dispute', disputeId, outcome: 'release' }, disputed, operator, t0));
+    assert.equal(named('other'), 'dispute_not_found', 'a resolution names the open dispute');
+    assert.equal(
+      types(decide({ kind: 'resolve_dispute', disputeId: 'other', outcome: 'release' }, disputed, payer, t0)),
+      'deal_forbidden',
+      'a party learns nothing of dispute ids',
+    );
+    assert.notEqual(named('d'), 'dispute_not_found');
   });
 });
 

@@ -51,6 +51,8 @@ export type DealCommand =
   | { readonly kind: 'open_dispute'; readonly disputeId: string; readonly reason: string }
   | {
       readonly kind: 'resolve_dispute';
+      /** The dispute being resolved; another (or none) open answers dispute_not_found. */
+      readonly disputeId?: string;
       readonly outcome: 'release' | 'full_refund' | { readonly partialRefund: bigint };
     };
 
@@ -66,6 +68,7 @@ export type DealRejection =
   | 'deal_disputed'
   | 'deal_not_cancellable'
   | 'milestone_not_found'
+  | 'dispute_not_found'
   | 'milestone_not_confirmable'
   | 'payout_not_found'
   | 'payout_not_failed'
@@ -126,6 +129,8 @@ export function decide(command: DealCommand, deal: Deal | null, actor: Actor, at
         reason: command.reason,
       });
     case 'resolve_dispute':
+      if (command.disputeId !== undefined && deal.dispute?.id !== command.disputeId)
+        return actor.kind === 'user' && actor.staff ? reject('dispute_not_found') : reject('deal_forbidden');
       return resolve(deal, command.outcome, actor, at);
     default: {
       const unreachable: never = command;

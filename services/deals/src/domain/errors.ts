@@ -26,6 +26,7 @@ export const dealErrors = defineErrors({
   deal_not_cancellable: { status: 409, title: 'The deal can no longer be cancelled' },
   deal_version_conflict: { status: 409, title: 'The deal has changed since the version you sent' },
   milestone_not_found: { status: 404, title: 'No such milestone in this deal' },
+  dispute_not_found: { status: 404, title: 'No such open dispute in this deal' },
   milestone_not_confirmable: { status: 409, title: 'The milestone cannot be confirmed' },
   payout_not_found: { status: 404, title: 'No such payout in this deal' },
   payout_not_failed: { status: 409, title: 'The payout has not failed' },

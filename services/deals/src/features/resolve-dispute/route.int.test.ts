@@ -13,7 +13,7 @@ after(async () => {
   await h?.close();
 });
 
-async function disputedDeal(): Promise<DealJson> {
+async function disputedDeal(): Promise<DealJson & { disputeId: string }> {
   const deal = await h.draft('usr_agent', 'usr_payer', rcp);
   await h.as('usr_agent', ['agent'], { method: 'POST', url: `/v1/deals/${deal.id}/submit` });
   await h.bank(deal.id, { kind: 'registered_at_bank', bankDealId: `bank_${deal.id}` });
@@ -24,16 +24,25 @@ async function disputedDeal(): Promise<DealJson> {
     payload: { reason: 'No keys' },
   });
   assert.equal(opened.statusCode, 201, opened.body);
-  return deal;
+  return { ...deal, disputeId: opened.json().dispute.id };
 }
 
-const resolve = (id: string, payload: unknown, roles = ['operator'], sub = 'usr_ops') =>
-  h.as(sub, roles, { method: 'POST', url: `/v1/admin/deals/${id}/dispute-resolution`, payload });
+const resolve = (
+  deal: { id: string; disputeId: string },
+  payload: unknown,
+  roles = ['operator'],
+  sub = 'usr_ops',
+) =>
+  h.as(sub, roles, {
+    method: 'POST',
+    url: `/v1/deals/${deal.id}/disputes/${deal.disputeId}/resolve`,
+    payload,
+  });
 
-describe('POST /v1/admin/deals/{id}/dispute-resolution', () => {
+describe('POST /v1/deals/{id}/disputes/{disputeId}/resolve', () => {
   it('given a disputed deal, then staff refund part of it, recorded as intent with the split kept', async () => {
     const deal = await disputedDeal();
-    const res = await resolve(deal.id, { outcome: 'partial_refund', amount: 40_000 });
+    const res = await resolve(deal, { outcome: 'partial_refund', amount: 40_000 });
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json();
     assert.deepEqual(
@@ -44,14 +53,22 @@ describe('POST /v1/admin/deals/{id}/dispute-resolution', () => {
 
   it('given a release, then the deal resumes; refuses a party (403), too large a refund (422), a second resolution (409)', async () => {
     const deal = await disputedDeal();
-    const party = await resolve(deal.id, { outcome: 'release' }, ['customer'], 'usr_payer');
+    const party = await resolve(deal, { outcome: 'release' }, ['customer'], 'usr_payer');
     assert.deepEqual([party.statusCode, party.json().code], [403, 'forbidden']);
-    const tooMuch = await resolve(deal.id, { outcome: 'partial_refund', amount: 100_001 });
+    const tooMuch = await resolve(deal, { outcome: 'partial_refund', amount: 100_001 });
     assert.deepEqual([tooMuch.statusCode, tooMuch.json().code], [422, 'refund_amount_invalid']);
-    const released = await resolve(deal.id, { outcome: 'release' }, ['admin'], 'usr_admin');
+    const released = await resolve(deal, { outcome: 'release' }, ['admin'], 'usr_admin');
     assert.deepEqual([released.statusCode, released.json().status], [200, 'funded']);
-    const again = await resolve(deal.id, { outcome: 'full_refund' });
-    assert.deepEqual([again.statusCode, again.json().code], [409, 'deal_wrong_status']);
-    assert.equal((await resolve(deal.id, { outcome: 'partial_refund' })).statusCode, 400);
+    const again = await resolve(deal, { outcome: 'full_refund' });
+    assert.deepEqual([again.statusCode, again.json().code], [404, 'dispute_not_found'], 'it is closed');
+    assert.equal((await resolve(deal, { outcome: 'partial_refund' })).statusCode, 400);
+  });
+
+  it('given another dispute id than the open one, then 404 dispute_not_found and the dispute stays open', async () => {
+    const deal = await disputedDeal();
+    const wrong = await resolve({ id: deal.id, disputeId: 'dsp_other' }, { outcome: 'full_refund' });
+    assert.deepEqual([wrong.statusCode, wrong.json().code], [404, 'dispute_not_found']);
+    const seen = await h.as('usr_payer', ['customer'], { method: 'GET', url: `/v1/deals/${deal.id}` });
+    assert.equal(seen.json().status, 'disputed');
   });
 });

@@ -1,4 +1,4 @@
-import { IdempotencyHeaders, IdParams } from '@strongbox/http';
+import { Id, IdempotencyHeaders } from '@strongbox/http';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { DealCommand } from '../../domain/decide.ts';
@@ -21,8 +21,8 @@ type ResolutionInput = { outcome: 'release' | 'full_refund' } | { outcome: 'part
  * the bank worker carries it out. Staff step up first (a TOTP code within 5 minutes, 403 step_up_required).
  */
 export function resolveDisputeRoute(app: FastifyInstance, ports: DealsPorts): void {
-  app.post<{ Params: { id: string }; Body: ResolutionInput }>(
-    '/v1/admin/deals/:id/dispute-resolution',
+  app.post<{ Params: { id: string; disputeId: string }; Body: ResolutionInput }>(
+    '/v1/deals/:id/disputes/:disputeId/resolve',
     {
       // Money out of the deal on one staff decision: a fresh TOTP code too (ADR 0026).
       config: { auth: { roles: ['operator', 'admin'], stepUp: true } },
@@ -30,7 +30,7 @@ export function resolveDisputeRoute(app: FastifyInstance, ports: DealsPorts): vo
         summary: 'Resolve a dispute (staff)',
         tags: ['deals', 'admin'],
         headers: IdempotencyHeaders,
-        params: IdParams,
+        params: Type.Object({ id: Id, disputeId: Id }),
         body: Resolution,
         response: { 200: DealView, ...PROBLEMS },
       },
@@ -41,7 +41,8 @@ export function resolveDisputeRoute(app: FastifyInstance, ports: DealsPorts): vo
         b.outcome === 'partial_refund' ? { partialRefund: BigInt(b.amount) } : b.outcome;
       return keyedCommand(request, reply, ports, {
         dealId: request.params.id,
-        command: { kind: 'resolve_dispute', outcome },
+        // The dispute is named, so a resolution meant for one dispute never closes a later one.
+        command: { kind: 'resolve_dispute', disputeId: request.params.disputeId, outcome },
       });
     },
   );

@@ -5,6 +5,7 @@ import { type Harness, startDeals } from '../../test-support.ts';
 
 let h: Harness;
 let dealId: string;
+let disputeId: string;
 before(async () => {
   h = await startDeals({ staffTotpRequired: true });
   const rcp = await h.recipient('usr_agent');
@@ -19,6 +20,7 @@ before(async () => {
   });
   assert.equal(opened.statusCode, 201, opened.body);
   dealId = deal.id;
+  disputeId = opened.json().dispute.id;
 });
 after(async () => {
   await h?.close();
@@ -28,12 +30,12 @@ const nowS = () => Math.floor(Date.now() / 1000);
 const resolve = async (claims: Record<string, unknown>) =>
   h.as('usr_ops', ['operator'], {
     method: 'POST',
-    url: `/v1/admin/deals/${dealId}/dispute-resolution`,
+    url: `/v1/deals/${dealId}/disputes/${disputeId}/resolve`,
     payload: { outcome: 'release' },
     headers: { authorization: `Bearer ${await h.token('usr_ops', ['operator'], claims)}` },
   });
 
-describe('POST /v1/admin/deals/{id}/dispute-resolution with the second-factor rules on', () => {
+describe('POST /v1/deals/{id}/disputes/{disputeId}/resolve with the second-factor rules on', () => {
   it('given an operator without TOTP, then 403 totp_enrollment_required', async () => {
     const res = await resolve({});
     assert.deepEqual([res.statusCode, res.json().code], [403, 'totp_enrollment_required']);
