@@ -2,10 +2,11 @@ import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier }
 import { type Clock, newId } from '@strongbox/kernel';
 import { type Pool, ping, withTransaction } from '@strongbox/postgres';
 import { runIdempotent } from '@strongbox/postgres/idempotent-run';
-import type { ServiceParts } from '@strongbox/service';
+import type { PeriodicJobSpec, ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { type BankParts, bankParts, type DealsBank } from './bank-parts.ts';
+import { RELEASE_SCHEDULE } from './config.ts';
 import { recipientTaskFor } from './domain/bank-tasks.ts';
 import { adminListDealsRoute } from './features/admin-list-deals/route.ts';
 import { bankNotificationsRoute } from './features/bank-notifications/route.ts';
@@ -17,6 +18,7 @@ import { getDealRoute } from './features/get-deal/route.ts';
 import { getRecipientRoute } from './features/get-recipient/route.ts';
 import { listDealsRoute } from './features/list-deals/route.ts';
 import { openDisputeRoute } from './features/open-dispute/route.ts';
+import { runReleases } from './features/release-due/job.ts';
 import { resolveDisputeRoute } from './features/resolve-dispute/route.ts';
 import { retryPayoutRoute } from './features/retry-payout/route.ts';
 import { saveRecipientRoute } from './features/save-recipient/route.ts';
@@ -33,8 +35,10 @@ import { MIGRATIONS } from './infra/migrations.ts';
 import { logNotification } from './infra/notification-log.ts';
 import { verifySignature } from './infra/notification-signature.ts';
 import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipients.ts';
+import { dueForRelease } from './infra/release-schedule.ts';
 import { type LedgerConfig, ledgerMirror } from './ledger-mirror.ts';
 import type { DealsPorts } from './ports.ts';
+import { dealStore } from './wiring.ts';
 
 export { MIGRATIONS, SERVICE };
 export const VERSION = '0.1.0';
@@ -46,6 +50,8 @@ export interface DealsDeps {
   readonly verifier: TokenVerifier;
   /** The secret(s) bank notifications are signed with (BANK_NOTIFICATION_SECRET). */
   readonly notificationSecrets: readonly string[];
+  /** The release job's cron schedule (DEALS_RELEASE_SCHEDULE); default RELEASE_SCHEDULE. */
+  readonly releaseSchedule?: string;
   /** Whose X-Forwarded-For is believed: the gateway's, under GATEWAY_FORWARDING_SECRET (the kit's). */
   readonly forwarding?: ForwardingPolicy | undefined;
   /**
@@ -78,6 +84,8 @@ export interface DealsApp extends ServiceParts {
   readonly metricsRegistry: Registry;
   /** The bank's worker and jobs, when deals was given a bank. */
   readonly bank?: BankParts;
+  /** One run of the release job, for tests (the kit runs it on its schedule). */
+  readonly releaseOnce: () => Promise<number>;
 }
 
 /** Wires the deal use cases to PostgreSQL (event store, read model, recipients, notification log). */
@@ -172,12 +180,35 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
   const bank = deps.bank
     ? bankParts({ pool, clock, logger: deps.logger, registry: metrics.registry, bank: deps.bank })
     : undefined;
+  const releases = releaseJob(pool, clock, deps.logger, deps.releaseSchedule ?? RELEASE_SCHEDULE);
   return {
     app,
     metrics,
     metricsRegistry: metrics.registry,
-    ...(bank ? { bank, periodicJobs: bank.periodicJobs } : {}),
+    releaseOnce: releases.once,
+    periodicJobs: [releases.job, ...(bank ? bank.periodicJobs : [])],
+    ...(bank ? { bank } : {}),
     workers: [...mirror.workers, ...(bank ? bank.workers : [])],
     closers: [...mirror.closers],
   };
+}
+
+/** Timed milestones (on_date, hold_hours) released when due, by one instance at a time. */
+function releaseJob(pool: Pool, clock: Clock, logger: Logger, pattern: string) {
+  const once = () =>
+    runReleases({
+      due: { dueBy: (now, limit) => dueForRelease(pool, now, limit) },
+      deals: dealStore(pool, clock),
+      clock,
+      logger,
+    });
+  const job: PeriodicJobSpec = {
+    name: 'deals:releases',
+    pattern,
+    run: async () => {
+      await once();
+    },
+    onError: (err) => logger.warn({ err }, 'deals release run failed; the next run tries again'),
+  };
+  return { once, job };
 }

@@ -28,6 +28,8 @@ export const DEVELOPMENT_BANK = {
 } as const;
 /** How often the funding job and the payout follower run (cron, seconds allowed). */
 export const BANK_JOBS_SCHEDULE = '*/2 * * * * *';
+/** The release job's schedule: a timed milestone is released within ten seconds of falling due. */
+export const RELEASE_SCHEDULE = '*/10 * * * * *';
 
 /** One secret, or two during a rotation, each at least 8 characters. */
 const secrets = rotatingSecrets({ charsMin: 8 });
@@ -64,6 +66,8 @@ export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
       DEALS_BANK_RETRY_CAP_MS: int({ fallback: BANK_TASK_BACKOFF.capMs, min: 1_000, max: 3_600_000 }),
       /** The funding job's and the payout follower's schedule (cron with seconds). */
       DEALS_BANK_JOBS_SCHEDULE: str({ fallback: BANK_JOBS_SCHEDULE }),
+      /** The schedule of the job that releases timed milestones (on_date, hold_hours) when due. */
+      DEALS_RELEASE_SCHEDULE: str({ fallback: RELEASE_SCHEDULE }),
       DEALS_PORT: port(3007),
       /** The secret(s) the bank signs its notifications with; two, comma-separated, during a rotation. */
       BANK_NOTIFICATION_SECRET: secrets,

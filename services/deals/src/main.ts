@@ -20,6 +20,7 @@ await runService({
     buildApp({
       ...kit,
       notificationSecrets: config.BANK_NOTIFICATION_SECRET,
+      releaseSchedule: config.DEALS_RELEASE_SCHEDULE,
       identity: {
         identityUrl: config.IDENTITY_URL,
         clientId: config.DEALS_CLIENT_ID,

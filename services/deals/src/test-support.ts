@@ -30,6 +30,8 @@ export interface Harness {
   readonly clock: ManualClock;
   /** The bank's worker and jobs, when started with a bank; tests run them directly. */
   readonly bankParts: BankParts | undefined;
+  /** One run of the release job, as the kit runs it on its schedule. */
+  releaseOnce(): Promise<number>;
   /** An access token for `sub` with `roles` (default customer) and any further claims (`otp_at`). */
   token(sub: string, roles?: readonly string[], claims?: Record<string, unknown>): Promise<string>;
   /** Sends a request as `sub` (a token of `roles`), with an Idempotency-Key on POSTs unless given. */
@@ -67,7 +69,7 @@ export async function startDeals(
   await migrate(pool, MIGRATIONS);
   const clock = fixedClock(new Date());
   const keys = await testKeys({ issuer: ISSUER, audience: AUDIENCE });
-  const { app, bank } = await buildApp({
+  const { app, bank, releaseOnce } = await buildApp({
     pool,
     logger: createLogger({ service: SERVICE, level: 'silent' }),
     clock,
@@ -101,6 +103,7 @@ export async function startDeals(
     pool,
     clock,
     bankParts: bank,
+    releaseOnce,
     token,
     as,
     async recipient(userId) {

@@ -25,7 +25,11 @@ after(async () => {
 });
 
 const views = async () =>
-  (await pool.query('select deal_id, status, version, view from deal_views order by deal_id')).rows;
+  (
+    await pool.query(
+      'select deal_id, status, version, view, next_release_at from deal_views order by deal_id',
+    )
+  ).rows;
 
 describe('npm run deals:rebuild', () => {
   it('derives lost and damaged read models again from the events, as they were', async () => {

@@ -9,7 +9,7 @@ import {
   withTransaction,
 } from '@strongbox/postgres';
 import { bankTasksFor, type KeyedBankTask } from '../domain/bank-tasks.ts';
-import { type Deal, heldAmount } from '../domain/deal.ts';
+import type { Deal } from '../domain/deal.ts';
 import { decide } from '../domain/decide.ts';
 import type { DealEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
@@ -18,7 +18,7 @@ import type { CommandInput, CommandOutcome } from '../ports.ts';
 import { enqueueBankTasks } from './bank-tasks.ts';
 import { decodeEvent, encodeEvent } from './event-codec.ts';
 import { enqueueLedgerTasks } from './ledger-tasks.ts';
-import { dealView, projectDeal } from './projection.ts';
+import { projectDeal } from './projection.ts';
 
 export const SERVICE = 'deals';
 /**
@@ -120,7 +120,7 @@ export async function applyDealCommand(
     clock.now(),
     input.traceId,
   );
-  await projectDeal(tx, dealView(next, heldAmount(next)));
+  await projectDeal(tx, next);
   return { ok: true, deal: next, events: decision.events };
 }
 

@@ -1,7 +1,6 @@
 import { type Pool, prepared, type Queryable, withTransaction } from '@strongbox/postgres';
-import { heldAmount } from '../domain/deal.ts';
 import { loadDeal } from './deal-commands.ts';
-import { dealView, projectDeal } from './projection.ts';
+import { projectDeal } from './projection.ts';
 
 /** Streams folded per page of a rebuild: bounds the memory a rebuild holds at once. */
 export const REBUILD_PAGE_SIZE = 500;
@@ -24,7 +23,7 @@ export async function rebuildReadModels(pool: Pool): Promise<{ deals: number }> 
         for (const id of ids) {
           const deal = await loadDeal(tx, id);
           if (deal) {
-            await projectDeal(tx, dealView(deal, heldAmount(deal)));
+            await projectDeal(tx, deal);
             deals++;
           }
         }
