@@ -49,6 +49,8 @@ export type DealCommand =
   | { readonly kind: 'retry_payout'; readonly payoutId: string }
   | { readonly kind: 'cancel' }
   | { readonly kind: 'open_dispute'; readonly disputeId: string; readonly reason: string }
+  /** The bank-task worker: the bank cannot make the deal's refund, an operator must (ADR 0035). */
+  | { readonly kind: 'refund_needs_operator'; readonly amount: bigint; readonly reason: string }
   | {
       readonly kind: 'resolve_dispute';
       readonly outcome: 'release' | 'full_refund' | { readonly partialRefund: bigint };
@@ -127,6 +129,16 @@ export function decide(command: DealCommand, deal: Deal | null, actor: Actor, at
       });
     case 'resolve_dispute':
       return resolve(deal, command.outcome, actor, at);
+    case 'refund_needs_operator':
+      if (actor.kind !== 'system') return reject('deal_forbidden');
+      // Recorded once: the task performed again after a crash finds it there.
+      if (deal.refundNeedsOperator !== null) return nothing;
+      return accept({
+        type: 'deal.refund_needs_operator',
+        at,
+        amount: command.amount,
+        reason: command.reason,
+      });
     default: {
       const unreachable: never = command;
       throw new Error(`unknown deal command ${JSON.stringify(unreachable)}`);
