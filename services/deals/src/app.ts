@@ -17,6 +17,7 @@ import { getDealRoute } from './features/get-deal/route.ts';
 import { getRecipientRoute } from './features/get-recipient/route.ts';
 import { listDealsRoute } from './features/list-deals/route.ts';
 import { openDisputeRoute } from './features/open-dispute/route.ts';
+import { operatorQueueRoute } from './features/operator-queue/route.ts';
 import { resolveDisputeRoute } from './features/resolve-dispute/route.ts';
 import { retryPayoutRoute } from './features/retry-payout/route.ts';
 import { saveRecipientRoute } from './features/save-recipient/route.ts';
@@ -31,6 +32,7 @@ import { executeKeyedCommand } from './infra/keyed-commands.ts';
 import { createDealsMetrics, type DealsMetrics } from './infra/metrics.ts';
 import { MIGRATIONS } from './infra/migrations.ts';
 import { logNotification } from './infra/notification-log.ts';
+import { listOpenQueueItems } from './infra/operator-queue.ts';
 import { verifySignature } from './infra/notification-signature.ts';
 import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipients.ts';
 import { type LedgerConfig, ledgerMirror } from './ledger-mirror.ts';
@@ -106,6 +108,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     listViews: (userId, filter, limit) => listDealViews(pool, userId, filter, limit),
     listAllViews: (filter, limit) => listAllDealViews(pool, filter, limit),
     auditTrail: (id, after, limit) => auditTrail(pool, id, after, limit),
+    listQueue: (cursor, limit) => listOpenQueueItems(pool, cursor, limit),
     recipientUsers: (ids) => recipientUsers(pool, ids),
     recipientOf: (userId) => findRecipientOf(pool, userId),
     saveRecipient: (req, profile, render) =>
@@ -152,6 +155,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     resolveDisputeRoute,
     retryPayoutRoute,
     adminListDealsRoute,
+    operatorQueueRoute,
     dealEventsRoute,
     saveRecipientRoute,
     getRecipientRoute,

@@ -1,6 +1,7 @@
 import { prepared, type Queryable } from '@strongbox/postgres';
 import type { DealEvent } from '../domain/events.ts';
 import { type QueueChange, type QueueItem, queueChangesOf } from '../domain/operator-queue.ts';
+import type { QueueCursor } from '../ports.ts';
 
 /** The operators' queue table (migration 0010), written in the caller's transaction. */
 
@@ -42,12 +43,6 @@ export async function closeQueueItem(tx: Queryable, itemId: string, at: Date): P
       at,
     ]),
   );
-}
-
-/** Where a page of the queue starts: after this item, in the queue's order (oldest first). */
-export interface QueueCursor {
-  readonly since: Date;
-  readonly itemId: string;
 }
 
 /** Open items, oldest first, after `cursor`, at most `limit` of them. */
