@@ -2,8 +2,8 @@ import type { Clock, IdempotentOutcome, IdempotentRequest, StoredResponse } from
 import type { Deal } from './domain/deal.ts';
 import type { Actor, DealCommand, DealRejection } from './domain/decide.ts';
 import type { DealEvent, DealEventType } from './domain/events.ts';
-import type { Recipient } from './domain/recipient.ts';
 import type { QueueItem } from './domain/operator-queue.ts';
+import type { Recipient } from './domain/recipient.ts';
 import type { DealView } from './domain/view.ts';
 
 /** Where a page of the operators' queue starts: after this item, in its order. */
