@@ -5,6 +5,13 @@ import type { QueueCursor } from '../ports.ts';
 
 /** The operators' queue table (migration 0010), written in the caller's transaction. */
 
+/**
+ * Queue items whose source is not a deal's events (reconciliation findings, from their own table): each
+ * entry writes its open items again with openQueueItem during a rebuild, which empties the whole table
+ * first. A source that opens items in its own transaction adds one function here.
+ */
+export const QUEUE_SOURCES_OUTSIDE_EVENTS: ReadonlyArray<(tx: Queryable) => Promise<void>> = [];
+
 /** Applies what the deal's new events change in the queue: the command's transaction, or the rebuild's. */
 export async function projectQueue(
   tx: Queryable,

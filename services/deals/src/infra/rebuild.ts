@@ -2,7 +2,7 @@ import { type Pool, prepared, type Queryable, readStream, withTransaction } from
 import { type Deal, heldAmount } from '../domain/deal.ts';
 import { evolve } from '../domain/evolve.ts';
 import { decodeEvent } from './event-codec.ts';
-import { projectQueue } from './operator-queue.ts';
+import { projectQueue, QUEUE_SOURCES_OUTSIDE_EVENTS } from './operator-queue.ts';
 import { dealView, projectDeal } from './projection.ts';
 
 /** Streams folded per page of a rebuild: bounds the memory a rebuild holds at once. */
@@ -34,7 +34,10 @@ export async function rebuildReadModels(pool: Pool): Promise<{ deals: number }> 
             deals++;
           }
         }
-        if (ids.length < REBUILD_PAGE_SIZE) return { deals };
+        if (ids.length < REBUILD_PAGE_SIZE) {
+          for (const source of QUEUE_SOURCES_OUTSIDE_EVENTS) await source(tx);
+          return { deals };
+        }
         after = ids.at(-1)!;
       }
     },
