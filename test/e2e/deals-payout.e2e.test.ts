@@ -4,7 +4,9 @@
  * by its payer into the nominal account, found and accepted at the bank, released and paid out (and its
  * mirror in balance settled, the ledger audit clean); then the
  * bank fails every change for a while and the deals still finish; then deals is killed with SIGKILL during
- * payouts and, restarted, pays nothing twice (the sandbox's own payment rows are counted).
+ * payouts and, restarted, pays nothing twice (the sandbox's own payment rows are counted); then a payer's
+ * dispute shows in the operators' queue and is resolved by a partial refund, which the bank's deal, the
+ * payer's virtual account and the ledger all show.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -365,6 +367,131 @@ describe('a deal paid out through the bank sandbox', () => {
         ],
         'one payment per payout',
       );
+    },
+  );
+
+  it(
+    "dispute then partial refund: in the operators' queue, resolved, the bank deal reduced, the rest paid",
+    BOUNDED,
+    async () => {
+      const p = await setUp();
+      const id = await submit(p, [
+        [
+          40_000,
+          'payer_confirms',
+          [
+            [0, 6_000],
+            [1, 4_000],
+          ],
+        ],
+        [
+          60_000,
+          'payer_confirms',
+          [
+            [0, 5_000],
+            [2, 5_000],
+          ],
+        ],
+      ]);
+      const balance = async () => {
+        const payer = await dealsDb.query('select beneficiary_id from bank_payers where user_id = $1', [
+          p.payer.id,
+        ]);
+        const { rows } = await sandboxDb.query(
+          'select amount::text, amount_on_hold::text as hold from balances where beneficiary_id = $1',
+          [payer.rows[0].beneficiary_id],
+        );
+        return { amount: BigInt(rows[0]?.amount ?? 0), hold: BigInt(rows[0]?.hold ?? 0) };
+      };
+      await payerPays(p, id);
+      const funded = await dealIn(p, id, 'funded');
+      const before = await waitFor('the deal accepted at the bank', async () => {
+        const { rows } = await sandboxDb.query('select status from deals where id = $1', [funded.bankDealId]);
+        return rows[0]?.status === 'ACCEPTED' ? balance() : undefined;
+      });
+      const opened = await call('POST', `/v1/deals/${id}/disputes`, {
+        headers: as(p.payer.token),
+        body: { reason: 'The flat was not as described' },
+      });
+      assert.equal(opened.status, 201, opened.text);
+      const queued = await call('GET', '/v1/admin/deals/queue?limit=100', { headers: as(adminToken) });
+      assert.equal(queued.status, 200, queued.text);
+      assert.deepEqual(
+        queued.body.data
+          .filter((i: { dealId: string }) => i.dealId === id)
+          .map((i: { kind: string; reason: string }) => [i.kind, i.reason]),
+        [['dispute', 'The flat was not as described']],
+      );
+      const resolved = await call('POST', `/v1/deals/${id}/disputes/${opened.body.dispute.id}/resolve`, {
+        headers: as(adminToken),
+        body: { outcome: 'partial_refund', amount: 25_000 },
+      });
+      assert.equal(resolved.status, 200, resolved.text);
+      assert.equal(resolved.body.status, 'partially_refunded');
+      // Taken from the last milestone, split again 50/50: its step at the bank holds and pays 350.00.
+      const steps = await waitFor('the bank deal reduced and accepted again', async () => {
+        const { rows } = await sandboxDb.query(
+          `select s.position, d.amount::text as deposit,
+             (select string_agg(r.amount::text, ',' order by r.amount) from recipients r where r.step_id = s.id)
+               as recipients
+           from steps s join deponents d on d.step_id = s.id join deals x on x.id = s.deal_id
+           where s.deal_id = $1 and x.status = 'ACCEPTED' order by s.position`,
+          [funded.bankDealId],
+        );
+        return rows.length === 2 && rows[1].deposit === '35000' ? rows : undefined;
+      });
+      assert.deepEqual(
+        steps.map((r) => [r.deposit, r.recipients]),
+        [
+          ['40000', '16000,24000'],
+          ['35000', '17500,17500'],
+        ],
+      );
+      const reduced = await balance();
+      assert.deepEqual(
+        [reduced.amount - before.amount, before.hold - reduced.hold],
+        [25_000n, 25_000n],
+        "the refund is back on the payer's virtual account, free",
+      );
+      const open = await call('GET', '/v1/admin/deals/queue?limit=100', { headers: as(adminToken) });
+      assert.ok(
+        !open.body.data.some((i: { dealId: string }) => i.dealId === id),
+        'the dispute left the queue',
+      );
+
+      for (const m of resolved.body.milestones) {
+        const confirmed = await call('POST', `/v1/deals/${id}/milestones/${m.id}/confirm`, {
+          headers: as(p.payer.token),
+        });
+        assert.equal(confirmed.status, 200, confirmed.text);
+      }
+      const done = await dealIn(p, id, 'completed');
+      assert.deepEqual(
+        (await paymentsAtBank(done.bankDealId)).map((x) => [x.status, x.amount]),
+        [
+          ['SUCCEEDED', '16000'],
+          ['SUCCEEDED', '17500'],
+          ['SUCCEEDED', '17500'],
+          ['SUCCEEDED', '24000'],
+        ],
+      );
+      const settled = await balance();
+      assert.deepEqual([settled.amount - before.amount, settled.hold], [25_000n, before.hold - 100_000n]);
+      const escrow = await waitFor('the ledger mirror to catch up', async () => {
+        const pending = await dealsDb.query(
+          "select count(*)::int as n from ledger_tasks where deal_id = $1 and status = 'pending'",
+          [id],
+        );
+        if (pending.rows[0].n !== 0) return undefined;
+        const acc = await dealsDb.query('select account_id from ledger_accounts where subject = $1', [
+          `escrow:${id}`,
+        ]);
+        return acc.rows[0]?.account_id as string | undefined;
+      });
+      const account = await call('GET', `/v1/accounts/${escrow}`, { headers: as(adminToken) });
+      assert.deepEqual([account.status, account.body.balance], [200, 0], account.text);
+      const audit = await call('GET', '/v1/ledger/audit', { headers: as(adminToken) });
+      assert.deepEqual([audit.status, audit.body.ok], [200, true], audit.text);
     },
   );
 });

@@ -18,6 +18,7 @@ import { getDealRoute } from './features/get-deal/route.ts';
 import { getRecipientRoute } from './features/get-recipient/route.ts';
 import { listDealsRoute } from './features/list-deals/route.ts';
 import { openDisputeRoute } from './features/open-dispute/route.ts';
+import { operatorQueueRoute } from './features/operator-queue/route.ts';
 import { runReleases } from './features/release-due/job.ts';
 import { resolveDisputeRoute } from './features/resolve-dispute/route.ts';
 import { retryPayoutRoute } from './features/retry-payout/route.ts';
@@ -34,6 +35,7 @@ import { createDealsMetrics, type DealsMetrics } from './infra/metrics.ts';
 import { MIGRATIONS } from './infra/migrations.ts';
 import { logNotification } from './infra/notification-log.ts';
 import { verifySignature } from './infra/notification-signature.ts';
+import { listOpenQueueItems } from './infra/operator-queue.ts';
 import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipients.ts';
 import { dueForRelease } from './infra/release-schedule.ts';
 import { type LedgerConfig, ledgerMirror } from './ledger-mirror.ts';
@@ -114,6 +116,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     listViews: (userId, filter, limit) => listDealViews(pool, userId, filter, limit),
     listAllViews: (filter, limit) => listAllDealViews(pool, filter, limit),
     auditTrail: (id, after, limit) => auditTrail(pool, id, after, limit),
+    listQueue: (cursor, limit) => listOpenQueueItems(pool, cursor, limit),
     recipientUsers: (ids) => recipientUsers(pool, ids),
     recipientOf: (userId) => findRecipientOf(pool, userId),
     saveRecipient: (req, profile, render) =>
@@ -160,6 +163,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     resolveDisputeRoute,
     retryPayoutRoute,
     adminListDealsRoute,
+    operatorQueueRoute,
     dealEventsRoute,
     saveRecipientRoute,
     getRecipientRoute,

@@ -2,8 +2,15 @@ import type { Clock, IdempotentOutcome, IdempotentRequest, StoredResponse } from
 import type { Deal } from './domain/deal.ts';
 import type { Actor, DealCommand, DealRejection } from './domain/decide.ts';
 import type { DealEvent, DealEventType } from './domain/events.ts';
+import type { QueueItem } from './domain/operator-queue.ts';
 import type { Recipient } from './domain/recipient.ts';
 import type { DealView } from './domain/view.ts';
+
+/** Where a page of the operators' queue starts: after this item, in its order. */
+export interface QueueCursor {
+  readonly since: Date;
+  readonly itemId: string;
+}
 
 export interface CommandInput {
   readonly dealId: string;
@@ -75,6 +82,8 @@ export interface DealsPorts {
   listViews(userId: string, filter: DealListFilter, limit: number): Promise<DealView[]>;
   listAllViews(filter: Pick<DealListFilter, 'status' | 'beforeId'>, limit: number): Promise<DealView[]>;
   auditTrail(dealId: string, afterVersion: number, limit: number): Promise<AuditEntry[]>;
+  /** Open items of the operators' queue, oldest first, after `cursor`. */
+  listQueue(cursor: QueueCursor | undefined, limit: number): Promise<QueueItem[]>;
   /** The user behind each recipient id that has a payout profile. */
   recipientUsers(recipientIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
   recipientOf(userId: string): Promise<Recipient | undefined>;

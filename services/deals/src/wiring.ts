@@ -7,6 +7,7 @@ import {
   claimBankTasks,
   completeBankTask,
   enqueueSubjectTasks,
+  handOverBankTask,
   rescheduleBankTask,
 } from './infra/bank-tasks.ts';
 import {
@@ -25,6 +26,7 @@ export function bankTaskQueue(pool: Pool): BankTaskQueue {
     claim: (now, leaseUntil, limit) => claimBankTasks(pool, now, leaseUntil, limit),
     complete: (seq, at) => completeBankTask(pool, seq, at),
     reschedule: (seq, next, error) => rescheduleBankTask(pool, seq, next, error),
+    handOver: (seq, reason) => handOverBankTask(pool, seq, reason),
   };
 }
 

@@ -24,6 +24,33 @@ after(async () => {
   await db.drop();
 });
 
+const system: Actor = { kind: 'system' };
+const payer: Actor = { kind: 'user', userId: 'usr_payer', staff: false, agent: false };
+const operator: Actor = { kind: 'user', userId: 'usr_operator', staff: true, agent: false };
+const queue = async () =>
+  (await pool.query('select * from operator_queue order by item_id')).rows as Array<Record<string, unknown>>;
+
+/**
+ * Puts items in the operators' queue: deal 4 disputed, resolved by a partial refund the bank cannot make
+ * (the dispute closes, the refund waits); deal 5's payout failed at the bank.
+ */
+async function queueItems(dealId: string, n: number): Promise<void> {
+  const run = async (actor: Actor, command: Parameters<typeof executeDealCommand>[1]['command']) => {
+    clock.advance(1_000);
+    const r = await executeDealCommand({ pool, clock }, { dealId, actor, command });
+    assert.ok(r.ok, r.ok ? '' : r.code);
+  };
+  await run(system, { kind: 'registered_at_bank', bankDealId: `bank_${dealId}` });
+  await run(system, { kind: 'fund', incomingTransactionId: `op_${dealId}`, amount: 10_000n });
+  if (n === 5) {
+    await run(system, { kind: 'payout_failed', payoutId: `${dealId}_p1`, reason: 'ACCOUNT_CLOSED' });
+    return;
+  }
+  await run(payer, { kind: 'open_dispute', disputeId: 'dsp_cli', reason: 'no keys' });
+  await run(operator, { kind: 'resolve_dispute', outcome: { partialRefund: 2_500n } });
+  await run(system, { kind: 'refund_needs_operator', amount: 2_500n, reason: 'refund_needs_operator: test' });
+}
+
 const views = async () =>
   (
     await pool.query(
@@ -33,7 +60,7 @@ const views = async () =>
 
 describe('npm run deals:rebuild', () => {
   it('derives lost and damaged read models again from the events, as they were', async () => {
-    for (const n of [1, 2, 3]) {
+    for (const n of [1, 2, 3, 4, 5]) {
       const dealId = `deal_cli_${n}`;
       const created = await executeDealCommand(
         { pool, clock },
@@ -51,7 +78,7 @@ describe('npm run deals:rebuild', () => {
                 id: `${dealId}_m1`,
                 title: 'keys',
                 amount: 10_000n,
-                release: { kind: 'immediate' },
+                release: n === 4 ? { kind: 'hold_hours', hours: 24 } : { kind: 'immediate' },
                 rules: [{ recipientId: 'rcp_agent', share: { percentBp: 10_000 } }],
                 payoutIds: [`${dealId}_p1`],
               },
@@ -63,15 +90,28 @@ describe('npm run deals:rebuild', () => {
       assert.ok(created.ok);
       if (n > 1)
         await executeDealCommand({ pool, clock }, { dealId, actor: agent, command: { kind: 'submit' } });
+      if (n > 3) await queueItems(dealId, n);
     }
     const live = await views();
+    const liveQueue = await queue();
+    assert.deepEqual(
+      liveQueue.map((r) => [r.item_id, r.closed_at === null]),
+      [
+        ['deal_cli_4/dispute/dsp_cli', false],
+        ['deal_cli_4/refund_needs_operator/refund', true],
+        ['deal_cli_5/payout_failed/deal_cli_5_p1', true],
+      ],
+    );
     await pool.query("delete from deal_views where deal_id = 'deal_cli_1'");
     await pool.query("update deal_views set status = 'completed' where deal_id = 'deal_cli_2'");
+    await pool.query("delete from operator_queue where item_id like 'deal_cli_4/%'");
+    await pool.query("update operator_queue set closed_at = now() where deal_id = 'deal_cli_5'");
     const { stdout } = await promisify(execFile)(process.execPath, [CLI], {
       env: { ...process.env, DATABASE_URL: db.url },
     });
-    assert.match(stdout, /^deals:rebuild: 3 deals folded from their events in \d+ ms\n$/);
+    assert.match(stdout, /^deals:rebuild: 5 deals folded from their events in \d+ ms\n$/);
     assert.deepEqual(await views(), live);
+    assert.deepEqual(await queue(), liveQueue, "the operators' queue rebuilt equals the live one");
   });
 
   it('says in one line why it cannot run, and exits 2', async () => {

@@ -19,9 +19,22 @@ const deal = (status: Deal['status']): Deal => ({
   fundedAt: null,
   dispute: null,
   refundedAmount: 0n,
+  refundNeedsOperator: null,
   version: 1,
   createdAt: at,
   updatedAt: at,
+});
+
+const milestone = (id: string): Deal['milestones'][number] => ({
+  id,
+  title: id,
+  amount: 50n,
+  release: { kind: 'payer_confirms' },
+  rules: [{ recipientId: 'rcp_1', share: { percentBp: 10_000 } }],
+  payouts: [
+    { id: `p_${id}`, recipientId: 'rcp_1', amount: 50n, status: 'pending', failure: null, attempts: 0 },
+  ],
+  status: 'pending',
 });
 
 describe('bankTasksFor', () => {
@@ -51,7 +64,15 @@ describe('bankTasksFor', () => {
     );
     assert.deepEqual(
       bankTasksFor({ type: 'deal.refunded', at, amount: 40n, milestones: [] }, 'evt_5', deal('disputed')),
-      [{ key: 'evt_5/refund', task: { kind: 'refund', amount: 40n } }],
+      [{ key: 'evt_5/refund', task: { kind: 'refund', amount: 40n, full: true, milestones: [] } }],
+      'nothing left to pay: the whole deal goes back',
+    );
+    const partly = { ...deal('disputed'), milestones: [milestone('m1'), milestone('m2')] };
+    const change = { milestoneId: 'm2', amount: 10n, payouts: [{ id: 'p_m2', amount: 10n }] };
+    assert.deepEqual(
+      bankTasksFor({ type: 'deal.refunded', at, amount: 40n, milestones: [change] }, 'evt_6', partly),
+      [{ key: 'evt_6/refund', task: { kind: 'refund', amount: 40n, full: false, milestones: [change] } }],
+      'a milestone left to pay: the bank deal is reduced, with the amounts the event carries',
     );
   });
 

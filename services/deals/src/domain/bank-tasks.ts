@@ -1,6 +1,7 @@
 import { nameBasedUuid } from '@strongbox/kernel';
 import type { Deal } from './deal.ts';
 import type { DealEvent } from './events.ts';
+import { evolve } from './evolve.ts';
 
 /**
  * What the deals service must ask the bank to do because of an event. A command never calls the bank
@@ -18,8 +19,17 @@ export type BankTask =
   | { readonly kind: 'retry_payout'; readonly milestoneId: string; readonly payoutId: string }
   /** The deal was cancelled after it reached the bank: cancel it there, which frees the held money. */
   | { readonly kind: 'cancel_at_bank' }
-  /** Part or all of the held money goes back to the payer. */
-  | { readonly kind: 'refund'; readonly amount: bigint }
+  /**
+   * Part or all of the held money goes back to the payer's virtual account at the bank (ADR 0035): `full`
+   * when nothing of the deal is left to pay (the bank's deal is cancelled), otherwise the unreleased
+   * milestones' amounts and splits after the refund, as the `deal.refunded` event carries them.
+   */
+  | {
+      readonly kind: 'refund';
+      readonly amount: bigint;
+      readonly full: boolean;
+      readonly milestones: RefundedMilestones;
+    }
   /**
    * A payout profile was saved: make it a beneficiary at the bank with its bank details and follow its
    * scoring. Not caused by a deal's event: its subject is the profile, and the deals naming it wait for it.
@@ -27,6 +37,8 @@ export type BankTask =
   | { readonly kind: 'register_recipient'; readonly recipientId: string };
 
 export type BankTaskKind = BankTask['kind'];
+
+export type RefundedMilestones = Extract<DealEvent, { type: 'deal.refunded' }>['milestones'];
 
 /** A task with the key that makes it unique: the event that caused it, and which of its tasks it is. */
 export interface KeyedBankTask {
@@ -71,8 +83,11 @@ function taskOf(event: DealEvent, before: Deal | null): BankTask | undefined {
       // A draft never reached the bank. A submitted deal may be on its way there (its register task may
       // be running): the cancel task runs after it, in the deal's order, and finds the bank's deal.
       return before !== null && before.status !== 'draft' ? { kind: 'cancel_at_bank' } : undefined;
-    case 'deal.refunded':
-      return { kind: 'refund', amount: event.amount };
+    case 'deal.refunded': {
+      // Nothing left to pay and nothing paid: the whole deal goes back, so the bank's deal is cancelled.
+      const full = before !== null && evolve(before, event).status === 'refunded';
+      return { kind: 'refund', amount: event.amount, full, milestones: event.milestones };
+    }
     case 'deal.created':
     // A draft's revision stays in deals: the bank sees the terms only when the deal is submitted.
     case 'deal.revised':
@@ -82,6 +97,7 @@ function taskOf(event: DealEvent, before: Deal | null): BankTask | undefined {
     case 'deal.payout_failed':
     case 'deal.disputed':
     case 'deal.dispute_resolved':
+    case 'deal.refund_needs_operator':
     case 'deal.completed':
       return undefined;
     default: {

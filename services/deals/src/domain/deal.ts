@@ -72,6 +72,8 @@ export interface Deal {
   readonly fundedAt: Date | null;
   readonly dispute: Dispute | null;
   readonly refundedAmount: bigint;
+  /** A refund the bank could not make, waiting for an operator; null when there is none. */
+  readonly refundNeedsOperator: { readonly amount: bigint; readonly reason: string } | null;
   /** The stream's version: the number of events folded into this state. */
   readonly version: number;
   readonly createdAt: Date;

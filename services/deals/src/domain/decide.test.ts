@@ -262,6 +262,27 @@ describe('deal lifecycle', () => {
     assert.equal(deal.status, 'refunded');
     assert.equal(heldAmount(deal), 0n);
   });
+
+  it('given a refund the bank cannot make, when the worker reports it, then it is recorded once and changes no money', () => {
+    const { deal } = given([
+      ...funded,
+      [{ kind: 'open_dispute', disputeId: 'dsp_1', reason: 'r' }, payer],
+      [{ kind: 'resolve_dispute', outcome: { partialRefund: 50_000n } }, operator],
+    ]);
+    const report: DealCommand = {
+      kind: 'refund_needs_operator',
+      amount: 50_000n,
+      reason: 'refund_needs_operator: x',
+    };
+    assert.equal(types(decide(report, deal, payer, t0)), 'deal_forbidden', 'only the worker reports it');
+    assert.equal(types(decide(report, deal, operator, t0)), 'deal_forbidden');
+    const first = decide(report, deal, bank, t0);
+    assert.deepEqual(types(first), ['deal.refund_needs_operator']);
+    const after = (first.ok ? first.events : []).reduce(evolve, deal);
+    assert.deepEqual(after.refundNeedsOperator, { amount: 50_000n, reason: 'refund_needs_operator: x' });
+    assert.deepEqual([after.status, heldAmount(after)], [deal.status, heldAmount(deal)]);
+    assert.deepEqual(types(decide(report, after, bank, t0)), [], 'a task performed again adds nothing');
+  });
 });
 
 describe('deal rejections', () => {

@@ -49,6 +49,8 @@ export type DealCommand =
   | { readonly kind: 'retry_payout'; readonly payoutId: string }
   | { readonly kind: 'cancel' }
   | { readonly kind: 'open_dispute'; readonly disputeId: string; readonly reason: string }
+  /** The bank-task worker: the bank cannot make the deal's refund, an operator must (ADR 0035). */
+  | { readonly kind: 'refund_needs_operator'; readonly amount: bigint; readonly reason: string }
   | {
       readonly kind: 'resolve_dispute';
       /** The dispute being resolved; another (or none) open answers dispute_not_found. */
@@ -132,6 +134,16 @@ export function decide(command: DealCommand, deal: Deal | null, actor: Actor, at
       if (command.disputeId !== undefined && deal.dispute?.id !== command.disputeId)
         return actor.kind === 'user' && actor.staff ? reject('dispute_not_found') : reject('deal_forbidden');
       return resolve(deal, command.outcome, actor, at);
+    case 'refund_needs_operator':
+      if (actor.kind !== 'system') return reject('deal_forbidden');
+      // Recorded once: the task performed again after a crash finds it there.
+      if (deal.refundNeedsOperator !== null) return nothing;
+      return accept({
+        type: 'deal.refund_needs_operator',
+        at,
+        amount: command.amount,
+        reason: command.reason,
+      });
     default: {
       const unreachable: never = command;
       throw new Error(`unknown deal command ${JSON.stringify(unreachable)}`);

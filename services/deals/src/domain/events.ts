@@ -100,6 +100,16 @@ export type DealEvent =
         readonly payouts: ReadonlyArray<{ readonly id: string; readonly amount: bigint }>;
       }>;
     }
+  | {
+      /**
+       * The bank could not carry out the refund (a payout was already attempted there): an operator must
+       * return the money. The deal's later bank tasks wait until they have (ADR 0035).
+       */
+      readonly type: 'deal.refund_needs_operator';
+      readonly at: Date;
+      readonly amount: bigint;
+      readonly reason: string;
+    }
   | { readonly type: 'deal.completed'; readonly at: Date };
 
 export type DealEventType = DealEvent['type'];

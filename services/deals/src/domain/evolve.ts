@@ -30,6 +30,7 @@ function created(e: Extract<DealEvent, { type: 'deal.created' }>): Deal {
     fundedAt: null,
     dispute: null,
     refundedAmount: 0n,
+    refundNeedsOperator: null,
     version: 1,
     createdAt: e.at,
     updatedAt: e.at,
@@ -108,6 +109,8 @@ function apply(deal: Deal, e: DealEvent): Deal {
       };
     case 'deal.refunded':
       return refunded(deal, e);
+    case 'deal.refund_needs_operator':
+      return { ...deal, refundNeedsOperator: { amount: e.amount, reason: e.reason } };
     case 'deal.completed':
       return { ...deal, status: 'completed' };
     default: {

@@ -2,10 +2,17 @@ import { type BankClient, BankError } from '@strongbox/bank-client';
 import type { Clock } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
 import type { Deal } from '../domain/deal.ts';
-import { BankNotReady, BankRefusal, type DealBank, type KeyFor } from '../features/bank-tasks/ports.ts';
+import {
+  BankNotReady,
+  BankRefusal,
+  type DealBank,
+  type KeyFor,
+  type RefundTask,
+} from '../features/bank-tasks/ports.ts';
 import { payerBeneficiary, registerRecipient } from './bank-beneficiaries.ts';
 import { markStepPaying, recipientsAtBank, stepOf, storeStep } from './bank-mirror.ts';
 import { payoutAtBank, storePayment, storePayout } from './bank-payouts.ts';
+import { refundAtBank } from './bank-refund.ts';
 
 export interface BankAdapterDeps {
   readonly pool: Pool;
@@ -72,10 +79,8 @@ export function dealBank(deps: BankAdapterDeps): DealBank {
     cancelDeal: guarded(async (deal: Deal) => {
       await bank.cancelDeal(bankIdOf(deal));
     }),
-    refund: async () => {
-      // The bank's API has no partial refund of a held deal; operators return the money by hand for now.
-      throw new BankNotReady('refunds through the bank are not supported yet: an operator must return it');
-    },
+    // Cancelled, or drafted, reduced and accepted again; an operator's once a payout was tried (ADR 0035).
+    refund: guarded((deal: Deal, refund: RefundTask, key: KeyFor) => refundAtBank(deps, deal, refund, key)),
     registerRecipient: guarded((recipientId: string, key: KeyFor) =>
       registerRecipient(deps, recipientId, key),
     ),

@@ -64,7 +64,7 @@ interface TaskRow {
   subject_id: string;
   deal_id: string | null;
   kind: BankTaskKind;
-  payload: Record<string, string>;
+  payload: Record<string, unknown>;
   attempts: number;
   trace_id: string | null;
 }
@@ -72,7 +72,8 @@ interface TaskRow {
 /**
  * Claims due tasks for one round: each is leased until `leaseUntil` by moving its next attempt there, so
  * a worker that dies mid-task leaves it to be claimed again after the lease, and two workers never hold
- * one task. A task whose subject has an earlier pending task is not due: a deal's tasks run in order.
+ * one task. A task whose subject has an earlier pending task is not due: a deal's tasks run in order; so is
+ * one behind a task handed over to an operator (ADR 0035), until the operator has finished it.
  */
 export async function claimBankTasks(
   q: Queryable,
@@ -88,7 +89,8 @@ export async function claimBankTasks(
          where c.status = 'pending' and c.next_attempt_at <= $1
            and not exists (
              select 1 from bank_tasks e
-             where e.subject_id = c.subject_id and e.status = 'pending' and e.seq < c.seq
+             where e.subject_id = c.subject_id and e.status in ('pending', 'needs_operator')
+               and e.seq < c.seq
            )
          order by c.next_attempt_at, c.seq
          limit $3
@@ -109,7 +111,7 @@ export async function claimBankTasks(
   }));
 }
 
-function toTask(kind: BankTaskKind, p: Record<string, string>): BankTask {
+function toTask(kind: BankTaskKind, p: Record<string, unknown>): BankTask {
   switch (kind) {
     case 'register_deal':
     case 'accept_deal':
@@ -120,7 +122,21 @@ function toTask(kind: BankTaskKind, p: Record<string, string>): BankTask {
     case 'retry_payout':
       return { kind, milestoneId: String(p['milestoneId']), payoutId: String(p['payoutId']) };
     case 'refund':
-      return { kind, amount: BigInt(String(p['amount'])) };
+      // A refund task written before ADR 0035 has its amount only: read as partial with no milestones,
+      // which the refund's decision hands to an operator rather than guess it whole or partial.
+      return {
+        kind,
+        amount: BigInt(String(p['amount'])),
+        full: p['full'] === true,
+        milestones: ((p['milestones'] ?? []) as Array<Record<string, unknown>>).map((m) => ({
+          milestoneId: String(m['milestoneId']),
+          amount: BigInt(String(m['amount'])),
+          payouts: (m['payouts'] as Array<Record<string, unknown>>).map((x) => ({
+            id: String(x['id']),
+            amount: BigInt(String(x['amount'])),
+          })),
+        })),
+      };
     case 'register_recipient':
       return { kind, recipientId: String(p['recipientId']) };
     default: {
@@ -150,6 +166,19 @@ export async function rescheduleBankTask(
     prepared(
       `update bank_tasks set next_attempt_at = $2, last_error = $3 where seq = $1 and status = 'pending'`,
       [seq.toString(), next, error.slice(0, 1_000)],
+    ),
+  );
+}
+
+/**
+ * Ends a task the bank cannot do (a refund after a payout attempt): not retried, and its subject's later
+ * tasks wait behind it until an operator has done its part and marks it done (the runbook).
+ */
+export async function handOverBankTask(q: Queryable, seq: bigint, reason: string): Promise<void> {
+  await q.query(
+    prepared(
+      `update bank_tasks set status = 'needs_operator', last_error = $2 where seq = $1 and status = 'pending'`,
+      [seq.toString(), reason.slice(0, 1_000)],
     ),
   );
 }

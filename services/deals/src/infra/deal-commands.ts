@@ -18,6 +18,7 @@ import type { CommandInput, CommandOutcome } from '../ports.ts';
 import { enqueueBankTasks } from './bank-tasks.ts';
 import { decodeEvent, encodeEvent } from './event-codec.ts';
 import { enqueueLedgerTasks } from './ledger-tasks.ts';
+import { projectQueue } from './operator-queue.ts';
 import { projectDeal } from './projection.ts';
 
 export const SERVICE = 'deals';
@@ -121,6 +122,7 @@ export async function applyDealCommand(
     input.traceId,
   );
   await projectDeal(tx, next);
+  await projectQueue(tx, input.dealId, decision.events);
   return { ok: true, deal: next, events: decision.events };
 }
 

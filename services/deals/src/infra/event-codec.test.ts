@@ -82,6 +82,7 @@ const events: fc.Arbitrary<DealEvent> = fc.oneof(
     reason: fc.string(),
   }),
   rec({ type: fc.constant('deal.cancelled' as const), at, by: id, refundAmount: amount }),
+  rec({ type: fc.constant('deal.refund_needs_operator' as const), at, amount, reason: fc.string() }),
   rec({ type: fc.constant('deal.disputed' as const), at, disputeId: id, by: id, reason: fc.string() }),
   rec({
     type: fc.constant('deal.dispute_resolved' as const),

@@ -135,6 +135,8 @@ export function decodeEvent(type: string, data: unknown): DealEvent {
           payouts: (m.payouts as Obj[]).map((p) => ({ id: str(p.id), amount: big(p.amount) })),
         })),
       };
+    case 'deal.refund_needs_operator':
+      return { type, at, amount: big(d.amount), reason: str(d.reason) };
     default:
       throw new TypeError(`stored deal event type ${type} is unknown`);
   }

@@ -1,5 +1,8 @@
-import { type Pool, prepared, type Queryable, withTransaction } from '@strongbox/postgres';
-import { loadDeal } from './deal-commands.ts';
+import { type Pool, prepared, type Queryable, readStream, withTransaction } from '@strongbox/postgres';
+import type { Deal } from '../domain/deal.ts';
+import { evolve } from '../domain/evolve.ts';
+import { decodeEvent } from './event-codec.ts';
+import { projectQueue, QUEUE_SOURCES_OUTSIDE_EVENTS } from './operator-queue.ts';
 import { projectDeal } from './projection.ts';
 
 /** Streams folded per page of a rebuild: bounds the memory a rebuild holds at once. */
@@ -16,18 +19,25 @@ export async function rebuildReadModels(pool: Pool): Promise<{ deals: number }> 
     pool,
     async (tx) => {
       await tx.query('delete from deal_views');
+      await tx.query('delete from operator_queue');
       let deals = 0;
       let after = '';
       for (;;) {
         const ids = await streamIdsAfter(tx, after);
         for (const id of ids) {
-          const deal = await loadDeal(tx, id);
+          const events = (await readStream(tx, id)).map((s) => decodeEvent(s.type, s.data));
+          let deal: Deal | null = null;
+          for (const e of events) deal = evolve(deal, e);
+          await projectQueue(tx, id, events);
           if (deal) {
             await projectDeal(tx, deal);
             deals++;
           }
         }
-        if (ids.length < REBUILD_PAGE_SIZE) return { deals };
+        if (ids.length < REBUILD_PAGE_SIZE) {
+          for (const source of QUEUE_SOURCES_OUTSIDE_EVENTS) await source(tx);
+          return { deals };
+        }
         after = ids.at(-1)!;
       }
     },

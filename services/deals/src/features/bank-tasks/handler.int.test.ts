@@ -13,7 +13,7 @@ import {
   queueProfileRegistration,
 } from '../../wiring.ts';
 import { runBankTasks } from './handler.ts';
-import type { DealBank, KeyFor } from './ports.ts';
+import type { DealBank, KeyFor, RefundOutcome } from './ports.ts';
 
 let db: TestDatabase;
 let pool: Pool;
@@ -31,6 +31,7 @@ function recordingBank() {
   const calls: Array<{ op: string; dealId: string; key: string }> = [];
   const answers = new Map<string, string>();
   let down = false;
+  let refundOutcome: RefundOutcome = { kind: 'refunded' };
   const call = (op: string, deal: Deal, key: KeyFor) => {
     if (down) throw new Error('bank timed out');
     const k = key(op);
@@ -44,7 +45,10 @@ function recordingBank() {
     payMilestone: async (deal, _m, key) => void call('complete-step', deal, key),
     retryPayout: async (deal, _p, key) => void call('retry', deal, key),
     cancelDeal: async (deal, key) => void call('cancel', deal, key),
-    refund: async (deal, _a, key) => void call('refund', deal, key),
+    refund: async (deal, _r, key) => {
+      call('refund', deal, key);
+      return refundOutcome;
+    },
     registerRecipient: async () => ({ scoring: 'SUCCEEDED' as const }),
   };
   return {
@@ -52,6 +56,9 @@ function recordingBank() {
     calls,
     setDown: (v: boolean) => {
       down = v;
+    },
+    setRefund: (o: RefundOutcome) => {
+      refundOutcome = o;
     },
   };
 }
@@ -220,5 +227,51 @@ describe('the bank-task worker', () => {
     clock.advance(10 * 60_000);
     assert.equal(await runBankTasks(deps(bank)), 1);
     assert.deepEqual(registered, [recipientId, recipientId]);
+  });
+
+  it('hands a refund the bank cannot make to an operator: recorded on the deal, later tasks wait', async () => {
+    const b = recordingBank();
+    const dealId = `deal_bw_${++n}`;
+    const base = create(dealId) as Extract<DealCommand, { kind: 'create' }>;
+    await run(dealId, {
+      ...base,
+      milestones: [{ ...base.milestones[0]!, release: { kind: 'payer_confirms' } }],
+    });
+    await run(dealId, { kind: 'submit' });
+    await runBankTasks(deps(b.bank));
+    await run(dealId, { kind: 'fund', incomingTransactionId: 'op-r', amount: 1_000n }, { kind: 'system' });
+    const payer: Actor = { kind: 'user', userId: 'usr_payer', staff: false, agent: false };
+    const operator: Actor = { kind: 'user', userId: 'usr_op', staff: true, agent: false };
+    await run(dealId, { kind: 'open_dispute', disputeId: 'dsp_r', reason: 'late' }, payer);
+    await run(dealId, { kind: 'resolve_dispute', outcome: { partialRefund: 300n } }, operator);
+    b.setRefund({ kind: 'needs_operator', reason: 'refund_needs_operator: a payout was already attempted' });
+    await runBankTasks(deps(b.bank)); // accepts
+    await runBankTasks(deps(b.bank)); // the refund, which the bank cannot make
+    const deal = await loadDeal(pool, dealId);
+    assert.deepEqual(deal?.refundNeedsOperator, {
+      amount: 300n,
+      reason: 'refund_needs_operator: a payout was already attempted',
+    });
+    const { rows } = await pool.query(
+      "select status, last_error from bank_tasks where deal_id = $1 and kind = 'refund'",
+      [dealId],
+    );
+    assert.deepEqual(
+      [rows[0].status, rows[0].last_error],
+      ['needs_operator', 'refund_needs_operator: a payout was already attempted'],
+    );
+    // The payer confirms the rest: its payout waits behind the refund until an operator has done it.
+    await run(dealId, { kind: 'confirm_milestone', milestoneId: `${dealId}_m1` }, payer);
+    clock.advance(10 * 60_000);
+    await runBankTasks(deps(b.bank));
+    assert.deepEqual(
+      b.calls.map((c) => c.op),
+      ['create-deal', 'accept', 'refund'],
+    );
+    await pool.query(
+      "update bank_tasks set status = 'done', done_at = now() where status = 'needs_operator'",
+    );
+    await runBankTasks(deps(b.bank));
+    assert.equal(b.calls.at(-1)?.op, 'complete-step', 'released once the operator marked the refund done');
   });
 });

@@ -38,7 +38,15 @@ export async function runBankTasks(deps: BankTaskDeps, limit = BANK_TASKS_PER_RO
   let done = 0;
   for (const task of claimed) {
     try {
-      await perform(deps, task);
+      const handover = await perform(deps, task);
+      if (handover) {
+        deps.logger.warn(
+          { dealId: task.dealId, task: task.key, reason: handover },
+          'bank task needs an operator',
+        );
+        await deps.tasks.handOver(task.seq, handover);
+        continue;
+      }
       await deps.tasks.complete(task.seq, deps.clock.now());
       done++;
     } catch (err) {
@@ -54,7 +62,8 @@ export async function runBankTasks(deps: BankTaskDeps, limit = BANK_TASKS_PER_RO
   return done;
 }
 
-async function perform(deps: BankTaskDeps, claimed: HeldBankTask): Promise<void> {
+/** Performs one task; answers why an operator must take it over, when the bank cannot do it. */
+async function perform(deps: BankTaskDeps, claimed: HeldBankTask): Promise<string | undefined> {
   const key = (call: string) => bankIdempotencyKey(claimed.key, call);
   if (claimed.task.kind === 'register_recipient') {
     const { scoring } = await deps.bank.registerRecipient(claimed.task.recipientId, key);
@@ -71,20 +80,30 @@ async function perform(deps: BankTaskDeps, claimed: HeldBankTask): Promise<void>
       // Already there, or cancelled before its turn came: a cancelled deal is never opened at the bank.
       if (deal.bankDealId !== null || deal.status === 'cancelled') return;
       const { bankDealId } = await deps.bank.registerDeal(deal, key);
-      return record(deps, claimed, { kind: 'registered_at_bank', bankDealId });
+      return void (await record(deps, claimed, { kind: 'registered_at_bank', bankDealId }));
     }
     case 'accept_deal':
-      return deps.bank.acceptDeal(deal, key);
+      return void (await deps.bank.acceptDeal(deal, key));
     case 'pay_milestone':
-      return deps.bank.payMilestone(deal, task.milestoneId, key);
+      return void (await deps.bank.payMilestone(deal, task.milestoneId, key));
     case 'retry_payout':
-      return deps.bank.retryPayout(deal, task.payoutId, key);
+      return void (await deps.bank.retryPayout(deal, task.payoutId, key));
     case 'cancel_at_bank':
       // Cancelled before the bank ever registered it (the register task failed for good): nothing there.
       if (deal.bankDealId === null) return;
-      return deps.bank.cancelDeal(deal, key);
-    case 'refund':
-      return deps.bank.refund(deal, task.amount, key);
+      return void (await deps.bank.cancelDeal(deal, key));
+    case 'refund': {
+      const outcome = await deps.bank.refund(deal, task, key);
+      if (outcome.kind === 'refunded') return;
+      // On the deal first (the operators' queue shows it), then the task ends: a crash in between finds
+      // the bank unchanged, and the deal adds nothing the second time.
+      await record(deps, claimed, {
+        kind: 'refund_needs_operator',
+        amount: task.amount,
+        reason: outcome.reason,
+      });
+      return outcome.reason;
+    }
     default: {
       const unreachable: never = task;
       throw new Error(`unknown bank task ${JSON.stringify(unreachable)}`);

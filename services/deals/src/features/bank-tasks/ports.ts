@@ -20,6 +20,9 @@ export interface BankTaskQueue {
   claim(now: Date, leaseUntil: Date, limit: number): Promise<HeldBankTask[]>;
   complete(seq: bigint, at: Date): Promise<void>;
   reschedule(seq: bigint, next: Date, error: string): Promise<void>;
+  /** Ends the task as the bank's part of it cannot be done: it waits for an operator, and so do its
+   * subject's later tasks (ADR 0035). */
+  handOver(seq: bigint, reason: string): Promise<void>;
 }
 
 /** The deals as the worker reads and changes them: folded from their events, changed by commands. */
@@ -49,13 +52,23 @@ export interface DealBank {
   payMilestone(deal: Deal, milestoneId: string, key: KeyFor): Promise<void>;
   retryPayout(deal: Deal, payoutId: string, key: KeyFor): Promise<void>;
   cancelDeal(deal: Deal, key: KeyFor): Promise<void>;
-  refund(deal: Deal, amount: bigint, key: KeyFor): Promise<void>;
+  /**
+   * Carries out a refund at the bank (ADR 0035): cancels the bank's deal, or reduces its steps; resumes
+   * from the bank's current state. Answers `needs_operator` when the bank can no longer do it.
+   */
+  refund(deal: Deal, refund: RefundTask, key: KeyFor): Promise<RefundOutcome>;
   /**
    * Makes the payout profile a beneficiary with its current bank details (or finds what an earlier attempt
    * made) and answers its scoring; the task waits while the bank is still scoring it.
    */
   registerRecipient(recipientId: string, key: KeyFor): Promise<{ readonly scoring: BankScoring }>;
 }
+
+export type RefundTask = Extract<BankTask, { kind: 'refund' }>;
+
+export type RefundOutcome =
+  | { readonly kind: 'refunded' }
+  | { readonly kind: 'needs_operator'; readonly reason: string };
 
 export type BankScoring = 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED';
 

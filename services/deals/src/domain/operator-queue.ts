@@ -1,0 +1,65 @@
+import type { DealEvent, DealEventType } from './events.ts';
+
+/**
+ * The operators' queue as a pure fold of the deals' events (ADR 0035): which event opens an item that waits
+ * for a person, and which later event closes it. The same function serves the live projection (in the
+ * command's transaction) and the rebuild, so a rebuilt queue equals the live one.
+ *
+ * The kinds are an open list: a new kind is a rule in QUEUE_RULES for the event that opens it, and one
+ * for each event that closes it. Items from outside the deals' events (reconciliation findings) use the
+ * same item shape through infra/operator-queue.ts.
+ */
+export type QueueKind = 'dispute' | 'payout_failed' | 'refund_needs_operator' | (string & {});
+
+export interface QueueItem {
+  /** `<deal id>/<kind>/<ref>`: one item per thing that waits, so a repeated event opens nothing twice. */
+  readonly itemId: string;
+  readonly dealId: string;
+  readonly kind: QueueKind;
+  readonly reason: string;
+  readonly since: Date;
+}
+
+export type QueueChange =
+  | { readonly open: QueueItem }
+  | { readonly close: { readonly itemId: string; readonly at: Date } }
+  /** Every open item of the deal closes: it has ended (completed or cancelled), nothing waits any more. */
+  | { readonly closeDeal: { readonly dealId: string; readonly at: Date } };
+
+export const queueItemId = (dealId: string, kind: QueueKind, ref: string): string =>
+  `${dealId}/${kind}/${ref}`;
+
+type Rule<T extends DealEventType> = (e: Extract<DealEvent, { type: T }>, dealId: string) => QueueChange[];
+type Rules = { readonly [T in DealEventType]?: Rule<T> };
+
+const open = (dealId: string, kind: QueueKind, ref: string, reason: string, since: Date): QueueChange => ({
+  open: { itemId: queueItemId(dealId, kind, ref), dealId, kind, reason, since },
+});
+const close = (dealId: string, kind: QueueKind, ref: string, at: Date): QueueChange => ({
+  close: { itemId: queueItemId(dealId, kind, ref), at },
+});
+
+const QUEUE_RULES: Rules = {
+  'deal.disputed': (e, dealId) => [open(dealId, 'dispute', e.disputeId, e.reason, e.at)],
+  'deal.dispute_resolved': (e, dealId) => [close(dealId, 'dispute', e.disputeId, e.at)],
+  'deal.payout_failed': (e, dealId) => [open(dealId, 'payout_failed', e.payoutId, e.reason, e.at)],
+  'deal.payout_retried': (e, dealId) => [close(dealId, 'payout_failed', e.payoutId, e.at)],
+  'deal.payout_completed': (e, dealId) => [close(dealId, 'payout_failed', e.payoutId, e.at)],
+  'deal.refund_needs_operator': (e, dealId) => [
+    open(dealId, 'refund_needs_operator', 'refund', e.reason, e.at),
+  ],
+  'deal.completed': (e, dealId) => [{ closeDeal: { dealId, at: e.at } }],
+  'deal.cancelled': (e, dealId) => [{ closeDeal: { dealId, at: e.at } }],
+};
+
+/**
+ * What one event of a deal changes in the queue.
+ *
+ * @example
+ * queueChangesOf('deal_1', { type: 'deal.disputed', disputeId: 'dsp_1', reason: 'no keys', ... })
+ * // [{ open: { itemId: 'deal_1/dispute/dsp_1', kind: 'dispute', reason: 'no keys', since, dealId } }]
+ */
+export function queueChangesOf(dealId: string, event: DealEvent): QueueChange[] {
+  const rule = QUEUE_RULES[event.type] as Rule<typeof event.type> | undefined;
+  return rule ? rule(event as never, dealId) : [];
+}
