@@ -263,6 +263,21 @@ describe('deal lifecycle', () => {
     assert.equal(heldAmount(deal), 0n);
   });
 
+  it('given the first milestone paid out, when the rest is refunded, then the deal completes in the same decision', () => {
+    const { deal } = given([
+      ...funded,
+      [{ kind: 'payout_completed', payoutId: 'po_m1_1' }, bank],
+      [{ kind: 'payout_completed', payoutId: 'po_m1_2' }, bank],
+      [{ kind: 'payout_completed', payoutId: 'po_m1_3' }, bank],
+      [{ kind: 'open_dispute', disputeId: 'dsp_1', reason: 'r' }, payer],
+    ]);
+    assert.equal(deal.milestones[0]!.status, 'paid');
+    const d = decide({ kind: 'resolve_dispute', outcome: 'full_refund' }, deal, operator, t0);
+    assert.deepEqual(types(d), ['deal.dispute_resolved', 'deal.refunded', 'deal.completed']);
+    const after = (d.ok ? d.events : []).reduce(evolve, deal);
+    assert.deepEqual([after.status, heldAmount(after), after.refundedAmount], ['completed', 0n, 200_000n]);
+  });
+
   it('given a refund the bank cannot make, when the worker reports it, then it is recorded once and changes no money', () => {
     const { deal } = given([
       ...funded,

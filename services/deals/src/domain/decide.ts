@@ -296,7 +296,21 @@ function resolve(
     ...base,
     outcome: outcome === 'full_refund' ? 'full_refund' : 'partial_refund',
   };
-  return accept(resolved, { type: 'deal.refunded', at, amount, milestones: refund.milestones });
+  const refundedEvent: DealEvent = { type: 'deal.refunded', at, amount, milestones: refund.milestones };
+  // What the refund leaves may all be paid out already: then nothing will come to complete the deal later.
+  return settledAfterRefund(deal, refund.milestones)
+    ? accept(resolved, refundedEvent, { type: 'deal.completed', at })
+    : accept(resolved, refundedEvent);
+}
+
+/** Whether, after the refund's changes, every milestone is paid or refunded and at least one was paid. */
+function settledAfterRefund(
+  deal: Deal,
+  changes: ReadonlyArray<{ readonly milestoneId: string; readonly amount: bigint }>,
+): boolean {
+  const emptied = new Set(changes.filter((c) => c.amount === 0n).map((c) => c.milestoneId));
+  const statuses = deal.milestones.map((m) => (emptied.has(m.id) ? 'refunded' : m.status));
+  return statuses.every((s) => s === 'paid' || s === 'refunded') && statuses.includes('paid');
 }
 
 /**
