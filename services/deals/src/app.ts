@@ -9,6 +9,7 @@ import { type BankParts, bankParts, type DealsBank } from './bank-parts.ts';
 import { RELEASE_SCHEDULE } from './config.ts';
 import { recipientTaskFor } from './domain/bank-tasks.ts';
 import { adminListDealsRoute } from './features/admin-list-deals/route.ts';
+import { adminReconciliationRoute } from './features/admin-reconciliation/route.ts';
 import { bankNotificationsRoute } from './features/bank-notifications/route.ts';
 import { cancelDealRoute } from './features/cancel-deal/route.ts';
 import { confirmMilestoneRoute } from './features/confirm-milestone/route.ts';
@@ -35,6 +36,7 @@ import { MIGRATIONS } from './infra/migrations.ts';
 import { logNotification } from './infra/notification-log.ts';
 import { verifySignature } from './infra/notification-signature.ts';
 import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipients.ts';
+import { listFindings } from './infra/reconciliation.ts';
 import { dueForRelease } from './infra/release-schedule.ts';
 import { type LedgerConfig, ledgerMirror } from './ledger-mirror.ts';
 import type { DealsPorts } from './ports.ts';
@@ -114,6 +116,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     listViews: (userId, filter, limit) => listDealViews(pool, userId, filter, limit),
     listAllViews: (filter, limit) => listAllDealViews(pool, filter, limit),
     auditTrail: (id, after, limit) => auditTrail(pool, id, after, limit),
+    listFindings: (filter, limit) => listFindings(pool, filter, limit),
     recipientUsers: (ids) => recipientUsers(pool, ids),
     recipientOf: (userId) => findRecipientOf(pool, userId),
     saveRecipient: (req, profile, render) =>
@@ -160,6 +163,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     resolveDisputeRoute,
     retryPayoutRoute,
     adminListDealsRoute,
+    adminReconciliationRoute,
     dealEventsRoute,
     saveRecipientRoute,
     getRecipientRoute,
@@ -178,7 +182,14 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
   });
 
   const bank = deps.bank
-    ? bankParts({ pool, clock, logger: deps.logger, registry: metrics.registry, bank: deps.bank })
+    ? bankParts({
+        pool,
+        clock,
+        logger: deps.logger,
+        registry: metrics.registry,
+        bank: deps.bank,
+        ledger: mirror.reader,
+      })
     : undefined;
   const releases = releaseJob(pool, clock, deps.logger, deps.releaseSchedule ?? RELEASE_SCHEDULE);
   return {

@@ -4,6 +4,7 @@ import type { Actor, DealCommand, DealRejection } from './domain/decide.ts';
 import type { DealEvent, DealEventType } from './domain/events.ts';
 import type { Recipient } from './domain/recipient.ts';
 import type { DealView } from './domain/view.ts';
+import type { Finding, FindingFilter } from './features/reconciliation/ports.ts';
 
 export interface CommandInput {
   readonly dealId: string;
@@ -75,6 +76,8 @@ export interface DealsPorts {
   listViews(userId: string, filter: DealListFilter, limit: number): Promise<DealView[]>;
   listAllViews(filter: Pick<DealListFilter, 'status' | 'beforeId'>, limit: number): Promise<DealView[]>;
   auditTrail(dealId: string, afterVersion: number, limit: number): Promise<AuditEntry[]>;
+  /** Reconciliation's findings, newest first (operators). */
+  listFindings(filter: FindingFilter, limit: number): Promise<Finding[]>;
   /** The user behind each recipient id that has a payout profile. */
   recipientUsers(recipientIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
   recipientOf(userId: string): Promise<Recipient | undefined>;
