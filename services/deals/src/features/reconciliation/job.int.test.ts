@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Logger } from '@strongbox/kernel';
 import type { BankDealAnswer } from '../../domain/reconciliation.ts';
-import { reconciliationLock, reconciliationStore } from '../../infra/reconciliation.ts';
 import { type Harness, startDeals } from '../../test-support.ts';
-import { dealStore } from '../../wiring.ts';
+import { dealStore, reconciliationLock, reconciliationStore } from '../../wiring.ts';
 import { type ReconciliationDeps, reconcileOnce } from './job.ts';
 import type { ReconciliationBank } from './ports.ts';
 

@@ -9,12 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { type Bank, startBank } from '@strongbox/bank-client/test-support';
 import type { Logger } from '@strongbox/kernel';
 import { Registry } from 'prom-client';
-import { payoutWatch } from '../../infra/bank-payout-watch.ts';
-import { reconciliationParts } from '../../reconciliation-parts.ts';
-import { ACCOUNT, BIK, COMPANY_INN, type Harness, PERSON_INN, startDeals } from '../../test-support.ts';
-import { dealStore } from '../../wiring.ts';
-import { followStep } from '../bank-notification-processing/job.ts';
-import { runBankTasks } from '../bank-tasks/handler.ts';
+import { followStep } from '../features/bank-notification-processing/job.ts';
+import { runBankTasks } from '../features/bank-tasks/handler.ts';
+import { reconciliationParts } from '../reconciliation-parts.ts';
+import { ACCOUNT, BIK, COMPANY_INN, type Harness, PERSON_INN, startDeals } from '../test-support.ts';
+import { dealStore } from '../wiring.ts';
+import { payoutWatch } from './bank-payout-watch.ts';
 
 const NOMINAL = '40702810500000000001';
 const ROUNDS_MAX = 60;
