@@ -132,7 +132,8 @@ export function reconciliationStore(pool: Pool, clock: Clock): ReconciliationSto
              and (c.checked_at is null or c.checked_at < $2)
              and (v.status <> all($3::text[]) or c.checked_at is null or c.checked_at < v.updated_at
                   or exists (select 1 from reconciliation_findings f
-                             where f.subject = v.deal_id and f.resolved_at is null))
+                             where f.resolved_at is null
+                               and (f.subject = v.deal_id or f.subject = 'payer:' || v.payer_id)))
            order by c.checked_at nulls first, v.deal_id limit $4`,
           [before, roundStart, FINAL, limit],
         ),

@@ -161,6 +161,33 @@ describe('a reconciliation run', () => {
       (await findings(`payer:${payer}`)).map((f) => [f.kind, f.ours_amount, f.bank_amount, f.open]),
       [['virtual_account_balance', 100_000n, 125_000n, true]],
     );
+
+    // The deal is cancelled: its escrow goes back, the bank frees the hold, the money stays with the payer.
+    const cancelled = await h.as('usr_agent', ['agent'], { method: 'POST', url: `/v1/deals/${id}/cancel` });
+    assert.equal(cancelled.statusCode, 200, cancelled.body);
+    await settleTasks();
+    const bankDealId = (
+      await h.pool.query('select view->>$2 as b from deal_views where deal_id = $1', [id, 'bankDealId'])
+    ).rows[0].b;
+    atBank.set(bankDealId, { ...held(100_000n), status: 'CANCELLED' });
+    escrows.set(id, 0n);
+    payerAccounts.set(beneficiary, { amount: 100_000n, amountOnHold: 0n });
+    h.clock.advance(11 * MINUTE);
+    const moved = await reconcileOnce(deps());
+    assert.deepEqual([moved.recorded, moved.resolved], [1, 1], 'another difference: the old one closes');
+    h.clock.advance(6 * MINUTE);
+    assert.equal((await reconcileOnce(deps())).recorded, 0, 'the final deal is compared again for its payer');
+    // An operator returned the money by hand at the bank.
+    payerAccounts.set(beneficiary, { amount: 0n, amountOnHold: 0n });
+    h.clock.advance(6 * MINUTE);
+    assert.equal((await reconcileOnce(deps())).resolved, 1);
+    assert.deepEqual(
+      (await findings(`payer:${payer}`)).map((f) => [f.ours_amount, f.bank_amount, f.open]),
+      [
+        [100_000n, 125_000n, false],
+        [0n, 100_000n, false],
+      ],
+    );
   });
 
   it('leaves a deal with a task in flight for a later run, and one changed recently too', async () => {

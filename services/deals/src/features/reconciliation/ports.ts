@@ -38,7 +38,8 @@ export interface ReconciliationStore {
   stepsWaiting(before: Date, limit: number): Promise<readonly string[]>;
   /**
    * Deals at the bank unchanged since `before` that are not final yet, or final but not compared since, or
-   * with an open finding; none compared since `roundStart` (so a run pages on), least recently compared first.
+   * with an open finding (theirs or their payer's); none compared since `roundStart` (so a run pages on),
+   * least recently compared first.
    */
   dealsWaiting(before: Date, roundStart: Date, limit: number): Promise<readonly WaitingDeal[]>;
   /** Whether something is still in flight for the deal (a bank or ledger task, a funding being finished). */
