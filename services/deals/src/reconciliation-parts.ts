@@ -67,8 +67,9 @@ export function reconciliationParts(deps: {
     },
   });
   const deals = dealStore(deps.pool, deps.clock);
-  const once = async () => {
+  const once = async (signal?: AbortSignal) => {
     const report = await reconcileOnce({
+      ...(signal ? { signal } : {}),
       lock: reconciliationLock(deps.pool),
       store: reconciliationStore(deps.pool, deps.clock),
       bank: reconciliationBank(deps.bank),
@@ -85,22 +86,29 @@ export function reconciliationParts(deps: {
     runs.labels(report.ran ? 'ran' : 'skipped').inc();
     return report;
   };
-  return { worker: every(settings.intervalMs, once, deps.logger, runs), reconcileOnce: once };
+  return {
+    worker: every(settings.intervalMs, once, deps.logger, runs),
+    reconcileOnce: () => once(),
+  };
 }
 
-/** A run every `ms`, never two at once in this process; stopping waits for the run in hand. */
+/**
+ * A run every `ms`, never two at once in this process. Stopping aborts the run in hand, which ends after
+ * the subject it is comparing, and waits for that.
+ */
 function every(
   ms: number,
-  run: () => Promise<unknown>,
+  run: (signal: AbortSignal) => Promise<unknown>,
   logger: Logger,
   runs: client.Counter<'outcome'>,
 ): BackgroundWorker {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> = Promise.resolve();
+  const stopping = new AbortController();
   const schedule = () => {
     timer = setTimeout(() => {
-      current = run()
+      current = run(stopping.signal)
         .then(() => undefined)
         .catch((err: unknown) => {
           runs.labels('failed').inc();
@@ -117,6 +125,7 @@ function every(
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      stopping.abort();
       await current;
     },
   };

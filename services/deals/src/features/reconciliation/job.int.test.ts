@@ -232,6 +232,24 @@ describe('a reconciliation run', () => {
     );
   });
 
+  it('stops after the subject in hand once the process is stopping', async () => {
+    const { id } = await dealAtBank();
+    h.clock.advance(11 * MINUTE);
+    const stopping = new AbortController();
+    stopping.abort();
+    const r = await reconcileOnce(deps({ signal: stopping.signal }));
+    assert.deepEqual([r.ran, r.deals], [true, 0]);
+    await reconcileOnce(deps());
+    const { rows } = await h.pool.query('select checked_at from reconciliation_checks where subject = $1', [
+      id,
+    ]);
+    assert.deepEqual(
+      rows.map((x) => x.checked_at.getTime()),
+      [h.clock.now().getTime()],
+      'the next run compares it',
+    );
+  });
+
   it('never runs twice at once: a second runner on another pool skips while the first holds the lock', async () => {
     // Another process's pool (the test database closes it).
     const other = h.db.pool('deals');

@@ -35,6 +35,8 @@ export interface ReconciliationDeps {
   readonly afterMs: number;
   /** The most deals, and separately steps, one run asks about (each is a call to the bank). */
   readonly batchMax: number;
+  /** Aborted when the process stops: the run ends after the subject in hand, the next run goes on. */
+  readonly signal?: AbortSignal;
   readonly onRecorded?: (f: Finding) => void;
   readonly onResolved?: (f: Finding) => void;
 }
@@ -85,6 +87,7 @@ async function runLocked(deps: ReconciliationDeps): Promise<ReconciliationReport
   const r = { ran: true, steps: 0, outcomes: 0, deals: 0, busy: 0, failed: 0, recorded: 0, resolved: 0 };
   let inARow = 0;
   const guarded = async (what: Record<string, string>, f: () => Promise<void>): Promise<boolean> => {
+    if (deps.signal?.aborted) return false;
     try {
       await f();
       inARow = 0;
@@ -106,7 +109,7 @@ async function runLocked(deps: ReconciliationDeps): Promise<ReconciliationReport
   }
 
   const payers = new Set<string>();
-  while (r.deals + r.busy < deps.batchMax) {
+  while (r.deals + r.busy < deps.batchMax && !deps.signal?.aborted) {
     const page = await deps.store.dealsWaiting(
       before,
       start,
