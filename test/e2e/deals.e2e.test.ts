@@ -156,5 +156,15 @@ describe('deals through the gateway', () => {
     assert.equal(doc.status, 200);
     assert.ok(doc.body.paths['/v1/deals'], Object.keys(doc.body.paths).join(', '));
     assert.ok(doc.body.paths['/v1/bank/notifications']);
+    assert.ok(doc.body.paths['/v1/admin/reconciliation']);
+  });
+
+  it("reconciliation's findings are open to staff through the gateway, and to nobody else", async () => {
+    const findings = await call('GET', '/v1/admin/reconciliation?status=open', { headers: as(adminToken) });
+    assert.equal(findings.status, 200, findings.text);
+    assert.ok(Array.isArray(findings.body.data));
+    const customer = await user('curious');
+    const refused = await call('GET', '/v1/admin/reconciliation', { headers: as(customer.token) });
+    assert.equal(refused.status, 403, refused.text);
   });
 });

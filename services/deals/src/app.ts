@@ -9,6 +9,7 @@ import { type BankParts, bankParts, type DealsBank } from './bank-parts.ts';
 import { RELEASE_SCHEDULE } from './config.ts';
 import { recipientTaskFor } from './domain/bank-tasks.ts';
 import { adminListDealsRoute } from './features/admin-list-deals/route.ts';
+import { adminReconciliationRoute } from './features/admin-reconciliation/route.ts';
 import { bankNotificationsRoute } from './features/bank-notifications/route.ts';
 import { cancelDealRoute } from './features/cancel-deal/route.ts';
 import { confirmMilestoneRoute } from './features/confirm-milestone/route.ts';
@@ -37,6 +38,7 @@ import { logNotification } from './infra/notification-log.ts';
 import { verifySignature } from './infra/notification-signature.ts';
 import { listOpenQueueItems } from './infra/operator-queue.ts';
 import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipients.ts';
+import { listFindings } from './infra/reconciliation.ts';
 import { dueForRelease } from './infra/release-schedule.ts';
 import { type LedgerConfig, ledgerMirror } from './ledger-mirror.ts';
 import type { DealsPorts } from './ports.ts';
@@ -117,6 +119,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     listAllViews: (filter, limit) => listAllDealViews(pool, filter, limit),
     auditTrail: (id, after, limit) => auditTrail(pool, id, after, limit),
     listQueue: (cursor, limit) => listOpenQueueItems(pool, cursor, limit),
+    listFindings: (filter, limit) => listFindings(pool, filter, limit),
     recipientUsers: (ids) => recipientUsers(pool, ids),
     recipientOf: (userId) => findRecipientOf(pool, userId),
     saveRecipient: (req, profile, render) =>
@@ -164,6 +167,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     retryPayoutRoute,
     adminListDealsRoute,
     operatorQueueRoute,
+    adminReconciliationRoute,
     dealEventsRoute,
     saveRecipientRoute,
     getRecipientRoute,
@@ -182,7 +186,14 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
   });
 
   const bank = deps.bank
-    ? bankParts({ pool, clock, logger: deps.logger, registry: metrics.registry, bank: deps.bank })
+    ? bankParts({
+        pool,
+        clock,
+        logger: deps.logger,
+        registry: metrics.registry,
+        bank: deps.bank,
+        ledger: mirror.reader,
+      })
     : undefined;
   const releases = releaseJob(pool, clock, deps.logger, deps.releaseSchedule ?? RELEASE_SCHEDULE);
   return {

@@ -5,15 +5,18 @@ import type { BackgroundWorker, PeriodicJobSpec } from '@strongbox/service';
 import client, { type Registry } from 'prom-client';
 import { BANK_TASK_BACKOFF, BANK_TASK_STUCK_AFTER } from './domain/bank-tasks.ts';
 import { runFunding } from './features/bank-funding/job.ts';
-import { processNotifications } from './features/bank-notification-processing/job.ts';
+import { followStep, processNotifications } from './features/bank-notification-processing/job.ts';
 import { followPayouts } from './features/bank-payouts/job.ts';
 import type { BankTaskDeps } from './features/bank-tasks/handler.ts';
 import { bankTaskWorker } from './features/bank-tasks/worker.ts';
+import type { ReconciliationReport } from './features/reconciliation/job.ts';
+import type { LedgerReader } from './features/reconciliation/ports.ts';
 import { dealBank } from './infra/bank-adapter.ts';
 import { incomingBank } from './infra/bank-incoming.ts';
 import { payoutWatch } from './infra/bank-payout-watch.ts';
 import { pendingBankTasks } from './infra/bank-tasks.ts';
 import { notificationOutcomes } from './infra/notification-outcomes.ts';
+import { type ReconcileSettings, reconciliationParts } from './reconciliation-parts.ts';
 import { bankTaskQueue, dealStore } from './wiring.ts';
 
 /** How deals reaches the bank: the client (BANK_URL, BANK_API_TOKEN), the nominal account, the pace. */
@@ -26,6 +29,8 @@ export interface DealsBank {
   readonly jobsSchedule: string;
   /** The longest wait between a bank task's attempts (BANK_TASK_BACKOFF's cap unless given). */
   readonly retryCapMs?: number;
+  /** Reconciliation's pace (RECONCILE_DEFAULTS unless given). */
+  readonly reconcile?: Partial<ReconcileSettings>;
 }
 
 export interface BankParts {
@@ -36,6 +41,8 @@ export interface BankParts {
   readonly fundOnce: () => Promise<number>;
   readonly followOnce: () => Promise<number>;
   readonly notificationsOnce: () => Promise<number>;
+  /** One reconciliation run (under its lock, as the interval runs it). */
+  readonly reconcileOnce: () => Promise<ReconciliationReport>;
 }
 
 /**
@@ -50,6 +57,8 @@ export function bankParts(deps: {
   logger: Logger;
   registry: Registry;
   bank: DealsBank;
+  /** Balance's escrows, for reconciliation; without it only states are reconciled. */
+  ledger?: LedgerReader | undefined;
 }): BankParts {
   const { pool, clock, logger } = deps;
   const deals = dealStore(pool, clock);
@@ -94,6 +103,16 @@ export function bankParts(deps: {
   const outcomes = notificationOutcomes(pool);
   const notificationsOnce = () =>
     processNotifications({ watch, deals, logger, clock, random: Math.random, outcomes });
+  const reconciliation = reconciliationParts({
+    pool,
+    clock,
+    logger,
+    registry: deps.registry,
+    bank: deps.bank.client,
+    followStep: (stepId) => followStep({ watch, deals, logger }, stepId),
+    ledger: deps.ledger,
+    settings: deps.bank.reconcile,
+  });
   const job = (name: string, run: () => Promise<number>): PeriodicJobSpec => ({
     name: `deals:${name}`,
     pattern: deps.bank.jobsSchedule,
@@ -104,7 +123,7 @@ export function bankParts(deps: {
   });
   return {
     tasks,
-    workers: [bankTaskWorker(tasks, deps.bank.tasksPollMs)],
+    workers: [bankTaskWorker(tasks, deps.bank.tasksPollMs), reconciliation.worker],
     periodicJobs: [
       job('funding', fundOnce),
       job('payouts', followOnce),
@@ -113,5 +132,6 @@ export function bankParts(deps: {
     fundOnce,
     followOnce,
     notificationsOnce,
+    reconcileOnce: reconciliation.reconcileOnce,
   };
 }

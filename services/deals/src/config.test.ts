@@ -9,6 +9,17 @@ describe('deals configuration', () => {
     assert.deepEqual([c.DEALS_PORT, c.BANK_NOTIFICATION_SECRET], [3007, [DEVELOPMENT_NOTIFICATION_SECRET]]);
   });
 
+  it('given nothing, then reconciliation every 5 minutes for what waited 10; refuses an interval below a second', () => {
+    const c = dealsConfig({});
+    assert.deepEqual(
+      [c.DEALS_RECONCILE_INTERVAL_MS, c.DEALS_RECONCILE_AFTER_MS, c.DEALS_RECONCILE_BATCH_MAX],
+      [300_000, 600_000, 1_000],
+    );
+    assert.equal(dealsConfig({ DEALS_RECONCILE_INTERVAL_MS: '60000' }).DEALS_RECONCILE_INTERVAL_MS, 60_000);
+    assert.throws(() => dealsConfig({ DEALS_RECONCILE_INTERVAL_MS: '10' }), ConfigError);
+    assert.throws(() => dealsConfig({ DEALS_RECONCILE_BATCH_MAX: '0' }), ConfigError);
+  });
+
   it('given a rotation, then both secrets; refuses a short secret, three secrets, and production without one', () => {
     assert.deepEqual(
       dealsConfig({ BANK_NOTIFICATION_SECRET: 'old-secret, new-secret' }).BANK_NOTIFICATION_SECRET,

@@ -11,6 +11,7 @@ import {
   url,
 } from '@strongbox/kernel';
 import { BANK_TASK_BACKOFF } from './domain/bank-tasks.ts';
+import { RECONCILE_AFTER_MS, RECONCILE_BATCH_MAX, RECONCILE_INTERVAL_MS } from './domain/reconciliation.ts';
 
 /**
  * The bank sandbox's development secret: npm start runs both with the same environment, so in development
@@ -68,6 +69,12 @@ export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
       DEALS_BANK_JOBS_SCHEDULE: str({ fallback: BANK_JOBS_SCHEDULE }),
       /** The schedule of the job that releases timed milestones (on_date, hold_hours) when due. */
       DEALS_RELEASE_SCHEDULE: str({ fallback: RELEASE_SCHEDULE }),
+      /** How often reconciliation runs (one instance at a time, ADR 0033). */
+      DEALS_RECONCILE_INTERVAL_MS: int({ fallback: RECONCILE_INTERVAL_MS, min: 1_000, max: 86_400_000 }),
+      /** How long a deal or a step must have waited for the bank before reconciliation asks about it. */
+      DEALS_RECONCILE_AFTER_MS: int({ fallback: RECONCILE_AFTER_MS, min: 0, max: 7 * 86_400_000 }),
+      /** The most deals (and, separately, steps) one run asks the bank about. */
+      DEALS_RECONCILE_BATCH_MAX: int({ fallback: RECONCILE_BATCH_MAX, min: 1, max: 100_000 }),
       DEALS_PORT: port(3007),
       /** The secret(s) the bank signs its notifications with; two, comma-separated, during a rotation. */
       BANK_NOTIFICATION_SECRET: secrets,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { serviceTokens } from '@strongbox/http/service-token';
 import type { Clock, Logger } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
@@ -6,8 +7,10 @@ import client, { type Registry } from 'prom-client';
 import { LEDGER_TASK_STUCK_AFTER } from './domain/ledger-tasks.ts';
 import { runLedgerTasks } from './features/ledger-tasks/handler.ts';
 import type { DealLedger } from './features/ledger-tasks/ports.ts';
-import { balanceClient } from './infra/balance-client.ts';
+import type { LedgerReader } from './features/reconciliation/ports.ts';
+import { balanceClient, type DealsBalanceClient } from './infra/balance-client.ts';
 import { pendingLedgerTasks } from './infra/ledger-tasks.ts';
+import { ledgerReader } from './infra/reconciliation.ts';
 import { ledgerAccounts, ledgerTaskQueue } from './wiring.ts';
 
 /** How often the ledger worker looks for due tasks when the last round found none. */
@@ -39,7 +42,7 @@ export function ledgerMirror(deps: {
   readonly random?: () => number;
   /** Where the mirror's gauges are registered (the service's registry). */
   readonly registry?: Registry;
-}): { workers: BackgroundWorker[]; closers: Array<() => Promise<void>> } {
+}): { workers: BackgroundWorker[]; closers: Array<() => Promise<void>>; reader?: LedgerReader } {
   const c = deps.ledger;
   const breakerOpen = deps.registry ? mirrorMetrics(deps.pool, deps.registry) : undefined;
   if (!c) return { workers: [], closers: [] };
@@ -74,7 +77,12 @@ export function ledgerMirror(deps: {
       logger: deps.logger,
       random: deps.random ?? Math.random,
     });
-  return { workers: [loop(run, deps.logger)], closers };
+  // Reconciliation reads the escrows with the same client (a test's own ledger may not read balances).
+  const reader =
+    'accountBalance' in ledger
+      ? ledgerReader(deps.pool, ledger as DealsBalanceClient, () => randomUUID().replaceAll('-', ''))
+      : undefined;
+  return { workers: [loop(run, deps.logger)], closers, ...(reader ? { reader } : {}) };
 }
 
 /** Pending and stuck ledger tasks, read when scraped, and whether the circuit to balance is open. */

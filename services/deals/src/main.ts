@@ -44,6 +44,11 @@ await runService({
         tasksPollMs: config.DEALS_BANK_TASKS_POLL_MS,
         jobsSchedule: config.DEALS_BANK_JOBS_SCHEDULE,
         retryCapMs: config.DEALS_BANK_RETRY_CAP_MS,
+        reconcile: {
+          intervalMs: config.DEALS_RECONCILE_INTERVAL_MS,
+          afterMs: config.DEALS_RECONCILE_AFTER_MS,
+          batchMax: config.DEALS_RECONCILE_BATCH_MAX,
+        },
       },
     }),
 });

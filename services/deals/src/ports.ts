@@ -5,6 +5,7 @@ import type { DealEvent, DealEventType } from './domain/events.ts';
 import type { QueueItem } from './domain/operator-queue.ts';
 import type { Recipient } from './domain/recipient.ts';
 import type { DealView } from './domain/view.ts';
+import type { Finding, FindingFilter } from './features/reconciliation/ports.ts';
 
 /** Where a page of the operators' queue starts: after this item, in its order. */
 export interface QueueCursor {
@@ -84,6 +85,8 @@ export interface DealsPorts {
   auditTrail(dealId: string, afterVersion: number, limit: number): Promise<AuditEntry[]>;
   /** Open items of the operators' queue, oldest first, after `cursor`. */
   listQueue(cursor: QueueCursor | undefined, limit: number): Promise<QueueItem[]>;
+  /** Reconciliation's findings, newest first (operators). */
+  listFindings(filter: FindingFilter, limit: number): Promise<Finding[]>;
   /** The user behind each recipient id that has a payout profile. */
   recipientUsers(recipientIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
   recipientOf(userId: string): Promise<Recipient | undefined>;

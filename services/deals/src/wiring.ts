@@ -84,3 +84,6 @@ export function ledgerAccounts(pool: Pool): LedgerAccounts {
     keep: (subject, accountId, at) => keepLedgerAccount(pool, subject, accountId, at),
   };
 }
+
+/** Reconciliation's lock and findings in the deals schema (ADR 0033), for the app and for tests. */
+export { reconciliationLock, reconciliationStore } from './infra/reconciliation.ts';

@@ -88,6 +88,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { prefix: '/v1/deals', service: 'deals' },
   { prefix: '/v1/recipients', service: 'deals' },
   { prefix: '/v1/admin/deals', service: 'deals' },
+  { prefix: '/v1/admin/reconciliation', service: 'deals' },
   // The bank signs its notifications (HMAC) and carries no token: deals checks the signature itself.
   { prefix: '/v1/bank', service: 'deals', public: ['/v1/bank/notifications'] },
   // Dead letters live with the service whose consumer gave up on them; each serves its own.

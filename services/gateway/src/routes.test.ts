@@ -39,7 +39,13 @@ describe('public paths', () => {
     assert.equal(isPublicPath(bank, '/v1/bank/notifications'), true);
     assert.equal(isPublicPath(bank, '/v1/bank/other'), false);
     assert.equal(matchRoute(ROUTES, '/v1/admin/users/lookup')?.service, 'identity');
-    for (const path of ['/v1/deals', '/v1/deals/deal_1/events', '/v1/recipients/me', '/v1/admin/deals/x']) {
+    for (const path of [
+      '/v1/deals',
+      '/v1/deals/deal_1/events',
+      '/v1/recipients/me',
+      '/v1/admin/deals/x',
+      '/v1/admin/reconciliation',
+    ]) {
       const entry = matchRoute(ROUTES, path);
       assert.equal(entry?.service, 'deals', path);
       assert.equal(isPublicPath(entry as RouteEntry, path), false, path);

@@ -55,7 +55,16 @@ async function processOne(deps: NotificationProcessingDeps, n: LoggedNotificatio
   if (!body || !PAYMENT_TYPES.has(body.type)) return;
   const stepId = body.type.startsWith('STEP_') ? body.objectId : body.stepId;
   if (!stepId) return;
-  await recordObservations(deps, await deps.watch.observeStep(stepId));
+  await followStep(deps, stepId);
+}
+
+/**
+ * Asks the bank for one step's payments and records each payout's outcome on its deal: what a payment
+ * notification makes deals do, and what reconciliation does for a step whose notification never came.
+ * Answers how many outcomes changed a deal.
+ */
+export async function followStep(deps: PayoutFollowDeps, bankStepId: string): Promise<number> {
+  return recordObservations(deps, await deps.watch.observeStep(bankStepId));
 }
 
 function parse(raw: Buffer): { type: string; objectId?: string; stepId?: string } | undefined {
