@@ -6,8 +6,10 @@ import { fixedClock } from '@strongbox/kernel';
 import { migrate, type Pool } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import type { Actor } from '../domain/decide.ts';
+import { findingQueueItem } from '../domain/operator-queue.ts';
 import { executeDealCommand } from '../infra/deal-commands.ts';
 import { MIGRATIONS } from '../infra/migrations.ts';
+import { closeQueueItem, openQueueItem } from '../infra/operator-queue.ts';
 
 const CLI = new URL('./rebuild.ts', import.meta.url).pathname;
 const clock = fixedClock(new Date('2026-12-01T10:00:00Z'));
@@ -51,6 +53,36 @@ async function queueItems(dealId: string, n: number): Promise<void> {
   await run(system, { kind: 'refund_needs_operator', amount: 2_500n, reason: 'refund_needs_operator: test' });
 }
 
+/** Two findings as reconciliation records them, with their queue items: one open, one resolved. */
+async function findings(): Promise<void> {
+  const at = clock.now();
+  const { rows } = await pool.query<{ seq: string; subject: string; deal_id: string | null }>(
+    `insert into reconciliation_findings
+       (difference_key, kind, subject, deal_id, ours_status, bank_status, detail, detected_at, last_seen_at)
+     values ('k1', 'deal_state', 'deal_cli_3', 'deal_cli_3', 'awaiting_payment', 'CANCELLED', 'cancelled at the bank', $1, $1),
+            ('k2', 'deal_state', 'payer:usr_payer', null, 'a', 'b', 'resolved since', $1, $1)
+     returning seq, subject, deal_id`,
+    [at],
+  );
+  for (const r of rows) {
+    const item = findingQueueItem({
+      findingId: `rcf_${r.seq}`,
+      subject: r.subject,
+      dealId: r.deal_id,
+      kind: 'deal_state',
+      detail: r.deal_id ? 'cancelled at the bank' : 'resolved since',
+      detectedAt: at,
+    });
+    await openQueueItem(pool, item);
+    if (!r.deal_id) {
+      await pool.query("update reconciliation_findings set resolved_at = $1 where difference_key = 'k2'", [
+        at,
+      ]);
+      await closeQueueItem(pool, item.itemId, at);
+    }
+  }
+}
+
 const views = async () =>
   (
     await pool.query(
@@ -92,14 +124,17 @@ describe('npm run deals:rebuild', () => {
         await executeDealCommand({ pool, clock }, { dealId, actor: agent, command: { kind: 'submit' } });
       if (n > 3) await queueItems(dealId, n);
     }
+    await findings();
     const live = await views();
     const liveQueue = await queue();
     assert.deepEqual(
       liveQueue.map((r) => [r.item_id, r.closed_at === null]),
       [
+        ['deal_cli_3/reconciliation/rcf_1', true],
         ['deal_cli_4/dispute/dsp_cli', false],
         ['deal_cli_4/refund_needs_operator/refund', true],
         ['deal_cli_5/payout_failed/deal_cli_5_p1', true],
+        ['payer:usr_payer/reconciliation/rcf_2', false],
       ],
     );
     await pool.query("delete from deal_views where deal_id = 'deal_cli_1'");

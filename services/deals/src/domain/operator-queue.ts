@@ -9,7 +9,35 @@ import type { DealEvent, DealEventType } from './events.ts';
  * for each event that closes it. Items from outside the deals' events (reconciliation findings) use the
  * same item shape through infra/operator-queue.ts.
  */
-export type QueueKind = 'dispute' | 'payout_failed' | 'refund_needs_operator' | (string & {});
+export type QueueKind =
+  | 'dispute'
+  | 'payout_failed'
+  | 'refund_needs_operator'
+  /** A reconciliation finding (its own table): opened and closed by reconciliation, not by the deal. */
+  | 'reconciliation'
+  | (string & {});
+
+/**
+ * A reconciliation finding as a queue item. A payer's virtual-account finding names no deal; its item
+ * carries the finding's subject (`payer:<user id>`) where a deal id would be.
+ */
+export function findingQueueItem(f: {
+  readonly findingId: string;
+  readonly subject: string;
+  readonly dealId: string | null;
+  readonly kind: string;
+  readonly detail: string;
+  readonly detectedAt: Date;
+}): QueueItem {
+  const owner = f.dealId ?? f.subject;
+  return {
+    itemId: queueItemId(owner, 'reconciliation', f.findingId),
+    dealId: owner,
+    kind: 'reconciliation',
+    reason: `${f.kind}: ${f.detail}`,
+    since: f.detectedAt,
+  };
+}
 
 export interface QueueItem {
   /** `<deal id>/<kind>/<ref>`: one item per thing that waits, so a repeated event opens nothing twice. */

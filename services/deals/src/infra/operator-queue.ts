@@ -1,6 +1,11 @@
 import { prepared, type Queryable } from '@strongbox/postgres';
 import type { DealEvent } from '../domain/events.ts';
-import { type QueueChange, type QueueItem, queueChangesOf } from '../domain/operator-queue.ts';
+import {
+  findingQueueItem,
+  type QueueChange,
+  type QueueItem,
+  queueChangesOf,
+} from '../domain/operator-queue.ts';
 import type { QueueCursor } from '../ports.ts';
 
 /** The operators' queue table (migration 0010), written in the caller's transaction. */
@@ -10,7 +15,32 @@ import type { QueueCursor } from '../ports.ts';
  * entry writes its open items again with openQueueItem during a rebuild, which empties the whole table
  * first. A source that opens items in its own transaction adds one function here.
  */
-export const QUEUE_SOURCES_OUTSIDE_EVENTS: ReadonlyArray<(tx: Queryable) => Promise<void>> = [];
+export const QUEUE_SOURCES_OUTSIDE_EVENTS: ReadonlyArray<(tx: Queryable) => Promise<void>> = [findingsAgain];
+
+/** Every reconciliation finding as its queue item, open or closed as reconciliation left it. */
+async function findingsAgain(tx: Queryable): Promise<void> {
+  const { rows } = await tx.query<{
+    seq: string;
+    subject: string;
+    deal_id: string | null;
+    kind: string;
+    detail: string;
+    detected_at: Date;
+    resolved_at: Date | null;
+  }>('select seq, subject, deal_id, kind, detail, detected_at, resolved_at from reconciliation_findings');
+  for (const r of rows) {
+    const item = findingQueueItem({
+      findingId: `rcf_${r.seq}`,
+      subject: r.subject,
+      dealId: r.deal_id,
+      kind: r.kind,
+      detail: r.detail,
+      detectedAt: r.detected_at,
+    });
+    await openQueueItem(tx, item);
+    if (r.resolved_at) await closeQueueItem(tx, item.itemId, r.resolved_at);
+  }
+}
 
 /** Applies what the deal's new events change in the queue: the command's transaction, or the rebuild's. */
 export async function projectQueue(
@@ -25,10 +55,12 @@ export async function applyQueueChange(tx: Queryable, change: QueueChange): Prom
   if ('open' in change) return openQueueItem(tx, change.open);
   if ('close' in change) return closeQueueItem(tx, change.close.itemId, change.close.at);
   await tx.query(
-    prepared('update operator_queue set closed_at = $2 where deal_id = $1 and closed_at is null', [
-      change.closeDeal.dealId,
-      change.closeDeal.at,
-    ]),
+    // A finding stays until reconciliation no longer sees it, whatever the deal has done since.
+    prepared(
+      `update operator_queue set closed_at = $2
+       where deal_id = $1 and closed_at is null and kind <> 'reconciliation'`,
+      [change.closeDeal.dealId, change.closeDeal.at],
+    ),
   );
 }
 

@@ -226,6 +226,16 @@ describe('reconciliation against the bank sandbox', () => {
       [open.kind, open.ours, open.bank, open.status],
       ['deal_state', { status: 'awaiting_payment' }, { status: 'CANCELLED' }, 'open'],
     );
+    const queued = async () => {
+      const res = await h.as('usr_ops', ['operator'], { method: 'GET', url: '/v1/admin/deals/queue' });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().data.filter((i: { dealId: string }) => i.dealId === id);
+    };
+    assert.deepEqual(
+      (await queued()).map((i: { kind: string; reason: string }) => [i.kind, i.reason.split(':')[0]]),
+      [['reconciliation', 'deal_state']],
+      "the finding is in the operators' queue",
+    );
     const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
     assert.match(metrics.body, /deals_reconciliation_findings_open\{[^}]*kind="deal_state"[^}]*\} 1/);
     assert.match(metrics.body, /deals_reconciliation_findings_total\{[^}]*kind="deal_state"[^}]*\} 1/);
@@ -245,6 +255,7 @@ describe('reconciliation against the bank sandbox', () => {
     h.clock.advance(11 * MINUTE);
     assert.equal((await parts().reconcileOnce()).resolved, 1);
     assert.deepEqual(await list('?status=open'), []);
+    assert.deepEqual(await queued(), [], 'and leaves the queue with it');
     const [resolved] = await list('?status=resolved');
     assert.equal(resolved.id, open.id);
     assert.ok(resolved.resolvedAt);

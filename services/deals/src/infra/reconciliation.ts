@@ -1,6 +1,7 @@
 import { type BankClient, BankError } from '@strongbox/bank-client';
 import { type Clock, cloudEvent } from '@strongbox/kernel';
 import { appendOutbox, type Pool, prepared, type Queryable, withTransaction } from '@strongbox/postgres';
+import { findingQueueItem } from '../domain/operator-queue.ts';
 import { type Difference, differenceKey, type FindingKind, type Side } from '../domain/reconciliation.ts';
 import type {
   Finding,
@@ -11,6 +12,7 @@ import type {
   ReconciliationStore,
 } from '../features/reconciliation/ports.ts';
 import { SERVICE } from './deal-commands.ts';
+import { closeQueueItem, openQueueItem } from './operator-queue.ts';
 
 /** The advisory lock's name: one reconciliation run at a time across every deals instance. */
 export const RECONCILE_LOCK_KEY = 'strongbox:deals:reconciliation';
@@ -107,6 +109,8 @@ export function findingData(f: Finding) {
 /** A finding's public id. */
 export const findingId = (seq: bigint) => `rcf_${seq}`;
 
+const queueItemOf = (f: Finding) => findingQueueItem({ ...f, findingId: findingId(f.seq) });
+
 export function reconciliationStore(pool: Pool, clock: Clock): ReconciliationStore {
   return {
     async stepsWaiting(before, limit) {
@@ -187,6 +191,9 @@ export function reconciliationStore(pool: Pool, clock: Clock): ReconciliationSto
           ),
         );
         const resolved = rows.map(toFinding);
+        // The operators' queue shows each open finding, in the same transaction as the finding itself.
+        for (const f of recorded) await openQueueItem(tx, queueItemOf(f));
+        for (const f of resolved) await closeQueueItem(tx, queueItemOf(f).itemId, at);
         const events = [
           ...recorded.map((f) => findingEvent('deals.reconciliation.finding_recorded', f, clock)),
           ...resolved.map((f) => findingEvent('deals.reconciliation.finding_resolved', f, clock)),
