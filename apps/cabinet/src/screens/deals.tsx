@@ -147,6 +147,7 @@ function DealView(props: { deal: Deal; onChanged: () => void }) {
       )}
       {isPayer && <ToPay deal={d} />}
       {isAgent && d.status === 'draft' && <SubmitDeal deal={d} onChanged={props.onChanged} />}
+      {viewer.roles.includes('admin') && <SandboxPanel deal={d} onChanged={props.onChanged} />}
       <h2>{t('milestones')}</h2>
       <ol class="milestones">
         {d.milestones.map((m) => (
@@ -156,7 +157,6 @@ function DealView(props: { deal: Deal; onChanged: () => void }) {
       {(isPayer || isAgent) && (d.status === 'funded' || d.status === 'releasing') && d.heldAmount > 0 && (
         <Dispute deal={d} onChanged={props.onChanged} />
       )}
-      {viewer.roles.includes('admin') && <SandboxPanel deal={d} onChanged={props.onChanged} />}
       <p class="actions">
         {(isStaff(viewer) || isPayer || isAgent) && (
           <>
