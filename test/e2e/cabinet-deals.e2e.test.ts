@@ -5,8 +5,9 @@
  * split and submits it; the payer sees what to pay and where; the admin sends the payer's transfer from
  * the bank sandbox panel; the first milestone is paid out, the payer confirms the second, the deal
  * completes with every payout paid; staff read the deal's event history, the ledger audit's verdict,
- * the operators' queue and the dead letters. axe-core finds no serious violation on these screens, and
- * the screenshots in docs/screenshots are taken here.
+ * the operators' queue and the dead letters; and the payer opens a dispute on another, funded deal.
+ * axe-core finds no serious violation on these screens, and the screenshots in docs/screenshots are
+ * taken here.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -348,7 +349,62 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
         await shown(page.getByText('Недоставленных событий нет.'));
       }
       await noSeriousViolations('dead letters');
-      assert.deepEqual(browser.cspViolations, [], 'the build runs under the strict CSP');
+      await signOut();
     },
   );
+
+  it('the payer opens a dispute on a funded deal', BOUNDED, async () => {
+    const token = async (email: string) =>
+      (await call('POST', '/v1/auth/login', { body: { email, password: PASSWORD } })).body
+        .accessToken as string;
+    const [agentToken, adminToken] = [await token(agent.email), await token(admin.email)];
+    const created = await call('POST', '/v1/deals', {
+      token: agentToken,
+      body: {
+        title: 'Дача',
+        payerEmail: payer.email,
+        milestones: [
+          {
+            title: 'Всё',
+            amount: 50_000,
+            release: { kind: 'payer_confirms' },
+            recipients: [{ recipientId: agencyRecipient, share: { percentBp: 10_000 } }],
+          },
+        ],
+      },
+    });
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.id as string;
+    assert.equal((await call('POST', `/v1/deals/${id}/submit`, { token: agentToken })).status, 200);
+    const dealNow = async () => (await call('GET', `/v1/deals/${id}`, { token: agentToken })).body;
+    const until = async (status: string) => {
+      const deadline = Date.now() + MONEY_MOVES_MS;
+      for (let d = await dealNow(); d.status !== status; d = await dealNow()) {
+        if (Date.now() > deadline) assert.fail(`deal ${id} never reached ${status}: ${d.status}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return dealNow();
+    };
+    const awaiting = await until('awaiting_payment');
+    // The sandbox takes rubles as a JSON number: written as text, like the panel does.
+    const paid = await fetch(`${gw}/v1/sandbox/_sim/incoming`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: `{"amount":500.00,"purpose":${JSON.stringify(awaiting.paymentPurpose)}}`,
+    });
+    assert.equal(paid.status, 201, await paid.text());
+    await until('funded');
+
+    const { page } = browser;
+    await signIn(payer.email);
+    await page.goto(`${gw}/deals/${encodeURIComponent(id)}`);
+    await shown(page.getByRole('heading', { name: 'Открыть спор' }));
+    await page.getByLabel('Что пошло не так').fill('Ключи не переданы');
+    await page.getByRole('button', { name: 'Открыть спор' }).click();
+    await shown(page.getByText('Открыт спор: Ключи не переданы'));
+    await shown(page.getByTestId('deal-status').getByText('Спор'));
+    assert.equal(await page.getByRole('button', { name: 'Подтвердить этап' }).count(), 0, 'releases wait');
+    await noSeriousViolations('dispute');
+    assert.deepEqual(browser.cspViolations, [], 'the build runs under the strict CSP');
+  });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, logout, onSessionLost, refresh } from './api/client.ts';
 import { isStaff, makeUi, UiContext, useUi, type Viewer, ViewerContext } from './context.ts';
 import { initialLang, type Lang, saveLang, translator } from './i18n.ts';
@@ -39,7 +39,8 @@ export function App() {
     onSessionLost(() => setSession('out'));
     void refresh().then((ok) => setSession(ok ? 'in' : 'out'));
   }, []);
-  useEffect(() => saveLang(lang), [lang]);
+  // Before the paint: the page's lang attribute changes with the words, never a frame after them.
+  useLayoutEffect(() => saveLang(lang), [lang]);
   useEffect(() => {
     if (session === 'out' && !PUBLIC.has(route.name)) navigate('/login');
     if (session === 'in' && PUBLIC.has(route.name)) navigate('/');
