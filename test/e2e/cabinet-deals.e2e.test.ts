@@ -195,6 +195,17 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
       await nav('Сделки').click();
       await page.getByRole('link', { name: 'Новая сделка' }).click();
       await page.getByRole('heading', { name: 'Новая сделка', level: 1 }).waitFor();
+      // Sent empty from the keyboard: the message names the field and the focus moves to it.
+      await page.getByLabel('Название сделки').focus();
+      await page.keyboard.press('Enter');
+      await shown(page.getByText('Укажите название.'));
+      await page.waitForFunction(
+        "document.activeElement && document.activeElement.id === 'deal-title'",
+        null,
+        {
+          timeout: 30_000,
+        },
+      );
       await page.getByLabel('Название сделки').fill(TITLE);
       await page.getByLabel('Эл. почта плательщика').fill(payer.email);
       await page.getByRole('button', { name: /Этапы и получатели/ }).click();
@@ -261,6 +272,7 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
     await screenshot(page, 'deal-payer-to-pay-ru');
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'deal-payer-phone-ru');
+    await noSeriousViolations('deal (payer, phone)');
     await page.setViewportSize({ width: 1280, height: 860 });
     await signOut();
   });
