@@ -5,7 +5,8 @@
  * split and submits it; the payer sees what to pay and where; the admin sends the payer's transfer from
  * the bank sandbox panel; the first milestone is paid out, the payer confirms the second, the deal
  * completes with every payout paid; staff read the deal's event history, the ledger audit's verdict,
- * the operators' queue and the dead letters; and the payer opens a dispute on another, funded deal.
+ * the operators' queue and the dead letters; the payer opens a dispute on another, funded deal; and staff
+ * inspect, replay and discard dead letters.
  * axe-core finds no serious violation on these screens, and the screenshots in docs/screenshots are
  * taken here.
  */
@@ -94,6 +95,8 @@ before(
         BANK_NOTIFICATION_SECRET: '',
         STAFF_TOTP_REQUIRED: 'false',
         DEALS_BANK_RETRY_CAP_MS: '5000',
+        // A poison message is dead-lettered after this many deliveries (8 in production): a short test.
+        PROCESSOR_CONSUMER_ATTEMPTS: '2',
       },
     });
     gw = system.urls.gateway;
@@ -417,6 +420,78 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
     await shown(page.getByTestId('deal-status').getByText('Спор'));
     assert.equal(await page.getByRole('button', { name: 'Подтвердить этап' }).count(), 0, 'releases wait');
     await noSeriousViolations('dispute');
+    await signOut();
+  });
+
+  it('staff inspect, replay and discard dead letters', BOUNDED, async () => {
+    // Two events no processor can understand (no order id), appended as orders itself would.
+    const poison = [`evt_${randomUUID()}`, `evt_${randomUUID()}`];
+    const orders = db.pool('orders');
+    for (const id of poison)
+      await orders.query(
+        `insert into orders.outbox (event_id, type, subject, envelope) values ($1, 'orders.order.created', 'ord_poison', $2)`,
+        [
+          id,
+          JSON.stringify({
+            specversion: '1.0',
+            id,
+            source: '/strongbox/orders',
+            type: 'orders.order.created',
+            subject: 'ord_poison',
+            time: new Date().toISOString(),
+            datacontenttype: 'application/json',
+            data: { nonsense: true },
+          }),
+        ],
+      );
+    const adminToken = (
+      await call('POST', '/v1/auth/login', { body: { email: admin.email, password: PASSWORD } })
+    ).body.accessToken as string;
+    const deadline = Date.now() + MONEY_MOVES_MS;
+    for (;;) {
+      const res = await call('GET', '/v1/admin/dead-letters/processor', { token: adminToken });
+      const ids = (res.body?.data ?? []).map((d: { eventId: string }) => d.eventId);
+      if (poison.every((p) => ids.includes(p))) break;
+      if (Date.now() > deadline) assert.fail(`the poison events were not dead-lettered: ${res.text}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    const { page } = browser;
+    await signIn(admin.email);
+    await nav('Недоставленные').click();
+    await page.getByRole('heading', { name: 'Недоставленные события' }).waitFor();
+    await page.getByLabel('Сервис').selectOption('processor');
+    const letter = (id: string) => page.locator('li.card', { hasText: id });
+    await shown(letter(poison[0] ?? ''));
+    await letter(poison[0] ?? '')
+      .getByRole('button', { name: 'Подробнее' })
+      .click();
+    await shown(letter(poison[0] ?? '').getByText('Событие как было доставлено'));
+    assert.match(
+      (await letter(poison[0] ?? '')
+        .locator('pre')
+        .textContent()) ?? '',
+      /"nonsense": true/,
+    );
+    await noSeriousViolations('dead letters');
+    await screenshot(page, 'dead-letters-ru');
+    await letter(poison[0] ?? '')
+      .getByRole('button', { name: 'Повторить' })
+      .click();
+    await shown(page.getByText('Передано получателю снова.'));
+    await letter(poison[1] ?? '')
+      .getByRole('button', { name: 'Отбросить' })
+      .click();
+    await shown(page.getByText('Отброшено (запись сохранена).'));
+    // The list is read again: the discarded letter is no longer among the dead ones, but kept as a record.
+    await letter(poison[1] ?? '').waitFor({ state: 'detached' });
+    const discarded = await call('GET', '/v1/admin/dead-letters/processor?state=discarded', {
+      token: adminToken,
+    });
+    assert.ok(
+      (discarded.body.data as Array<{ eventId: string }>).some((d) => d.eventId === poison[1]),
+      discarded.text,
+    );
     assert.deepEqual(browser.cspViolations, [], 'the build runs under the strict CSP');
   });
 });

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
 import { DEAD_LETTER_SERVICES, type DeadLetter, type QueueItem, type UserView } from '../api/types.ts';
 import { useUi } from '../context.ts';
@@ -180,6 +180,13 @@ export function DeadLettersScreen() {
   const { t } = useUi();
   const [service, setService] = useState<string>(DEAD_LETTER_SERVICES[0]);
   const [state, reload] = useLoad(() => api.deadLetters(service), [service]);
+  // Kept here, not on the letter: a replayed or discarded letter leaves the list of dead ones at once.
+  const [done, setDone] = useState<'replayed' | 'discarded' | null>(null);
+  const changed = (what: 'replayed' | 'discarded') => {
+    setDone(what);
+    reload();
+  };
+  useEffect(() => setDone(null), [service]);
   return (
     <section>
       <Title>{t('deadLettersTitle')}</Title>
@@ -193,6 +200,23 @@ export function DeadLettersScreen() {
           ))}
         </select>
       </div>
+      <p class="actions">
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => {
+            setDone(null);
+            reload();
+          }}
+        >
+          {t('refresh')}
+        </button>
+      </p>
+      {done && (
+        <p class="ok" role="status">
+          {t(done)}
+        </p>
+      )}
       <Show state={state}>
         {(page) =>
           page.data.length === 0 ? (
@@ -200,7 +224,7 @@ export function DeadLettersScreen() {
           ) : (
             <ul class="cards single">
               {page.data.map((d) => (
-                <DeadLetterItem key={d.id} service={service} letter={d} onChanged={reload} />
+                <DeadLetterItem key={d.id} service={service} letter={d} onChanged={changed} />
               ))}
             </ul>
           )
@@ -210,15 +234,21 @@ export function DeadLettersScreen() {
   );
 }
 
-function DeadLetterItem(props: { service: string; letter: DeadLetter; onChanged: () => void }) {
+function DeadLetterItem(props: {
+  service: string;
+  letter: DeadLetter;
+  onChanged: (what: 'replayed' | 'discarded') => void;
+}) {
   const { t, date } = useUi();
   const d = props.letter;
   const [event, setEvent] = useState<unknown>(undefined);
-  const [done, setDone] = useState<'replayed' | 'discarded' | null>(null);
   const action = useAction();
   return (
     <li class="card">
       <h2>{d.eventType}</h2>
+      <p class="small">
+        <code data-testid="dead-letter-event">{d.eventId}</code>
+      </p>
       <p class="small">
         {t('consumer')}: <code>{d.consumer}</code> · {t('reason')}: {d.reason} · {t('attempts')}: {d.attempts}{' '}
         · {date(d.deadLetteredAt)}
@@ -231,11 +261,6 @@ function DeadLetterItem(props: { service: string; letter: DeadLetter; onChanged:
         </>
       )}
       <ActionNote action={action} id={`dl-${d.id}`} />
-      {done && (
-        <p class="ok" role="status">
-          {t(done)}
-        </p>
-      )}
       <p class="actions">
         <button
           type="button"
@@ -249,12 +274,11 @@ function DeadLetterItem(props: { service: string; letter: DeadLetter; onChanged:
         </button>{' '}
         <button
           type="button"
-          disabled={action.busy || done !== null}
+          disabled={action.busy}
           onClick={() =>
             void action.run(async () => {
               await api.replayDeadLetter(props.service, d.id);
-              setDone('replayed');
-              props.onChanged();
+              props.onChanged('replayed');
             })
           }
         >
@@ -263,12 +287,11 @@ function DeadLetterItem(props: { service: string; letter: DeadLetter; onChanged:
         <button
           type="button"
           class="danger"
-          disabled={action.busy || done !== null}
+          disabled={action.busy}
           onClick={() =>
             void action.run(async () => {
               await api.discardDeadLetter(props.service, d.id);
-              setDone('discarded');
-              props.onChanged();
+              props.onChanged('discarded');
             })
           }
         >
