@@ -114,8 +114,8 @@ export function DealScreen(props: { id: string }) {
   }, [moving, reload]);
   return (
     <section>
-      <Show state={state}>{(deal) => <DealView deal={deal} onChanged={reload} />}</Show>
       {state.kind !== 'ok' && <Title>{t('dealTitle')}</Title>}
+      <Show state={state}>{(deal) => <DealView deal={deal} onChanged={reload} />}</Show>
     </section>
   );
 }
