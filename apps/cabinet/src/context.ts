@@ -23,3 +23,12 @@ export function useUi(): Ui {
   if (!ui) throw new Error('useUi outside UiContext');
   return ui;
 }
+
+/** The signed-in user (GET /v1/me): which screens and actions to offer. The services decide what is allowed. */
+export interface Viewer {
+  readonly id: string;
+  readonly roles: readonly string[];
+}
+export const ViewerContext = createContext<Viewer>({ id: '', roles: [] });
+export const useViewer = (): Viewer => useContext(ViewerContext);
+export const isStaff = (v: Viewer) => v.roles.includes('operator') || v.roles.includes('admin');

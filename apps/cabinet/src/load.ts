@@ -4,7 +4,7 @@ import { ApiError } from './api/client.ts';
 export type Loaded<T> =
   | { readonly kind: 'loading' }
   | { readonly kind: 'ok'; readonly value: T }
-  | { readonly kind: 'error'; readonly code: string | undefined };
+  | { readonly kind: 'error'; readonly code: string | undefined; readonly status?: number };
 
 /** Runs `load` when `deps` change; `reload` runs it again (after a payment, say). */
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): [Loaded<T>, () => void] {
@@ -15,7 +15,12 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): [L
     load().then(
       (value) => live && setState({ kind: 'ok', value }),
       (err: unknown) =>
-        live && setState({ kind: 'error', code: err instanceof ApiError ? err.code : undefined }),
+        live &&
+        setState(
+          err instanceof ApiError
+            ? { kind: 'error', code: err.code, status: err.status }
+            : { kind: 'error', code: undefined },
+        ),
     );
     return () => {
       live = false;

@@ -12,6 +12,13 @@ describe('the client router', () => {
     assert.deepEqual(parseRoute('/pay'), { name: 'pay' });
     assert.deepEqual(parseRoute('/accounts/a/b'), { name: 'notFound' });
     assert.deepEqual(parseRoute('/v1/accounts'), { name: 'notFound' });
+    assert.deepEqual(parseRoute('/deals'), { name: 'deals' });
+    assert.deepEqual(parseRoute('/deals/new'), { name: 'dealNew' });
+    assert.deepEqual(parseRoute('/deals/dl_1'), { name: 'deal', id: 'dl_1' });
+    assert.deepEqual(parseRoute('/deals/dl_1/events'), { name: 'dealEvents', id: 'dl_1' });
+    assert.deepEqual(parseRoute('/deals/dl_1/other'), { name: 'notFound' });
+    assert.deepEqual(parseRoute('/dead-letters'), { name: 'deadLetters' });
+    assert.deepEqual(parseRoute('/profile/x'), { name: 'notFound' });
   });
 
   it('knows every path the gateway answers with index.html, and only those', () => {
@@ -31,6 +38,14 @@ describe('the client router', () => {
       '/accounts/x',
       '/orders',
       '/orders/x',
+      '/deals',
+      '/deals/new',
+      '/deals/x',
+      '/deals/x/events',
+      '/profile',
+      '/operator',
+      '/dead-letters',
+      '/users',
     ])
       assert.ok(served(path), `${path} is routed but not served`);
   });

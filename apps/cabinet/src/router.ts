@@ -10,14 +10,31 @@ export type Route =
   | { readonly name: 'pay'; readonly from?: string }
   | { readonly name: 'orders' }
   | { readonly name: 'order'; readonly id: string }
+  | { readonly name: 'deals' }
+  | { readonly name: 'dealNew' }
+  | { readonly name: 'deal'; readonly id: string }
+  | { readonly name: 'dealEvents'; readonly id: string }
+  | { readonly name: 'profile' }
+  | { readonly name: 'operator' }
+  | { readonly name: 'deadLetters' }
+  | { readonly name: 'users' }
   | { readonly name: 'login' }
   | { readonly name: 'register' }
   | { readonly name: 'notFound' };
 
 export function parseRoute(path: string, search = ''): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  const [a, b, ...rest] = parts;
+  const [a, b, c, ...rest] = parts;
   if (rest.length > 0) return { name: 'notFound' };
+  // The one three-part path: a deal's event history.
+  if (c !== undefined)
+    return a === 'deals' && b && c === 'events' ? { name: 'dealEvents', id: b } : { name: 'notFound' };
+  if (a === 'deals') {
+    if (b === 'new') return { name: 'dealNew' };
+    return b ? { name: 'deal', id: b } : { name: 'deals' };
+  }
+  if (!b && (a === 'profile' || a === 'operator' || a === 'users')) return { name: a };
+  if (!b && a === 'dead-letters') return { name: 'deadLetters' };
   if (a === undefined) return { name: 'accounts' };
   if (a === 'login' && !b) return { name: 'login' };
   if (a === 'register' && !b) return { name: 'register' };

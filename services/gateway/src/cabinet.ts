@@ -24,6 +24,13 @@ export const CABINET_ROUTES = [
   '/accounts/:id',
   '/orders',
   '/orders/:id',
+  '/deals',
+  '/deals/:id',
+  '/deals/:id/events',
+  '/profile',
+  '/operator',
+  '/dead-letters',
+  '/users',
 ] as const;
 export const ASSETS_PREFIX = '/assets/';
 /** A file above this is not what a Vite build of the cabinet makes; refusing it keeps memory bounded. */

@@ -1,4 +1,24 @@
-import type { Account, Entry, Me, Order, Page, SessionTokens, Transfer } from './types.ts';
+import type {
+  Account,
+  Audit,
+  DeadLetter,
+  Deal,
+  DealEvent,
+  Entry,
+  Me,
+  MyPayout,
+  NewMilestone,
+  Order,
+  Page,
+  QueueItem,
+  Recipient,
+  RecipientInput,
+  SessionTokens,
+  ShareRule,
+  SplitPreview,
+  Transfer,
+  UserView,
+} from './types.ts';
 
 /**
  * The cabinet's one way to the API (same origin: the gateway serves both). The access token lives only
@@ -17,6 +37,14 @@ export class ApiError extends Error {
     super(detail);
     this.status = status;
     this.code = code;
+  }
+}
+
+/** A request body already written as JSON text. */
+export class RawJson {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
   }
 }
 
@@ -39,7 +67,9 @@ async function send(method: string, path: string, body?: unknown, headers: Recor
       ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
       ...headers,
     },
-    body: body === undefined ? null : JSON.stringify(body),
+    // A RawJson body is sent as it is: the bank sandbox takes rubles as a JSON number, written from
+    // minor units as text so no float ever holds the amount.
+    body: body === undefined ? null : body instanceof RawJson ? body.text : JSON.stringify(body),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   if (res.status === 204) return { res, json: undefined };
@@ -139,6 +169,56 @@ export const api = {
       },
       { 'idempotency-key': key },
     ),
+  deals: (filter: { role?: 'agent' | 'payer'; status?: string; cursor?: string } = {}) =>
+    call<Page<Deal>>('GET', `/v1/deals${q({ limit: 50, ...filter })}`),
+  deal: (id: string) => call<Deal>('GET', `/v1/deals/${seg(id)}`),
+  splitPreview: (amountMinor: bigint, recipients: readonly ShareRule[]) =>
+    call<SplitPreview>('POST', '/v1/deals/split-preview', { amount: Number(amountMinor), recipients }),
+  createDeal: (
+    input: { title: string; payerEmail: string; milestones: readonly NewMilestone[] },
+    key: string,
+  ) => call<Deal>('POST', '/v1/deals', input, { 'idempotency-key': key }),
+  submitDeal: (id: string, key: string) =>
+    call<Deal>('POST', `/v1/deals/${seg(id)}/submit`, undefined, { 'idempotency-key': key }),
+  confirmMilestone: (id: string, milestoneId: string, key: string) =>
+    call<Deal>('POST', `/v1/deals/${seg(id)}/milestones/${seg(milestoneId)}/confirm`, undefined, {
+      'idempotency-key': key,
+    }),
+  openDispute: (id: string, reason: string, key: string) =>
+    call<Deal>('POST', `/v1/deals/${seg(id)}/disputes`, { reason }, { 'idempotency-key': key }),
+  dealEvents: (id: string, cursor?: string) =>
+    call<Page<DealEvent>>('GET', `/v1/deals/${seg(id)}/events${q({ limit: 100, cursor })}`),
+  myRecipient: () => call<Recipient>('GET', '/v1/recipients/me'),
+  saveRecipient: (input: RecipientInput, key: string) =>
+    call<Recipient>('POST', '/v1/recipients', input, { 'idempotency-key': key }),
+  myPayouts: () => call<Page<MyPayout>>('GET', `/v1/recipients/me/payouts${q({ limit: 100 })}`),
+  queue: () => call<Page<QueueItem>>('GET', `/v1/admin/deals/queue${q({ limit: 100 })}`),
+  audit: () => call<Audit>('GET', '/v1/ledger/audit'),
+  deadLetters: (service: string, cursor?: string) =>
+    call<Page<DeadLetter>>('GET', `/v1/admin/dead-letters/${seg(service)}${q({ limit: 50, cursor })}`),
+  deadLetter: (service: string, id: string) =>
+    call<DeadLetter>('GET', `/v1/admin/dead-letters/${seg(service)}/${seg(id)}`),
+  replayDeadLetter: (service: string, id: string) =>
+    call<DeadLetter>('POST', `/v1/admin/dead-letters/${seg(service)}/${seg(id)}/replay`),
+  discardDeadLetter: (service: string, id: string) =>
+    call<undefined>('DELETE', `/v1/admin/dead-letters/${seg(service)}/${seg(id)}`),
+  findUser: (email: string) => call<UserView>('GET', `/v1/admin/users/lookup${q({ email })}`),
+  setRoles: (id: string, roles: readonly string[]) =>
+    call<UserView>('PUT', `/v1/admin/users/${seg(id)}/roles`, { roles }),
+  /** The bank sandbox's controls: 404 unless the sandbox is the bank and the caller an admin. */
+  sandboxClock: () => call<{ now: string; frozen: boolean }>('GET', '/v1/sandbox/_sim/clock'),
+  sandboxIncoming: (rubles: string, purpose: string) =>
+    call<unknown>(
+      'POST',
+      '/v1/sandbox/_sim/incoming',
+      new RawJson(`{"amount":${rubles},"purpose":${JSON.stringify(purpose)}}`),
+    ),
+  sandboxTick: () => call<unknown>('POST', '/v1/sandbox/_sim/tick', {}),
+  /** A fresh TOTP code for an action that needs one (ADR 0026): the short-lived token it answers is used from now on. */
+  stepUp: async (code: string) => {
+    const tokens = await call<SessionTokens>('POST', '/v1/auth/step-up', { code });
+    accessToken = tokens.accessToken;
+  },
   orders: (cursor?: string) => call<Page<Order>>('GET', `/v1/orders${q({ limit: 50, cursor })}`),
   order: (id: string) => call<Order>('GET', `/v1/orders/${seg(id)}`),
 };
