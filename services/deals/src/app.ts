@@ -16,6 +16,7 @@ import { dealEventsRoute } from './features/deal-events/route.ts';
 import { getDealRoute } from './features/get-deal/route.ts';
 import { getRecipientRoute } from './features/get-recipient/route.ts';
 import { listDealsRoute } from './features/list-deals/route.ts';
+import { listMyPayoutsRoute } from './features/list-my-payouts/route.ts';
 import { openDisputeRoute } from './features/open-dispute/route.ts';
 import { resolveDisputeRoute } from './features/resolve-dispute/route.ts';
 import { retryPayoutRoute } from './features/retry-payout/route.ts';
@@ -32,6 +33,7 @@ import { createDealsMetrics, type DealsMetrics } from './infra/metrics.ts';
 import { MIGRATIONS } from './infra/migrations.ts';
 import { logNotification } from './infra/notification-log.ts';
 import { verifySignature } from './infra/notification-signature.ts';
+import { listRecipientPayouts } from './infra/recipient-payouts.ts';
 import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipients.ts';
 import { type LedgerConfig, ledgerMirror } from './ledger-mirror.ts';
 import type { DealsPorts } from './ports.ts';
@@ -108,6 +110,10 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     auditTrail: (id, after, limit) => auditTrail(pool, id, after, limit),
     recipientUsers: (ids) => recipientUsers(pool, ids),
     recipientOf: (userId) => findRecipientOf(pool, userId),
+    myPayouts: async (userId, beforeId, limit) => {
+      const profile = await findRecipientOf(pool, userId);
+      return profile ? listRecipientPayouts(pool, profile.id, beforeId, limit) : [];
+    },
     saveRecipient: (req, profile, render) =>
       runIdempotent(pool, clock, req, async (tx, now) => {
         const existing = await findRecipientOf(tx, req.scope, true);
@@ -155,6 +161,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     dealEventsRoute,
     saveRecipientRoute,
     getRecipientRoute,
+    listMyPayoutsRoute,
     bankNotificationsRoute,
   ])
     route(app, ports);

@@ -55,6 +55,8 @@ export interface Payout {
   readonly attempts: number;
   /** Why the payout waits, while `held`; null otherwise. */
   readonly hold: { readonly reason: PayoutHoldReason; readonly detail: string } | null;
+  /** When the bank's payment of it was recorded as completed; null until paid. */
+  readonly paidAt: Date | null;
   /** The tax receipt (self-employed recipients only), once asked for; null before. */
   readonly receipt: Receipt | null;
 }

@@ -51,6 +51,7 @@ function pendingMilestone(m: CreatedMilestone): Milestone {
       attempts: 0,
       hold: null,
       receipt: null,
+      paidAt: null,
     })),
   };
 }
@@ -86,6 +87,7 @@ function apply(deal: Deal, e: DealEvent): Deal {
         status: 'paid',
         failure: null,
         hold: null,
+        paidAt: e.at,
       }));
     case 'deal.payout_held':
       return withPayout(deal, e.milestoneId, e.payoutId, (p) => ({

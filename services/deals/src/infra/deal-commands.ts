@@ -19,6 +19,7 @@ import { enqueueBankTasks } from './bank-tasks.ts';
 import { decodeEvent, encodeEvent } from './event-codec.ts';
 import { enqueueLedgerTasks } from './ledger-tasks.ts';
 import { dealView, projectDeal } from './projection.ts';
+import { projectRecipientPayouts } from './recipient-payouts.ts';
 
 export const SERVICE = 'deals';
 /**
@@ -121,6 +122,7 @@ export async function applyDealCommand(
     input.traceId,
   );
   await projectDeal(tx, dealView(next, heldAmount(next)));
+  await projectRecipientPayouts(tx, next);
   return { ok: true, deal: next, events: decision.events };
 }
 

@@ -2,6 +2,7 @@ import { type Pool, prepared, type Queryable, withTransaction } from '@strongbox
 import { heldAmount } from '../domain/deal.ts';
 import { loadDeal } from './deal-commands.ts';
 import { dealView, projectDeal } from './projection.ts';
+import { projectRecipientPayouts } from './recipient-payouts.ts';
 
 /** Streams folded per page of a rebuild: bounds the memory a rebuild holds at once. */
 export const REBUILD_PAGE_SIZE = 500;
@@ -17,6 +18,7 @@ export async function rebuildReadModels(pool: Pool): Promise<{ deals: number }> 
     pool,
     async (tx) => {
       await tx.query('delete from deal_views');
+      await tx.query('delete from recipient_payouts');
       let deals = 0;
       let after = '';
       for (;;) {
@@ -25,6 +27,7 @@ export async function rebuildReadModels(pool: Pool): Promise<{ deals: number }> 
           const deal = await loadDeal(tx, id);
           if (deal) {
             await projectDeal(tx, dealView(deal, heldAmount(deal)));
+            await projectRecipientPayouts(tx, deal);
             deals++;
           }
         }
