@@ -4,6 +4,7 @@ import type { Deal } from './deal.ts';
 import { type Actor, type DealCommand, decide } from './decide.ts';
 import type { DealEvent } from './events.ts';
 import { evolve } from './evolve.ts';
+import { NPD_YEAR_INCOME_LIMIT, npdVerdict, taxYearStart } from './self-employed.ts';
 
 /**
  * Given/when/then for a self-employed recipient's payout: held while the NPD status or the yearly limit
@@ -174,5 +175,38 @@ describe("a self-employed payout's receipt", () => {
       ['deal.receipt_updated', 'deal.receipt_cancelled'],
     );
     assert.equal(payout(events.reduce(evolve, deal), 'po_se').receipt?.status, 'CANCELED');
+  });
+});
+
+describe('whether a self-employed payout may be paid now', () => {
+  const base = { npdStatus: 'ACTIVE', paidThisYear: 0n, inFlight: 0n, amount: 100_00n };
+
+  it('given an ACTIVE status within the limit, then it is paid', () => {
+    assert.deepEqual(npdVerdict(base), { pay: true });
+  });
+
+  it('given any other NPD status, then it waits as npd_not_active with the status', () => {
+    for (const npdStatus of ['NOT_ACTIVE', 'NOT_CONFIRM', 'REGISTRATION_WAIT']) {
+      const v = npdVerdict({ ...base, npdStatus });
+      assert.ok(!v.pay);
+      assert.equal(v.reason, 'npd_not_active');
+      assert.match(v.detail, new RegExp(npdStatus));
+    }
+  });
+
+  it('given the income this year plus the payout reaching exactly 2,400,000 RUB, then it is paid; a kopeck more waits', () => {
+    assert.equal(NPD_YEAR_INCOME_LIMIT, 240_000_000n);
+    const upTo = { ...base, paidThisYear: 239_000_000n, inFlight: 900_000n, amount: 100_000n };
+    assert.deepEqual(npdVerdict(upTo), { pay: true });
+    const over = npdVerdict({ ...upTo, amount: 100_001n });
+    assert.ok(!over.pay);
+    assert.equal(over.reason, 'npd_year_limit');
+    assert.match(over.detail, /2400000\.01 RUB, above the 2400000 RUB limit/);
+  });
+
+  it("the tax year starts on Moscow's 1 January, 21:00 UTC the day before", () => {
+    assert.equal(taxYearStart(new Date('2026-12-31T20:59:59Z')).toISOString(), '2025-12-31T21:00:00.000Z');
+    assert.equal(taxYearStart(new Date('2026-12-31T21:00:00Z')).toISOString(), '2026-12-31T21:00:00.000Z');
+    assert.equal(taxYearStart(new Date('2026-06-01T00:00:00Z')).toISOString(), '2025-12-31T21:00:00.000Z');
   });
 });
