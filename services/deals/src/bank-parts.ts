@@ -9,11 +9,14 @@ import { processNotifications } from './features/bank-notification-processing/jo
 import { followPayouts } from './features/bank-payouts/job.ts';
 import type { BankTaskDeps } from './features/bank-tasks/handler.ts';
 import { bankTaskWorker } from './features/bank-tasks/worker.ts';
+import { runSelfEmployedPayouts } from './features/self-employed-payouts/job.ts';
 import { dealBank } from './infra/bank-adapter.ts';
 import { incomingBank } from './infra/bank-incoming.ts';
 import { payoutWatch } from './infra/bank-payout-watch.ts';
 import { pendingBankTasks } from './infra/bank-tasks.ts';
 import { notificationOutcomes } from './infra/notification-outcomes.ts';
+import { npdPayoutStore, npdPayoutsStuck } from './infra/npd-payouts.ts';
+import { selfEmployedBank } from './infra/self-employed-bank.ts';
 import { bankTaskQueue, dealStore } from './wiring.ts';
 
 /** How deals reaches the bank: the client (BANK_URL, BANK_API_TOKEN), the nominal account, the pace. */
@@ -36,7 +39,14 @@ export interface BankParts {
   readonly fundOnce: () => Promise<number>;
   readonly followOnce: () => Promise<number>;
   readonly notificationsOnce: () => Promise<number>;
+  readonly selfEmployedOnce: () => Promise<number>;
 }
+
+/** How soon the self-employed worker asks the bank again about a payment or a call under way. */
+export const NPD_POLL_MS = 1_000;
+/** An issued receipt is read again every 6 hours for 30 days after the payout, to catch an annulment. */
+export const RECEIPT_WATCH_EVERY_MS = 6 * 3_600_000;
+export const RECEIPT_WATCH_FOR_MS = 30 * 86_400_000;
 
 /**
  * Everything that moves a deal's money through the bank: the bank-task worker (beneficiaries, deals,
@@ -94,6 +104,34 @@ export function bankParts(deps: {
   const outcomes = notificationOutcomes(pool);
   const notificationsOnce = () =>
     processNotifications({ watch, deals, logger, clock, random: Math.random, outcomes });
+  const backoff = {
+    baseMs: BANK_TASK_BACKOFF.baseMs,
+    capMs: deps.bank.retryCapMs ?? BANK_TASK_BACKOFF.capMs,
+  };
+  const selfEmployedOnce = () =>
+    runSelfEmployedPayouts({
+      store: npdPayoutStore(pool),
+      bank: selfEmployedBank({ pool, bank: deps.bank.client }),
+      deals,
+      clock,
+      logger,
+      random: Math.random,
+      backoff,
+      pollMs: NPD_POLL_MS,
+      receiptWatchEveryMs: RECEIPT_WATCH_EVERY_MS,
+      receiptWatchForMs: RECEIPT_WATCH_FOR_MS,
+    });
+  new client.Gauge({
+    name: 'deals_self_employed_payouts',
+    help: 'Payouts held (npd_not_active, npd_year_limit) and receipts annulled after they were issued',
+    labelNames: ['state'],
+    registers: [deps.registry],
+    async collect() {
+      const { held, cancelled } = await npdPayoutsStuck(pool);
+      this.labels('held').set(held);
+      this.labels('receipt_cancelled').set(cancelled);
+    },
+  });
   const job = (name: string, run: () => Promise<number>): PeriodicJobSpec => ({
     name: `deals:${name}`,
     pattern: deps.bank.jobsSchedule,
@@ -109,9 +147,11 @@ export function bankParts(deps: {
       job('funding', fundOnce),
       job('payouts', followOnce),
       job('notifications', notificationsOnce),
+      job('self-employed', selfEmployedOnce),
     ],
     fundOnce,
     followOnce,
     notificationsOnce,
+    selfEmployedOnce,
   };
 }

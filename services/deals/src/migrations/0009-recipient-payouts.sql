@@ -49,7 +49,7 @@ create table npd_payouts (
   deal_id text not null,
   milestone_id text not null,
   recipient_id text not null,
-  amount bigint not null check (amount > 0),
+  -- The amount is the deal's (a refund may change an unreleased share), read when it is paid.
   stage text not null default 'landing'
     check (stage in ('landing', 'checking', 'paying', 'receipt', 'watching', 'closed')),
   -- The self-employed API call in flight (its operation) and the correlationId its result is read by.
