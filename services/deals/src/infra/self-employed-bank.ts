@@ -22,15 +22,17 @@ export function selfEmployedBank(deps: { pool: Pool; bank: BankClient }): SelfEm
   return {
     async landed(p) {
       const [step, at] = [await stepOf(pool, p.milestoneId), await payoutAtBank(pool, p.payoutId)];
-      if (!step || !at) return false;
+      if (!step || !at) return 'step_not_paid';
       const { rows } = await pool.query<{ paying: boolean }>(
         prepared('select paying_since is not null as paying from bank_steps where milestone_id = $1', [
           p.milestoneId,
         ]),
       );
-      if (!rows[0]?.paying) return false;
+      if (!rows[0]?.paying) return 'step_not_paid';
       const payments = await bank.listStepPayments(step.bankDealId, step.stepId);
-      return payments.some((x) => x.recipientId === at.bankRecipientId && x.status === 'SUCCEEDED');
+      return payments.some((x) => x.recipientId === at.bankRecipientId && x.status === 'SUCCEEDED')
+        ? 'landed'
+        : 'in_flight';
     },
     async npdStatus(recipientId) {
       return (await bank.npdStatus((await profile(recipientId)).inn)).selfEmployedStatus;

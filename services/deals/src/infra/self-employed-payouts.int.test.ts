@@ -15,7 +15,7 @@ let bank: Bank;
 let h: Harness;
 let n = 0;
 /** People's INNs whose control digits are right, one per test, known to no other test. */
-const INNS = ['770000900196', '770000900260'];
+const INNS = ['770000900196', '770000900260', '770000900333'];
 
 before(async () => {
   bank = await startBank();
@@ -212,5 +212,41 @@ describe('the self-employed payout worker', () => {
       reason: 'npd_year_limit',
       detail: 'Paid this year 2399990 RUB; with this payout 2400040 RUB, above the 2400000 RUB limit',
     });
+  });
+
+  it('stops following the payout of a deal cancelled before its step was paid', async () => {
+    const tag = ++n;
+    const freelancer = await profile(`usr_se${tag}`, 'self_employed', INNS[tag - 1]!);
+    const agent = await profile(`usr_p${tag}`, 'person', PERSON_INN);
+    const created = await h.as('usr_agent', ['agent'], {
+      method: 'POST',
+      url: '/v1/deals',
+      payload: {
+        title: 'Design',
+        payerId: `usr_payer${tag}`,
+        milestones: [
+          {
+            title: 'All of it',
+            amount: 10_000,
+            release: { kind: 'immediate' },
+            recipients: [
+              { recipientId: agent, share: { percentBp: 5_000 } },
+              { recipientId: freelancer, share: { percentBp: 5_000 } },
+            ],
+          },
+        ],
+      },
+    });
+    const id = created.json().id as string;
+    await h.as('usr_agent', ['agent'], { method: 'POST', url: `/v1/deals/${id}/submit` });
+    await until('awaiting payment', async () =>
+      (await deal(id)).status === 'awaiting_payment' ? true : undefined,
+    );
+    const stage = async () =>
+      (await h.pool.query('select stage from npd_payouts where deal_id = $1', [id])).rows[0]?.stage;
+    assert.equal(await stage(), 'landing');
+    const cancelled = await h.as('usr_agent', ['agent'], { method: 'POST', url: `/v1/deals/${id}/cancel` });
+    assert.equal(cancelled.statusCode, 200, cancelled.body);
+    await until('closed', async () => ((await stage()) === 'closed' ? true : undefined));
   });
 });

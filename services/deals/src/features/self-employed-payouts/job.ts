@@ -68,9 +68,15 @@ async function advance(deps: SelfEmployedPayoutDeps, p: NpdPayout): Promise<bool
   };
   const wait = () => go({}, deps.pollMs, false);
   switch (p.stage) {
-    case 'landing':
-      if (!(await deps.bank.landed(p))) return wait();
-      return go({ stage: 'checking' });
+    case 'landing': {
+      const where = await deps.bank.landed(p);
+      if (where === 'landed') return go({ stage: 'checking' });
+      if (where === 'in_flight') return wait();
+      // Not released yet: looked at less and less often, and never again once it cannot be paid.
+      const payout = await findPayout(deps, p);
+      if (!payout || payout.status === 'paid') return go({ stage: 'closed' });
+      return slower(deps, p, 'the step is not paid yet');
+    }
     case 'checking':
       return check(deps, p, go);
     case 'paying':
@@ -93,13 +99,23 @@ async function advance(deps: SelfEmployedPayoutDeps, p: NpdPayout): Promise<bool
 
 type Go = (change: Omit<NpdPayoutChange, 'progressed'>, ms?: number, moved?: boolean) => Promise<boolean>;
 
-async function payoutOf(deps: SelfEmployedPayoutDeps, p: NpdPayout): Promise<Payout> {
+/** The payout as the deal has it now; undefined once it is gone (its milestone refunded, the deal cancelled). */
+async function findPayout(deps: SelfEmployedPayoutDeps, p: NpdPayout): Promise<Payout | undefined> {
   const deal = await deps.deals.load(p.dealId);
-  const payout = deal?.milestones
-    .find((m) => m.id === p.milestoneId)
-    ?.payouts.find((x) => x.id === p.payoutId);
+  if (!deal || deal.status === 'cancelled') return undefined;
+  return deal.milestones.find((m) => m.id === p.milestoneId)?.payouts.find((x) => x.id === p.payoutId);
+}
+
+async function payoutOf(deps: SelfEmployedPayoutDeps, p: NpdPayout): Promise<Payout> {
+  const payout = await findPayout(deps, p);
   if (!payout) throw new Error(`payout ${p.payoutId} is not in deal ${p.dealId}`);
   return payout;
+}
+
+/** Nothing to do yet and nothing the bank will change soon: the next look comes after a growing delay. */
+async function slower(deps: SelfEmployedPayoutDeps, p: NpdPayout, why: string): Promise<boolean> {
+  await deps.store.update(p.payoutId, { progressed: false, error: why }, later(deps, p.attempts + 1));
+  return false;
 }
 
 async function record(deps: SelfEmployedPayoutDeps, p: NpdPayout, command: DealCommand): Promise<void> {
@@ -146,7 +162,9 @@ async function pay(deps: SelfEmployedPayoutDeps, p: NpdPayout, go: Go, wait: () 
     await deps.bank.payOut(p, (await payoutOf(deps, p)).amount, key(p, 'pay-out'));
     return go({}, deps.pollMs);
   }
-  if (payment.status === 'IN_PROGRESS' || (payment.status === 'FAILED' && payment.known)) return wait();
+  if (payment.status === 'IN_PROGRESS') return wait();
+  // Failed and recorded: it waits for the deal's retry (new bank details), which makes a new payment.
+  if (payment.status === 'FAILED' && payment.known) return slower(deps, p, 'failed; waiting for a retry');
   if (payment.status === 'FAILED') {
     await record(deps, p, {
       kind: 'payout_failed',

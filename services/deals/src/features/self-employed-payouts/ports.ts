@@ -73,8 +73,11 @@ export type ReceiptCall =
 
 /** What the worker needs of the bank, in its own terms (infra/self-employed-bank.ts over the client). */
 export interface SelfEmployedBank {
-  /** Whether the step's payment has put the share on the recipient's virtual account. */
-  landed(p: NpdPayout): Promise<boolean>;
+  /**
+   * Where the share is: its step not paid yet (a milestone may wait weeks for the payer), its payment
+   * under way, or on the recipient's virtual account.
+   */
+  landed(p: NpdPayout): Promise<'step_not_paid' | 'in_flight' | 'landed'>;
   /** The recipient's NPD status as the bank's status check answers it today. */
   npdStatus(recipientId: string): Promise<string>;
   /** Pays the share out of the virtual account to the recipient's bank details, under `key`. */
