@@ -4,7 +4,9 @@
  * by its payer into the nominal account, found and accepted at the bank, released and paid out (and its
  * mirror in balance settled, the ledger audit clean); then the
  * bank fails every change for a while and the deals still finish; then deals is killed with SIGKILL during
- * payouts and, restarted, pays nothing twice (the sandbox's own payment rows are counted).
+ * payouts and, restarted, pays nothing twice (the sandbox's own payment rows are counted); then the
+ * self-employed recipient loses their NPD status mid-deal: their payout is held with its reason while the
+ * others are paid, and is paid once, with its receipt, when the status is ACTIVE again.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
