@@ -6,7 +6,9 @@
  * bank fails every change for a while and the deals still finish; then deals is killed with SIGKILL during
  * payouts and, restarted, pays nothing twice (the sandbox's own payment rows are counted); then a payer's
  * dispute shows in the operators' queue and is resolved by a partial refund, which the bank's deal, the
- * payer's virtual account and the ledger all show.
+ * payer's virtual account and the ledger all show; then the self-employed recipient loses their NPD
+ * status mid-deal: their payout is held with its reason while the others are paid, and is paid once, with
+ * its receipt, when the status is ACTIVE again.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -139,6 +141,8 @@ interface Parties {
   agent: { id: string; token: string };
   payer: { id: string; email: string; token: string };
   recipients: [string, string, string];
+  /** The self-employed recipient (recipients[2]), who reads their own payouts. */
+  freelancer: { id: string; token: string };
 }
 let parties: Parties;
 
@@ -160,6 +164,7 @@ async function setUp(): Promise<Parties> {
   parties = {
     agent,
     payer,
+    freelancer,
     recipients: [
       await profile(agent.token, 'person', PERSON_INN),
       await profile(agency.token, 'company', COMPANY_INN),
@@ -222,6 +227,29 @@ async function paymentsAtBank(bankDealId: string): Promise<Array<{ status: strin
   return rows;
 }
 
+interface MyPayout {
+  id: string;
+  dealId: string;
+  milestoneId: string;
+  status: string;
+  hold: { reason: string; detail: string } | null;
+  receipt: { status: string; receiptNumber: string | null } | null;
+}
+
+/** The caller's payouts as a recipient (GET /v1/recipients/me/payouts). */
+async function myPayouts(token: string): Promise<MyPayout[]> {
+  const r = await call('GET', '/v1/recipients/me/payouts?limit=100', { headers: as(token) });
+  assert.equal(r.status, 200, r.text);
+  return r.body.data;
+}
+
+/** Waits for the payout's receipt to be issued, as its recipient sees it. */
+const receiptIssued = (p: Parties, payoutId: string) =>
+  waitFor(`the receipt of ${payoutId}`, async () => {
+    const mine = (await myPayouts(p.freelancer.token)).find((x) => x.id === payoutId);
+    return mine?.receipt?.status === 'SUCCESS' ? mine.receipt : undefined;
+  });
+
 describe('a deal paid out through the bank sandbox', () => {
   it('two milestones, three recipients: funded, released, paid out and completed', BOUNDED, async () => {
     const p = await setUp();
@@ -279,6 +307,8 @@ describe('a deal paid out through the bank sandbox', () => {
     assert.deepEqual([account.status, account.body.balance], [200, 0], account.text);
     const audit = await call('GET', '/v1/ledger/audit', { headers: as(adminToken) });
     assert.deepEqual([audit.status, audit.body.ok], [200, true], audit.text);
+    // The self-employed recipient's receipt, registered through the bank's self-employed API.
+    await receiptIssued(p, done.milestones[1].payouts[1].id);
   });
 
   it(
@@ -492,6 +522,79 @@ describe('a deal paid out through the bank sandbox', () => {
       assert.deepEqual([account.status, account.body.balance], [200, 0], account.text);
       const audit = await call('GET', '/v1/ledger/audit', { headers: as(adminToken) });
       assert.deepEqual([audit.status, audit.body.ok], [200, true], audit.text);
+    },
+  );
+
+  it(
+    'a self-employed recipient losing NPD status mid-deal: held with the reason, the others paid; ACTIVE again, paid once, receipt fetched',
+    BOUNDED,
+    async () => {
+      const p = await setUp();
+      const id = await submit(p, [
+        [
+          20_000,
+          'immediate',
+          [
+            [0, 5_000],
+            [2, 5_000],
+          ],
+        ],
+        [
+          30_000,
+          'payer_confirms',
+          [
+            [1, 5_000],
+            [2, 5_000],
+          ],
+        ],
+      ]);
+      await payerPays(p, id);
+      const first = await waitFor('the first milestone paid', async () => {
+        const d = await dealOf(p, id);
+        return d.milestones[0].status === 'paid' ? d : undefined;
+      });
+      await receiptIssued(p, first.milestones[0].payouts[1].id);
+      // The tax service ends the recipient's NPD status, mid-deal.
+      const lost = await sim('PUT', `/self-employed/recipients/${PERSON_INN}/npd-status`, {
+        status: 'NOT_ACTIVE',
+      });
+      assert.equal(lost.status, 200, lost.text);
+      const confirmed = await call('POST', `/v1/deals/${id}/milestones/${first.milestones[1].id}/confirm`, {
+        headers: as(p.payer.token),
+      });
+      assert.equal(confirmed.status, 200, confirmed.text);
+      const held = await waitFor('the self-employed payout held, the agency paid', async () => {
+        const d = await dealOf(p, id);
+        const [agency, freelancer] = d.milestones[1].payouts;
+        return agency.status === 'paid' && freelancer.status === 'held' ? d : undefined;
+      });
+      const heldPayout = held.milestones[1].payouts[1];
+      assert.equal(heldPayout.hold.reason, 'npd_not_active');
+      assert.equal(held.status, 'releasing');
+      const mine = (await myPayouts(p.freelancer.token)).find((x) => x.id === heldPayout.id);
+      assert.deepEqual(
+        [mine?.status, mine?.hold?.reason, mine?.dealId, mine?.milestoneId],
+        ['held', 'npd_not_active', id, held.milestones[1].id],
+      );
+      const regular = async () =>
+        (
+          await sandboxDb.query("select status from payments where kind = 'REGULAR' and purpose like $1", [
+            `%${heldPayout.id}%`,
+          ])
+        ).rows.map((r) => r.status);
+      assert.deepEqual(await regular(), [], 'nothing paid while held');
+
+      const back = await sim('PUT', `/self-employed/recipients/${PERSON_INN}/npd-status`, {
+        status: 'ACTIVE',
+      });
+      assert.equal(back.status, 200, back.text);
+      const done = await dealIn(p, id, 'completed');
+      assert.deepEqual(
+        [done.milestones[1].payouts[1].status, done.milestones[1].payouts[1].hold],
+        ['paid', null],
+      );
+      assert.deepEqual(await regular(), ['SUCCEEDED'], 'paid once');
+      await receiptIssued(p, heldPayout.id);
     },
   );
 });

@@ -7,7 +7,8 @@ import { JsonNumber, parseLosslessJson, parseRubles, rublesJson } from '@strongb
  */
 
 /** The fields of the bank's answers that carry money. Every other number is a count or a position. */
-export const AMOUNT_FIELDS: ReadonlySet<string> = new Set(['amount', 'amountOnHold']);
+// `sum` and `totalSum` are the self-employed API's names for the same decimal rubles.
+export const AMOUNT_FIELDS: ReadonlySet<string> = new Set(['amount', 'amountOnHold', 'sum', 'totalSum']);
 
 /** The house's bound on one amount (integer minor units, 1 ≤ amount ≤ 2^53−1). */
 export const AMOUNT_KOPECKS_MAX = 2n ** 53n - 1n;

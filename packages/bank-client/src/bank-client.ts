@@ -1,6 +1,7 @@
 import { beneficiaryCalls } from './calls/beneficiaries.ts';
 import { dealCalls } from './calls/deals.ts';
 import { paymentCalls } from './calls/payments.ts';
+import { selfEmployedCalls } from './calls/self-employed.ts';
 import { type BankClientOptions, bankCore } from './client.ts';
 
 /**
@@ -15,7 +16,12 @@ import { type BankClientOptions, bankCore } from './client.ts';
  */
 export function createBankClient(options: BankClientOptions) {
   const core = bankCore(options);
-  return { ...beneficiaryCalls(core), ...dealCalls(core), ...paymentCalls(core) };
+  return {
+    ...beneficiaryCalls(core),
+    ...dealCalls(core),
+    ...paymentCalls(core),
+    ...selfEmployedCalls(core),
+  };
 }
 
 export type BankClient = ReturnType<typeof createBankClient>;

@@ -19,5 +19,5 @@ export {
   BREAKER_HALF_OPEN_AFTER_MS,
   RETRY_AFTER_MS_MAX,
 } from './policy.ts';
-export { BANK_RATE_PER_S, RATE_WAIT_MS_MAX } from './rate-limiter.ts';
+export { BANK_RATE_PER_S, RATE_WAIT_MS_MAX, SELF_EMPLOYED_RATE_PER_S } from './rate-limiter.ts';
 export type * from './types.ts';

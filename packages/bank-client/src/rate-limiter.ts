@@ -51,6 +51,9 @@ export interface RateLimits {
 /** The bank's per-method limit, and how long a call may queue for its turn. */
 export const BANK_RATE_PER_S = 10;
 export const RATE_WAIT_MS_MAX = 10_000;
+/** The bank allows its self-employed API 1 call a second per method, unless `perMethod` names another. */
+export const SELF_EMPLOYED_RATE_PER_S = 1;
+const SELF_EMPLOYED_METHOD = /^[A-Z]+ \/api\/v\d+\/self-employed\//;
 
 /** Buckets by method key, on an injected clock, with an injected sleep so tests need not wait. */
 export class RateLimiter {
@@ -69,7 +72,9 @@ export class RateLimiter {
 
   /** Resolves when this call's turn has come; false when the wait would exceed the limit (nothing taken). */
   async acquire(method: string): Promise<boolean> {
-    const perS = this.#limits.perMethod?.[method] ?? this.#limits.defaultPerS;
+    const perS =
+      this.#limits.perMethod?.[method] ??
+      (SELF_EMPLOYED_METHOD.test(method) ? SELF_EMPLOYED_RATE_PER_S : this.#limits.defaultPerS);
     const r = reserve(this.#buckets.get(method), this.#clock.now().getTime(), perS, this.#limits.waitMsMax);
     if (!r.ok) return false;
     this.#buckets.set(method, r.bucket);

@@ -192,3 +192,59 @@ export interface Page {
   readonly limit?: number;
   readonly offset?: number;
 }
+
+/** The self-employed API's asynchronous calls, each with its own `/result`. */
+export type SelfEmployedOperation =
+  | 'recipients/create'
+  | 'payment-registry/create'
+  | 'payment-registry/submit'
+  | 'payment-registry/pay'
+  | 'payment-registry/receipts';
+
+export type NpdStatus = 'REGISTRATION_WAIT' | 'NOT_CONFIRM' | 'NOT_ACTIVE' | 'ACTIVE';
+export type ReceiptStatus = 'IN_PROGRESS' | 'SUCCESS' | 'CANCELED' | 'FISCALIZE_FAILED' | 'ERROR';
+
+export interface NpdStatusAnswer {
+  readonly inn: string;
+  readonly requestDate: string;
+  /** True only while the person is ACTIVE. */
+  readonly status: boolean;
+  readonly selfEmployedStatus: NpdStatus;
+  readonly recipientId: number | null;
+  readonly message: string;
+}
+
+export interface NewSelfEmployed {
+  readonly number: number;
+  readonly inn: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly middleName?: string;
+}
+
+export interface SelfEmployedRecipient {
+  readonly id: number;
+  readonly inn: string;
+  readonly selfEmployedStatus: NpdStatus;
+  readonly firstName: string;
+  readonly lastName: string;
+}
+
+/** One payment of a registry; `sum` is bigint kopecks, sent as decimal rubles. */
+export interface NewRegistryPayment {
+  readonly number: number;
+  readonly recipientId: number;
+  readonly sum: bigint;
+  /** At most 210 characters. */
+  readonly paymentPurpose: string;
+}
+
+/** A receipt as `payment-registry/receipts/result` lists it. */
+export interface SelfEmployedReceipt {
+  readonly number: number;
+  readonly status: ReceiptStatus;
+  readonly receiptNumber: string | null;
+  readonly link: string | null;
+  readonly sum: bigint;
+  readonly error: { readonly errorCode: string; readonly errorMessage: string } | null;
+}

@@ -18,6 +18,7 @@ import { dealEventsRoute } from './features/deal-events/route.ts';
 import { getDealRoute } from './features/get-deal/route.ts';
 import { getRecipientRoute } from './features/get-recipient/route.ts';
 import { listDealsRoute } from './features/list-deals/route.ts';
+import { listMyPayoutsRoute } from './features/list-my-payouts/route.ts';
 import { openDisputeRoute } from './features/open-dispute/route.ts';
 import { operatorQueueRoute } from './features/operator-queue/route.ts';
 import { runReleases } from './features/release-due/job.ts';
@@ -37,6 +38,7 @@ import { MIGRATIONS } from './infra/migrations.ts';
 import { logNotification } from './infra/notification-log.ts';
 import { verifySignature } from './infra/notification-signature.ts';
 import { listOpenQueueItems } from './infra/operator-queue.ts';
+import { listRecipientPayouts } from './infra/recipient-payouts.ts';
 import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipients.ts';
 import { listFindings } from './infra/reconciliation.ts';
 import { dueForRelease } from './infra/release-schedule.ts';
@@ -122,6 +124,10 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     listFindings: (filter, limit) => listFindings(pool, filter, limit),
     recipientUsers: (ids) => recipientUsers(pool, ids),
     recipientOf: (userId) => findRecipientOf(pool, userId),
+    myPayouts: async (userId, beforeId, limit) => {
+      const profile = await findRecipientOf(pool, userId);
+      return profile ? listRecipientPayouts(pool, profile.id, beforeId, limit) : [];
+    },
     saveRecipient: (req, profile, render) =>
       runIdempotent(pool, clock, req, async (tx, now) => {
         const existing = await findRecipientOf(tx, req.scope, true);
@@ -171,6 +177,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     dealEventsRoute,
     saveRecipientRoute,
     getRecipientRoute,
+    listMyPayoutsRoute,
     bankNotificationsRoute,
   ])
     route(app, ports);

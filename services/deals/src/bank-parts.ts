@@ -11,11 +11,14 @@ import type { BankTaskDeps } from './features/bank-tasks/handler.ts';
 import { bankTaskWorker } from './features/bank-tasks/worker.ts';
 import type { ReconciliationReport } from './features/reconciliation/job.ts';
 import type { LedgerReader } from './features/reconciliation/ports.ts';
+import { runSelfEmployedPayouts } from './features/self-employed-payouts/job.ts';
 import { dealBank } from './infra/bank-adapter.ts';
 import { incomingBank } from './infra/bank-incoming.ts';
 import { payoutWatch } from './infra/bank-payout-watch.ts';
 import { pendingBankTasks } from './infra/bank-tasks.ts';
 import { notificationOutcomes } from './infra/notification-outcomes.ts';
+import { npdPayoutStore, npdPayoutsStuck } from './infra/npd-payouts.ts';
+import { selfEmployedBank } from './infra/self-employed-bank.ts';
 import { type ReconcileSettings, reconciliationParts } from './reconciliation-parts.ts';
 import { bankTaskQueue, dealStore } from './wiring.ts';
 
@@ -43,7 +46,14 @@ export interface BankParts {
   readonly notificationsOnce: () => Promise<number>;
   /** One reconciliation run (under its lock, as the interval runs it). */
   readonly reconcileOnce: () => Promise<ReconciliationReport>;
+  readonly selfEmployedOnce: () => Promise<number>;
 }
+
+/** How soon the self-employed worker asks the bank again about a payment or a call under way. */
+export const NPD_POLL_MS = 1_000;
+/** An issued receipt is read again every 6 hours for 30 days after the payout, to catch an annulment. */
+export const RECEIPT_WATCH_EVERY_MS = 6 * 3_600_000;
+export const RECEIPT_WATCH_FOR_MS = 30 * 86_400_000;
 
 /**
  * Everything that moves a deal's money through the bank: the bank-task worker (beneficiaries, deals,
@@ -113,6 +123,34 @@ export function bankParts(deps: {
     ledger: deps.ledger,
     settings: deps.bank.reconcile,
   });
+  const backoff = {
+    baseMs: BANK_TASK_BACKOFF.baseMs,
+    capMs: deps.bank.retryCapMs ?? BANK_TASK_BACKOFF.capMs,
+  };
+  const selfEmployedOnce = () =>
+    runSelfEmployedPayouts({
+      store: npdPayoutStore(pool),
+      bank: selfEmployedBank({ pool, bank: deps.bank.client }),
+      deals,
+      clock,
+      logger,
+      random: Math.random,
+      backoff,
+      pollMs: NPD_POLL_MS,
+      receiptWatchEveryMs: RECEIPT_WATCH_EVERY_MS,
+      receiptWatchForMs: RECEIPT_WATCH_FOR_MS,
+    });
+  new client.Gauge({
+    name: 'deals_self_employed_payouts',
+    help: 'Payouts held (npd_not_active, npd_year_limit) and receipts annulled after they were issued',
+    labelNames: ['state'],
+    registers: [deps.registry],
+    async collect() {
+      const { held, cancelled } = await npdPayoutsStuck(pool);
+      this.labels('held').set(held);
+      this.labels('receipt_cancelled').set(cancelled);
+    },
+  });
   const job = (name: string, run: () => Promise<number>): PeriodicJobSpec => ({
     name: `deals:${name}`,
     pattern: deps.bank.jobsSchedule,
@@ -128,10 +166,12 @@ export function bankParts(deps: {
       job('funding', fundOnce),
       job('payouts', followOnce),
       job('notifications', notificationsOnce),
+      job('self-employed', selfEmployedOnce),
     ],
     fundOnce,
     followOnce,
     notificationsOnce,
     reconcileOnce: reconciliation.reconcileOnce,
+    selfEmployedOnce,
   };
 }

@@ -13,6 +13,8 @@ export interface QueueCursor {
   readonly itemId: string;
 }
 
+import type { RecipientPayoutRow } from './infra/recipient-payouts.ts';
+
 export interface CommandInput {
   readonly dealId: string;
   readonly command: DealCommand;
@@ -90,6 +92,8 @@ export interface DealsPorts {
   /** The user behind each recipient id that has a payout profile. */
   recipientUsers(recipientIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
   recipientOf(userId: string): Promise<Recipient | undefined>;
+  /** The user's payouts as a recipient (their payout profile's), newest first, before `beforeId`. */
+  myPayouts(userId: string, beforeId: string | undefined, limit: number): Promise<RecipientPayoutRow[]>;
   /** Creates or replaces the caller's payout profile under the request's Idempotency-Key. */
   saveRecipient(
     req: IdempotentRequest,

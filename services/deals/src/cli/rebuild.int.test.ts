@@ -90,6 +90,8 @@ const views = async () =>
     )
   ).rows;
 
+const payouts = async () => (await pool.query('select * from recipient_payouts order by payout_id')).rows;
+
 describe('npm run deals:rebuild', () => {
   it('derives lost and damaged read models again from the events, as they were', async () => {
     for (const n of [1, 2, 3, 4, 5]) {
@@ -124,12 +126,35 @@ describe('npm run deals:rebuild', () => {
         await executeDealCommand({ pool, clock }, { dealId, actor: agent, command: { kind: 'submit' } });
       if (n > 3) await queueItems(dealId, n);
     }
+    // The third deal's payout through a hold, a payment and a receipt: the recipients' payouts read model.
+    const system = { kind: 'system' } as const;
+    for (const command of [
+      { kind: 'registered_at_bank', bankDealId: 'bank_3' },
+      { kind: 'fund', incomingTransactionId: 'in_3', amount: 10_000n },
+      { kind: 'hold_payout', payoutId: 'deal_cli_3_p1', reason: 'npd_not_active', detail: 'NOT_ACTIVE' },
+      { kind: 'resume_payout', payoutId: 'deal_cli_3_p1' },
+      { kind: 'payout_completed', payoutId: 'deal_cli_3_p1' },
+      {
+        kind: 'record_receipt',
+        payoutId: 'deal_cli_3_p1',
+        status: 'SUCCESS',
+        receiptNumber: 'r1',
+        link: null,
+      },
+    ] as const) {
+      const done = await executeDealCommand(
+        { pool, clock },
+        { dealId: 'deal_cli_3', actor: system, command },
+      );
+      assert.ok(done.ok, command.kind);
+    }
     await findings();
     const live = await views();
     const liveQueue = await queue();
     assert.deepEqual(
       liveQueue.map((r) => [r.item_id, r.closed_at === null]),
       [
+        ['deal_cli_3/payout_held/deal_cli_3_p1', false],
         ['deal_cli_3/reconciliation/rcf_1', true],
         ['deal_cli_4/dispute/dsp_cli', false],
         ['deal_cli_4/refund_needs_operator/refund', true],
@@ -137,16 +162,21 @@ describe('npm run deals:rebuild', () => {
         ['payer:usr_payer/reconciliation/rcf_2', false],
       ],
     );
+    const livePayouts = await payouts();
+    assert.equal(livePayouts.length, 4, 'the submitted deals only (2 to 5)');
     await pool.query("delete from deal_views where deal_id = 'deal_cli_1'");
     await pool.query("update deal_views set status = 'completed' where deal_id = 'deal_cli_2'");
     await pool.query("delete from operator_queue where item_id like 'deal_cli_4/%'");
     await pool.query("update operator_queue set closed_at = now() where deal_id = 'deal_cli_5'");
+    await pool.query("delete from recipient_payouts where deal_id = 'deal_cli_2'");
+    await pool.query("update recipient_payouts set receipt_status = null where deal_id = 'deal_cli_3'");
     const { stdout } = await promisify(execFile)(process.execPath, [CLI], {
       env: { ...process.env, DATABASE_URL: db.url },
     });
     assert.match(stdout, /^deals:rebuild: 5 deals folded from their events in \d+ ms\n$/);
     assert.deepEqual(await views(), live);
     assert.deepEqual(await queue(), liveQueue, "the operators' queue rebuilt equals the live one");
+    assert.deepEqual(await payouts(), livePayouts);
   });
 
   it('says in one line why it cannot run, and exits 2', async () => {

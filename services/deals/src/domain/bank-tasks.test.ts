@@ -32,7 +32,17 @@ const milestone = (id: string): Deal['milestones'][number] => ({
   release: { kind: 'payer_confirms' },
   rules: [{ recipientId: 'rcp_1', share: { percentBp: 10_000 } }],
   payouts: [
-    { id: `p_${id}`, recipientId: 'rcp_1', amount: 50n, status: 'pending', failure: null, attempts: 0 },
+    {
+      id: `p_${id}`,
+      recipientId: 'rcp_1',
+      amount: 50n,
+      status: 'pending',
+      failure: null,
+      attempts: 0,
+      hold: null,
+      paidAt: null,
+      receipt: null,
+    },
   ],
   status: 'pending',
 });

@@ -95,6 +95,11 @@ function taskOf(event: DealEvent, before: Deal | null): BankTask | undefined {
     case 'deal.milestone_confirmed':
     case 'deal.payout_completed':
     case 'deal.payout_failed':
+    // Holds, resumptions and receipts are the self-employed payout worker's own, from its table.
+    case 'deal.payout_held':
+    case 'deal.payout_resumed':
+    case 'deal.receipt_updated':
+    case 'deal.receipt_cancelled':
     case 'deal.disputed':
     case 'deal.dispute_resolved':
     case 'deal.refund_needs_operator':

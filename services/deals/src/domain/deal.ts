@@ -25,7 +25,24 @@ export type Release =
 
 export type MilestoneStatus = 'pending' | 'confirmed' | 'released' | 'paid' | 'refunded';
 
-export type PayoutStatus = 'pending' | 'paid' | 'failed';
+export type PayoutStatus = 'pending' | 'held' | 'paid' | 'failed';
+
+/**
+ * Why a payout waits instead of being paid: a self-employed recipient is paid only while their NPD status
+ * at the bank is ACTIVE and within the yearly income limit of the professional income tax.
+ */
+export const PAYOUT_HOLD_REASONS = ['npd_not_active', 'npd_year_limit'] as const;
+export type PayoutHoldReason = (typeof PAYOUT_HOLD_REASONS)[number];
+
+/** The tax receipt of a payout to a self-employed recipient, as the bank's self-employed API answers it. */
+export const RECEIPT_STATUSES = ['IN_PROGRESS', 'SUCCESS', 'CANCELED', 'FISCALIZE_FAILED', 'ERROR'] as const;
+export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
+
+export interface Receipt {
+  readonly status: ReceiptStatus;
+  readonly receiptNumber: string | null;
+  readonly link: string | null;
+}
 
 export interface Payout {
   readonly id: string;
@@ -36,6 +53,12 @@ export interface Payout {
   readonly failure: string | null;
   /** Attempts made so far; a retry after new bank details adds one. */
   readonly attempts: number;
+  /** Why the payout waits, while `held`; null otherwise. */
+  readonly hold: { readonly reason: PayoutHoldReason; readonly detail: string } | null;
+  /** When the bank's payment of it was recorded as completed; null until paid. */
+  readonly paidAt: Date | null;
+  /** The tax receipt (self-employed recipients only), once asked for; null before. */
+  readonly receipt: Receipt | null;
 }
 
 export interface Milestone {

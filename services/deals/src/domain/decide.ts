@@ -1,4 +1,4 @@
-import type { Deal, Milestone, Release } from './deal.ts';
+import type { Deal, Milestone, PayoutHoldReason, ReceiptStatus, Release } from './deal.ts';
 import { heldAmount, isParty } from './deal.ts';
 import { create, isCreator, revise } from './draft.ts';
 import type { DealEvent } from './events.ts';
@@ -47,6 +47,20 @@ export type DealCommand =
   | { readonly kind: 'payout_completed'; readonly payoutId: string }
   | { readonly kind: 'payout_failed'; readonly payoutId: string; readonly reason: string }
   | { readonly kind: 'retry_payout'; readonly payoutId: string }
+  | {
+      readonly kind: 'hold_payout';
+      readonly payoutId: string;
+      readonly reason: PayoutHoldReason;
+      readonly detail: string;
+    }
+  | { readonly kind: 'resume_payout'; readonly payoutId: string }
+  | {
+      readonly kind: 'record_receipt';
+      readonly payoutId: string;
+      readonly status: ReceiptStatus;
+      readonly receiptNumber: string | null;
+      readonly link: string | null;
+    }
   | { readonly kind: 'cancel' }
   | { readonly kind: 'open_dispute'; readonly disputeId: string; readonly reason: string }
   /** The bank-task worker: the bank cannot make the deal's refund, an operator must (ADR 0035). */
@@ -74,6 +88,7 @@ export type DealRejection =
   | 'milestone_not_confirmable'
   | 'payout_not_found'
   | 'payout_not_failed'
+  | 'payout_not_paid'
   | 'funding_amount_mismatch'
   | 'refund_amount_invalid';
 
@@ -117,6 +132,11 @@ export function decide(command: DealCommand, deal: Deal | null, actor: Actor, at
       return payoutReport(deal, command, actor, at);
     case 'retry_payout':
       return retry(deal, command.payoutId, actor, at);
+    case 'hold_payout':
+    case 'resume_payout':
+      return holdOrResume(deal, command, actor, at);
+    case 'record_receipt':
+      return receipt(deal, command, actor, at);
     case 'cancel':
       return cancel(deal, actor, at);
     case 'open_dispute':
@@ -252,6 +272,60 @@ function payoutReport(
       : m.status === 'paid' || m.status === 'refunded',
   );
   return lastOfDeal ? accept(done, { type: 'deal.completed', at }) : accept(done);
+}
+
+/**
+ * The self-employed payout worker's verdict before paying: held (with why) or free to go. Only a payout of a
+ * released milestone that is not paid yet can wait; the same reason twice adds nothing, so the worker can
+ * check again and again without growing the history, and a new reason is a new event people see.
+ */
+function holdOrResume(
+  deal: Deal,
+  c: Extract<DealCommand, { kind: 'hold_payout' | 'resume_payout' }>,
+  actor: Actor,
+  at: Date,
+): Decision {
+  if (actor.kind !== 'system') return reject('deal_forbidden');
+  const found = findPayout(deal, c.payoutId);
+  if (!found) return reject('payout_not_found');
+  const { milestone, payout } = found;
+  const ids = { milestoneId: milestone.id, payoutId: payout.id };
+  if (c.kind === 'resume_payout')
+    return payout.status === 'held' ? accept({ type: 'deal.payout_resumed', at, ...ids }) : nothing;
+  if (milestone.status !== 'released' || (payout.status !== 'pending' && payout.status !== 'held'))
+    return nothing;
+  if (payout.hold?.reason === c.reason && payout.hold.detail === c.detail) return nothing;
+  return accept({ type: 'deal.payout_held', at, ...ids, reason: c.reason, detail: c.detail });
+}
+
+/** A receipt's status as the bank answers it; only a paid payout has one, and only a change is news. */
+function receipt(
+  deal: Deal,
+  c: Extract<DealCommand, { kind: 'record_receipt' }>,
+  actor: Actor,
+  at: Date,
+): Decision {
+  if (actor.kind !== 'system') return reject('deal_forbidden');
+  const found = findPayout(deal, c.payoutId);
+  if (!found) return reject('payout_not_found');
+  const { milestone, payout } = found;
+  if (payout.status !== 'paid') return reject('payout_not_paid');
+  const was = payout.receipt;
+  if (was?.status === c.status && was.receiptNumber === c.receiptNumber && was.link === c.link)
+    return nothing;
+  const ids = { milestoneId: milestone.id, payoutId: payout.id };
+  const updated: DealEvent = {
+    type: 'deal.receipt_updated',
+    at,
+    ...ids,
+    status: c.status,
+    receiptNumber: c.receiptNumber,
+    link: c.link,
+  };
+  // Only an issued receipt annulled afterwards is flagged: one refused from the start was never issued.
+  return c.status === 'CANCELED' && was?.status === 'SUCCESS'
+    ? accept(updated, { type: 'deal.receipt_cancelled', at, ...ids, receiptNumber: was.receiptNumber })
+    : accept(updated);
 }
 
 function retry(deal: Deal, payoutId: string, actor: Actor, at: Date): Decision {

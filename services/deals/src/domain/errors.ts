@@ -30,6 +30,7 @@ export const dealErrors = defineErrors({
   milestone_not_confirmable: { status: 409, title: 'The milestone cannot be confirmed' },
   payout_not_found: { status: 404, title: 'No such payout in this deal' },
   payout_not_failed: { status: 409, title: 'The payout has not failed' },
+  payout_not_paid: { status: 409, title: 'The payout has not been paid' },
   funding_amount_mismatch: { status: 422, title: "The funding does not match the deal's amount" },
   refund_amount_invalid: { status: 422, title: 'The refund amount is invalid' },
   if_match_required: { status: 428, title: 'Send If-Match with the deal version you last saw' },

@@ -1,4 +1,4 @@
-import type { Release } from './deal.ts';
+import type { PayoutHoldReason, ReceiptStatus, Release } from './deal.ts';
 import type { ShareRule } from './split.ts';
 
 /**
@@ -109,6 +109,41 @@ export type DealEvent =
       readonly at: Date;
       readonly amount: bigint;
       readonly reason: string;
+    }
+  | {
+      /** A payout waits: the bank is not asked to pay it while held (a self-employed recipient's rules). */
+      readonly type: 'deal.payout_held';
+      readonly at: Date;
+      readonly milestoneId: string;
+      readonly payoutId: string;
+      readonly reason: PayoutHoldReason;
+      /** What the check saw, for people: the NPD status, or the income this year. */
+      readonly detail: string;
+    }
+  | {
+      /** The reason of a hold is gone (the NPD status is ACTIVE again): the payout is paid from now on. */
+      readonly type: 'deal.payout_resumed';
+      readonly at: Date;
+      readonly milestoneId: string;
+      readonly payoutId: string;
+    }
+  | {
+      /** The tax receipt of a self-employed recipient's payout, as the bank last answered it. */
+      readonly type: 'deal.receipt_updated';
+      readonly at: Date;
+      readonly milestoneId: string;
+      readonly payoutId: string;
+      readonly status: ReceiptStatus;
+      readonly receiptNumber: string | null;
+      readonly link: string | null;
+    }
+  | {
+      /** An issued receipt was annulled afterwards: operators must see it (the income is unreported). */
+      readonly type: 'deal.receipt_cancelled';
+      readonly at: Date;
+      readonly milestoneId: string;
+      readonly payoutId: string;
+      readonly receiptNumber: string | null;
     }
   | { readonly type: 'deal.completed'; readonly at: Date };
 

@@ -45,7 +45,15 @@ function pendingMilestone(m: CreatedMilestone): Milestone {
     release: m.release,
     rules: m.rules,
     status: 'pending',
-    payouts: m.payouts.map((p) => ({ ...p, status: 'pending', failure: null, attempts: 0 })),
+    payouts: m.payouts.map((p) => ({
+      ...p,
+      status: 'pending',
+      failure: null,
+      attempts: 0,
+      hold: null,
+      receipt: null,
+      paidAt: null,
+    })),
   };
 }
 
@@ -75,7 +83,29 @@ function apply(deal: Deal, e: DealEvent): Deal {
         status: deal.status === 'partially_refunded' ? deal.status : 'releasing',
       };
     case 'deal.payout_completed':
-      return withPayout(deal, e.milestoneId, e.payoutId, (p) => ({ ...p, status: 'paid', failure: null }));
+      return withPayout(deal, e.milestoneId, e.payoutId, (p) => ({
+        ...p,
+        status: 'paid',
+        failure: null,
+        hold: null,
+        paidAt: e.at,
+      }));
+    case 'deal.payout_held':
+      return withPayout(deal, e.milestoneId, e.payoutId, (p) => ({
+        ...p,
+        status: 'held',
+        hold: { reason: e.reason, detail: e.detail },
+      }));
+    case 'deal.payout_resumed':
+      return withPayout(deal, e.milestoneId, e.payoutId, (p) => ({ ...p, status: 'pending', hold: null }));
+    case 'deal.receipt_updated':
+      return withPayout(deal, e.milestoneId, e.payoutId, (p) => ({
+        ...p,
+        receipt: { status: e.status, receiptNumber: e.receiptNumber, link: e.link },
+      }));
+    case 'deal.receipt_cancelled':
+      // The receipt's status came with deal.receipt_updated; this event is the flag for operators.
+      return deal;
     case 'deal.payout_failed':
       return withPayout(deal, e.milestoneId, e.payoutId, (p) => ({
         ...p,

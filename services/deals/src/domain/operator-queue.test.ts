@@ -51,10 +51,62 @@ describe('queueChangesOf', () => {
         },
       },
     ]);
-    for (const type of ['deal.payout_retried', 'deal.payout_completed'] as const)
-      assert.deepEqual(queueChangesOf('deal_1', { type, at, milestoneId: 'm1', payoutId: 'p1' }), [
+    assert.deepEqual(
+      queueChangesOf('deal_1', { type: 'deal.payout_retried', at, milestoneId: 'm1', payoutId: 'p1' }),
+      [{ close: { itemId: 'deal_1/payout_failed/p1', at } }],
+    );
+    assert.deepEqual(
+      queueChangesOf('deal_1', { type: 'deal.payout_completed', at, milestoneId: 'm1', payoutId: 'p1' }),
+      [
         { close: { itemId: 'deal_1/payout_failed/p1', at } },
-      ]);
+        { close: { itemId: 'deal_1/payout_held/p1', at } },
+      ],
+    );
+  });
+
+  it('opens a held payout with its reason until it is resumed; an annulled receipt until one is issued again', () => {
+    const ref = { at, milestoneId: 'm1', payoutId: 'p1' } as const;
+    assert.deepEqual(
+      queueChangesOf('deal_1', {
+        type: 'deal.payout_held',
+        ...ref,
+        reason: 'npd_not_active',
+        detail: 'NOT_ACTIVE',
+      }),
+      [
+        {
+          open: {
+            itemId: 'deal_1/payout_held/p1',
+            dealId: 'deal_1',
+            kind: 'payout_held',
+            reason: 'npd_not_active: NOT_ACTIVE',
+            since: at,
+          },
+        },
+      ],
+    );
+    assert.deepEqual(queueChangesOf('deal_1', { type: 'deal.payout_resumed', ...ref }), [
+      { close: { itemId: 'deal_1/payout_held/p1', at } },
+    ]);
+    const annulled = queueChangesOf('deal_1', {
+      type: 'deal.receipt_cancelled',
+      ...ref,
+      receiptNumber: 'r7',
+    });
+    assert.deepEqual(
+      annulled.map((c) => ('open' in c ? [c.open.kind, c.open.reason] : c)),
+      [['receipt_cancelled', 'receipt r7 annulled']],
+    );
+    const again = (status: 'SUCCESS' | 'IN_PROGRESS') =>
+      queueChangesOf('deal_1', {
+        type: 'deal.receipt_updated',
+        ...ref,
+        status,
+        receiptNumber: 'r8',
+        link: null,
+      });
+    assert.deepEqual(again('IN_PROGRESS'), []);
+    assert.deepEqual(again('SUCCESS'), [{ close: { itemId: 'deal_1/receipt_cancelled/p1', at } }]);
   });
 
   it('opens a refund the bank could not make; the deal ending closes whatever is open', () => {

@@ -13,6 +13,10 @@ export type QueueKind =
   | 'dispute'
   | 'payout_failed'
   | 'refund_needs_operator'
+  /** A self-employed recipient's payout held (NPD status, yearly limit), until resumed or paid. */
+  | 'payout_held'
+  /** A self-employed recipient's receipt annulled after it was issued. */
+  | 'receipt_cancelled'
   /** A reconciliation finding (its own table): opened and closed by reconciliation, not by the deal. */
   | 'reconciliation'
   | (string & {});
@@ -72,7 +76,27 @@ const QUEUE_RULES: Rules = {
   'deal.dispute_resolved': (e, dealId) => [close(dealId, 'dispute', e.disputeId, e.at)],
   'deal.payout_failed': (e, dealId) => [open(dealId, 'payout_failed', e.payoutId, e.reason, e.at)],
   'deal.payout_retried': (e, dealId) => [close(dealId, 'payout_failed', e.payoutId, e.at)],
-  'deal.payout_completed': (e, dealId) => [close(dealId, 'payout_failed', e.payoutId, e.at)],
+  'deal.payout_completed': (e, dealId) => [
+    close(dealId, 'payout_failed', e.payoutId, e.at),
+    close(dealId, 'payout_held', e.payoutId, e.at),
+  ],
+  'deal.payout_held': (e, dealId) => [
+    open(dealId, 'payout_held', e.payoutId, `${e.reason}: ${e.detail}`, e.at),
+  ],
+  'deal.payout_resumed': (e, dealId) => [close(dealId, 'payout_held', e.payoutId, e.at)],
+  // An annulled receipt leaves the recipient's income unreported: a person must see to it. It usually
+  // comes after the deal has completed, so the deal's end does not close it; a receipt issued again does.
+  'deal.receipt_cancelled': (e, dealId) => [
+    open(
+      dealId,
+      'receipt_cancelled',
+      e.payoutId,
+      `receipt ${e.receiptNumber ?? '(no number)'} annulled`,
+      e.at,
+    ),
+  ],
+  'deal.receipt_updated': (e, dealId) =>
+    e.status === 'SUCCESS' ? [close(dealId, 'receipt_cancelled', e.payoutId, e.at)] : [],
   'deal.refund_needs_operator': (e, dealId) => [
     open(dealId, 'refund_needs_operator', 'refund', e.reason, e.at),
   ],

@@ -35,6 +35,13 @@ export interface DealView {
       readonly amount: number;
       readonly status: string;
       readonly failure: string | null;
+      /** Why the payout waits (a self-employed recipient's NPD status or yearly limit); null unless held. */
+      readonly hold: { readonly reason: string; readonly detail: string } | null;
+      readonly receipt: {
+        readonly status: string;
+        readonly receiptNumber: string | null;
+        readonly link: string | null;
+      } | null;
     }>;
   }>;
   readonly dispute: { readonly id: string; readonly openedBy: string; readonly reason: string } | null;
@@ -67,6 +74,8 @@ const milestoneView = (m: Milestone) => ({
     amount: Number(p.amount),
     status: p.status,
     failure: p.failure,
+    hold: p.hold,
+    receipt: p.receipt,
   })),
 });
 

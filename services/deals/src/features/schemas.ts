@@ -70,12 +70,31 @@ export interface MilestoneBody {
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
+/** The tax receipt of a payout to a self-employed recipient, as the bank last answered it. */
+export const ReceiptView = Type.Object({
+  status: Type.String({ description: 'IN_PROGRESS, SUCCESS, CANCELED, FISCALIZE_FAILED or ERROR' }),
+  receiptNumber: Nullable(Type.String()),
+  link: Nullable(Type.String()),
+});
+
 const PayoutView = Type.Object({
   id: Type.String(),
   recipientId: Type.String(),
   amount: Type.Integer({ description: 'Minor units' }),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('paid'), Type.Literal('failed')]),
+  status: Type.Union([
+    Type.Literal('pending'),
+    Type.Literal('held'),
+    Type.Literal('paid'),
+    Type.Literal('failed'),
+  ]),
   failure: Nullable(Type.String()),
+  hold: Nullable(
+    Type.Object({
+      reason: Type.String({ description: 'npd_not_active or npd_year_limit' }),
+      detail: Type.String(),
+    }),
+  ),
+  receipt: Nullable(ReceiptView),
 });
 
 const RuleView = Type.Object({

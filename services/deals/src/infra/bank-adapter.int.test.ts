@@ -57,6 +57,7 @@ async function round(opts: { follow?: boolean } = {}): Promise<void> {
   await quietly(parts().fundOnce);
   if (opts.follow !== false) await quietly(parts().followOnce);
   await quietly(parts().notificationsOnce);
+  await quietly(parts().selfEmployedOnce);
   await new Promise((r) => setTimeout(r, 20));
   await bank.tick();
   // Past any backoff of a task that failed this round.

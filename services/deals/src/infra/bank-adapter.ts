@@ -13,6 +13,7 @@ import { payerBeneficiary, registerRecipient } from './bank-beneficiaries.ts';
 import { markStepPaying, recipientsAtBank, stepOf, storeStep } from './bank-mirror.ts';
 import { payoutAtBank, storePayment, storePayout } from './bank-payouts.ts';
 import { refundAtBank } from './bank-refund.ts';
+import { followNpdPayout } from './npd-payouts.ts';
 
 export interface BankAdapterDeps {
   readonly pool: Pool;
@@ -124,6 +125,9 @@ async function registerDeal(deps: BankAdapterDeps, deal: Deal, key: KeyFor) {
     for (const p of m.payouts) {
       if (p.amount === 0n) continue;
       const profile = profiles.get(p.recipientId)!;
+      // A self-employed recipient's share stays on their virtual account when the step is paid: the
+      // self-employed payout worker pays it out once their NPD status and yearly limit allow (ADR 0034).
+      const kept = profile.legalType === 'self_employed';
       const added = await bank.addRecipient(
         bankDealId,
         stepId,
@@ -131,7 +135,7 @@ async function registerDeal(deps: BankAdapterDeps, deal: Deal, key: KeyFor) {
           beneficiaryId: profile.beneficiaryId!,
           amount: p.amount,
           purpose: `${description}, payout ${p.id}`.slice(0, PURPOSE_LENGTH_MAX),
-          bankDetailsId: profile.bankDetailsId!,
+          ...(kept ? { keepOnVirtualAccount: true } : { bankDetailsId: profile.bankDetailsId! }),
         },
         key(`recipient/${p.id}`),
       );
@@ -140,7 +144,14 @@ async function registerDeal(deps: BankAdapterDeps, deal: Deal, key: KeyFor) {
         dealId: deal.id,
         milestoneId: m.id,
         bankRecipientId: added.recipientId,
+        kept,
       });
+      if (kept)
+        await followNpdPayout(
+          pool,
+          { payoutId: p.id, dealId: deal.id, milestoneId: m.id, recipientId: p.recipientId },
+          deps.clock.now(),
+        );
     }
     await storeStep(pool, { milestoneId: m.id, dealId: deal.id, bankDealId, stepId });
   }

@@ -12,13 +12,13 @@ export interface PayoutAtBank {
 
 export async function storePayout(
   q: Queryable,
-  p: Pick<PayoutAtBank, 'payoutId' | 'dealId' | 'milestoneId' | 'bankRecipientId'>,
+  p: Pick<PayoutAtBank, 'payoutId' | 'dealId' | 'milestoneId' | 'bankRecipientId'> & { kept?: boolean },
 ): Promise<void> {
   await q.query(
     prepared(
-      `insert into bank_payouts (payout_id, deal_id, milestone_id, bank_recipient_id) values ($1, $2, $3, $4)
-       on conflict (payout_id) do nothing`,
-      [p.payoutId, p.dealId, p.milestoneId, p.bankRecipientId],
+      `insert into bank_payouts (payout_id, deal_id, milestone_id, bank_recipient_id, kept_on_virtual_account)
+       values ($1, $2, $3, $4, $5) on conflict (payout_id) do nothing`,
+      [p.payoutId, p.dealId, p.milestoneId, p.bankRecipientId, p.kept ?? false],
     ),
   );
 }
@@ -66,7 +66,10 @@ export async function storePayment(
   );
 }
 
-/** Steps being paid with a payout not yet SUCCEEDED, least recently polled first: what the follower polls. */
+/**
+ * Steps being paid with a payout not yet SUCCEEDED, least recently polled first: what the follower polls.
+ * A self-employed recipient's payout kept on their virtual account is the self-employed worker's, not its.
+ */
 export async function stepsInFlight(
   q: Queryable,
   limit: number,
@@ -82,6 +85,7 @@ export async function stepsInFlight(
        where s.paying_since is not null and exists (
          select 1 from bank_payouts p
          where p.milestone_id = s.milestone_id and p.status is distinct from 'SUCCEEDED'
+           and not p.kept_on_virtual_account
        )
        order by s.polled_at nulls first, s.paying_since limit $1`,
       [limit],
@@ -95,6 +99,7 @@ export async function stepsInFlight(
   }));
 }
 
+/** The step's payouts the follower follows (not those kept on a virtual account, see stepsInFlight). */
 export async function payoutsOfStep(q: Queryable, milestoneId: string): Promise<PayoutAtBank[]> {
   const { rows } = await q.query<{
     payout_id: string;
@@ -105,7 +110,7 @@ export async function payoutsOfStep(q: Queryable, milestoneId: string): Promise<
   }>(
     prepared(
       `select payout_id, deal_id, bank_recipient_id, payment_id, status from bank_payouts
-       where milestone_id = $1`,
+       where milestone_id = $1 and not kept_on_virtual_account`,
       [milestoneId],
     ),
   );

@@ -20,6 +20,7 @@ import { decodeEvent, encodeEvent } from './event-codec.ts';
 import { enqueueLedgerTasks } from './ledger-tasks.ts';
 import { projectQueue } from './operator-queue.ts';
 import { projectDeal } from './projection.ts';
+import { projectRecipientPayouts } from './recipient-payouts.ts';
 
 export const SERVICE = 'deals';
 /**
@@ -123,6 +124,7 @@ export async function applyDealCommand(
   );
   await projectDeal(tx, next);
   await projectQueue(tx, input.dealId, decision.events);
+  await projectRecipientPayouts(tx, next);
   return { ok: true, deal: next, events: decision.events };
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { PAYOUT_HOLD_REASONS, RECEIPT_STATUSES } from '../domain/deal.ts';
 import type { DealEvent } from '../domain/events.ts';
 import { decodeEvent, encodeEvent } from './event-codec.ts';
 
@@ -83,6 +84,31 @@ const events: fc.Arbitrary<DealEvent> = fc.oneof(
   }),
   rec({ type: fc.constant('deal.cancelled' as const), at, by: id, refundAmount: amount }),
   rec({ type: fc.constant('deal.refund_needs_operator' as const), at, amount, reason: fc.string() }),
+  rec({
+    type: fc.constant('deal.payout_held' as const),
+    at,
+    milestoneId: id,
+    payoutId: id,
+    reason: fc.constantFrom(...PAYOUT_HOLD_REASONS),
+    detail: fc.string(),
+  }),
+  rec({ type: fc.constant('deal.payout_resumed' as const), at, milestoneId: id, payoutId: id }),
+  rec({
+    type: fc.constant('deal.receipt_updated' as const),
+    at,
+    milestoneId: id,
+    payoutId: id,
+    status: fc.constantFrom(...RECEIPT_STATUSES),
+    receiptNumber: fc.option(id, { nil: null }),
+    link: fc.option(fc.string(), { nil: null }),
+  }),
+  rec({
+    type: fc.constant('deal.receipt_cancelled' as const),
+    at,
+    milestoneId: id,
+    payoutId: id,
+    receiptNumber: fc.option(id, { nil: null }),
+  }),
   rec({ type: fc.constant('deal.disputed' as const), at, disputeId: id, by: id, reason: fc.string() }),
   rec({
     type: fc.constant('deal.dispute_resolved' as const),

@@ -1,4 +1,4 @@
-import type { Release } from '../domain/deal.ts';
+import { PAYOUT_HOLD_REASONS, RECEIPT_STATUSES, type Release } from '../domain/deal.ts';
 import type { DealEvent } from '../domain/events.ts';
 import type { Share, ShareRule } from '../domain/split.ts';
 
@@ -35,6 +35,11 @@ const big = (v: unknown): bigint => {
 };
 const date = (v: unknown): Date => new Date(String(v));
 const str = (v: unknown): string => String(v);
+const orNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+function oneOf<T extends string>(values: readonly T[], v: unknown, what: string): T {
+  if (!values.includes(v as T)) throw new TypeError(`stored ${what} ${String(v)} is unknown`);
+  return v as T;
+}
 
 function release(v: Obj): Release {
   switch (v.kind) {
@@ -116,6 +121,35 @@ export function decodeEvent(type: string, data: unknown): DealEvent {
       return { type, at, milestoneId: str(d.milestoneId), payoutId: str(d.payoutId), reason: str(d.reason) };
     case 'deal.cancelled':
       return { type, at, by: str(d.by), refundAmount: big(d.refundAmount) };
+    case 'deal.payout_held':
+      return {
+        type,
+        at,
+        milestoneId: str(d.milestoneId),
+        payoutId: str(d.payoutId),
+        reason: oneOf(PAYOUT_HOLD_REASONS, d.reason, 'hold reason'),
+        detail: str(d.detail),
+      };
+    case 'deal.payout_resumed':
+      return { type, at, milestoneId: str(d.milestoneId), payoutId: str(d.payoutId) };
+    case 'deal.receipt_updated':
+      return {
+        type,
+        at,
+        milestoneId: str(d.milestoneId),
+        payoutId: str(d.payoutId),
+        status: oneOf(RECEIPT_STATUSES, d.status, 'receipt status'),
+        receiptNumber: orNull(d.receiptNumber),
+        link: orNull(d.link),
+      };
+    case 'deal.receipt_cancelled':
+      return {
+        type,
+        at,
+        milestoneId: str(d.milestoneId),
+        payoutId: str(d.payoutId),
+        receiptNumber: orNull(d.receiptNumber),
+      };
     case 'deal.disputed':
       return { type, at, disputeId: str(d.disputeId), by: str(d.by), reason: str(d.reason) };
     case 'deal.dispute_resolved': {

@@ -4,6 +4,7 @@ import { evolve } from '../domain/evolve.ts';
 import { decodeEvent } from './event-codec.ts';
 import { projectQueue, QUEUE_SOURCES_OUTSIDE_EVENTS } from './operator-queue.ts';
 import { projectDeal } from './projection.ts';
+import { projectRecipientPayouts } from './recipient-payouts.ts';
 
 /** Streams folded per page of a rebuild: bounds the memory a rebuild holds at once. */
 export const REBUILD_PAGE_SIZE = 500;
@@ -20,6 +21,7 @@ export async function rebuildReadModels(pool: Pool): Promise<{ deals: number }> 
     async (tx) => {
       await tx.query('delete from deal_views');
       await tx.query('delete from operator_queue');
+      await tx.query('delete from recipient_payouts');
       let deals = 0;
       let after = '';
       for (;;) {
@@ -31,6 +33,7 @@ export async function rebuildReadModels(pool: Pool): Promise<{ deals: number }> 
           await projectQueue(tx, id, events);
           if (deal) {
             await projectDeal(tx, deal);
+            await projectRecipientPayouts(tx, deal);
             deals++;
           }
         }
