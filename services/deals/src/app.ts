@@ -101,6 +101,17 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
   const identity = identityOf(deps);
   const ports: DealsPorts = {
     clock,
+    ...(deps.bank
+      ? {
+          nominalAccount: {
+            accountNumber: deps.bank.nominalAccount,
+            bik: deps.bank.payee?.bik ?? null,
+            bankName: deps.bank.payee?.bankName ?? null,
+            payeeName: deps.bank.payee?.payeeName ?? null,
+            payeeInn: deps.bank.payee?.payeeInn ?? null,
+          },
+        }
+      : {}),
     newId: (prefix) => newId(prefix, clock),
     keyedCommand: (req, input, render) => executeKeyedCommand({ pool, clock }, req, input, render),
     command: (input) => executeDealCommand({ pool, clock }, input),

@@ -26,6 +26,13 @@ import { bankTaskQueue, dealStore } from './wiring.ts';
 export interface DealsBank {
   readonly client: BankClient;
   readonly nominalAccount: string;
+  /** What payers are shown beside the nominal account's number (BANK_NOMINAL_BIK, BANK_NAME, DEALS_PAYEE_*). */
+  readonly payee?: {
+    readonly bik: string | null;
+    readonly bankName: string | null;
+    readonly payeeName: string | null;
+    readonly payeeInn: string | null;
+  };
   /** The bank-task worker's wait when a round found nothing to do. */
   readonly tasksPollMs: number;
   /** The funding job's and the payout follower's cron schedule. */

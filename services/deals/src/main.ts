@@ -41,6 +41,12 @@ await runService({
           onEvent: (e) => kit.logger.debug({ bank: e }, 'bank client event'),
         }),
         nominalAccount: config.BANK_NOMINAL_ACCOUNT,
+        payee: {
+          bik: config.BANK_NOMINAL_BIK ?? null,
+          bankName: config.BANK_NAME ?? null,
+          payeeName: config.DEALS_PAYEE_NAME ?? null,
+          payeeInn: config.DEALS_PAYEE_INN ?? null,
+        },
         tasksPollMs: config.DEALS_BANK_TASKS_POLL_MS,
         jobsSchedule: config.DEALS_BANK_JOBS_SCHEDULE,
         retryCapMs: config.DEALS_BANK_RETRY_CAP_MS,
