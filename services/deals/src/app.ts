@@ -203,6 +203,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     registry: metrics.registry,
   });
 
+  deps.bank?.clientMetrics?.register(metrics.registry);
   const bank = deps.bank
     ? bankParts({
         pool,

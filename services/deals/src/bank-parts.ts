@@ -25,6 +25,8 @@ import { bankTaskQueue, dealStore } from './wiring.ts';
 /** How deals reaches the bank: the client (BANK_URL, BANK_API_TOKEN), the nominal account, the pace. */
 export interface DealsBank {
   readonly client: BankClient;
+  /** Where the client's retries and circuit moves are counted (the client's onEvent), if anywhere. */
+  readonly clientMetrics?: { register(registry: Registry): void };
   readonly nominalAccount: string;
   /** What payers are shown beside the nominal account's number (BANK_NOMINAL_BIK, BANK_NAME, DEALS_PAYEE_*). */
   readonly payee?: {
