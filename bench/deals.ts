@@ -32,6 +32,8 @@ const NOTIFY_S = Number(env['BENCH_NOTIFY_S'] ?? 10);
 /** The bank's own pace: a payment's steps and the sandbox's round (its notifications go out per round). */
 const BANK_PAYMENT_STEP_MS = env['BENCH_BANK_PAYMENT_STEP_MS'] ?? '0';
 const BANK_TICK_MS = env['BENCH_BANK_TICK_MS'] ?? '50';
+/** Which parts run: `deals` (limits lifted, with the baseline), `notifications`, `limited` (limits on). */
+const SCENARIOS = new Set((env['BENCH_SCENARIOS'] ?? 'deals,notifications,limited').split(','));
 const SETTLE_TIMEOUT_MS = 300_000;
 const PAYERS = 4;
 const AMOUNT = 10_000;
@@ -116,7 +118,7 @@ async function main() {
     const transfers: number[] = [];
     let cpu: { before: CpuSample; after: CpuSample; deals: number } | undefined;
     const accounts = await transferAccounts(gw, admin);
-    for (let r = 0; r < ROUNDS; r++) {
+    for (let r = 0; r < (SCENARIOS.has('deals') ? ROUNDS : 0); r++) {
       await settled(client, system.urls);
       const before = sampleCpu(cpuScope());
       const figures = await dealRun(DEALS);
@@ -140,7 +142,7 @@ async function main() {
     // ── The notification endpoint alone: signed notifications straight to deals, evenly paced. ──
     const notifyRounds: Array<{ p50Ms: number; p99Ms: number; failed: number; sent: number }> = [];
     let notifyCpu: Record<string, string> | undefined;
-    for (let r = 0; r < ROUNDS; r++) {
+    for (let r = 0; r < (SCENARIOS.has('notifications') ? ROUNDS : 0); r++) {
       await settled(client, system.urls);
       const before = sampleCpu(cpuScope());
       const figures = await paced({
@@ -158,11 +160,19 @@ async function main() {
     }
 
     // ── Deals with the bank's limits on: the sandbox's 10 calls a second per method, and deals keeping under them. ──
-    sandbox = await restartService(system, 'bank-sandbox', { ...notifyUrl, BANK_RATE_LIMITS: 'on' }, sandbox);
-    deals = await restartService(system, 'deals', { BANK_CLIENT_RATE_LIMIT_PER_S: '10' }, deals);
-    await settled(client, system.urls);
-    const limited = await dealRun(DEALS_LIMITED);
-    console.log('with the bank rate limits on: median ms to each event', limited.phases);
+    let limited: DealFigures | undefined;
+    if (SCENARIOS.has('limited')) {
+      sandbox = await restartService(
+        system,
+        'bank-sandbox',
+        { ...notifyUrl, BANK_RATE_LIMITS: 'on' },
+        sandbox,
+      );
+      deals = await restartService(system, 'deals', { BANK_CLIENT_RATE_LIMIT_PER_S: '10' }, deals);
+      await settled(client, system.urls);
+      limited = await dealRun(DEALS_LIMITED);
+      console.log('with the bank rate limits on: median ms to each event', limited.phases);
+    }
 
     const baseline = median(transfers);
     const peak = median(lifted.map((f) => f.perSecond));
@@ -176,10 +186,10 @@ async function main() {
       },
       {
         label: 'deals created → completed, bank limits on (10/s per method)',
-        'per second': round(limited.perSecond, 1),
-        'p50 ms': round(limited.p50Ms, 0),
-        'p99 ms': round(limited.p99Ms, 0),
-        deals: limited.deals,
+        'per second': round(limited?.perSecond ?? Number.NaN, 1),
+        'p50 ms': round(limited?.p50Ms ?? Number.NaN, 0),
+        'p99 ms': round(limited?.p99Ms ?? Number.NaN, 0),
+        deals: limited?.deals ?? 0,
       },
       { label: 'baseline: balance transfers through the gateway', 'per second': round(baseline, 0) },
     ]);
@@ -187,7 +197,7 @@ async function main() {
     console.log('notification received → state recorded (first round, limits lifted; ms):');
     console.table(lifted[0]?.notified);
     console.log('the same with the bank rate limits on:');
-    console.table(limited.notified);
+    console.table(limited?.notified);
     if (cpu) {
       console.log('CPU per deal by process (first round, limits lifted, ledger mirror and events done):');
       console.table(cpuPerUnit(cpu.before, cpu.after, cpu.deals));
