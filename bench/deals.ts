@@ -32,6 +32,8 @@ const NOTIFY_S = Number(env['BENCH_NOTIFY_S'] ?? 10);
 /** The bank's own pace: a payment's steps and the sandbox's round (its notifications go out per round). */
 const BANK_PAYMENT_STEP_MS = env['BENCH_BANK_PAYMENT_STEP_MS'] ?? '0';
 const BANK_TICK_MS = env['BENCH_BANK_TICK_MS'] ?? '50';
+/** A folder to write deals' CPU profile of the notification rounds to (node --cpu-prof), when set. */
+const CPU_PROF_DIR = env['BENCH_CPU_PROF_DIR'];
 /** Which parts run: `deals` (limits lifted, with the baseline), `notifications`, `limited` (limits on). */
 const SCENARIOS = new Set((env['BENCH_SCENARIOS'] ?? 'deals,notifications,limited').split(','));
 const SETTLE_TIMEOUT_MS = 300_000;
@@ -148,6 +150,13 @@ async function main() {
       drainedS: number;
     }> = [];
     let notifyCpu: Record<string, string> | undefined;
+    if (CPU_PROF_DIR && SCENARIOS.has('notifications'))
+      deals = await restartService(
+        system,
+        'deals',
+        { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${CPU_PROF_DIR}` },
+        deals,
+      );
     for (let r = 0; r < (SCENARIOS.has('notifications') ? ROUNDS : 0); r++) {
       await settled(client, system.urls);
       const before = sampleCpu(cpuScope());
@@ -170,6 +179,9 @@ async function main() {
     }
 
     // ── Deals with the bank's limits on: the sandbox's 10 calls a second per method, and deals keeping under them. ──
+    // The profile is written when the profiled process exits.
+    if (CPU_PROF_DIR && SCENARIOS.has('notifications'))
+      deals = await restartService(system, 'deals', {}, deals);
     let limited: DealFigures | undefined;
     if (SCENARIOS.has('limited')) {
       sandbox = await restartService(
