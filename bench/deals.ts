@@ -15,7 +15,7 @@ import pg from 'pg';
 import { Pool } from 'undici';
 import { type RestartedService, restartService } from '../scripts/restart-service.ts';
 import { startSystem } from '../scripts/system.ts';
-import { type CpuSample, cpuPerUnit, sampleCpu as sampleCpuOf } from './cpu.ts';
+import { type CpuSample, cpuPerUnit, groupOf, sampleCpu as sampleCpuOf } from './cpu.ts';
 import { adminToken, benchDatabase, median, percentile, postJson, quiesce, round } from './lib.ts';
 import { paced } from './paced.ts';
 
@@ -95,7 +95,7 @@ async function main() {
     const cpuScope = () => ({ services: pids(), database: new URL(db.url).pathname.slice(1) });
     // Without AMQP_URL the system uses no broker: a RabbitMQ on the machine is someone else's.
     const sampleCpu = (scope: Parameters<typeof sampleCpuOf>[0]): CpuSample =>
-      new Map([...sampleCpuOf(scope)].filter(([group]) => env['AMQP_URL'] || group !== 'rabbitmq'));
+      new Map([...sampleCpuOf(scope)].filter(([key]) => env['AMQP_URL'] || groupOf(key) !== 'rabbitmq'));
     const admin = await adminToken(gw, db.url);
     const post = async (token: string, path: string, body: unknown) => {
       const res = await http.request({
