@@ -116,25 +116,36 @@ describe('a deal paid out through the bank sandbox', () => {
     BOUNDED,
     async () => {
       const p = await setUp();
-      const faults = await sim('PUT', '/faults', { errorRate: 1, errorWhen: 'before' });
-      assert.equal(faults.status, 200, faults.text);
-      const id = await submit(p, [
-        [
-          10_000,
-          'immediate',
-          [
-            [0, 5_000],
-            [1, 5_000],
-          ],
-        ],
-      ]);
-      // The bank client's circuit opens after consecutive failures (deals' own metrics say so).
-      await waitFor('the circuit to the bank open', async () => {
-        const text = await (await fetch(`${system.urls.deals}/metrics`)).text();
-        return /^deals_bank_breaker_state 2$/m.test(text) ? true : undefined;
+      // The bank down: every call hangs 2 s and answers 504, every change 500s as well.
+      const faults = await sim('PUT', '/faults', {
+        timeoutRate: 1,
+        timeoutMs: 2_000,
+        timeoutWhen: 'before',
+        errorRate: 1,
+        errorWhen: 'before',
       });
-      assert.equal((await dealOf(p, id)).status, 'submitted', 'not at the bank while it fails');
-      assert.equal((await sim('DELETE', '/faults')).status, 200);
+      assert.equal(faults.status, 200, faults.text);
+      let id: string;
+      try {
+        id = await submit(p, [
+          [
+            10_000,
+            'immediate',
+            [
+              [0, 5_000],
+              [1, 5_000],
+            ],
+          ],
+        ]);
+        // The bank client's circuit opens after consecutive failures (deals' own metrics say so).
+        await waitFor('the circuit to the bank open', async () => {
+          const text = await (await fetch(`${system.urls.deals}/metrics`)).text();
+          return /^deals_bank_breaker_opened_total [1-9]/m.test(text) ? true : undefined;
+        });
+        assert.equal((await dealOf(p, id)).status, 'submitted', 'not at the bank while it fails');
+      } finally {
+        assert.equal((await sim('DELETE', '/faults')).status, 200);
+      }
       await payerPays(p, id);
       const done = await dealIn(p, id, 'completed');
       assert.equal((await paymentsAtBank(done.bankDealId)).length, 2);

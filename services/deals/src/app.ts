@@ -1,6 +1,6 @@
 import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier } from '@strongbox/http';
 import { type Clock, newId } from '@strongbox/kernel';
-import { type Pool, ping, withTransaction } from '@strongbox/postgres';
+import { type Pool, ping } from '@strongbox/postgres';
 import { runIdempotent } from '@strongbox/postgres/idempotent-run';
 import type { PeriodicJobSpec, ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
@@ -149,9 +149,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
         return render(saved, existing === undefined);
       }),
     receiveNotification: async (n) => {
-      const { fresh } = await withTransaction(pool, (tx) =>
-        logNotification(tx, { ...n, receivedAt: clock.now() }),
-      );
+      const { fresh } = await logNotification(pool, { ...n, receivedAt: clock.now() });
       metrics.notifications.labels(n.verdict, String(!fresh)).inc();
       return { fresh };
     },

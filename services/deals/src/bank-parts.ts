@@ -5,7 +5,11 @@ import type { BackgroundWorker, PeriodicJobSpec } from '@strongbox/service';
 import client, { type Registry } from 'prom-client';
 import { BANK_TASK_BACKOFF, BANK_TASK_STUCK_AFTER } from './domain/bank-tasks.ts';
 import { runFunding } from './features/bank-funding/job.ts';
-import { followStep, processNotifications } from './features/bank-notification-processing/job.ts';
+import {
+  drainNotifications,
+  followStep,
+  processNotifications,
+} from './features/bank-notification-processing/job.ts';
 import { followPayouts } from './features/bank-payouts/job.ts';
 import type { BankTaskDeps } from './features/bank-tasks/handler.ts';
 import { bankTaskWorker } from './features/bank-tasks/worker.ts';
@@ -174,7 +178,7 @@ export function bankParts(deps: {
     periodicJobs: [
       job('funding', fundOnce),
       job('payouts', followOnce),
-      job('notifications', notificationsOnce),
+      job('notifications', () => drainNotifications(notificationsOnce)),
       job('self-employed', selfEmployedOnce),
     ],
     fundOnce,
