@@ -10,13 +10,32 @@ import { runIdempotent } from '@strongbox/postgres/idempotent-run';
 import type { AccountRecord, Entry } from '../domain/ledger.ts';
 import type { NewAccount, PageRequest } from '../ports.ts';
 import { accountCreatedEvent } from './events.ts';
+import { findTransferKeys, lockKeys } from './ledger-sql.ts';
 import { ACCOUNT_RECORD_COLUMNS, type AccountRecordRow, toAccountRecord } from './rows.ts';
+
+/** The key was spent on a transfer, which keeps it in its own row (ADR 0037): another request. */
+class KeyKeptByTransfer extends Error {}
 
 /**
  * Opens an account, its `balance.account.created` event and its idempotency record in one transaction.
  * Accounts are created one per request (no group commit): nothing is locked, so nothing would be gained.
  */
-export function createAccount(
+export async function createAccount(
+  pool: Pool,
+  clock: Clock,
+  input: NewAccount,
+  idempotency: IdempotentRequest,
+  render: (a: AccountRecord) => StoredResponse,
+): Promise<IdempotentOutcome> {
+  try {
+    return await openAccountOnce(pool, clock, input, idempotency, render);
+  } catch (err) {
+    if (err instanceof KeyKeptByTransfer) return { kind: 'mismatch' };
+    throw err;
+  }
+}
+
+function openAccountOnce(
   pool: Pool,
   clock: Clock,
   input: NewAccount,
@@ -24,6 +43,10 @@ export function createAccount(
   render: (a: AccountRecord) => StoredResponse,
 ): Promise<IdempotentOutcome> {
   return runIdempotent(pool, clock, idempotency, async (tx, now) => {
+    // Under the key's lock, as the group commit takes it, a transfer that keeps this key is either
+    // committed and found here, or waits for this transaction and then finds its key.
+    await lockKeys(tx, [idempotency]);
+    if ((await findTransferKeys(tx, [idempotency])).size > 0) throw new KeyKeptByTransfer();
     const account: AccountRecord = {
       id: newId('acc', clock),
       ownerId: input.ownerId,
