@@ -12,6 +12,7 @@ import { type RunFigures, runBaseline, setupBaseline } from './ledger-baseline.t
 import { pgbenchAvailable, runPgbench } from './ledger-pgbench.ts';
 import { adminToken, benchDatabase, median, postJson, quiesce, round, rssMiB } from './lib.ts';
 import { paced } from './paced.ts';
+import { sampleTables, type TableSample, writesPerUnit } from './table-stats.ts';
 
 const ACCOUNTS = Number(process.env['BENCH_ACCOUNTS'] ?? 10_000);
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 6);
@@ -228,6 +229,7 @@ async function main() {
     let cpu: { before: CpuSample; after: CpuSample; transfers: number } | undefined;
     let baselineCpu: typeof cpu;
     let pgbenchCpu: typeof cpu;
+    let tables: { before: TableSample; after: TableSample; transfers: number } | undefined;
     const figures: Record<string, number> = {};
     for (const scenario of ['uniform', 'hot'] as const) {
       const runs: Record<'baseline' | 'pgbench' | 'direct' | 'gateway' | 'batch', RunFigures[]> = {
@@ -273,13 +275,16 @@ async function main() {
             };
         }
         await quiesce(system.urls);
+        const profiled = scenario === 'uniform' && round_ === 0;
+        const tablesBefore = profiled ? await sampleTables(db.url) : undefined;
         const cpuBefore = sampleCpu(cpuScope);
         const run = await runHttp(direct, token, ids, scenario);
         runs.direct.push(run);
-        if (scenario === 'uniform' && round_ === 0) {
+        if (profiled && tablesBefore) {
           // After the pipelines drain, so each transfer's events (relayed, consumed) are in its cost too.
           await quiesce(system.urls);
           cpu = { before: cpuBefore, after: sampleCpu(cpuScope), transfers: run.tps * DURATION_S };
+          tables = { before: tablesBefore, after: await sampleTables(db.url), transfers: cpu.transfers };
         }
         rssPeak = Math.max(rssPeak, await rssMiB(balancePid));
         await quiesce(system.urls);
@@ -335,6 +340,13 @@ async function main() {
           : {}),
         'balance direct': cpuPerUnit(cpu.before, cpu.after, cpu.transfers),
       });
+    }
+    if (tables) {
+      console.log(
+        'Rows and index entries written per transfer, by table (balance direct, uniform, first round; ' +
+          'every service, its events relayed and consumed):',
+      );
+      console.table(writesPerUnit(tables.before, tables.after, tables.transfers));
     }
     console.log(ratioLine(figures));
   } finally {

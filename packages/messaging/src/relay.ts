@@ -2,9 +2,12 @@ import { type BackoffPolicy, backoffMs, type Clock, type Logger, sleep } from '@
 import { type Pool, quoteIdent } from '@strongbox/postgres';
 import { startLeaderLock } from '@strongbox/postgres/leader-lock';
 import {
+  archivePublished,
+  hasOutboxArchive,
   markPublished,
   oldestUnpublishedAgeMs,
   outboxChannel,
+  purgeArchived,
   purgePublished,
   readUnpublished,
   type UnpublishedEvent,
@@ -69,6 +72,8 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
   if (!rows[0]?.outbox)
     throw new Error(`relay: ${deps.schema}.outbox is missing; apply POSTGRES_MODULES.outbox`);
   const log = deps.logger.child({ component: 'relay', schema: deps.schema });
+  // With the archive module, a published row is moved out of the outbox instead of marked (ADR 0039).
+  const archive = await hasOutboxArchive(deps.pool, deps.schema);
   const probe = () => oldestUnpublishedAgeMs(deps.pool, deps.clock.now());
   deps.metrics?.probes.oldestUnpublished.set(deps.schema, probe);
   const lock = startLeaderLock({
@@ -76,7 +81,7 @@ export async function startRelay(deps: RelayDeps): Promise<Relay> {
     key: `strongbox:relay:${deps.schema}`,
     ...(deps.leaderRetryMs === undefined ? {} : { retryMs: deps.leaderRetryMs }),
     onError: (err) => log.warn({ err }, 'relay connection failed; seeking leadership again'),
-    lead: (client, lost) => relayWhileLeading(client, lost, deps, log),
+    lead: (client, lost) => relayWhileLeading(client, lost, deps, log, archive),
   });
   return {
     get leading() {
@@ -97,7 +102,10 @@ async function relayWhileLeading(
   lost: AbortSignal,
   deps: RelayDeps,
   log: Logger,
+  archive: boolean,
 ): Promise<void> {
+  const done = archive ? archivePublished : markPublished;
+  const purge = archive ? purgeArchived : purgePublished;
   const batchSizeMax = deps.batchSizeMax ?? RELAY_BATCH_SIZE_MAX;
   const pollMs = deps.pollMs ?? RELAY_POLL_MS;
   const random = deps.random ?? Math.random;
@@ -121,7 +129,7 @@ async function relayWhileLeading(
         const confirmed = batch.slice(0, outcome.confirmed);
         // A crash here (after the transport confirmed, before the mark) republishes these: a duplicate the
         // consumers' inbox absorbs, never a loss.
-        await markPublished(
+        await done(
           client,
           confirmed.map((e) => e.position),
           deps.clock.now(),
@@ -144,7 +152,7 @@ async function relayWhileLeading(
       const now = deps.clock.now().getTime();
       if (now - purgedAt >= OUTBOX_PURGE_INTERVAL_MS) {
         purgedAt = now;
-        await purgePublished(client, new Date(now - OUTBOX_RETENTION_MS), OUTBOX_PURGE_BATCH_MAX);
+        await purge(client, new Date(now - OUTBOX_RETENTION_MS), OUTBOX_PURGE_BATCH_MAX);
       }
       await wakeup.wait(pollMs, lost);
     }

@@ -51,6 +51,11 @@ export const SERVICE_MODULE = 'service';
 /** Shared modules of packages/postgres, by name; a service lists the ones it uses. */
 export const POSTGRES_MODULES = {
   outbox: { name: 'outbox', dir: new URL('../migrations/outbox', import.meta.url).pathname },
+  /** Opt-in, listed after `outbox`: published rows move to an archive instead of being marked (ADR 0039). */
+  outboxArchive: {
+    name: 'outboxarchive',
+    dir: new URL('../migrations/outboxarchive', import.meta.url).pathname,
+  },
   inbox: { name: 'inbox', dir: new URL('../migrations/inbox', import.meta.url).pathname },
   idempotency: { name: 'idempotency', dir: new URL('../migrations/idempotency', import.meta.url).pathname },
   deadletters: { name: 'deadletters', dir: new URL('../migrations/deadletters', import.meta.url).pathname },

@@ -72,6 +72,44 @@ export async function markPublished(q: Queryable, positions: readonly bigint[], 
   );
 }
 
+/**
+ * With the `outboxArchive` module (ADR 0039): removes the confirmed events from the outbox and keeps a copy
+ * in `outbox_published`, in one statement. The outbox then holds only what is still to publish; the copy
+ * has no B-tree index to write.
+ */
+export async function archivePublished(q: Queryable, positions: readonly bigint[], at: Date): Promise<void> {
+  if (positions.length === 0) return;
+  await q.query(
+    prepared(
+      `with done as (
+         delete from outbox where position = any($1::bigint[])
+         returning position, event_id, type, subject, envelope, created_at)
+       insert into outbox_published (position, event_id, type, subject, envelope, created_at, published_at)
+       select position, event_id, type, subject, envelope, created_at, $2 from done`,
+      [positions.map(String), at],
+    ),
+  );
+}
+
+/** Whether the schema the pool reads has the outbox archive (the `outboxArchive` module). */
+export async function hasOutboxArchive(q: Queryable, schema: string): Promise<boolean> {
+  const { rows } = await q.query<{ archive: string | null }>(
+    "select to_regclass(quote_ident($1) || '.outbox_published')::text as archive",
+    [schema],
+  );
+  return rows[0]?.archive != null;
+}
+
+/** Deletes up to `limit` archived events published before `before` (the BRIN index finds them). */
+export async function purgeArchived(q: Queryable, before: Date, limit: number): Promise<number> {
+  const { rowCount } = await q.query(
+    `delete from outbox_published where ctid = any(array(
+       select ctid from outbox_published where published_at < $1 limit $2))`,
+    [before, limit],
+  );
+  return rowCount ?? 0;
+}
+
 /** Age of the oldest visible unpublished event, in milliseconds; 0 when everything is published. */
 export async function oldestUnpublishedAgeMs(q: Queryable, now: Date): Promise<number> {
   const { rows } = await q.query<{ created_at: Date }>(

@@ -28,11 +28,14 @@ import type { BalancePorts } from './ports.ts';
 
 export { SERVICE };
 export const VERSION = '0.1.0';
-/** The outbox (balance.transfer.*), the Idempotency-Key store, then the ledger. main.ts and tests apply these. */
+/**
+ * The outbox (balance.transfer.*) with its archive (published rows move there, ADR 0039), the
+ * Idempotency-Key store, then the ledger. main.ts and tests apply these.
+ */
 export const MIGRATIONS: { schema: string; dir: string; modules: readonly MigrationModule[] } = {
   schema: SERVICE,
   dir: new URL('./migrations', import.meta.url).pathname,
-  modules: [POSTGRES_MODULES.outbox, POSTGRES_MODULES.idempotency],
+  modules: [POSTGRES_MODULES.outbox, POSTGRES_MODULES.outboxArchive, POSTGRES_MODULES.idempotency],
 };
 
 export interface BalanceDeps {

@@ -115,4 +115,31 @@ describe('each audit check catches the ledger it exists for', () => {
       await h.pool.query(`update transfers set currency = 'EUR' where id = $1`, [transferId]);
     }
   });
+
+  it('given a transfer between accounts that do not exist, then references_exist names it', async () => {
+    // Voided and moving nothing, so only the reference is wrong (the foreign keys are gone, ADR 0038).
+    await h.pool.query(
+      `insert into transfers (id, debit_account_id, credit_account_id, amount, currency, status, posted_amount,
+         created_by, created_at)
+       values ('tr_orphan', 'acc_gone_1', 'acc_gone_2', 5, 'EUR', 'voided', 0, 'usr_op', now())`,
+    );
+    try {
+      assert.deepEqual(await failed(), { references_exist: ['tr_orphan'] });
+    } finally {
+      await h.pool.query(`delete from transfers where id = 'tr_orphan'`);
+    }
+  });
+
+  it('given an entry on an account that does not exist, then references_exist names it', async () => {
+    await h.pool.query(
+      `insert into entries (account_id, version, transfer_id, direction, amount, balance_after, created_at)
+       values ('acc_gone', 1, $1, 'credit', 1, 1, now())`,
+      [transferId],
+    );
+    try {
+      assert.deepEqual((await failed())['references_exist'], ['acc_gone@1']);
+    } finally {
+      await h.pool.query(`delete from entries where account_id = 'acc_gone'`);
+    }
+  });
 });

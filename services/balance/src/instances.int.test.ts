@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { requestHash } from '@strongbox/kernel';
 import { recordIdempotent } from '@strongbox/postgres/idempotency';
 import type { BalanceApp } from './app.ts';
+import { lockKeys } from './infra/ledger-sql.ts';
 import {
   type Caller,
   callerOf,
@@ -107,16 +108,18 @@ describe('two instances on one database', () => {
     }
   }
 
-  it('given another instance still committing a key, then a batch waits for it, rolls back and replays it', async () => {
+  it('given another instance still committing a key, then a batch waits for it and replays it', async () => {
     const from = await openAccount(viaA, 'usr_x', { allowNegative: true });
     const to = await openAccount(viaA, 'usr_y');
     const key = randomUUID();
     const body = { debitAccountId: from, creditAccountId: to, amount: 4, currency: 'EUR' };
     const theirs = { status: 201, body: '{"id":"tr_from_the_other_instance"}' };
-    // The other instance's transaction: it has written the key and not yet committed.
+    // The other instance's transaction: it holds the key's lock (ADR 0037), has written the key and not yet
+    // committed.
     const other = await h.pool.connect();
     try {
       await other.query('begin');
+      await lockKeys(other, [{ scope: 'cli_orders', key }]);
       const lost = await recordIdempotent(
         other,
         [
@@ -132,8 +135,8 @@ describe('two instances on one database', () => {
       assert.deepEqual(lost, []);
       const otherPid = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
       const ours = viaA.post('/v1/transfers', body, key);
-      // Commit only once ours is blocked on the other's uncommitted key, so this test always takes the path
-      // it names (wait, roll back, replay); it must then answer the other's result and move nothing.
+      // Commit only once ours is blocked on the other's key, so this test always takes the path it names
+      // (wait, then replay); it must then answer the other's result and move nothing.
       await blockedBy(otherPid);
       await other.query('commit');
       const res = await ours;

@@ -20,6 +20,12 @@ export interface LedgerUnit {
   readonly idempotency: IdempotentRequest | null;
   readonly traceId: string | null;
   readonly render: (outcomes: readonly CommandOutcome[]) => StoredResponse;
+  /**
+   * One create command whose accepted answer is `render` of the transfer as created: its key is then kept
+   * in the transfer's own row, and a replay renders the answer again from it (ADR 0037). A rejection's
+   * answer is stored under the key as for any other unit.
+   */
+  readonly keyInTransfer?: boolean;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { FieldError } from '@strongbox/kernel';
 import { jsonResponse, type StoredResponse } from '@strongbox/kernel';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../domain/access.ts';
+import { inStoredOrder } from '../domain/as-stored.ts';
 import type { LedgerCommand } from '../domain/decide.ts';
 import { rejectionError } from '../domain/errors.ts';
 import { PENDING_TIMEOUT_DEFAULT_S } from '../domain/ledger.ts';
@@ -36,7 +37,8 @@ export function createCommand(
       pending,
       timeoutSeconds: pending ? (input.timeoutSeconds ?? PENDING_TIMEOUT_DEFAULT_S) : null,
       description: input.description ?? null,
-      metadata: input.metadata ?? {},
+      // In the order the row keeps it, so an answer rendered again from the row is the same (ADR 0037).
+      metadata: inStoredOrder(input.metadata ?? {}),
       traceId,
     },
   };

@@ -10,13 +10,32 @@ import { runIdempotent } from '@strongbox/postgres/idempotent-run';
 import type { AccountRecord, Entry } from '../domain/ledger.ts';
 import type { NewAccount, PageRequest } from '../ports.ts';
 import { accountCreatedEvent } from './events.ts';
+import { findTransferKeys, lockKeys } from './ledger-sql.ts';
 import { ACCOUNT_RECORD_COLUMNS, type AccountRecordRow, toAccountRecord } from './rows.ts';
+
+/** The key was spent on a transfer, which keeps it in its own row (ADR 0037): another request. */
+class KeyKeptByTransfer extends Error {}
 
 /**
  * Opens an account, its `balance.account.created` event and its idempotency record in one transaction.
  * Accounts are created one per request (no group commit): nothing is locked, so nothing would be gained.
  */
-export function createAccount(
+export async function createAccount(
+  pool: Pool,
+  clock: Clock,
+  input: NewAccount,
+  idempotency: IdempotentRequest,
+  render: (a: AccountRecord) => StoredResponse,
+): Promise<IdempotentOutcome> {
+  try {
+    return await openAccountOnce(pool, clock, input, idempotency, render);
+  } catch (err) {
+    if (err instanceof KeyKeptByTransfer) return { kind: 'mismatch' };
+    throw err;
+  }
+}
+
+function openAccountOnce(
   pool: Pool,
   clock: Clock,
   input: NewAccount,
@@ -24,6 +43,10 @@ export function createAccount(
   render: (a: AccountRecord) => StoredResponse,
 ): Promise<IdempotentOutcome> {
   return runIdempotent(pool, clock, idempotency, async (tx, now) => {
+    // Under the key's lock, as the group commit takes it, a transfer that keeps this key is either
+    // committed and found here, or waits for this transaction and then finds its key.
+    await lockKeys(tx, [idempotency]);
+    if ((await findTransferKeys(tx, [idempotency])).size > 0) throw new KeyKeptByTransfer();
     const account: AccountRecord = {
       id: newId('acc', clock),
       ownerId: input.ownerId,
@@ -115,12 +138,28 @@ export async function listEntries(
 
 /**
  * The balance at an instant: the balance after the account's last entry at or before it (0 before the
- * first). Entry times never decrease along an account's versions, so "last" is well defined.
+ * first). Entry times never decrease along an account's versions (ADR 0010), so "at or before" holds for
+ * a prefix of the versions, and a binary search over the primary key finds its end in about log2(version)
+ * index probes, with no index on the time (ADR 0038). `ok(v)`: the last entry up to version v, if any, is
+ * at or before the instant. lo always satisfies it; each step halves [lo, hi].
  */
 export async function balanceAt(db: Queryable, accountId: string, at: Date): Promise<bigint> {
   const { rows } = await db.query<{ balance_after: bigint }>(
-    `select balance_after from entries where account_id = $1 and created_at <= $2
-     order by created_at desc, version desc limit 1`,
+    `with recursive search (lo, hi) as (
+       select 0::int8, (select version from accounts where id = $1)
+       union all
+       select case when probe.ok then (s.lo + s.hi + 1) / 2 else s.lo end,
+              case when probe.ok then s.hi else (s.lo + s.hi + 1) / 2 - 1 end
+       from search s cross join lateral (
+         select coalesce((select e.created_at <= $2 from entries e
+                          where e.account_id = $1 and e.version <= (s.lo + s.hi + 1) / 2
+                          order by e.version desc limit 1), true) as ok) probe
+       where s.lo < s.hi
+     )
+     select e.balance_after from search s cross join lateral (
+       select balance_after from entries where account_id = $1 and version <= s.lo
+       order by version desc limit 1) e
+     where s.lo = s.hi`,
     [accountId, at],
   );
   return rows[0]?.balance_after ?? 0n;

@@ -70,6 +70,19 @@ const CHECKS: readonly Check[] = [
                    or (t.posted_amount > 0 and (e.n <> 2 or not e.sides_ok))`,
   },
   {
+    // The foreign keys were dropped for the ledger's speed (ADR 0038); this is where their guarantee lives.
+    name: 'references_exist',
+    description: 'Every entry names an existing account and transfer, every transfer existing accounts',
+    offenders: `select x.id, count(*) over () as total from (
+                  select e.account_id || '@' || e.version as id from entries e
+                  where not exists (select 1 from accounts a where a.id = e.account_id)
+                     or not exists (select 1 from transfers t where t.id = e.transfer_id)
+                  union all
+                  select t.id from transfers t
+                  where not exists (select 1 from accounts a where a.id = t.debit_account_id)
+                     or not exists (select 1 from accounts a where a.id = t.credit_account_id)) x`,
+  },
+  {
     name: 'currencies_consistent',
     description: 'Every transfer is in the currency of both of its accounts',
     offenders: `select t.id, count(*) over () as total from transfers t

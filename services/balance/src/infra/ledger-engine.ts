@@ -22,13 +22,14 @@ import {
   type IdempotencyState,
   recordIdempotent,
 } from '@strongbox/postgres/idempotency';
+import { transferAsCreated } from '../domain/as-stored.ts';
 import type { LedgerCommand } from '../domain/decide.ts';
 import { balanceErrors } from '../domain/errors.ts';
 import type { LedgerUnit } from '../ports.ts';
 import { transferEvent } from './events.ts';
 import { KeyRace, retryingKeyRaces } from './key-race.ts';
 import { ledgerBatch } from './ledger-batch.ts';
-import { lockAccounts, lockTransfers, writeLedger } from './ledger-sql.ts';
+import { findTransferKeys, lockAccounts, lockKeys, lockTransfers, writeLedger } from './ledger-sql.ts';
 import type { LedgerMetrics } from './metrics.ts';
 
 export interface LedgerEngineDeps {
@@ -106,6 +107,33 @@ async function lookUpKeys(
 }
 
 /**
+ * A key not in the store may be kept in the row of the transfer it created (ADR 0037): the same create
+ * request replays the answer rendered again from the transfer as created; any other request under that
+ * key (another body, a post, a batch) is a mismatch. Keys in transfers never expire: they last as long as
+ * the transfer, longer than the 24 hours promised.
+ */
+async function lookUpTransferKeys(
+  tx: PoolClient,
+  units: readonly LedgerUnit[],
+  known: Map<string, IdempotencyState>,
+): Promise<void> {
+  const absent = (ref: IdempotentRequest) => (known.get(refId(ref))?.kind ?? 'absent') === 'absent';
+  const refs = units.flatMap((u) => (u.idempotency && absent(u.idempotency) ? [u.idempotency] : []));
+  if (refs.length === 0) return;
+  const inTransfers = await findTransferKeys(tx, refs);
+  for (const u of units) {
+    const kept = u.idempotency ? inTransfers.get(refId(u.idempotency)) : undefined;
+    if (!u.idempotency || !kept || !absent(u.idempotency)) continue;
+    known.set(
+      refId(u.idempotency),
+      u.keyInTransfer && kept.requestHash.equals(u.idempotency.requestHash)
+        ? { kind: 'replay', response: u.render([{ ok: true, transfer: transferAsCreated(kept.transfer) }]) }
+        : { kind: 'mismatch' },
+    );
+  }
+}
+
+/**
  * One group-commit transaction: replay known keys, lock what the rest touch (transfers, then accounts,
  * each in id order), apply every command in memory, then write everything in bulk with the answers
  * stored under their keys. Runs again from the top on a retryable error, so it only reads and writes.
@@ -117,7 +145,9 @@ async function runBatch(
 ): Promise<IdempotentOutcome[]> {
   const results: Array<IdempotentOutcome | undefined> = units.map(() => undefined);
   const keyed = units.flatMap((u) => (u.idempotency ? [u.idempotency] : []));
+  await lockKeys(tx, keyed);
   const known = await lookUpKeys(tx, keyed, clock.now());
+  await lookUpTransferKeys(tx, units, known);
   const firstWithKey = new Map<string, number>();
   const runnable: number[] = [];
   const twins: Array<{ index: number; first: number }> = [];
@@ -162,11 +192,15 @@ async function runBatch(
       batch.apply([{ kind: 'expire', transferId: t.id }], false, t.traceId);
   }
   const records: Array<IdempotentRequest & { response: StoredResponse }> = [];
+  const keptInTransfers = new Map<string, IdempotentRequest>();
   for (const index of runnable) {
     const unit = units[index] as LedgerUnit;
-    const response = unit.render(batch.apply(unit.commands, unit.atomic, unit.traceId));
+    const outcomes = batch.apply(unit.commands, unit.atomic, unit.traceId);
+    const response = unit.render(outcomes);
     results[index] = { kind: 'done', response, replayed: false };
-    if (unit.idempotency) records.push({ ...unit.idempotency, response });
+    const created = outcomes.length === 1 && outcomes[0]?.ok ? outcomes[0].transfer : undefined;
+    if (unit.idempotency && unit.keyInTransfer && created) keptInTransfers.set(created.id, unit.idempotency);
+    else if (unit.idempotency) records.push({ ...unit.idempotency, response });
   }
   for (const { index, first } of twins) {
     const done = results[first];
@@ -182,7 +216,11 @@ async function runBatch(
     const lost = await recordIdempotent(tx, records.slice(i, i + IDEMPOTENCY_BATCH_MAX), { at });
     if (lost.length > 0) throw new KeyRace(lost);
   }
-  if (!batch.isEmpty()) await writeLedger(tx, batch.writes());
+  if (!batch.isEmpty()) {
+    const writes = batch.writes();
+    const written = await writeLedger(tx, writes, keptInTransfers);
+    if (written < writes.created.length) throw new KeyRace([...keptInTransfers.values()]);
+  }
   // Every transfer's accounts are among the locked ones, so their owners are known without a query.
   const ownersOf = (t: { debitAccountId: string; creditAccountId: string }) =>
     [locked.accounts.get(t.debitAccountId)?.ownerId, locked.accounts.get(t.creditAccountId)?.ownerId].filter(

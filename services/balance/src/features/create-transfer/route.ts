@@ -36,6 +36,7 @@ export function createTransferRoute(app: FastifyInstance, ports: BalancePorts): 
             idempotency,
             traceId: request.traceId,
             render: renderOne(request, 201),
+            keyInTransfer: true,
           }),
         ports.inFlight,
       );
