@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { createBankClient } from '@strongbox/bank-client';
 import { createLogger, jwtVerifier } from '@strongbox/http';
 import { testKeys } from '@strongbox/http/testing';
 import { fixedClock, type ManualClock } from '@strongbox/kernel';
@@ -62,7 +63,13 @@ let keySeq = 0;
 
 /** A real deals app on a fresh database of its own, migrated exactly as at start, tokens signed locally. */
 export async function startDeals(
-  opts: { identity?: IdentityClient; bank?: DealsBank; staffTotpRequired?: boolean } = {},
+  opts: {
+    identity?: IdentityClient;
+    bank?: DealsBank;
+    staffTotpRequired?: boolean;
+    /** A bank that is never called (its address answers nothing), for what deals shows of its account. */
+    nominalAccount?: { accountNumber: string; payee: NonNullable<DealsBank['payee']> };
+  } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase('deals');
   const pool = db.pool(SERVICE);
@@ -83,6 +90,7 @@ export async function startDeals(
     notificationSecrets: [NOTIFICATION_SECRET],
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.bank ? { bank: opts.bank } : {}),
+    ...(opts.nominalAccount && !opts.bank ? { bank: unusedBank(opts.nominalAccount) } : {}),
   });
   await app.ready();
   const token = (sub: string, roles: readonly string[] = ['customer'], claims?: Record<string, unknown>) =>
@@ -170,5 +178,16 @@ export function dealBody(payerId: string, recipients: Array<[string, number]>, a
         recipients: recipients.map(([recipientId, percentBp]) => ({ recipientId, share: { percentBp } })),
       },
     ],
+  };
+}
+
+/** A bank whose workers are never started, so its client (to an address that answers nothing) is idle. */
+function unusedBank(nominal: { accountNumber: string; payee: NonNullable<DealsBank['payee']> }): DealsBank {
+  return {
+    client: createBankClient({ baseUrl: 'http://127.0.0.1:9', token: 'unused' }),
+    nominalAccount: nominal.accountNumber,
+    payee: nominal.payee,
+    tasksPollMs: 60_000,
+    jobsSchedule: '0 0 1 1 *',
   };
 }

@@ -158,7 +158,10 @@ describe('nextRefundStep', () => {
     };
     const draft: BankDealNow = {
       status: 'DRAFT',
-      steps: [step('s1', 600n), { ...step('s2', 300n, [recipient('r_a', 300n), recipient('r_b', 100n, true)]) }],
+      steps: [
+        step('s1', 600n),
+        { ...step('s2', 300n, [recipient('r_a', 300n), recipient('r_b', 100n, true)]) },
+      ],
     };
     assert.deepEqual(nextRefundStep(draft, zero), {
       kind: 'delete_recipient',

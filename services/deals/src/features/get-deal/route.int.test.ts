@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createBankClient } from '@strongbox/bank-client';
 import { dealBody, type Harness, startDeals } from '../../test-support.ts';
 
 let h: Harness;
@@ -59,14 +58,11 @@ describe('GET /v1/deals/{id}', () => {
 describe('GET /v1/deals/{id} while the bank waits for the payer', () => {
   let b: Harness;
   before(async () => {
+    // The bank is never called here: the deal is moved to awaiting payment by the system command below.
     b = await startDeals({
-      bank: {
-        // Never called here: the deal is moved to awaiting payment by the system command below.
-        client: createBankClient({ baseUrl: 'http://127.0.0.1:9', token: 'unused' }),
-        nominalAccount: '40702810500000000001',
+      nominalAccount: {
+        accountNumber: '40702810500000000001',
         payee: { bik: '044525974', bankName: 'Bank', payeeName: 'Marketplace', payeeInn: '7707083893' },
-        tasksPollMs: 60_000,
-        jobsSchedule: '0 0 1 1 *',
       },
     });
   });
