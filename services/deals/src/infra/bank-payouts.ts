@@ -128,3 +128,15 @@ export async function payoutsOfStep(q: Queryable, milestoneId: string): Promise<
 export async function markStepPolled(q: Queryable, milestoneId: string): Promise<void> {
   await q.query(prepared('update bank_steps set polled_at = now() where milestone_id = $1', [milestoneId]));
 }
+
+/**
+ * Every payout of the milestone's step with its recipient at the bank, a self-employed share kept on its
+ * virtual account included: what a refund reshapes at the bank (payoutsOfStep leaves kept shares out,
+ * as the bank's payments of the step never carry them).
+ */
+export async function bankRecipientsOfStep(q: Queryable, milestoneId: string): Promise<Map<string, string>> {
+  const { rows } = await q.query<{ payout_id: string; bank_recipient_id: string }>(
+    prepared('select payout_id, bank_recipient_id from bank_payouts where milestone_id = $1', [milestoneId]),
+  );
+  return new Map(rows.map((r) => [r.payout_id, r.bank_recipient_id]));
+}

@@ -4,7 +4,7 @@ import type { Deal } from '../domain/deal.ts';
 import { nextRefundStep, type RefundTarget } from '../domain/refund-at-bank.ts';
 import type { KeyFor, RefundOutcome, RefundTask } from '../features/bank-tasks/ports.ts';
 import { stepOf } from './bank-mirror.ts';
-import { payoutsOfStep } from './bank-payouts.ts';
+import { bankRecipientsOfStep } from './bank-payouts.ts';
 
 /**
  * Upper bound of bank calls one refund makes in one attempt: a deal of 10 milestones with a few recipients
@@ -98,9 +98,8 @@ async function targetOf(q: Queryable, refund: RefundTask): Promise<RefundTarget>
   const steps = [];
   for (const m of refund.milestones) {
     const step = await stepOf(q, m.milestoneId);
-    const atBank = new Map(
-      (await payoutsOfStep(q, m.milestoneId)).map((p) => [p.payoutId, p.bankRecipientId]),
-    );
+    // Kept shares too: a refund that left a self-employed recipient out would delete them at the bank.
+    const atBank = await bankRecipientsOfStep(q, m.milestoneId);
     steps.push({
       milestoneId: m.milestoneId,
       stepId: step?.stepId ?? null,
