@@ -403,8 +403,11 @@ function Dispute(props: { deal: Deal; onChanged: () => void }) {
   );
 }
 
-/** A payout's status, with why it is held or failed and its tax receipt. */
-export function PayoutState(props: { payout: Pick<Payout, 'status' | 'failure' | 'hold' | 'receipt'> }) {
+/** A payout's status, with why it is held or failed, and (unless told not to) its tax receipt. */
+export function PayoutState(props: {
+  payout: Pick<Payout, 'status' | 'failure' | 'hold' | 'receipt'>;
+  receipt?: boolean;
+}) {
   const { t } = useUi();
   const p = props.payout;
   return (
@@ -417,7 +420,7 @@ export function PayoutState(props: { payout: Pick<Payout, 'status' | 'failure' |
         </span>
       )}
       {p.failure && <span class="muted small"> — {p.failure}</span>}
-      {p.receipt && (
+      {p.receipt && props.receipt !== false && (
         <div class="small">
           <ReceiptLink receipt={p.receipt} />
         </div>
@@ -527,7 +530,10 @@ function ResolveDispute(props: { deal: Deal; disputeId: string; onChanged: () =>
             maxLength={40}
             aria-invalid={bad}
             aria-describedby={bad ? 'refund-amount-error' : undefined}
-            onInput={(e) => setAmount(e.currentTarget.value)}
+            onInput={(e) => {
+              setAmount(e.currentTarget.value);
+              setBad(false);
+            }}
           />
           {bad && (
             <p id="refund-amount-error" class="error" role="alert">

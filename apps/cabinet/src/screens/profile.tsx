@@ -5,7 +5,7 @@ import { useUi } from '../context.ts';
 import { statusText } from '../i18n.ts';
 import { useLoad, usePages } from '../load.ts';
 import { ActionNote, ErrorNote, Facts, More, Show, Title, useAction } from './common.tsx';
-import { PayoutState } from './deals.tsx';
+import { PayoutState, ReceiptLink } from './deals.tsx';
 
 /**
  * The payout profile (POST /v1/recipients, GET /v1/recipients/me): where a person's shares are paid, with
@@ -179,6 +179,7 @@ function MyPayouts() {
                         {t('amount')}
                       </th>
                       <th scope="col">{t('status')}</th>
+                      <th scope="col">{t('receipt')}</th>
                       <th scope="col">{t('paidAt')}</th>
                     </tr>
                   </thead>
@@ -191,8 +192,9 @@ function MyPayouts() {
                         <td>{p.milestoneTitle}</td>
                         <td class="num">{money(p.amount, p.currency)}</td>
                         <td>
-                          <PayoutState payout={p} />
+                          <PayoutState payout={p} receipt={false} />
                         </td>
+                        <td>{p.receipt ? <ReceiptLink receipt={p.receipt} /> : '—'}</td>
                         <td>{p.paidAt ? date(p.paidAt) : '—'}</td>
                       </tr>
                     ))}

@@ -45,7 +45,7 @@ export function ReconciliationScreen() {
                 <thead>
                   <tr>
                     <th scope="col">{t('detected')}</th>
-                    <th scope="col">{t('eventType')}</th>
+                    <th scope="col">{t('findingKind')}</th>
                     <th scope="col">{t('subject')}</th>
                     <th scope="col">{t('ours')}</th>
                     <th scope="col">{t('atTheBank')}</th>
