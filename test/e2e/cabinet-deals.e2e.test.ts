@@ -7,7 +7,8 @@
  * completes with every payout paid; staff read the deal's event history, the ledger audit's verdict,
  * the operators' queue, the reconciliation findings and the dead letters; the agent reads their payouts;
  * the payer opens a dispute on another, funded deal, which the queue lists first and an operator resolves
- * with a partial refund; and staff inspect, replay and discard dead letters.
+ * with a partial refund; a payout to a closed account fails, its recipient saves new bank details and the
+ * agent retries it; and staff inspect, replay and discard dead letters.
  * axe-core finds no serious violation on these screens, and the screenshots in docs/screenshots are
  * taken here.
  */
@@ -17,7 +18,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { withControlKey } from '@strongbox/kernel';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
+import type { Deal } from '../../apps/cabinet/src/api/types.ts';
 import { type RunningSystem, startSystem } from '../../scripts/system.ts';
 import {
   axeViolations,
@@ -34,6 +37,8 @@ const PASSWORD = 'a long enough passphrase';
 const PERSON_INN = '500100732259';
 const COMPANY_INN = '7707083893';
 const BANK_DETAILS = { accountNumber: '40702810500000000001', bik: '044525974' };
+/** Another account at the same bank, its control key made valid for the BIK. */
+const OTHER_BANK_DETAILS = { accountNumber: withControlKey('40702810000000000077', BANK_DETAILS.bik) };
 /** The bank's scoring, payments and deals' workers run on their own: bounded generously, never timed. */
 const MONEY_MOVES_MS = 180_000;
 const BOUNDED = { timeout: 600_000 };
@@ -129,7 +134,10 @@ async function shown(locator: ReturnType<Browser['page']['locator']>, timeout?: 
 async function signIn(email: string): Promise<void> {
   const { page } = browser;
   await page.goto(`${gw}/login`);
-  await page.getByRole('heading', { name: 'Вход' }).waitFor();
+  // A test that failed midway may have left its user signed in: sign them out, so the next test runs.
+  const out = page.getByRole('button', { name: 'Выйти' });
+  await page.getByRole('heading', { name: 'Вход' }).or(out).waitFor();
+  if (await out.isVisible()) await signOut();
   await page.getByLabel('Эл. почта').fill(email);
   await page.getByLabel('Пароль').fill(PASSWORD);
   await page.getByRole('button', { name: 'Войти' }).click();
@@ -345,10 +353,10 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
     const rows = page.getByTestId('my-payouts').locator('tbody tr');
     await shown(rows.nth(1));
     assert.equal(await rows.count(), 2);
-    const texts = (await rows.allTextContents()).map(plain);
-    // Newest first: the second milestone's 500,00 (the rest after the agency's fixed 100,00), then 240,00.
-    assert.match(texts[0] ?? '', new RegExp(`${TITLE}Ключи500,00 ₽Выплачено`));
-    assert.match(texts[1] ?? '', new RegExp(`${TITLE}Задаток240,00 ₽Выплачено`));
+    const texts = (await rows.allTextContents()).map(plain).sort();
+    // The second milestone's 500,00 (the rest after the agency's fixed 100,00) and the first's 60 %.
+    assert.match(texts[0] ?? '', new RegExp(`^${TITLE}Задаток240,00 ₽Выплачено`));
+    assert.match(texts[1] ?? '', new RegExp(`^${TITLE}Ключи500,00 ₽Выплачено`));
     await noSeriousViolations('my payouts');
     await screenshot(page, 'payout-profile-payouts-ru');
     await page.getByLabel('Язык').selectOption('en');
@@ -549,6 +557,81 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
           .count(),
         0,
       );
+      await signOut();
+    },
+  );
+
+  it(
+    'a payout to a closed account fails; its recipient saves new bank details; the agent retries it and it is paid',
+    BOUNDED,
+    async () => {
+      const token = async (email: string) =>
+        (await call('POST', '/v1/auth/login', { body: { email, password: PASSWORD } })).body
+          .accessToken as string;
+      const [agentToken, adminToken] = [await token(agent.email), await token(admin.email)];
+      // The sandbox bank fails every payout to the agency's account (as to a closed one).
+      const faults = await call('PUT', '/v1/sandbox/_sim/faults', {
+        token: adminToken,
+        body: { failingDetails: [BANK_DETAILS.accountNumber] },
+      });
+      assert.equal(faults.status, 200, faults.text);
+      const created = await call('POST', '/v1/deals', {
+        token: agentToken,
+        body: {
+          title: 'Гараж',
+          payerEmail: payer.email,
+          milestones: [
+            {
+              title: 'Сразу',
+              amount: 30_000,
+              release: { kind: 'immediate' },
+              recipients: [{ recipientId: agencyRecipient, share: { percentBp: 10_000 } }],
+            },
+          ],
+        },
+      });
+      assert.equal(created.status, 201, created.text);
+      const id = created.body.id as string;
+      assert.equal((await call('POST', `/v1/deals/${id}/submit`, { token: agentToken })).status, 200);
+      const until = async (what: string, ok: (d: Deal) => boolean) => {
+        const deadline = Date.now() + MONEY_MOVES_MS;
+        for (;;) {
+          const d = (await call('GET', `/v1/deals/${id}`, { token: agentToken })).body as Deal;
+          if (ok(d)) return d;
+          if (Date.now() > deadline) assert.fail(`deal ${id} never got to ${what}: ${JSON.stringify(d)}`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      };
+      const awaiting = await until('awaiting_payment', (d) => d.status === 'awaiting_payment');
+      const paid = await fetch(`${gw}/v1/sandbox/_sim/incoming`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+        body: `{"amount":300.00,"purpose":${JSON.stringify(awaiting.paymentPurpose)}}`,
+      });
+      assert.equal(paid.status, 201, await paid.text());
+      await until('a failed payout', (d) => d.milestones[0]?.payouts[0]?.status === 'failed');
+      assert.equal((await call('DELETE', '/v1/sandbox/_sim/faults', { token: adminToken })).status, 200);
+
+      const { page } = browser;
+      await signIn(agency.email);
+      await nav('Профиль выплат').click();
+      const row = page.getByTestId('my-payouts').locator('tr', { hasText: 'Гараж' });
+      await shown(row.getByText('Не выплачено'));
+      await shown(page.getByText(/Выплата не прошла: проверьте реквизиты/));
+      await page.getByLabel('Номер счёта (20 цифр)').fill(OTHER_BANK_DETAILS.accountNumber);
+      await page.getByRole('button', { name: 'Сохранить' }).click();
+      await shown(page.getByText('Сохранено.'));
+      await noSeriousViolations('failed payout (recipient)');
+      await screenshot(page, 'payout-failed-recipient-ru');
+      await signOut();
+
+      await signIn(agent.email);
+      await page.goto(`${gw}/deals/${encodeURIComponent(id)}`);
+      await shown(page.getByTestId('payout-status').getByText('Не выплачено'));
+      await noSeriousViolations('failed payout (agent)');
+      await page.getByRole('button', { name: 'Повторить выплату' }).click();
+      await shown(page.getByTestId('payout-status').getByText('Выплачено'), MONEY_MOVES_MS);
+      await shown(page.getByTestId('deal-status').getByText('Завершена'), MONEY_MOVES_MS);
       await signOut();
     },
   );
