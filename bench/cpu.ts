@@ -8,16 +8,23 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
 const TICKS_PER_S = 100;
 
+/**
+ * Seconds of CPU used so far by each process, keyed `<group> <pid>`: kept per process so that one which
+ * ended between two samples (a pool closing an idle PostgreSQL connection) does not cancel out the CPU of
+ * one that started meanwhile.
+ */
 export type CpuSample = ReadonlyMap<string, number>;
 
-/** Seconds of CPU used so far, by group. `services` maps a service name to its pid. */
+/** The group of a CpuSample key. */
+export const groupOf = (key: string) => key.slice(0, key.lastIndexOf(' '));
+
+/** Seconds of CPU used so far, by process and group. `services` maps a service name to its pid. */
 export function sampleCpu(opts: {
   services: Readonly<Record<string, number | undefined>>;
   database: string;
 }): CpuSample {
   const byPid = new Map(Object.entries(opts.services).map(([name, pid]) => [pid, name]));
   const out = new Map<string, number>();
-  const add = (group: string, s: number) => out.set(group, (out.get(group) ?? 0) + s);
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
@@ -35,6 +42,7 @@ export function sampleCpu(opts: {
     }
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+    const add = (group: string, s: number) => out.set(`${group} ${pid}`, s);
     const service = byPid.get(Number(pid));
     if (service) add(service, seconds);
     else if (Number(pid) === process.pid) {
@@ -56,12 +64,16 @@ function childrenSeconds(fields: readonly string[]): number {
   return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_S;
 }
 
-/** CPU milliseconds per unit of work between two samples, largest first, with the total. */
+/**
+ * CPU milliseconds per unit of work between two samples, by group, largest first, with the total: each
+ * process's CPU since the first sample (all of it for one started since); one that ended before the second
+ * sample is missing, so short-lived processes are undercounted, never subtracted.
+ */
 export function cpuPerUnit(before: CpuSample, after: CpuSample, units: number): Record<string, string> {
-  const rows = [...after]
-    .map(([group, s]) => [group, s - (before.get(group) ?? 0)] as const)
-    .filter(([, s]) => s > 0)
-    .sort((a, b) => b[1] - a[1]);
+  const byGroup = new Map<string, number>();
+  for (const [key, s] of after)
+    byGroup.set(groupOf(key), (byGroup.get(groupOf(key)) ?? 0) + s - (before.get(key) ?? 0));
+  const rows = [...byGroup].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((sum, [, s]) => sum + s, 0);
   const ms = (s: number) => `${Math.round((s / Math.max(units, 1)) * 1_000_000) / 1000} ms`;
   return Object.fromEntries([...rows.map(([group, s]) => [group, ms(s)]), ['total', ms(total)]]);

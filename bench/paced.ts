@@ -20,6 +20,8 @@ export interface PacedRequest {
 export interface PacedFigures {
   readonly sent: number;
   readonly failed: number;
+  /** What the failed ones got: an HTTP status, or the client's error code. */
+  readonly failures: Readonly<Record<string, number>>;
   readonly p50Ms: number;
   readonly p99Ms: number;
 }
@@ -35,6 +37,11 @@ export async function paced(opts: {
   const intervalMs = 1000 / opts.ratePerS;
   const latencies: number[] = [];
   let failed = 0;
+  const failures: Record<string, number> = {};
+  const fail = (why: string) => {
+    failed += 1;
+    failures[why] = (failures[why] ?? 0) + 1;
+  };
   const inFlight: Array<Promise<void>> = [];
   const start = performance.now() + 50;
   try {
@@ -48,12 +55,10 @@ export async function paced(opts: {
           .request({ method: 'POST', path: r.path, headers: r.headers, body: r.body })
           .then(async (res) => {
             await res.body.text();
-            if (res.statusCode >= 300) failed += 1;
+            if (res.statusCode >= 300) fail(String(res.statusCode));
             else latencies.push(performance.now() - due);
           })
-          .catch(() => {
-            failed += 1;
-          }),
+          .catch((err: { code?: string }) => fail(err.code ?? 'error')),
       );
     }
     await Promise.all(inFlight);
@@ -61,5 +66,11 @@ export async function paced(opts: {
     await pool.close();
   }
   latencies.sort((a, b) => a - b);
-  return { sent: total, failed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return {
+    sent: total,
+    failed,
+    failures,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
 }

@@ -11,244 +11,44 @@
  * its receipt, when the status is ACTIVE again.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import type { Pool } from '@strongbox/postgres';
-import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
-import { type RunningSystem, startSystem } from '../../scripts/system.ts';
+import {
+  adminToken,
+  as,
+  call,
+  dealIn,
+  dealOf,
+  dealsDb,
+  myPayouts,
+  PERSON_INN,
+  payerPays,
+  paymentsAtBank,
+  ROOT,
+  receiptIssued,
+  sandboxDb,
+  setUp,
+  sim,
+  startDealsSystem,
+  stopDealsSystem,
+  submit,
+  system,
+  waitFor,
+} from './deals-support.ts';
 
-const PASSWORD = 'a long enough passphrase';
-const PERSON_INN = '500100732259';
-const COMPANY_INN = '7707083893';
-const BANK_DETAILS = { accountNumber: '40702810500000000001', bik: '044525974' };
-/** Every wait is on a condition, bounded generously: the bank's scoring, payments and our retries. */
-const WAIT_MS = 120_000;
 const BOUNDED = { timeout: 300_000 };
-const ROOT = resolve(import.meta.dirname, '../..');
-const ADMIN_EMAIL = `payout-admin-${Date.now()}@example.com`;
-
-let db: TestDatabase;
-let system: RunningSystem;
-let sandboxDb: Pool;
-let dealsDb: Pool;
-let gw: string;
-let seq = 0;
-let adminToken: string;
 let restarted: ChildProcess | undefined;
 
-async function createAdmin(): Promise<void> {
-  const running = promisify(execFile)(
-    process.execPath,
-    ['services/identity/src/cli/admin-create.ts', '--email', ADMIN_EMAIL],
-    { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } },
-  );
-  running.child.stdin?.end(`${PASSWORD}\n`);
-  await running;
-}
-
-before(
-  async () => {
-    db = await createTestDatabase('e2epayout');
-    await createAdmin();
-    system = await startSystem({
-      databaseUrl: db.url,
-      ports: 'random',
-      output: 'ignore',
-      // Bank tasks retried within 5 s at most, so the bank's outage is over long before any bound.
-      env: {
-        LOG_LEVEL: 'warn',
-        BANK_NOTIFICATION_SECRET: '',
-        STAFF_TOTP_REQUIRED: 'false',
-        DEALS_BANK_RETRY_CAP_MS: '5000',
-      },
-    });
-    gw = system.urls.gateway;
-    sandboxDb = db.pool('bank_sandbox');
-    dealsDb = db.pool('deals');
-    const login = await call('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: PASSWORD } });
-    assert.equal(login.status, 200, login.text);
-    adminToken = login.body.accessToken;
-  },
-  { timeout: 600_000 },
-);
+before(() => startDealsSystem('e2epayout'), { timeout: 600_000 });
 after(async () => {
   if (restarted && restarted.exitCode === null) {
     const exited = new Promise((r) => restarted?.once('exit', r));
     restarted.kill('SIGTERM');
     await exited;
   }
-  await system?.stop();
-  await db?.drop();
+  await stopDealsSystem();
 });
-
-async function call(
-  method: string,
-  path: string,
-  opts: { body?: unknown; headers?: Record<string, string> } = {},
-) {
-  const body =
-    opts.body === undefined ? null : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-  const res = await fetch(`${gw}${path}`, {
-    method,
-    headers: {
-      ...(body === null ? {} : { 'content-type': 'application/json' }),
-      ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}),
-      ...opts.headers,
-    },
-    body,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-}
-
-const as = (token: string) => ({ authorization: `Bearer ${token}` });
-/** The sandbox's own controls, as an admin reaches them through the gateway (/v1/sandbox/_sim/*). */
-const sim = (method: string, path: string, body?: unknown) =>
-  call(method, `/v1/sandbox/_sim${path}`, {
-    headers: as(adminToken),
-    ...(body === undefined ? {} : { body }),
-  });
-
-async function user(name: string, agent = false): Promise<{ id: string; email: string; token: string }> {
-  const email = `${name}-${Date.now()}-${++seq}@example.com`;
-  const reg = await call('POST', '/v1/auth/register', { body: { email, password: PASSWORD, name } });
-  assert.equal(reg.status, 201, reg.text);
-  if (agent) {
-    const granted = await call('PUT', `/v1/admin/users/${reg.body.id}/roles`, {
-      headers: as(adminToken),
-      body: { roles: ['agent'] },
-    });
-    assert.equal(granted.status, 200, granted.text);
-  }
-  const login = await call('POST', '/v1/auth/login', { body: { email, password: PASSWORD } });
-  assert.equal(login.status, 200, login.text);
-  return { id: reg.body.id, email, token: login.body.accessToken };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-interface Parties {
-  agent: { id: string; token: string };
-  payer: { id: string; email: string; token: string };
-  recipients: [string, string, string];
-  /** The self-employed recipient (recipients[2]), who reads their own payouts. */
-  freelancer: { id: string; token: string };
-}
-let parties: Parties;
-
-async function profile(token: string, legalType: string, inn: string): Promise<string> {
-  const r = await call('POST', '/v1/recipients', {
-    headers: as(token),
-    body: { legalType, name: 'Ivanova Anna', inn, bankDetails: BANK_DETAILS },
-  });
-  assert.equal(r.status, 201, r.text);
-  return r.body.id;
-}
-
-async function setUp(): Promise<Parties> {
-  if (parties) return parties;
-  const agent = await user('agent', true);
-  const agency = await user('agency');
-  const freelancer = await user('freelancer');
-  const payer = await user('payer');
-  parties = {
-    agent,
-    payer,
-    freelancer,
-    recipients: [
-      await profile(agent.token, 'person', PERSON_INN),
-      await profile(agency.token, 'company', COMPANY_INN),
-      await profile(freelancer.token, 'self_employed', PERSON_INN),
-    ],
-  };
-  return parties;
-}
-
-/** Drafts and submits a deal: milestones of [amount, release, [recipient index, percentBp]...]. */
-async function submit(p: Parties, milestones: Array<[number, string, Array<[number, number]>]>) {
-  const created = await call('POST', '/v1/deals', {
-    headers: as(p.agent.token),
-    body: {
-      title: 'Flat on Tverskaya',
-      payerEmail: p.payer.email,
-      milestones: milestones.map(([amount, kind, split], i) => ({
-        title: `Milestone ${i + 1}`,
-        amount,
-        release: { kind },
-        recipients: split.map(([r, percentBp]) => ({ recipientId: p.recipients[r], share: { percentBp } })),
-      })),
-    },
-  });
-  assert.equal(created.status, 201, created.text);
-  const submitted = await call('POST', `/v1/deals/${created.body.id}/submit`, { headers: as(p.agent.token) });
-  assert.equal(submitted.status, 200, submitted.text);
-  return created.body.id as string;
-}
-
-const dealOf = async (p: Parties, id: string) => {
-  const r = await call('GET', `/v1/deals/${id}`, { headers: as(p.payer.token) });
-  assert.equal(r.status, 200, r.text);
-  return r.body;
-};
-const dealIn = (p: Parties, id: string, status: string) =>
-  waitFor(`deal ${id} ${status}`, async () => {
-    const d = await dealOf(p, id);
-    return d.status === status ? d : undefined;
-  });
-
-/** The payer's bank transfers the deal's amount into the nominal account with the deal's purpose. */
-async function payerPays(p: Parties, id: string): Promise<void> {
-  const d = await dealIn(p, id, 'awaiting_payment');
-  const rubles = `${Math.floor(d.amount / 100)}.${String(d.amount % 100).padStart(2, '0')}`;
-  const r = await sim(
-    'POST',
-    '/incoming',
-    `{"amount":${rubles},"purpose":${JSON.stringify(d.paymentPurpose)}}`,
-  );
-  assert.equal(r.status, 201, r.text);
-}
-
-/** The sandbox's payment rows of the bank deal, by status. */
-async function paymentsAtBank(bankDealId: string): Promise<Array<{ status: string; amount: string }>> {
-  const { rows } = await sandboxDb.query(
-    'select status, amount::text from payments where deal_id = $1 order by amount',
-    [bankDealId],
-  );
-  return rows;
-}
-
-interface MyPayout {
-  id: string;
-  dealId: string;
-  milestoneId: string;
-  status: string;
-  hold: { reason: string; detail: string } | null;
-  receipt: { status: string; receiptNumber: string | null } | null;
-}
-
-/** The caller's payouts as a recipient (GET /v1/recipients/me/payouts). */
-async function myPayouts(token: string): Promise<MyPayout[]> {
-  const r = await call('GET', '/v1/recipients/me/payouts?limit=100', { headers: as(token) });
-  assert.equal(r.status, 200, r.text);
-  return r.body.data;
-}
-
-/** Waits for the payout's receipt to be issued, as its recipient sees it. */
-const receiptIssued = (p: Parties, payoutId: string) =>
-  waitFor(`the receipt of ${payoutId}`, async () => {
-    const mine = (await myPayouts(p.freelancer.token)).find((x) => x.id === payoutId);
-    return mine?.receipt?.status === 'SUCCESS' ? mine.receipt : undefined;
-  });
 
 describe('a deal paid out through the bank sandbox', () => {
   it('two milestones, three recipients: funded, released, paid out and completed', BOUNDED, async () => {
@@ -312,25 +112,40 @@ describe('a deal paid out through the bank sandbox', () => {
   });
 
   it(
-    'the bank failing every change for a while: the tasks wait and the deal still completes',
+    'the bank failing every change for a while: the circuit opens, the tasks wait and the deal still completes',
     BOUNDED,
     async () => {
       const p = await setUp();
-      const faults = await sim('PUT', '/faults', { errorRate: 1, errorWhen: 'before' });
+      // The bank down: every call hangs 2 s and answers 504, every change 500s as well.
+      const faults = await sim('PUT', '/faults', {
+        timeoutRate: 1,
+        timeoutMs: 2_000,
+        timeoutWhen: 'before',
+        errorRate: 1,
+        errorWhen: 'before',
+      });
       assert.equal(faults.status, 200, faults.text);
-      const id = await submit(p, [
-        [
-          10_000,
-          'immediate',
+      let id: string;
+      try {
+        id = await submit(p, [
           [
-            [0, 5_000],
-            [1, 5_000],
+            10_000,
+            'immediate',
+            [
+              [0, 5_000],
+              [1, 5_000],
+            ],
           ],
-        ],
-      ]);
-      await new Promise((r) => setTimeout(r, 3_000));
-      assert.equal((await dealOf(p, id)).status, 'submitted', 'not at the bank while it fails');
-      assert.equal((await sim('DELETE', '/faults')).status, 200);
+        ]);
+        // The bank client's circuit opens after consecutive failures (deals' own metrics say so).
+        await waitFor('the circuit to the bank open', async () => {
+          const text = await (await fetch(`${system.urls.deals}/metrics`)).text();
+          return /^deals_bank_breaker_opened_total(\{[^}]*\})? [1-9]/m.test(text) ? true : undefined;
+        });
+        assert.equal((await dealOf(p, id)).status, 'submitted', 'not at the bank while it fails');
+      } finally {
+        assert.equal((await sim('DELETE', '/faults')).status, 200);
+      }
       await payerPays(p, id);
       const done = await dealIn(p, id, 'completed');
       assert.equal((await paymentsAtBank(done.bankDealId)).length, 2);

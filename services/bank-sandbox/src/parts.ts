@@ -29,6 +29,7 @@ export function sandboxDeps(kit: {
     limits: {
       defaultPerS: config.BANK_RATE_LIMIT_PER_S,
       selfEmployedPerS: config.BANK_SELF_EMPLOYED_RATE_LIMIT_PER_S,
+      off: config.BANK_RATE_LIMITS === 'off',
     },
     notifications: {
       url: config.BANK_NOTIFICATION_URL,

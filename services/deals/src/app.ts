@@ -1,6 +1,6 @@
 import { createHttpApp, type ForwardingPolicy, type Logger, type TokenVerifier } from '@strongbox/http';
 import { type Clock, newId } from '@strongbox/kernel';
-import { type Pool, ping, withTransaction } from '@strongbox/postgres';
+import { type Pool, ping } from '@strongbox/postgres';
 import { runIdempotent } from '@strongbox/postgres/idempotent-run';
 import type { PeriodicJobSpec, ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
@@ -101,6 +101,17 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
   const identity = identityOf(deps);
   const ports: DealsPorts = {
     clock,
+    ...(deps.bank
+      ? {
+          nominalAccount: {
+            accountNumber: deps.bank.nominalAccount,
+            bik: deps.bank.payee?.bik ?? null,
+            bankName: deps.bank.payee?.bankName ?? null,
+            payeeName: deps.bank.payee?.payeeName ?? null,
+            payeeInn: deps.bank.payee?.payeeInn ?? null,
+          },
+        }
+      : {}),
     newId: (prefix) => newId(prefix, clock),
     keyedCommand: (req, input, render) => executeKeyedCommand({ pool, clock }, req, input, render),
     command: (input) => executeDealCommand({ pool, clock }, input),
@@ -138,9 +149,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
         return render(saved, existing === undefined);
       }),
     receiveNotification: async (n) => {
-      const { fresh } = await withTransaction(pool, (tx) =>
-        logNotification(tx, { ...n, receivedAt: clock.now() }),
-      );
+      const { fresh } = await logNotification(pool, { ...n, receivedAt: clock.now() });
       metrics.notifications.labels(n.verdict, String(!fresh)).inc();
       return { fresh };
     },
@@ -192,6 +201,7 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     registry: metrics.registry,
   });
 
+  deps.bank?.clientMetrics?.register(metrics.registry);
   const bank = deps.bank
     ? bankParts({
         pool,

@@ -5,7 +5,11 @@ import type { BackgroundWorker, PeriodicJobSpec } from '@strongbox/service';
 import client, { type Registry } from 'prom-client';
 import { BANK_TASK_BACKOFF, BANK_TASK_STUCK_AFTER } from './domain/bank-tasks.ts';
 import { runFunding } from './features/bank-funding/job.ts';
-import { followStep, processNotifications } from './features/bank-notification-processing/job.ts';
+import {
+  drainNotifications,
+  followStep,
+  processNotifications,
+} from './features/bank-notification-processing/job.ts';
 import { followPayouts } from './features/bank-payouts/job.ts';
 import type { BankTaskDeps } from './features/bank-tasks/handler.ts';
 import { bankTaskWorker } from './features/bank-tasks/worker.ts';
@@ -25,7 +29,16 @@ import { bankTaskQueue, dealStore } from './wiring.ts';
 /** How deals reaches the bank: the client (BANK_URL, BANK_API_TOKEN), the nominal account, the pace. */
 export interface DealsBank {
   readonly client: BankClient;
+  /** Where the client's retries and circuit moves are counted (the client's onEvent), if anywhere. */
+  readonly clientMetrics?: { register(registry: Registry): void };
   readonly nominalAccount: string;
+  /** What payers are shown beside the nominal account's number (BANK_NOMINAL_BIK, BANK_NAME, DEALS_PAYEE_*). */
+  readonly payee?: {
+    readonly bik: string | null;
+    readonly bankName: string | null;
+    readonly payeeName: string | null;
+    readonly payeeInn: string | null;
+  };
   /** The bank-task worker's wait when a round found nothing to do. */
   readonly tasksPollMs: number;
   /** The funding job's and the payout follower's cron schedule. */
@@ -165,7 +178,7 @@ export function bankParts(deps: {
     periodicJobs: [
       job('funding', fundOnce),
       job('payouts', followOnce),
-      job('notifications', notificationsOnce),
+      job('notifications', () => drainNotifications(notificationsOnce)),
       job('self-employed', selfEmployedOnce),
     ],
     fundOnce,

@@ -51,4 +51,20 @@ describe('deals configuration', () => {
       /BANK_URL|BANK_API_TOKEN|BANK_NOMINAL_ACCOUNT/,
     );
   });
+
+  it("given nothing, then payers are shown the sandbox's bank and a development payee; refuses a bad INN or BIK", () => {
+    const c = dealsConfig({});
+    assert.deepEqual(
+      [c.BANK_NOMINAL_BIK, c.BANK_NAME, c.DEALS_PAYEE_NAME, c.DEALS_PAYEE_INN],
+      [
+        DEVELOPMENT_BANK.BANK_NOMINAL_BIK,
+        DEVELOPMENT_BANK.BANK_NAME,
+        DEVELOPMENT_BANK.DEALS_PAYEE_NAME,
+        DEVELOPMENT_BANK.DEALS_PAYEE_INN,
+      ],
+    );
+    assert.throws(() => dealsConfig({ DEALS_PAYEE_INN: '7707083894' }), /DEALS_PAYEE_INN/);
+    assert.throws(() => dealsConfig({ BANK_NOMINAL_BIK: '04452597' }), /BANK_NOMINAL_BIK/);
+    assert.throws(() => dealsConfig({ DEALS_PAYEE_NAME: 'two\nlines' }), /DEALS_PAYEE_NAME/);
+  });
 });

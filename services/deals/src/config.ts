@@ -2,7 +2,9 @@ import { BANK_CLIENT_CONFIG_FIELDS } from '@strongbox/bank-client';
 import { SERVICE_CONFIG_FIELDS } from '@strongbox/http';
 import {
   ConfigError,
+  type Field,
   int,
+  isValidInn,
   optionalStr,
   port,
   readConfig,
@@ -26,11 +28,23 @@ export const DEVELOPMENT_BANK = {
   BANK_URL: 'http://127.0.0.1:3006',
   BANK_API_TOKEN: 'sandbox',
   BANK_NOMINAL_ACCOUNT: '40702810500000000001',
+  BANK_NOMINAL_BIK: '044525974',
+  BANK_NAME: 'Bank sandbox',
+  DEALS_PAYEE_NAME: 'Strongbox marketplace (development)',
+  DEALS_PAYEE_INN: '7707083893',
 } as const;
 /** How often the funding job and the payout follower run (cron, seconds allowed). */
 export const BANK_JOBS_SCHEDULE = '*/2 * * * * *';
 /** The release job's schedule: a timed milestone is released within ten seconds of falling due. */
 export const RELEASE_SCHEDULE = '*/10 * * * * *';
+
+/** A setting that may be unset; when set, `valid` must hold. */
+function optional(expected: string, valid: (raw: string) => boolean): Field<string | undefined> {
+  return { expected, parse: (raw) => (valid(raw) ? raw : undefined), fallback: () => undefined };
+}
+
+/** A name shown to payers: printable, one line, bounded. */
+const isShownName = (raw: string) => raw.length <= 200 && !/\p{Cc}/u.test(raw);
 
 /** One secret, or two during a rotation, each at least 8 characters. */
 const secrets = rotatingSecrets({ charsMin: 8 });
@@ -76,6 +90,13 @@ export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
       /** The most deals (and, separately, steps) one run asks the bank about. */
       DEALS_RECONCILE_BATCH_MAX: int({ fallback: RECONCILE_BATCH_MAX, min: 1, max: 100_000 }),
       DEALS_PORT: port(3007),
+      /** What payers are shown beside the nominal account's number: its bank's BIK and name, its holder. */
+      BANK_NOMINAL_BIK: optional('a BIK of 9 digits', (raw) => /^\d{9}$/.test(raw)),
+      BANK_NAME: optional('a name of at most 200 characters', isShownName),
+      DEALS_PAYEE_NAME: optional('a name of at most 200 characters', isShownName),
+      DEALS_PAYEE_INN: optional('an INN whose check digits match (10 or 12 digits)', (raw) =>
+        isValidInn(raw, raw.length === 10 ? 'company' : 'person'),
+      ),
       /** The secret(s) the bank signs its notifications with; two, comma-separated, during a rotation. */
       BANK_NOTIFICATION_SECRET: secrets,
       /** The service client deals asks identity as, to find a payer named by email (npm start provisions it). */

@@ -8,6 +8,9 @@ import { createBankClient } from '@strongbox/bank-client';
 import { runService } from '@strongbox/service';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
 import { dealsConfig } from './config.ts';
+import { bankClientMetrics } from './infra/bank-client-metrics.ts';
+
+const bankMetrics = bankClientMetrics();
 
 await runService({
   service: SERVICE,
@@ -38,9 +41,19 @@ await runService({
           token: config.BANK_API_TOKEN,
           timeoutMs: config.BANK_TIMEOUT_MS,
           rateLimitPerS: config.BANK_CLIENT_RATE_LIMIT_PER_S,
-          onEvent: (e) => kit.logger.debug({ bank: e }, 'bank client event'),
+          onEvent: (e) => {
+            bankMetrics.onEvent(e);
+            kit.logger.debug({ bank: e }, 'bank client event');
+          },
         }),
+        clientMetrics: bankMetrics,
         nominalAccount: config.BANK_NOMINAL_ACCOUNT,
+        payee: {
+          bik: config.BANK_NOMINAL_BIK ?? null,
+          bankName: config.BANK_NAME ?? null,
+          payeeName: config.DEALS_PAYEE_NAME ?? null,
+          payeeInn: config.DEALS_PAYEE_INN ?? null,
+        },
         tasksPollMs: config.DEALS_BANK_TASKS_POLL_MS,
         jobsSchedule: config.DEALS_BANK_JOBS_SCHEDULE,
         retryCapMs: config.DEALS_BANK_RETRY_CAP_MS,

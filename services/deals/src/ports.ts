@@ -67,8 +67,19 @@ export interface NotificationReceipt {
 }
 
 /** What the deals use cases need from the outside world; app.ts wires it to PostgreSQL. */
+/** The marketplace's nominal account as payers are shown it (BANK_NOMINAL_*, DEALS_PAYEE_*). */
+export interface NominalAccount {
+  readonly accountNumber: string;
+  readonly bik: string | null;
+  readonly bankName: string | null;
+  readonly payeeName: string | null;
+  readonly payeeInn: string | null;
+}
+
 export interface DealsPorts {
   readonly clock: Clock;
+  /** Where payers pay; absent when deals runs without a bank. */
+  readonly nominalAccount?: NominalAccount;
   newId(prefix: 'deal' | 'mst' | 'pay' | 'rcp' | 'dsp'): string;
   /** Runs a command under the request's Idempotency-Key: the answer is recorded with the events. */
   keyedCommand(

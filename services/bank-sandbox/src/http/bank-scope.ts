@@ -14,6 +14,8 @@ export interface RateLimits {
   readonly defaultPerS: number;
   /** The self-employed API's lower limit. */
   readonly selfEmployedPerS: number;
+  /** No call is limited at all (BANK_RATE_LIMITS=off, for benchmarks that measure the platform, not the bank). */
+  readonly off?: boolean;
 }
 
 /**
@@ -34,10 +36,12 @@ export function speakAsBank(app: FastifyInstance, sim: Sim, limits: RateLimits):
     // The test controls are never limited or failed: a test must always be able to switch a fault off.
     if (route.startsWith('/_sim/')) return undefined;
     const method = `${request.method} ${route}`;
-    const perS = method.includes('/self-employed') ? limits.selfEmployedPerS : limits.defaultPerS;
-    const got = take(buckets.get(method), sim.clock.now().getTime(), perS);
-    buckets.set(method, got.bucket);
-    if (!got.allowed) return tooMany(reply, got.retryAfterS);
+    if (!limits.off) {
+      const perS = method.includes('/self-employed') ? limits.selfEmployedPerS : limits.defaultPerS;
+      const got = take(buckets.get(method), sim.clock.now().getTime(), perS);
+      buckets.set(method, got.bucket);
+      if (!got.allowed) return tooMany(reply, got.retryAfterS);
+    }
     const f = sim.faults;
     if (f.burst429 > 0) {
       f.burst429--;

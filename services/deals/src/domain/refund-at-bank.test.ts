@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type BankDealNow, nextRefundStep, type RefundTarget } from './refund-at-bank.ts';
 
-const recipient = (recipientId: string, amount: bigint) => ({
+/** A recipient paid to bank details, or (`kept`) a self-employed share kept on the virtual account. */
+const recipient = (recipientId: string, amount: bigint, kept = false) => ({
   recipientId,
   beneficiaryId: `ben_${recipientId}`,
   amount,
   purpose: `payout of ${recipientId}`,
-  bankDetailsId: 'bd_1',
+  bankDetailsId: kept ? null : 'bd_1',
+  keepOnVirtualAccount: kept,
 });
 const step = (stepId: string, amount: bigint, recipients = [recipient(`r_${stepId}`, amount)]) => ({
   stepId,
@@ -15,10 +17,10 @@ const step = (stepId: string, amount: bigint, recipients = [recipient(`r_${stepI
   deponents: [{ beneficiaryId: 'ben_payer', amount }],
   recipients,
 });
-/** Two steps of 600 and 400 at the bank; the second split 300/100 between two recipients. */
+/** Two steps of 600 and 400 at the bank; the second split 300/100, the 100 a self-employed share. */
 const accepted: BankDealNow = {
   status: 'ACCEPTED',
-  steps: [step('s1', 600n), step('s2', 400n, [recipient('r_a', 300n), recipient('r_b', 100n)])],
+  steps: [step('s1', 600n), step('s2', 400n, [recipient('r_a', 300n), recipient('r_b', 100n, true)])],
 };
 /** A refund of 250 taken from the second milestone: 150 left, split 113/37 by its rules. */
 const partial: RefundTarget = {
@@ -81,8 +83,13 @@ describe('nextRefundStep', () => {
         };
       } else if (next.kind === 'replace_recipient') {
         assert.equal(next.purpose, next.payoutId === 'p_a' ? 'payout of r_a' : 'payout of r_b');
+        assert.equal(
+          next.keepOnVirtualAccount,
+          next.payoutId === 'p_b',
+          'a self-employed share stays on the virtual account when replaced',
+        );
         const added = {
-          ...recipient(`new_${next.payoutId}`, next.amount),
+          ...recipient(`new_${next.payoutId}`, next.amount, next.keepOnVirtualAccount),
           beneficiaryId: next.beneficiaryId,
         };
         bank = { ...bank, steps: [bank.steps[0]!, { ...s2, recipients: [...s2.recipients, added] }] };
@@ -151,7 +158,7 @@ describe('nextRefundStep', () => {
     };
     const draft: BankDealNow = {
       status: 'DRAFT',
-      steps: [step('s1', 600n), { ...step('s2', 300n, [recipient('r_a', 300n), recipient('r_b', 100n)]) }],
+      steps: [step('s1', 600n), { ...step('s2', 300n, [recipient('r_a', 300n), recipient('r_b', 100n, true)]) }],
     };
     assert.deepEqual(nextRefundStep(draft, zero), {
       kind: 'delete_recipient',

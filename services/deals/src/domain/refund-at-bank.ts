@@ -23,6 +23,8 @@ export interface BankDealNow {
       readonly amount: bigint;
       readonly purpose: string;
       readonly bankDetailsId: string | null;
+      /** Kept on the beneficiary's virtual account (a self-employed recipient's share, ADR 0034). */
+      readonly keepOnVirtualAccount: boolean;
     }>;
   }>;
 }
@@ -70,6 +72,8 @@ export type RefundStep =
       readonly amount: bigint;
       readonly purpose: string;
       readonly bankDetailsId: string | null;
+      /** The replacement keeps where the share goes: out to bank details, or on the virtual account. */
+      readonly keepOnVirtualAccount: boolean;
     }
   | { readonly kind: 'delete_recipient'; readonly stepId: string; readonly recipientId: string }
   | { readonly kind: 'accept' };
@@ -133,6 +137,7 @@ function edit(bank: BankDealNow, target: RefundTarget): RefundStep | undefined {
           amount: p.amount,
           purpose: r.purpose,
           bankDetailsId: r.bankDetailsId,
+          keepOnVirtualAccount: r.keepOnVirtualAccount,
         };
     }
     // What no payout names any more: a replaced recipient, or a payout whose share fell to 0.

@@ -139,6 +139,23 @@ export const DealView = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
+/**
+ * Where and what the payer pays, on a deal awaiting payment: the marketplace's nominal account at the bank,
+ * the amount in minor units, and the purpose that names the deal (money without it is not matched).
+ */
+export const PayTo = Type.Object({
+  accountNumber: Type.String({ pattern: '^\\d{20}$' }),
+  bik: Nullable(Type.String({ pattern: '^\\d{9}$' })),
+  bankName: Nullable(Type.String()),
+  payeeName: Nullable(Type.String()),
+  payeeInn: Nullable(Type.String()),
+  amount: Type.Integer({ description: 'Minor units' }),
+  purpose: Type.String(),
+});
+
+/** One deal as GET /v1/deals/{id} answers it: the list's view, and while it awaits payment, where to pay. */
+export const DealDetail = Type.Object({ ...DealView.properties, payTo: Type.Optional(PayTo) });
+
 export const Page = <T extends ReturnType<typeof Type.Object>>(item: T) =>
   Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 

@@ -55,7 +55,13 @@ export async function refundAtBank(
             beneficiaryId: next.beneficiaryId,
             amount: next.amount,
             purpose: next.purpose,
-            ...(next.bankDetailsId ? { bankDetailsId: next.bankDetailsId } : {}),
+            // A self-employed recipient's share stays on their virtual account, as it was registered:
+            // paid out from there only under the NPD rules (ADR 0034), never straight to their account.
+            ...(next.keepOnVirtualAccount
+              ? { keepOnVirtualAccount: true }
+              : next.bankDetailsId
+                ? { bankDetailsId: next.bankDetailsId }
+                : {}),
           },
           key(`refund-recipient/${next.payoutId}`),
         );

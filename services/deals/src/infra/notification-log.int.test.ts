@@ -84,4 +84,23 @@ describe('bank notification log', () => {
     ]);
     assert.equal(rowCount, 1);
   });
+
+  it('given the same authentic notification twice at once, outside any transaction, then one is fresh and it is queued once', async () => {
+    const n = notification();
+    const answers = await Promise.all([logNotification(pool, n), logNotification(pool, n)]);
+    assert.deepEqual(answers.map((a) => a.fresh).sort(), [false, true]);
+    const queued = await pool.query('select 1 from bank_notification_outcomes where notification_id = $1', [
+      n.notificationId,
+    ]);
+    assert.equal(queued.rowCount, 1);
+  });
+
+  it('given a refused notification, then it is logged and not queued', async () => {
+    const n = notification({ verdict: 'signature_stale' });
+    assert.deepEqual(await logNotification(pool, n), { fresh: true });
+    const queued = await pool.query('select 1 from bank_notification_outcomes where notification_id = $1', [
+      n.notificationId,
+    ]);
+    assert.equal(queued.rowCount, 0);
+  });
 });

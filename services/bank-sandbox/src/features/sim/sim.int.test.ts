@@ -146,3 +146,17 @@ describe('rate limits', () => {
     assert.equal((await h.call('GET', `${API}/incoming-transactions`)).status, 200);
   });
 });
+
+describe('rate limits off (BANK_RATE_LIMITS=off)', () => {
+  it('no call is limited, however many come in one second', async () => {
+    const lifted = await startSandbox({ limits: { defaultPerS: 3, selfEmployedPerS: 1, off: true } });
+    try {
+      const statuses = new Set<number>();
+      for (let i = 0; i < 20; i++)
+        statuses.add((await lifted.call('GET', `${API}/incoming-transactions`)).status);
+      assert.deepEqual([...statuses], [200]);
+    } finally {
+      await lifted.close();
+    }
+  });
+});

@@ -5,6 +5,28 @@ import type { LoggedNotification, NotificationOutcomes } from './ports.ts';
 
 /** Upper bound of notifications one run processes. */
 export const NOTIFICATIONS_PER_RUN_MAX = 100;
+/** Runs one scheduled drain makes at most, so a flood still lets the job's lock go now and then. */
+export const NOTIFICATION_RUNS_PER_DRAIN_MAX = 50;
+
+/**
+ * One scheduled run of the processor: runs back to back while they come back full. Without it the
+ * processor takes NOTIFICATIONS_PER_RUN_MAX per schedule tick (50 a second at the default 2 s), fewer than
+ * the endpoint stores, and a burst waits in the queue for minutes. Answers how many were processed.
+ */
+export async function drainNotifications(
+  runOnce: () => Promise<number>,
+  limit = NOTIFICATIONS_PER_RUN_MAX,
+  runsMax = NOTIFICATION_RUNS_PER_DRAIN_MAX,
+): Promise<number> {
+  let total = 0;
+  for (let run = 0; run < runsMax; run++) {
+    const processed = await runOnce();
+    total += processed;
+    if (processed < limit) break;
+  }
+  return total;
+}
+
 /** The notifications that say a step's payments moved; the others need nothing beyond the log. */
 const PAYMENT_TYPES = new Set([
   'PAYMENT_SUCCEEDED',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createBankClient } from '@strongbox/bank-client';
 import { dealBody, type Harness, startDeals } from '../../test-support.ts';
 
 let h: Harness;
@@ -52,5 +53,51 @@ describe('GET /v1/deals/{id}', () => {
     assert.equal(anonymous.statusCode, 401);
     const bad = await get('usr_agent', ['agent'], 'not%20an%20id');
     assert.deepEqual([bad.statusCode, bad.json().code], [400, 'validation_failed']);
+  });
+});
+
+describe('GET /v1/deals/{id} while the bank waits for the payer', () => {
+  let b: Harness;
+  before(async () => {
+    b = await startDeals({
+      bank: {
+        // Never called here: the deal is moved to awaiting payment by the system command below.
+        client: createBankClient({ baseUrl: 'http://127.0.0.1:9', token: 'unused' }),
+        nominalAccount: '40702810500000000001',
+        payee: { bik: '044525974', bankName: 'Bank', payeeName: 'Marketplace', payeeInn: '7707083893' },
+        tasksPollMs: 60_000,
+        jobsSchedule: '0 0 1 1 *',
+      },
+    });
+  });
+  after(async () => {
+    await b?.close();
+  });
+
+  it('given a deal awaiting payment, then its parties see where to pay, what and with which purpose', async () => {
+    const rcp = await b.recipient('usr_agent');
+    const draft = await b.draft('usr_agent', 'usr_payer', rcp);
+    const shown = async () =>
+      (await b.as('usr_payer', ['customer'], { method: 'GET', url: `/v1/deals/${draft.id}` })).json();
+    assert.equal((await shown()).payTo, undefined, 'a draft says nowhere to pay');
+    await b.as('usr_agent', ['agent'], { method: 'POST', url: `/v1/deals/${draft.id}/submit` });
+    await b.bank(draft.id, { kind: 'registered_at_bank', bankDealId: `bank_${draft.id}` });
+    const deal = await shown();
+    assert.equal(deal.status, 'awaiting_payment');
+    assert.deepEqual(deal.payTo, {
+      accountNumber: '40702810500000000001',
+      bik: '044525974',
+      bankName: 'Bank',
+      payeeName: 'Marketplace',
+      payeeInn: '7707083893',
+      amount: deal.amount,
+      purpose: deal.paymentPurpose,
+    });
+    await b.bank(draft.id, {
+      kind: 'fund',
+      incomingTransactionId: `in_${draft.id}`,
+      amount: BigInt(deal.amount),
+    });
+    assert.equal((await shown()).payTo, undefined, 'once funded, nothing more to pay');
   });
 });
