@@ -2,9 +2,9 @@
  * End to end: a whole deal walked through in the cabinet, in Debian's Chromium, against the real system
  * with the bank sandbox as the bank (as `npm start` runs it). An admin makes a user an agent; the agent
  * saves a payout profile, builds a two-milestone deal for two recipients in the wizard, sees the exact
- * split and submits it; the payer sees what to pay and where; the admin sends the payer's transfer from
- * the bank sandbox panel; the first milestone is paid out, the payer confirms the second, the deal
- * completes with every payout paid; staff read the deal's event history, the ledger audit's verdict,
+ * split and submits it; the payer sees what to pay and where (the nominal account, its bank, the
+ * payee); the admin sends the payer's transfer from the bank sandbox panel; the first milestone is paid
+ * out, the payer confirms the second, the deal completes with every payout paid; staff read the deal's event history, the ledger audit's verdict,
  * the operators' queue, the reconciliation findings and the dead letters; the agent reads their payouts;
  * the payer opens a dispute on another, funded deal, which the queue lists first and an operator resolves
  * with a partial refund; a payout to a closed account fails, its recipient saves new bank details and the
@@ -279,6 +279,23 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
     assert.match(toPay, /Сумма к оплате1 000,00 ₽/);
     const purpose = ((await page.getByTestId('purpose').textContent()) ?? '').trim();
     assert.ok(purpose.length > 0, 'the payment purpose is shown');
+    // Where to pay, as deals names it: the nominal account, its bank, the payee.
+    const payerToken = (
+      await call('POST', '/v1/auth/login', { body: { email: payer.email, password: PASSWORD } })
+    ).body.accessToken as string;
+    const { payTo } = (await call('GET', `/v1/deals/${dealId}`, { token: payerToken })).body as Deal;
+    assert.ok(payTo, 'deals names the account to pay into while the deal awaits payment');
+    assert.equal((await page.getByTestId('pay-to-account').textContent())?.trim(), payTo.accountNumber);
+    assert.equal(purpose, payTo.purpose);
+    for (const [label, value] of [
+      ['Получатель', payTo.payeeName],
+      ['ИНН получателя', payTo.payeeInn],
+      ['Банк', payTo.bankName],
+      ['БИК', payTo.bik],
+    ] as const) {
+      assert.ok(value, `${label} is configured in development`);
+      assert.ok(toPay.includes(`${label}${value}`), `${label} ${value} in ${toPay}`);
+    }
     assert.equal(await page.getByRole('heading', { name: 'Песочница банка' }).count(), 0, 'admins only');
     await noSeriousViolations('deal (payer)');
     await screenshot(page, 'deal-payer-to-pay-ru');

@@ -136,12 +136,13 @@ export interface Deal {
   readonly createdAt: string;
 }
 
+/** The nominal account to pay into; a detail the deployment has not configured is null. */
 export interface PayTo {
   readonly accountNumber: string;
-  readonly bik: string;
-  readonly bankName: string;
-  readonly payeeName: string;
-  readonly payeeInn: string;
+  readonly bik: string | null;
+  readonly bankName: string | null;
+  readonly payeeName: string | null;
+  readonly payeeInn: string | null;
   readonly purpose: string;
   readonly amount: number;
 }
@@ -357,6 +358,7 @@ export const API_OPERATIONS = [
       'refundedAmount',
       'milestones',
       'dispute',
+      'payTo',
       'version',
     ],
   },

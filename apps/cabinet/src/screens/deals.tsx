@@ -209,15 +209,11 @@ function ToPay(props: { deal: Deal }) {
       <Facts
         items={[
           [t('toPayAmount'), <strong>{money(p?.amount ?? d.amount, d.currency)}</strong>],
-          ...(p
-            ? [
-                [t('payToPayee'), p.payeeName] as const,
-                [t('payToInn'), <code>{p.payeeInn}</code>] as const,
-                [t('payToBank'), p.bankName] as const,
-                copyable(t('payToAccount'), p.accountNumber, 'pay-to-account'),
-                copyable(t('payToBik'), p.bik),
-              ]
-            : []),
+          ...(p?.payeeName ? [[t('payToPayee'), p.payeeName] as const] : []),
+          ...(p?.payeeInn ? [[t('payToInn'), <code>{p.payeeInn}</code>] as const] : []),
+          ...(p?.bankName ? [[t('payToBank'), p.bankName] as const] : []),
+          ...(p ? [copyable(t('payToAccount'), p.accountNumber, 'pay-to-account')] : []),
+          ...(p?.bik ? [copyable(t('payToBik'), p.bik, 'pay-to-bik')] : []),
           copyable(t('paymentPurpose'), p?.purpose ?? d.paymentPurpose, 'purpose'),
           ...(d.bankDealId ? [[t('bankDeal'), <code>{d.bankDealId}</code>] as const] : []),
         ]}
