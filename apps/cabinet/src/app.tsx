@@ -12,6 +12,7 @@ import { DeadLettersScreen, DealEventsScreen, OperatorScreen, UsersScreen } from
 import { OrderScreen, OrdersScreen } from './screens/orders.tsx';
 import { PayScreen } from './screens/pay.tsx';
 import { ProfileScreen } from './screens/profile.tsx';
+import { ReconciliationScreen } from './screens/reconciliation.tsx';
 
 type Session = 'checking' | 'in' | 'out';
 const PUBLIC: ReadonlySet<Route['name']> = new Set(['login', 'register']);
@@ -96,6 +97,11 @@ export function App() {
                         label={t('navOperator')}
                       />
                       <NavLink
+                        href="/reconciliation"
+                        current={route.name === 'reconciliation'}
+                        label={t('navReconciliation')}
+                      />
+                      <NavLink
                         href="/dead-letters"
                         current={route.name === 'deadLetters'}
                         label={t('navDeadLetters')}
@@ -177,6 +183,8 @@ function Screen(props: { route: Route; session: Session; onSignedIn: () => void 
       return <OperatorScreen />;
     case 'deadLetters':
       return <DeadLettersScreen />;
+    case 'reconciliation':
+      return <ReconciliationScreen />;
     case 'users':
       return <UsersScreen />;
     case 'notFound':

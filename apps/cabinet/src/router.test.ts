@@ -18,6 +18,7 @@ describe('the client router', () => {
     assert.deepEqual(parseRoute('/deals/dl_1/events'), { name: 'dealEvents', id: 'dl_1' });
     assert.deepEqual(parseRoute('/deals/dl_1/other'), { name: 'notFound' });
     assert.deepEqual(parseRoute('/dead-letters'), { name: 'deadLetters' });
+    assert.deepEqual(parseRoute('/reconciliation'), { name: 'reconciliation' });
     assert.deepEqual(parseRoute('/profile/x'), { name: 'notFound' });
   });
 
@@ -45,6 +46,7 @@ describe('the client router', () => {
       '/profile',
       '/operator',
       '/dead-letters',
+      '/reconciliation',
       '/users',
     ])
       assert.ok(served(path), `${path} is routed but not served`);

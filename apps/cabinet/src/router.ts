@@ -17,6 +17,7 @@ export type Route =
   | { readonly name: 'profile' }
   | { readonly name: 'operator' }
   | { readonly name: 'deadLetters' }
+  | { readonly name: 'reconciliation' }
   | { readonly name: 'users' }
   | { readonly name: 'login' }
   | { readonly name: 'register' }
@@ -33,7 +34,8 @@ export function parseRoute(path: string, search = ''): Route {
     if (b === 'new') return { name: 'dealNew' };
     return b ? { name: 'deal', id: b } : { name: 'deals' };
   }
-  if (!b && (a === 'profile' || a === 'operator' || a === 'users')) return { name: a };
+  if (!b && (a === 'profile' || a === 'operator' || a === 'users' || a === 'reconciliation'))
+    return { name: a };
   if (!b && a === 'dead-letters') return { name: 'deadLetters' };
   if (a === undefined) return { name: 'accounts' };
   if (a === 'login' && !b) return { name: 'login' };

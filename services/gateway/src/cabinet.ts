@@ -30,6 +30,7 @@ export const CABINET_ROUTES = [
   '/profile',
   '/operator',
   '/dead-letters',
+  '/reconciliation',
   '/users',
 ] as const;
 export const ASSETS_PREFIX = '/assets/';

@@ -5,6 +5,7 @@ import type {
   Deal,
   DealEvent,
   Entry,
+  Finding,
   Me,
   MyPayout,
   NewMilestone,
@@ -13,6 +14,7 @@ import type {
   QueueItem,
   Recipient,
   RecipientInput,
+  Resolution,
   SessionTokens,
   ShareRule,
   SplitPreview,
@@ -191,8 +193,20 @@ export const api = {
   myRecipient: () => call<Recipient>('GET', '/v1/recipients/me'),
   saveRecipient: (input: RecipientInput, key: string) =>
     call<Recipient>('POST', '/v1/recipients', input, { 'idempotency-key': key }),
-  myPayouts: () => call<Page<MyPayout>>('GET', `/v1/recipients/me/payouts${q({ limit: 100 })}`),
-  queue: () => call<Page<QueueItem>>('GET', `/v1/admin/deals/queue${q({ limit: 100 })}`),
+  myPayouts: (cursor?: string) =>
+    call<Page<MyPayout>>('GET', `/v1/recipients/me/payouts${q({ limit: 50, cursor })}`),
+  retryPayout: (id: string, payoutId: string, key: string) =>
+    call<Deal>('POST', `/v1/deals/${seg(id)}/payouts/${seg(payoutId)}/retry`, undefined, {
+      'idempotency-key': key,
+    }),
+  resolveDispute: (id: string, disputeId: string, resolution: Resolution, key: string) =>
+    call<Deal>('POST', `/v1/deals/${seg(id)}/disputes/${seg(disputeId)}/resolve`, resolution, {
+      'idempotency-key': key,
+    }),
+  queue: (cursor?: string) =>
+    call<Page<QueueItem>>('GET', `/v1/admin/deals/queue${q({ limit: 100, cursor })}`),
+  findings: (status: 'open' | 'resolved' | undefined, cursor?: string) =>
+    call<Page<Finding>>('GET', `/v1/admin/reconciliation${q({ status, limit: 50, cursor })}`),
   audit: () => call<Audit>('GET', '/v1/ledger/audit'),
   deadLetters: (service: string, cursor?: string) =>
     call<Page<DeadLetter>>('GET', `/v1/admin/dead-letters/${seg(service)}${q({ limit: 50, cursor })}`),

@@ -82,12 +82,28 @@ export interface ShareRule {
   readonly share: Share;
 }
 
+/** A self-employed's tax receipt for a payout, as the bank's NPD service reports it. */
+export interface Receipt {
+  /** IN_PROGRESS, SUCCESS, CANCELED, FISCALIZE_FAILED or ERROR. */
+  readonly status: string;
+  readonly receiptNumber: string | null;
+  readonly link: string | null;
+}
+
+/** Why a payout waits: the recipient's NPD status (npd_not_active, npd_year_limit). */
+export interface PayoutHold {
+  readonly reason: string;
+  readonly detail: string;
+}
+
 export interface Payout {
   readonly id: string;
   readonly recipientId: string;
   readonly amount: number;
-  readonly status: 'pending' | 'paid' | 'failed';
+  readonly status: 'pending' | 'held' | 'paid' | 'failed';
   readonly failure: string | null;
+  readonly hold: PayoutHold | null;
+  readonly receipt: Receipt | null;
 }
 
 export interface Milestone {
@@ -114,9 +130,26 @@ export interface Deal {
   readonly refundedAmount: number;
   readonly milestones: readonly Milestone[];
   readonly dispute: { readonly id: string; readonly openedBy: string; readonly reason: string } | null;
+  /** Where the payer transfers the money: present while the deal awaits payment. */
+  readonly payTo?: PayTo;
   readonly version: number;
   readonly createdAt: string;
 }
+
+/** The nominal account to pay into; a detail the deployment has not configured is null. */
+export interface PayTo {
+  readonly accountNumber: string;
+  readonly bik: string | null;
+  readonly bankName: string | null;
+  readonly payeeName: string | null;
+  readonly payeeInn: string | null;
+  readonly purpose: string;
+  readonly amount: number;
+}
+
+export type Resolution =
+  | { readonly outcome: 'release' | 'full_refund' }
+  | { readonly outcome: 'partial_refund'; readonly amount: number };
 
 export interface NewMilestone {
   readonly title: string;
@@ -188,26 +221,55 @@ export interface UserView {
   readonly roles: readonly string[];
 }
 
-/**
- * Read models being built in deals (issue 11) whose shapes are not fixed yet: the cabinet reads them
- * loosely, shows what it recognises, and shows "not available yet" while the path answers 404.
- */
+/** What waits for an operator (GET /v1/admin/deals/queue), oldest first. The list of kinds is open. */
+export const QUEUE_KINDS = [
+  'dispute',
+  'payout_failed',
+  'payout_held',
+  'receipt_cancelled',
+  'refund_needs_operator',
+  'reconciliation',
+] as const;
 export interface QueueItem {
-  readonly kind?: string;
-  readonly type?: string;
-  readonly dealId?: string;
-  readonly reason?: string;
-  readonly detail?: string;
-  readonly at?: string;
-  readonly createdAt?: string;
+  readonly id: string;
+  readonly dealId: string;
+  readonly kind: string;
+  readonly reason: string;
+  readonly since: string;
 }
+
+/** A share paid to the caller's payout profile (GET /v1/recipients/me/payouts), newest first. */
 export interface MyPayout {
-  readonly id?: string;
-  readonly dealId?: string;
-  readonly amount?: number;
-  readonly currency?: string;
-  readonly status?: string;
-  readonly receipt?: { readonly status?: string; readonly url?: string } | null;
+  readonly id: string;
+  readonly dealId: string;
+  readonly dealTitle: string;
+  readonly dealStatus: string;
+  readonly milestoneId: string;
+  readonly milestoneTitle: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly status: Payout['status'];
+  readonly failure: string | null;
+  readonly hold: PayoutHold | null;
+  readonly receipt: Receipt | null;
+  readonly paidAt: string | null;
+  readonly updatedAt: string;
+}
+
+/** A difference between the bank and deals that reconciliation found (GET /v1/admin/reconciliation). */
+export type FindingSide = { readonly status: string } | { readonly amount: number };
+export interface Finding {
+  readonly id: string;
+  readonly kind: 'deal_state' | 'escrow_balance' | 'virtual_account_balance';
+  readonly subject: string;
+  readonly dealId: string | null;
+  readonly ours: FindingSide;
+  readonly bank: FindingSide;
+  readonly detail: string;
+  readonly status: 'open' | 'resolved';
+  readonly detectedAt: string;
+  readonly lastSeenAt: string;
+  readonly resolvedAt: string | null;
 }
 
 /** The services whose dead letters the gateway routes (/v1/admin/dead-letters/<service>). */
@@ -296,7 +358,65 @@ export const API_OPERATIONS = [
       'refundedAmount',
       'milestones',
       'dispute',
+      'payTo',
       'version',
+    ],
+  },
+  {
+    method: 'post',
+    path: '/v1/deals/{id}/disputes/{disputeId}/resolve',
+    status: '200',
+    fields: ['id', 'status', 'refundedAmount'],
+  },
+  {
+    method: 'post',
+    path: '/v1/deals/{id}/payouts/{payoutId}/retry',
+    status: '200',
+    fields: ['id', 'status'],
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/deals/queue',
+    status: '200',
+    list: true,
+    fields: ['id', 'dealId', 'kind', 'reason', 'since'],
+  },
+  {
+    method: 'get',
+    path: '/v1/admin/reconciliation',
+    status: '200',
+    list: true,
+    fields: [
+      'id',
+      'kind',
+      'subject',
+      'dealId',
+      'ours',
+      'bank',
+      'detail',
+      'status',
+      'detectedAt',
+      'lastSeenAt',
+      'resolvedAt',
+    ],
+  },
+  {
+    method: 'get',
+    path: '/v1/recipients/me/payouts',
+    status: '200',
+    list: true,
+    fields: [
+      'id',
+      'dealId',
+      'dealTitle',
+      'milestoneTitle',
+      'amount',
+      'currency',
+      'status',
+      'failure',
+      'hold',
+      'receipt',
+      'paidAt',
     ],
   },
   {
@@ -353,13 +473,10 @@ export const API_OPERATIONS = [
 ] as const;
 
 /**
- * Calls to paths that are not in the merged document: the operators' queue and a recipient's payouts are
- * being built in deals (the screens show "not available yet" on a 404), and the sandbox's controls are a
- * rewritten prefix that exists only while the sandbox is the bank.
+ * Calls to paths that are not in the merged document: the sandbox's controls are a rewritten prefix that
+ * exists only while the sandbox is the bank.
  */
 export const API_OPERATIONS_UNDOCUMENTED = [
-  { method: 'get', path: '/v1/admin/deals/queue' },
-  { method: 'get', path: '/v1/recipients/me/payouts' },
   { method: 'get', path: '/v1/sandbox/_sim/clock' },
   { method: 'post', path: '/v1/sandbox/_sim/incoming' },
   { method: 'post', path: '/v1/sandbox/_sim/tick' },

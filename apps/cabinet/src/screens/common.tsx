@@ -99,18 +99,6 @@ export function ActionNote(props: { action: Action; id: string }) {
   );
 }
 
-/** A list that may not exist yet (404: the endpoint is still being built), told apart from a failure. */
-export function ShowOrUnavailable<T>(props: { state: Loaded<T>; children: (value: T) => ComponentChildren }) {
-  const { t } = useUi();
-  if (props.state.kind === 'error' && props.state.status === 404)
-    return (
-      <p class="muted" role="status">
-        {t('unavailable')}
-      </p>
-    );
-  return <Show state={props.state}>{props.children}</Show>;
-}
-
 /** A term and its value, in the same look as the balances. */
 export function Facts(props: { items: readonly (readonly [string, ComponentChildren])[] }) {
   return (
@@ -122,5 +110,21 @@ export function Facts(props: { items: readonly (readonly [string, ComponentChild
         </div>
       ))}
     </dl>
+  );
+}
+
+/** The next page of a cursor-paged list (usePages), while there is one. */
+export function More(props: { more: (() => Promise<void>) | null }) {
+  const { t } = useUi();
+  const action = useAction();
+  if (!props.more) return null;
+  const more = props.more;
+  return (
+    <div class="actions">
+      {action.error !== null && <ErrorNote code={action.error} />}
+      <button type="button" class="secondary" disabled={action.busy} onClick={() => void action.run(more)}>
+        {t('more')}
+      </button>
+    </div>
   );
 }

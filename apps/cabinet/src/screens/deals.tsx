@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
-import type { Deal, Milestone } from '../api/types.ts';
+import type { Deal, Milestone, Payout, Receipt, Resolution } from '../api/types.ts';
 import { isStaff, useUi, useViewer } from '../context.ts';
 import { bpText } from '../deal-form.ts';
 import { statusText, type T } from '../i18n.ts';
 import { useLoad } from '../load.ts';
+import { fractionDigits, parseAmount } from '../money.ts';
 import { ActionNote, Facts, Show, Title, useAction } from './common.tsx';
 import { SandboxPanel } from './sandbox.tsx';
 
@@ -151,11 +152,21 @@ function DealView(props: { deal: Deal; onChanged: () => void }) {
       <h2>{t('milestones')}</h2>
       <ol class="milestones">
         {d.milestones.map((m) => (
-          <MilestoneItem key={m.id} deal={d} milestone={m} isPayer={isPayer} onChanged={props.onChanged} />
+          <MilestoneItem
+            key={m.id}
+            deal={d}
+            milestone={m}
+            isPayer={isPayer}
+            isAgent={isAgent}
+            onChanged={props.onChanged}
+          />
         ))}
       </ol>
       {(isPayer || isAgent) && (d.status === 'funded' || d.status === 'releasing') && d.heldAmount > 0 && (
         <Dispute deal={d} onChanged={props.onChanged} />
+      )}
+      {isStaff(viewer) && d.status === 'disputed' && d.dispute && (
+        <ResolveDispute key={d.dispute.id} deal={d} disputeId={d.dispute.id} onChanged={props.onChanged} />
       )}
       <p class="actions">
         {(isStaff(viewer) || isPayer || isAgent) && (
@@ -169,7 +180,10 @@ function DealView(props: { deal: Deal; onChanged: () => void }) {
   );
 }
 
-/** The payer's part: the amount and the purpose to write on the transfer, once the bank has the deal. */
+/**
+ * The payer's part: the amount, the account to transfer it to (payTo, present while the deal awaits
+ * payment) and the purpose to write on the transfer, once the bank has the deal.
+ */
 function ToPay(props: { deal: Deal }) {
   const { t, money } = useUi();
   const d = props.deal;
@@ -180,18 +194,52 @@ function ToPay(props: { deal: Deal }) {
       </p>
     );
   if (d.status !== 'awaiting_payment') return <p class="ok">{t('paidIn')}</p>;
+  const p = d.payTo;
+  const copyable = (label: string, value: string, testId?: string) =>
+    [
+      label,
+      <>
+        <code data-testid={testId}>{value}</code> <CopyButton what={label} value={value} />
+      </>,
+    ] as const;
   return (
     <section class="panel" aria-labelledby="to-pay-title" data-testid="to-pay">
       <h2 id="to-pay-title">{t('toPayTitle')}</h2>
       <p>{t('toPayIntro')}</p>
       <Facts
         items={[
-          [t('toPayAmount'), <strong>{money(d.amount, d.currency)}</strong>],
-          [t('paymentPurpose'), <code data-testid="purpose">{d.paymentPurpose}</code>],
+          [t('toPayAmount'), <strong>{money(p?.amount ?? d.amount, d.currency)}</strong>],
+          ...(p?.payeeName ? [[t('payToPayee'), p.payeeName] as const] : []),
+          ...(p?.payeeInn ? [[t('payToInn'), <code>{p.payeeInn}</code>] as const] : []),
+          ...(p?.bankName ? [[t('payToBank'), p.bankName] as const] : []),
+          ...(p ? [copyable(t('payToAccount'), p.accountNumber, 'pay-to-account')] : []),
+          ...(p?.bik ? [copyable(t('payToBik'), p.bik, 'pay-to-bik')] : []),
+          copyable(t('paymentPurpose'), p?.purpose ?? d.paymentPurpose, 'purpose'),
           ...(d.bankDealId ? [[t('bankDeal'), <code>{d.bankDealId}</code>] as const] : []),
         ]}
       />
     </section>
+  );
+}
+
+/** Copies one payment detail, so it reaches the payer's bank app without a typo. */
+function CopyButton(props: { what: string; value: string }) {
+  const { t } = useUi();
+  const [done, setDone] = useState(false);
+  return (
+    <button
+      type="button"
+      class="link small"
+      aria-label={t('copy', { what: props.what })}
+      onClick={() =>
+        void navigator.clipboard?.writeText(props.value).then(
+          () => setDone(true),
+          () => setDone(false),
+        )
+      }
+    >
+      {done ? t('copied') : t('copyShort')}
+    </button>
   );
 }
 
@@ -225,7 +273,13 @@ export function releaseText(t: T, date: (iso: string) => string, r: Milestone['r
   return r.kind;
 }
 
-function MilestoneItem(props: { deal: Deal; milestone: Milestone; isPayer: boolean; onChanged: () => void }) {
+function MilestoneItem(props: {
+  deal: Deal;
+  milestone: Milestone;
+  isPayer: boolean;
+  isAgent: boolean;
+  onChanged: () => void;
+}) {
   const { t, money, date } = useUi();
   const { deal, milestone: m } = props;
   const action = useAction();
@@ -277,9 +331,11 @@ function MilestoneItem(props: { deal: Deal; milestone: Milestone; isPayer: boole
                         : ''}
                   </td>
                   <td class="num">{money(p.amount, deal.currency)}</td>
-                  <td data-testid="payout-status">
-                    {statusText(t, p.status, 'ps')}
-                    {p.failure && <span class="muted"> — {p.failure}</span>}
+                  <td>
+                    <PayoutState payout={p} />
+                    {props.isAgent && p.status === 'failed' && (
+                      <RetryPayout deal={deal} payoutId={p.id} onChanged={props.onChanged} />
+                    )}
                   </td>
                 </tr>
               );
@@ -338,6 +394,153 @@ function Dispute(props: { deal: Deal; onChanged: () => void }) {
       <ActionNote action={action} id="dispute" />
       <button type="submit" disabled={action.busy || !reason.trim()}>
         {t('disputeSend')}
+      </button>
+    </form>
+  );
+}
+
+/** A payout's status, with why it is held or failed, and (unless told not to) its tax receipt. */
+export function PayoutState(props: {
+  payout: Pick<Payout, 'status' | 'failure' | 'hold' | 'receipt'>;
+  receipt?: boolean;
+}) {
+  const { t } = useUi();
+  const p = props.payout;
+  return (
+    <>
+      <span data-testid="payout-status">{statusText(t, p.status, 'ps')}</span>
+      {p.hold && (
+        <span class="muted small" data-testid="payout-hold">
+          {' '}
+          — {statusText(t, p.hold.reason, 'hold')}
+        </span>
+      )}
+      {p.failure && <span class="muted small"> — {p.failure}</span>}
+      {p.receipt && props.receipt !== false && (
+        <div class="small">
+          <ReceiptLink receipt={p.receipt} />
+        </div>
+      )}
+    </>
+  );
+}
+
+/** The receipt's status in words, a link to the receipt itself when the tax service gave one. */
+export function ReceiptLink(props: { receipt: Receipt }) {
+  const { t } = useUi();
+  const r = props.receipt;
+  const text = `${statusText(t, r.status, 'rc')}${r.receiptNumber ? ` № ${r.receiptNumber}` : ''}`;
+  return r.link && /^https?:\/\//.test(r.link) ? (
+    <a href={r.link} target="_blank" rel="noreferrer" data-testid="receipt">
+      {text}
+    </a>
+  ) : (
+    <span data-testid="receipt">{text}</span>
+  );
+}
+
+/** The agent asks for a failed payout again, once its recipient has corrected their bank details. */
+function RetryPayout(props: { deal: Deal; payoutId: string; onChanged: () => void }) {
+  const { t } = useUi();
+  const action = useAction();
+  const [key] = useState(() => crypto.randomUUID());
+  return (
+    <div class="actions">
+      <ActionNote action={action} id={`retry-${props.payoutId}`} />
+      <button
+        type="button"
+        class="secondary"
+        disabled={action.busy}
+        onClick={() =>
+          void action.run(async () => {
+            await api.retryPayout(props.deal.id, props.payoutId, key);
+            props.onChanged();
+          })
+        }
+      >
+        {t('retryPayout')}
+      </button>
+    </div>
+  );
+}
+
+const OUTCOMES = ['release', 'full_refund', 'partial_refund'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
+/**
+ * Staff close the dispute: release, refund all that is held, or refund an amount typed in rubles (parsed
+ * as text into minor units). The service asks for a fresh one-time code first (403 step_up_required).
+ */
+function ResolveDispute(props: { deal: Deal; disputeId: string; onChanged: () => void }) {
+  const { t, money } = useUi();
+  const d = props.deal;
+  const [outcome, setOutcome] = useState<Outcome>('release');
+  const [amount, setAmount] = useState('');
+  const [bad, setBad] = useState(false);
+  const action = useAction();
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  useEffect(() => setKey(crypto.randomUUID()), [outcome, amount]);
+  const digits = fractionDigits(d.currency);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const minor = outcome === 'partial_refund' ? parseAmount(amount, digits) : null;
+    setBad(outcome === 'partial_refund' && minor === null);
+    if (outcome === 'partial_refund' && minor === null) return;
+    const resolution =
+      // The API takes integers up to 2^53 - 1; parseAmount's text stays exact up to there.
+      minor === null ? { outcome: outcome as 'release' | 'full_refund' } : { outcome, amount: Number(minor) };
+    void action.run(async () => {
+      await api.resolveDispute(d.id, props.disputeId, resolution as Resolution, key);
+      props.onChanged();
+    });
+  };
+  return (
+    <form class="panel" onSubmit={submit} aria-labelledby="resolve-title">
+      <h2 id="resolve-title">{t('resolveTitle')}</h2>
+      <p class="muted small">
+        {t('heldAmount')}: {money(d.heldAmount, d.currency)}
+      </p>
+      <fieldset>
+        <legend>{t('outcome')}</legend>
+        {OUTCOMES.map((o) => (
+          <label key={o} class="check">
+            <input
+              type="radio"
+              name="outcome"
+              value={o}
+              checked={outcome === o}
+              onChange={() => setOutcome(o)}
+            />{' '}
+            {t(`oc_${o}`)}
+          </label>
+        ))}
+      </fieldset>
+      {outcome === 'partial_refund' && (
+        <div class="field">
+          <label for="refund-amount">{t('refundAmount')}</label>
+          <input
+            id="refund-amount"
+            value={amount}
+            inputMode="decimal"
+            autoComplete="off"
+            maxLength={40}
+            aria-invalid={bad}
+            aria-describedby={bad ? 'refund-amount-error' : undefined}
+            onInput={(e) => {
+              setAmount(e.currentTarget.value);
+              setBad(false);
+            }}
+          />
+          {bad && (
+            <p id="refund-amount-error" class="error" role="alert">
+              {t('badAmount', { digits })}
+            </p>
+          )}
+        </div>
+      )}
+      <ActionNote action={action} id="resolve" />
+      <button type="submit" disabled={action.busy}>
+        {t('resolveSend')}
       </button>
     </form>
   );

@@ -1,15 +1,15 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
-import { DEAD_LETTER_SERVICES, type DeadLetter, type QueueItem, type UserView } from '../api/types.ts';
+import { DEAD_LETTER_SERVICES, type DeadLetter, type UserView } from '../api/types.ts';
 import { useUi } from '../context.ts';
 import { statusText } from '../i18n.ts';
-import { useLoad } from '../load.ts';
+import { useLoad, usePages } from '../load.ts';
 import { navigate } from '../router.ts';
-import { ActionNote, Show, ShowOrUnavailable, Title, useAction } from './common.tsx';
+import { ActionNote, More, Show, Title, useAction } from './common.tsx';
 
 /**
- * The operators' home: the queue (GET /v1/admin/deals/queue, which deals is still building: until it
- * answers, it says so), the ledger audit's verdict, and a deal opened by its number.
+ * The operators' home: the queue (GET /v1/admin/deals/queue), the ledger audit's verdict, and a deal
+ * opened by its number.
  */
 export function OperatorScreen() {
   const { t } = useUi();
@@ -45,33 +45,35 @@ function FindDeal() {
   );
 }
 
+/** What waits for a person, oldest first: each item names its kind, why, since when, and its deal. */
 function Queue() {
   const { t, date } = useUi();
-  const [state] = useLoad(() => api.queue(), []);
-  const kindOf = (q: QueueItem) => q.kind ?? q.type ?? '—';
+  const { state, more } = usePages((cursor) => api.queue(cursor), []);
   return (
     <section aria-labelledby="queue-title">
       <h2 id="queue-title">{t('queueTitle')}</h2>
-      <ShowOrUnavailable state={state}>
-        {(page) =>
-          page.data.length === 0 ? (
+      <Show state={state}>
+        {(items) =>
+          items.length === 0 ? (
             <p>{t('queueEmpty')}</p>
           ) : (
-            <ul class="timeline">
-              {page.data.map((q, i) => (
-                <li key={i}>
-                  <strong>{kindOf(q)}</strong>{' '}
-                  {q.dealId && <a href={`/deals/${encodeURIComponent(q.dealId)}`}>{q.dealId}</a>}
-                  {(q.reason ?? q.detail) && <span class="muted"> — {q.reason ?? q.detail}</span>}
-                  {(q.at ?? q.createdAt) && (
-                    <span class="muted small"> · {date(q.at ?? q.createdAt ?? '')}</span>
-                  )}
+            <ol class="timeline" data-testid="queue">
+              {items.map((q) => (
+                <li key={q.id} data-kind={q.kind}>
+                  <strong>{statusText(t, q.kind, 'qk')}</strong> — {q.reason}{' '}
+                  <span class="muted small">
+                    · {t('since')} <time dateTime={q.since}>{date(q.since)}</time> ·{' '}
+                  </span>
+                  <a href={`/deals/${encodeURIComponent(q.dealId)}`}>
+                    {t('openDealLink')} <code>{q.dealId}</code>
+                  </a>
                 </li>
               ))}
-            </ul>
+            </ol>
           )
         }
-      </ShowOrUnavailable>
+      </Show>
+      <More more={more} />
     </section>
   );
 }

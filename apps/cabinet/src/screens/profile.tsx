@@ -3,13 +3,14 @@ import { api } from '../api/client.ts';
 import { LEGAL_TYPES, type LegalType, type Recipient } from '../api/types.ts';
 import { useUi } from '../context.ts';
 import { statusText } from '../i18n.ts';
-import { useLoad } from '../load.ts';
-import { ActionNote, ErrorNote, Facts, ShowOrUnavailable, Title, useAction } from './common.tsx';
+import { useLoad, usePages } from '../load.ts';
+import { ActionNote, ErrorNote, Facts, More, Show, Title, useAction } from './common.tsx';
+import { PayoutState, ReceiptLink } from './deals.tsx';
 
 /**
  * The payout profile (POST /v1/recipients, GET /v1/recipients/me): where a person's shares are paid, with
- * what the bank made of it, and their payouts with receipts (GET /v1/recipients/me/payouts, which deals is
- * still building: until it answers, the list says it is not available yet).
+ * what the bank made of it, and their payouts with holds and receipts (GET /v1/recipients/me/payouts).
+ * Changing the bank details of a saved profile asks for a fresh one-time code (403 step_up_required).
  */
 export function ProfileScreen() {
   const { t } = useUi();
@@ -149,56 +150,62 @@ function ProfileForm(props: { current: Recipient | null; onSaved: () => void }) 
   );
 }
 
+/** The caller's shares as a recipient, newest first: their deal, status, why held, and the tax receipt. */
 function MyPayouts() {
-  const { t, money } = useUi();
-  const [state] = useLoad(() => api.myPayouts(), []);
+  const { t, money, date } = useUi();
+  const { state, more } = usePages((cursor) => api.myPayouts(cursor), []);
   return (
     <section aria-labelledby="my-payouts-title">
       <h2 id="my-payouts-title">{t('myPayoutsTitle')}</h2>
-      <ShowOrUnavailable state={state}>
-        {(page) =>
-          page.data.length === 0 ? (
+      <Show state={state}>
+        {(payouts) =>
+          payouts.length === 0 ? (
             <p>{t('noPayouts')}</p>
           ) : (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('dealTitle')}</th>
-                    <th scope="col" class="num">
-                      {t('amount')}
-                    </th>
-                    <th scope="col">{t('status')}</th>
-                    <th scope="col">{t('receipt')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.data.map((p, i) => (
-                    <tr key={p.id ?? i}>
-                      <td>
-                        {p.dealId ? <a href={`/deals/${encodeURIComponent(p.dealId)}`}>{p.dealId}</a> : '—'}
-                      </td>
-                      <td class="num">
-                        {typeof p.amount === 'number' ? money(p.amount, p.currency ?? 'RUB') : '—'}
-                      </td>
-                      <td>{p.status ? statusText(t, p.status, 'ps') : '—'}</td>
-                      <td>
-                        {p.receipt?.url ? (
-                          <a href={p.receipt.url} rel="noreferrer">
-                            {p.receipt.status ?? t('receipt')}
-                          </a>
-                        ) : (
-                          (p.receipt?.status ?? '—')
-                        )}
-                      </td>
+            <>
+              {payouts.some((p) => p.status === 'failed') && (
+                <p class="error" role="status">
+                  {t('failedPayoutHint')}
+                </p>
+              )}
+              <div class="table-wrap">
+                <table data-testid="my-payouts">
+                  <caption class="sr-only">{t('myPayoutsTitle')}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('dealTitle')}</th>
+                      <th scope="col">{t('milestone')}</th>
+                      <th scope="col" class="num">
+                        {t('amount')}
+                      </th>
+                      <th scope="col">{t('status')}</th>
+                      <th scope="col">{t('receipt')}</th>
+                      <th scope="col">{t('paidAt')}</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                  </thead>
+                  <tbody>
+                    {payouts.map((p) => (
+                      <tr key={p.id}>
+                        <td>
+                          <a href={`/deals/${encodeURIComponent(p.dealId)}`}>{p.dealTitle}</a>
+                        </td>
+                        <td>{p.milestoneTitle}</td>
+                        <td class="num">{money(p.amount, p.currency)}</td>
+                        <td>
+                          <PayoutState payout={p} receipt={false} />
+                        </td>
+                        <td>{p.receipt ? <ReceiptLink receipt={p.receipt} /> : '—'}</td>
+                        <td>{p.paidAt ? date(p.paidAt) : '—'}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </>
           )
         }
-      </ShowOrUnavailable>
+      </Show>
+      <More more={more} />
     </section>
   );
 }
