@@ -155,7 +155,7 @@ export async function setUp(): Promise<Parties> {
     payer,
     freelancer,
     recipients: [
-      await profile(agent.token, 'person', PERSON_INN),
+      await profile(agent.token, 'individual', PERSON_INN),
       await profile(agency.token, 'company', COMPANY_INN),
       await profile(freelancer.token, 'self_employed', PERSON_INN),
     ],
