@@ -22,7 +22,6 @@ import { listDealsRoute } from './features/list-deals/route.ts';
 import { listMyPayoutsRoute } from './features/list-my-payouts/route.ts';
 import { openDisputeRoute } from './features/open-dispute/route.ts';
 import { operatorQueueRoute } from './features/operator-queue/route.ts';
-import { keepPlatformProfile } from './features/platform-fee/keep-profile.ts';
 import { runReleases } from './features/release-due/job.ts';
 import { resolveDisputeRoute } from './features/resolve-dispute/route.ts';
 import { retryPayoutRoute } from './features/retry-payout/route.ts';
@@ -45,6 +44,7 @@ import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipien
 import { listFindings } from './infra/reconciliation.ts';
 import { dueForRelease } from './infra/release-schedule.ts';
 import { type LedgerConfig, ledgerMirror } from './ledger-mirror.ts';
+import { keepPlatformProfile } from './platform-profile.ts';
 import type { DealsPorts } from './ports.ts';
 import { dealStore } from './wiring.ts';
 

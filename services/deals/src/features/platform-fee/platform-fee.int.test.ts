@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEVELOPMENT_PLATFORM, PLATFORM_FEE_MINIMUM } from '../../config.ts';
 import { PLATFORM_USER_ID, type PlatformProfileConfig } from '../../domain/platform-fee.ts';
+import { keepPlatformProfile } from '../../platform-profile.ts';
 import { dealBody, type Harness, startDeals } from '../../test-support.ts';
-import { keepPlatformProfile } from './keep-profile.ts';
 
 const PLATFORM: PlatformProfileConfig = {
   name: DEVELOPMENT_PLATFORM.DEALS_PLATFORM_NAME,

@@ -1,15 +1,15 @@
 import { type Clock, newId } from '@strongbox/kernel';
 import { type Pool, withTransaction } from '@strongbox/postgres';
-import { recipientTaskFor } from '../../domain/bank-tasks.ts';
+import { recipientTaskFor } from './domain/bank-tasks.ts';
 import {
   PLATFORM_USER_ID,
   type PlatformFee,
   type PlatformProfileConfig,
   platformProfile,
-} from '../../domain/platform-fee.ts';
-import { checkRecipient } from '../../domain/recipient.ts';
-import { enqueueSubjectTasks } from '../../infra/bank-tasks.ts';
-import { findRecipientOf, keepConfiguredRecipient } from '../../infra/recipients.ts';
+} from './domain/platform-fee.ts';
+import { checkRecipient } from './domain/recipient.ts';
+import { enqueueSubjectTasks } from './infra/bank-tasks.ts';
+import { findRecipientOf, keepConfiguredRecipient } from './infra/recipients.ts';
 
 /**
  * At start: the platform's configured payout profile is stored (or its details brought up to date) and
