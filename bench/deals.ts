@@ -271,7 +271,7 @@ interface Parties {
   readonly recipients: readonly [string, string];
 }
 
-/** An agent, a few payers, and two payout profiles (a person's, a company's) scored at the bank. */
+/** An agent, a few payers, and two payout profiles (an individual's, a company's) scored at the bank. */
 async function setUp(gw: string, admin: string, post: Post, db: pg.Client): Promise<Parties> {
   const password = 'benchmark passphrase 2026';
   const register = async (name: string, agent = false) => {
@@ -297,8 +297,8 @@ async function setUp(gw: string, admin: string, post: Post, db: pg.Client): Prom
   const payers = [];
   for (let i = 0; i < PAYERS; i++) payers.push((await register(`payer${i}`)).email);
   const bankDetails = { accountNumber: '40702810500000000001', bik: '044525974' };
-  const person = await post(agent.token, '/v1/recipients', {
-    legalType: 'person',
+  const individual = await post(agent.token, '/v1/recipients', {
+    legalType: 'individual',
     name: 'Ivanova Anna',
     inn: '500100732259',
     bankDetails,
@@ -313,13 +313,13 @@ async function setUp(gw: string, admin: string, post: Post, db: pg.Client): Prom
   for (;;) {
     const { rows } = await db.query(
       "select count(*)::int as n from deals.recipients where scoring_status = 'SUCCEEDED' and recipient_id = any($1)",
-      [[person['id'], company['id']]],
+      [[individual['id'], company['id']]],
     );
     if (rows[0].n === 2) break;
     if (Date.now() > deadline) throw new Error('the payout profiles were not scored at the bank');
     await sleep(200);
   }
-  return { agent: agent.token, payers, recipients: [String(person['id']), String(company['id'])] };
+  return { agent: agent.token, payers, recipients: [String(individual['id']), String(company['id'])] };
 }
 
 /**

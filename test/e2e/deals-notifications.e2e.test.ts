@@ -158,7 +158,7 @@ async function setUp(): Promise<Parties> {
     agent,
     payer,
     recipients: [
-      await profile(agent.token, 'person', PERSON_INN),
+      await profile(agent.token, 'individual', PERSON_INN),
       await profile(agency.token, 'company', COMPANY_INN),
     ],
   };

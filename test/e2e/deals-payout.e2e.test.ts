@@ -51,65 +51,84 @@ after(async () => {
 });
 
 describe('a deal paid out through the bank sandbox', () => {
-  it('two milestones, three recipients: funded, released, paid out and completed', BOUNDED, async () => {
-    const p = await setUp();
-    const id = await submit(p, [
-      [
-        40_000,
-        'immediate',
+  it(
+    'two milestones, four recipients (one self-employed, one the platform fee): funded, released, paid out and completed',
+    BOUNDED,
+    async () => {
+      const p = await setUp();
+      const id = await submit(p, [
         [
-          [0, 6_000],
-          [1, 4_000],
+          40_000,
+          'immediate',
+          [
+            [0, 6_000],
+            [1, 4_000],
+          ],
         ],
-      ],
-      [
-        60_000,
-        'payer_confirms',
         [
-          [0, 5_000],
-          [2, 5_000],
+          60_000,
+          'payer_confirms',
+          [
+            [0, 4_900],
+            [2, 5_000],
+            // 1 % of 600.00 is 6.00, below the development minimum of 100.00: the fee is 100.00.
+            ['platform_fee', 100],
+          ],
         ],
-      ],
-    ]);
-    await payerPays(p, id);
-    const first = await waitFor('the first milestone paid', async () => {
-      const d = await dealOf(p, id);
-      return d.milestones[0].status === 'paid' ? d : undefined;
-    });
-    assert.equal(first.status, 'releasing');
-    const confirmed = await call('POST', `/v1/deals/${id}/milestones/${first.milestones[1].id}/confirm`, {
-      headers: as(p.payer.token),
-    });
-    assert.equal(confirmed.status, 200, confirmed.text);
-    const done = await dealIn(p, id, 'completed');
-    assert.deepEqual(
-      (await paymentsAtBank(done.bankDealId)).map((x) => [x.status, x.amount]),
-      [
-        ['SUCCEEDED', '16000'],
-        ['SUCCEEDED', '24000'],
-        ['SUCCEEDED', '30000'],
-        ['SUCCEEDED', '30000'],
-      ],
-    );
-    // Mirrored in balance: once the ledger tasks are done the deal's escrow is empty and the audit clean.
-    const escrow = await waitFor('the ledger mirror to catch up', async () => {
-      const pending = await dealsDb.query(
-        "select count(*)::int as n from ledger_tasks where deal_id = $1 and status = 'pending'",
-        [id],
-      );
-      if (pending.rows[0].n !== 0) return undefined;
-      const acc = await dealsDb.query('select account_id from ledger_accounts where subject = $1', [
-        `escrow:${id}`,
       ]);
-      return acc.rows[0]?.account_id as string | undefined;
-    });
-    const account = await call('GET', `/v1/accounts/${escrow}`, { headers: as(adminToken) });
-    assert.deepEqual([account.status, account.body.balance], [200, 0], account.text);
-    const audit = await call('GET', '/v1/ledger/audit', { headers: as(adminToken) });
-    assert.deepEqual([audit.status, audit.body.ok], [200, true], audit.text);
-    // The self-employed recipient's receipt, registered through the bank's self-employed API.
-    await receiptIssued(p, done.milestones[1].payouts[1].id);
-  });
+      await payerPays(p, id);
+      const first = await waitFor('the first milestone paid', async () => {
+        const d = await dealOf(p, id);
+        return d.milestones[0].status === 'paid' ? d : undefined;
+      });
+      assert.equal(first.status, 'releasing');
+      const confirmed = await call('POST', `/v1/deals/${id}/milestones/${first.milestones[1].id}/confirm`, {
+        headers: as(p.payer.token),
+      });
+      assert.equal(confirmed.status, 200, confirmed.text);
+      const done = await dealIn(p, id, 'completed');
+      assert.deepEqual(
+        (await paymentsAtBank(done.bankDealId)).map((x) => [x.status, x.amount]),
+        [
+          ['SUCCEEDED', '10000'],
+          ['SUCCEEDED', '16000'],
+          ['SUCCEEDED', '24000'],
+          ['SUCCEEDED', '24747'],
+          ['SUCCEEDED', '25253'],
+        ],
+      );
+      // The fee went to the platform's configured profile, which deals kept at start.
+      const platform = await dealsDb.query(
+        "select recipient_id, role from recipients where user_id = 'usr_platform'",
+      );
+      assert.deepEqual(
+        [
+          done.milestones[1].payouts[2].recipientId,
+          done.milestones[1].payouts[2].amount,
+          platform.rows[0]?.role,
+        ],
+        [platform.rows[0]?.recipient_id, 10_000, 'platform_fee'],
+      );
+      // Mirrored in balance: once the ledger tasks are done the deal's escrow is empty and the audit clean.
+      const escrow = await waitFor('the ledger mirror to catch up', async () => {
+        const pending = await dealsDb.query(
+          "select count(*)::int as n from ledger_tasks where deal_id = $1 and status = 'pending'",
+          [id],
+        );
+        if (pending.rows[0].n !== 0) return undefined;
+        const acc = await dealsDb.query('select account_id from ledger_accounts where subject = $1', [
+          `escrow:${id}`,
+        ]);
+        return acc.rows[0]?.account_id as string | undefined;
+      });
+      const account = await call('GET', `/v1/accounts/${escrow}`, { headers: as(adminToken) });
+      assert.deepEqual([account.status, account.body.balance], [200, 0], account.text);
+      const audit = await call('GET', '/v1/ledger/audit', { headers: as(adminToken) });
+      assert.deepEqual([audit.status, audit.body.ok], [200, true], audit.text);
+      // The self-employed recipient's receipt, registered through the bank's self-employed API.
+      await receiptIssued(p, done.milestones[1].payouts[1].id);
+    },
+  );
 
   it(
     'the bank failing every change for a while: the circuit opens, the tasks wait and the deal still completes',

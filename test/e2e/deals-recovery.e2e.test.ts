@@ -84,7 +84,7 @@ describe('deals that do not go as planned', () => {
     const rcp = await call('POST', '/v1/recipients', {
       headers: as(owner.token),
       body: {
-        legalType: 'person',
+        legalType: 'individual',
         name: 'Petrova Olga',
         inn: PERSON_INN,
         bankDetails: { accountNumber: REFUSING, bik: BANK_DETAILS.bik },
@@ -109,7 +109,7 @@ describe('deals that do not go as planned', () => {
     const moved = await call('POST', '/v1/recipients', {
       headers: as(owner.token),
       body: {
-        legalType: 'person',
+        legalType: 'individual',
         name: 'Petrova Olga',
         inn: PERSON_INN,
         bankDetails: { accountNumber: WORKING, bik: BANK_DETAILS.bik },

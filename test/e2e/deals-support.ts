@@ -155,7 +155,7 @@ export async function setUp(): Promise<Parties> {
     payer,
     freelancer,
     recipients: [
-      await profile(agent.token, 'person', PERSON_INN),
+      await profile(agent.token, 'individual', PERSON_INN),
       await profile(agency.token, 'company', COMPANY_INN),
       await profile(freelancer.token, 'self_employed', PERSON_INN),
     ],
@@ -163,8 +163,14 @@ export async function setUp(): Promise<Parties> {
   return parties;
 }
 
-/** Drafts and submits a deal: milestones of [amount, release, [recipient index, percentBp]...]. */
-export async function submit(p: Parties, milestones: Array<[number, string, Array<[number, number]>]>) {
+/**
+ * Drafts and submits a deal: milestones of [amount, release, [recipient, percentBp]...], a recipient being
+ * an index into the parties' recipients or an id as sent (`platform_fee`).
+ */
+export async function submit(
+  p: Parties,
+  milestones: Array<[number, string, Array<[number | string, number]>]>,
+) {
   const created = await call('POST', '/v1/deals', {
     headers: as(p.agent.token),
     body: {
@@ -174,7 +180,10 @@ export async function submit(p: Parties, milestones: Array<[number, string, Arra
         title: `Milestone ${i + 1}`,
         amount,
         release: { kind },
-        recipients: split.map(([r, percentBp]) => ({ recipientId: p.recipients[r], share: { percentBp } })),
+        recipients: split.map(([r, percentBp]) => ({
+          recipientId: typeof r === 'number' ? p.recipients[r] : r,
+          share: { percentBp },
+        })),
       })),
     },
   });

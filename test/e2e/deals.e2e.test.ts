@@ -101,7 +101,7 @@ describe('deals through the gateway', () => {
     const profile = await call('POST', '/v1/recipients', {
       headers: as(agent.token),
       body: {
-        legalType: 'person',
+        legalType: 'individual',
         name: 'Agent',
         inn: '500100732259',
         bankDetails: { accountNumber: '40702810500000000001', bik: '044525974' },

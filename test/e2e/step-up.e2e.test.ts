@@ -176,7 +176,7 @@ async function disputedDeal(): Promise<{ dealId: string; disputeId: string }> {
   const payer = await register('payer');
   const profile = await call('POST', '/v1/recipients', {
     token: agent.token,
-    body: { legalType: 'person', name: 'Ivanova Anna', inn: PERSON_INN, bankDetails: BANK_DETAILS },
+    body: { legalType: 'individual', name: 'Ivanova Anna', inn: PERSON_INN, bankDetails: BANK_DETAILS },
   });
   assert.equal(profile.status, 201, profile.text);
   const created = await call('POST', '/v1/deals', {
@@ -272,7 +272,7 @@ before(async () => {
   owner = await register('owner');
   const created = await call('POST', '/v1/recipients', {
     token: owner.token,
-    body: { legalType: 'person', name: 'Petrov Ivan', inn: PERSON_INN, bankDetails: BANK_DETAILS },
+    body: { legalType: 'individual', name: 'Petrov Ivan', inn: PERSON_INN, bankDetails: BANK_DETAILS },
   });
   assert.equal(created.status, 201, `the first profile needs no code: ${created.text}`);
   ownerDevice = await enroll(owner);
@@ -296,7 +296,12 @@ describe('step-up actions through the gateway, with STAFF_TOTP_REQUIRED on', { t
     const change = (token: string) =>
       call('POST', '/v1/recipients', {
         token,
-        body: { legalType: 'person', name: 'Petrov Ivan', inn: PERSON_INN, bankDetails: OTHER_BANK_DETAILS },
+        body: {
+          legalType: 'individual',
+          name: 'Petrov Ivan',
+          inn: PERSON_INN,
+          bankDetails: OTHER_BANK_DETAILS,
+        },
       });
     assertStepUpRequired(await change(owner.token));
     const plain = await withoutFreshCode(owner);

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { type BankParts, bankParts, type DealsBank } from './bank-parts.ts';
 import { RELEASE_SCHEDULE } from './config.ts';
 import { recipientTaskFor } from './domain/bank-tasks.ts';
+import type { PlatformProfileConfig } from './domain/platform-fee.ts';
 import { adminListDealsRoute } from './features/admin-list-deals/route.ts';
 import { adminReconciliationRoute } from './features/admin-reconciliation/route.ts';
 import { bankNotificationsRoute } from './features/bank-notifications/route.ts';
@@ -43,6 +44,7 @@ import { findRecipientOf, recipientUsers, saveRecipient } from './infra/recipien
 import { listFindings } from './infra/reconciliation.ts';
 import { dueForRelease } from './infra/release-schedule.ts';
 import { type LedgerConfig, ledgerMirror } from './ledger-mirror.ts';
+import { keepPlatformProfile } from './platform-profile.ts';
 import type { DealsPorts } from './ports.ts';
 import { dealStore } from './wiring.ts';
 
@@ -71,6 +73,8 @@ export interface DealsDeps {
   readonly bank?: DealsBank;
   /** Balance, where every deal is mirrored (ADR 0031); without it the ledger tasks wait in their table. */
   readonly ledger?: LedgerConfig | undefined;
+  /** The platform's fee recipient (DEALS_PLATFORM_*): kept at start; without it no share may name it. */
+  readonly platform?: PlatformProfileConfig | undefined;
 }
 
 function identityOf(deps: DealsDeps): IdentityClient | undefined {
@@ -99,8 +103,10 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
   const { pool, clock } = deps;
   const metrics = createDealsMetrics();
   const identity = identityOf(deps);
+  const platformFee = deps.platform ? await keepPlatformProfile(pool, clock, deps.platform) : undefined;
   const ports: DealsPorts = {
     clock,
+    ...(platformFee ? { platformFee } : {}),
     ...(deps.bank
       ? {
           nominalAccount: {
@@ -188,9 +194,9 @@ export async function buildApp(deps: DealsDeps): Promise<DealsApp> {
     getRecipientRoute,
     listMyPayoutsRoute,
     bankNotificationsRoute,
+    splitPreviewRoute,
   ])
     route(app, ports);
-  splitPreviewRoute(app);
 
   // ── The ledger mirror (ADR 0031): the worker moving each deal's money in balance from ledger_tasks. ──
   const mirror = ledgerMirror({

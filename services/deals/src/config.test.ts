@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@strongbox/kernel';
-import { DEVELOPMENT_BANK, DEVELOPMENT_NOTIFICATION_SECRET, dealsConfig } from './config.ts';
+import {
+  DEVELOPMENT_BANK,
+  DEVELOPMENT_NOTIFICATION_SECRET,
+  DEVELOPMENT_PLATFORM,
+  dealsConfig,
+  PLATFORM_FEE_MINIMUM,
+  platformProfileOf,
+} from './config.ts';
 
 describe('deals configuration', () => {
   it('given nothing, then development defaults: port 3007 and the sandbox notification secret', () => {
@@ -66,5 +73,50 @@ describe('deals configuration', () => {
     assert.throws(() => dealsConfig({ DEALS_PAYEE_INN: '7707083894' }), /DEALS_PAYEE_INN/);
     assert.throws(() => dealsConfig({ BANK_NOMINAL_BIK: '04452597' }), /BANK_NOMINAL_BIK/);
     assert.throws(() => dealsConfig({ DEALS_PAYEE_NAME: 'two\nlines' }), /DEALS_PAYEE_NAME/);
+  });
+
+  it('given nothing, then the development platform fee recipient with a minimum of 100.00; production has none unless it names one', () => {
+    assert.deepEqual(platformProfileOf(dealsConfig({})), {
+      name: DEVELOPMENT_PLATFORM.DEALS_PLATFORM_NAME,
+      inn: DEVELOPMENT_PLATFORM.DEALS_PLATFORM_INN,
+      accountNumber: DEVELOPMENT_PLATFORM.DEALS_PLATFORM_ACCOUNT,
+      bik: DEVELOPMENT_PLATFORM.DEALS_PLATFORM_BIK,
+      feeMinimum: BigInt(PLATFORM_FEE_MINIMUM),
+    });
+    const production = {
+      NODE_ENV: 'production',
+      BANK_NOTIFICATION_SECRET: 'a-real-secret',
+      BANK_URL: 'https://bank.example',
+      BANK_API_TOKEN: 'token',
+      BANK_NOMINAL_ACCOUNT: '40702810500000000001',
+    };
+    assert.equal(platformProfileOf(dealsConfig(production)), undefined);
+    assert.equal(
+      platformProfileOf(
+        dealsConfig({ ...production, ...DEVELOPMENT_PLATFORM, DEALS_PLATFORM_FEE_MINIMUM: '0' }),
+      )?.feeMinimum,
+      0n,
+    );
+  });
+
+  it('refuses half a platform profile, a bad INN, and an account whose control key does not match the BIK', () => {
+    const production = {
+      NODE_ENV: 'production',
+      BANK_NOTIFICATION_SECRET: 'a-real-secret',
+      BANK_URL: 'https://bank.example',
+      BANK_API_TOKEN: 'token',
+      BANK_NOMINAL_ACCOUNT: '40702810500000000001',
+    };
+    assert.throws(
+      () => dealsConfig({ ...production, DEALS_PLATFORM_NAME: 'Strongbox' }),
+      /DEALS_PLATFORM_INN/,
+    );
+    assert.throws(() => dealsConfig({ DEALS_PLATFORM_INN: '7707083894' }), /DEALS_PLATFORM_INN/);
+    assert.throws(() => dealsConfig({ DEALS_PLATFORM_INN: '500100732259' }), /DEALS_PLATFORM_INN/);
+    assert.throws(
+      () => dealsConfig({ DEALS_PLATFORM_ACCOUNT: '40702810800000000098' }),
+      /DEALS_PLATFORM_ACCOUNT/,
+    );
+    assert.throws(() => dealsConfig({ DEALS_PLATFORM_FEE_MINIMUM: '-1' }), /DEALS_PLATFORM_FEE_MINIMUM/);
   });
 });

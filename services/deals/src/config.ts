@@ -4,6 +4,7 @@ import {
   ConfigError,
   type Field,
   int,
+  isValidAccountForBik,
   isValidInn,
   optionalStr,
   port,
@@ -13,6 +14,7 @@ import {
   url,
 } from '@strongbox/kernel';
 import { BANK_TASK_BACKOFF } from './domain/bank-tasks.ts';
+import type { PlatformProfileConfig } from './domain/platform-fee.ts';
 import { RECONCILE_AFTER_MS, RECONCILE_BATCH_MAX, RECONCILE_INTERVAL_MS } from './domain/reconciliation.ts';
 
 /**
@@ -33,6 +35,18 @@ export const DEVELOPMENT_BANK = {
   DEALS_PAYEE_NAME: 'Strongbox marketplace (development)',
   DEALS_PAYEE_INN: '7707083893',
 } as const;
+/**
+ * The platform's fee recipient in development: a company whose INN and account (made for the sandbox's
+ * BIK) pass the bank's checksums. Production names its own, or has no platform fee recipient.
+ */
+export const DEVELOPMENT_PLATFORM = {
+  DEALS_PLATFORM_NAME: 'Strongbox marketplace (development)',
+  DEALS_PLATFORM_INN: '7707083893',
+  DEALS_PLATFORM_ACCOUNT: '40702810800000000099',
+  DEALS_PLATFORM_BIK: '044525974',
+} as const;
+/** The least the platform's fee share may be, in minor units (100.00 RUB). */
+export const PLATFORM_FEE_MINIMUM = 10_000;
 /** How often the funding job and the payout follower run (cron, seconds allowed). */
 export const BANK_JOBS_SCHEDULE = '*/2 * * * * *';
 /** The release job's schedule: a timed milestone is released within ten seconds of falling due. */
@@ -59,12 +73,12 @@ export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
       undefined,
     );
   const bankDefaults = Object.fromEntries(
-    Object.entries(DEVELOPMENT_BANK).map(([name, value]) => [
+    Object.entries({ ...DEVELOPMENT_BANK, ...DEVELOPMENT_PLATFORM }).map(([name, value]) => [
       name,
       production ? env[name] : env[name] || value,
     ]),
   );
-  return readConfig(
+  const config = readConfig(
     {
       ...env,
       ...bankDefaults,
@@ -105,8 +119,67 @@ export function dealsConfig(env: Readonly<Record<string, string | undefined>>) {
       /** Balance, where deals mirrors every deal's money as the same service client (ADR 0031). */
       BALANCE_URL: url({ protocols: ['http:', 'https:'], fallback: 'http://127.0.0.1:3002' }),
       NODE_ENV: str({ fallback: 'development' }),
+      /** The platform's fee recipient: its payout profile (a company), kept by deals at start. */
+      DEALS_PLATFORM_NAME: optional('a name of at most 200 characters', isShownName),
+      DEALS_PLATFORM_INN: optional("a company's INN of 10 digits whose check digits match", (raw) =>
+        isValidInn(raw, 'company'),
+      ),
+      DEALS_PLATFORM_ACCOUNT: optional('an account number of 20 digits', (raw) => /^\d{20}$/.test(raw)),
+      DEALS_PLATFORM_BIK: optional('a BIK of 9 digits', (raw) => /^\d{9}$/.test(raw)),
+      /** The least the platform's fee share may be (minor units); 0 for none. */
+      DEALS_PLATFORM_FEE_MINIMUM: int({
+        fallback: PLATFORM_FEE_MINIMUM,
+        min: 0,
+        max: Number.MAX_SAFE_INTEGER,
+      }),
     },
   );
+  platformProfileOf(config);
+  return config;
+}
+
+type PlatformSettings = Readonly<
+  Record<
+    'DEALS_PLATFORM_NAME' | 'DEALS_PLATFORM_INN' | 'DEALS_PLATFORM_ACCOUNT' | 'DEALS_PLATFORM_BIK',
+    string | undefined
+  > & {
+    DEALS_PLATFORM_FEE_MINIMUM: number;
+  }
+>;
+
+/**
+ * The platform's fee recipient as the settings name it: all four of name, INN, account and BIK, or none
+ * (no platform fee recipient: a share naming it is refused). Half a profile, or an account whose control
+ * key does not match the BIK, is a configuration error at start rather than a payout the bank refuses.
+ */
+export function platformProfileOf(c: PlatformSettings): PlatformProfileConfig | undefined {
+  const names = [
+    'DEALS_PLATFORM_NAME',
+    'DEALS_PLATFORM_INN',
+    'DEALS_PLATFORM_ACCOUNT',
+    'DEALS_PLATFORM_BIK',
+  ] as const;
+  const missing = names.filter((n) => c[n] === undefined);
+  if (missing.length === names.length) return undefined;
+  if (missing[0] !== undefined)
+    throw new ConfigError(
+      missing[0],
+      'a value: the platform fee recipient needs its name, INN, account and BIK, or none of them',
+      undefined,
+    );
+  const [name, inn, accountNumber, bik] = names.map((n) => c[n] as string) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (!isValidAccountForBik(accountNumber, bik))
+    throw new ConfigError(
+      'DEALS_PLATFORM_ACCOUNT',
+      'an account whose control key matches DEALS_PLATFORM_BIK',
+      accountNumber,
+    );
+  return { name, inn, accountNumber, bik, feeMinimum: BigInt(c.DEALS_PLATFORM_FEE_MINIMUM) };
 }
 
 export type DealsConfig = ReturnType<typeof dealsConfig>;

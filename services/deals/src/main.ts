@@ -7,7 +7,7 @@
 import { createBankClient } from '@strongbox/bank-client';
 import { runService } from '@strongbox/service';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
-import { dealsConfig } from './config.ts';
+import { dealsConfig, platformProfileOf } from './config.ts';
 import { bankClientMetrics } from './infra/bank-client-metrics.ts';
 
 const bankMetrics = bankClientMetrics();
@@ -24,6 +24,7 @@ await runService({
       ...kit,
       notificationSecrets: config.BANK_NOTIFICATION_SECRET,
       releaseSchedule: config.DEALS_RELEASE_SCHEDULE,
+      platform: platformProfileOf(config),
       identity: {
         identityUrl: config.IDENTITY_URL,
         clientId: config.DEALS_CLIENT_ID,

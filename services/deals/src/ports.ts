@@ -3,6 +3,7 @@ import type { Deal } from './domain/deal.ts';
 import type { Actor, DealCommand, DealRejection } from './domain/decide.ts';
 import type { DealEvent, DealEventType } from './domain/events.ts';
 import type { QueueItem } from './domain/operator-queue.ts';
+import type { PlatformFee } from './domain/platform-fee.ts';
 import type { Recipient } from './domain/recipient.ts';
 import type { DealView } from './domain/view.ts';
 import type { Finding, FindingFilter } from './features/reconciliation/ports.ts';
@@ -80,6 +81,8 @@ export interface DealsPorts {
   readonly clock: Clock;
   /** Where payers pay; absent when deals runs without a bank. */
   readonly nominalAccount?: NominalAccount;
+  /** What a share naming `platform_fee` resolves to; absent when no platform profile is configured. */
+  readonly platformFee?: PlatformFee;
   newId(prefix: 'deal' | 'mst' | 'pay' | 'rcp' | 'dsp'): string;
   /** Runs a command under the request's Idempotency-Key: the answer is recorded with the events. */
   keyedCommand(

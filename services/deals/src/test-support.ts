@@ -10,6 +10,7 @@ import { createLocalJWKSet } from 'jose';
 import { buildApp, MIGRATIONS, SERVICE } from './app.ts';
 import type { BankParts, DealsBank } from './bank-parts.ts';
 import type { DealCommand } from './domain/decide.ts';
+import type { PlatformProfileConfig } from './domain/platform-fee.ts';
 import { executeDealCommand } from './infra/deal-commands.ts';
 import type { IdentityClient } from './infra/identity-client.ts';
 
@@ -69,6 +70,7 @@ export async function startDeals(
     staffTotpRequired?: boolean;
     /** A bank that is never called (its address answers nothing), for what deals shows of its account. */
     nominalAccount?: { accountNumber: string; payee: NonNullable<DealsBank['payee']> };
+    platform?: PlatformProfileConfig;
   } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase('deals');
@@ -91,6 +93,7 @@ export async function startDeals(
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.bank ? { bank: opts.bank } : {}),
     ...(opts.nominalAccount && !opts.bank ? { bank: unusedBank(opts.nominalAccount) } : {}),
+    ...(opts.platform ? { platform: opts.platform } : {}),
   });
   await app.ready();
   const token = (sub: string, roles: readonly string[] = ['customer'], claims?: Record<string, unknown>) =>
@@ -119,7 +122,7 @@ export async function startDeals(
         method: 'POST',
         url: '/v1/recipients',
         payload: {
-          legalType: 'person',
+          legalType: 'individual',
           name: `Recipient ${userId}`,
           inn: PERSON_INN,
           bankDetails: { accountNumber: ACCOUNT, bik: BIK },

@@ -113,11 +113,18 @@ describe('npm run deals:rebuild', () => {
                 title: 'keys',
                 amount: 10_000n,
                 release: n === 4 ? { kind: 'hold_hours', hours: 24 } : { kind: 'immediate' },
-                rules: [{ recipientId: 'rcp_agent', share: { percentBp: 10_000 } }],
-                payoutIds: [`${dealId}_p1`],
+                // The second deal pays the platform's fee too, raised to its minimum (the rule keeps it).
+                rules:
+                  n === 2
+                    ? [
+                        { recipientId: 'rcp_agent', share: { percentBp: 9_900 } },
+                        { recipientId: 'rcp_platform', share: { percentBp: 100 }, minimum: 5_000n },
+                      ]
+                    : [{ recipientId: 'rcp_agent', share: { percentBp: 10_000 } }],
+                payoutIds: n === 2 ? [`${dealId}_p1`, `${dealId}_p2`] : [`${dealId}_p1`],
               },
             ],
-            recipientUserIds: ['usr_agent'],
+            recipientUserIds: n === 2 ? ['usr_agent', 'usr_platform'] : ['usr_agent'],
           },
         },
       );
@@ -163,7 +170,9 @@ describe('npm run deals:rebuild', () => {
       ],
     );
     const livePayouts = await payouts();
-    assert.equal(livePayouts.length, 4, 'the submitted deals only (2 to 5)');
+    assert.equal(livePayouts.length, 5, 'the submitted deals only (2, with the fee, to 5)');
+    const feeRule = live.find((v) => v.deal_id === 'deal_cli_2')?.view.milestones[0].rules[1];
+    assert.deepEqual(feeRule, { recipientId: 'rcp_platform', share: { percentBp: 100 }, minimum: 5_000 });
     await pool.query("delete from deal_views where deal_id = 'deal_cli_1'");
     await pool.query("update deal_views set status = 'completed' where deal_id = 'deal_cli_2'");
     await pool.query("delete from operator_queue where item_id like 'deal_cli_4/%'");

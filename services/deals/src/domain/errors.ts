@@ -38,6 +38,12 @@ export const dealErrors = defineErrors({
   recipient_not_found: { status: 422, title: 'A recipient has no payout profile' },
   recipient_profile_not_found: { status: 404, title: 'You have no payout profile yet' },
   recipient_invalid_inn: { status: 422, title: "The INN's check digits do not match" },
+  recipient_role_reserved: {
+    status: 422,
+    title: "The platform's fee recipient is configured, not created by a user",
+  },
+  platform_fee_not_configured: { status: 422, title: 'This deployment has no platform fee recipient' },
+  platform_fee_below_minimum: { status: 422, title: "A fixed platform fee is below the fee's minimum" },
   recipient_invalid_account: {
     status: 422,
     title: "The account number's control key does not match the BIK",

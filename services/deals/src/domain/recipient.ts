@@ -4,13 +4,21 @@ import { isValidAccountForBik, isValidInn } from '@strongbox/kernel';
  * A user's payout profile: who they are to the tax office and where their money goes. Checked here with
  * the same checksums a bank runs (kernel bank-checks), so a payout is never refused for a typo.
  */
-export const LEGAL_TYPES = ['company', 'entrepreneur', 'self_employed', 'person'] as const;
+export const LEGAL_TYPES = ['individual', 'self_employed', 'sole_proprietor', 'company'] as const;
 export type LegalType = (typeof LEGAL_TYPES)[number];
+/**
+ * What a profile is to a split: the agent, their agency, a lead provider, or the platform's fee. The
+ * platform's profile is configured (DEALS_PLATFORM_*), never created by a user, so a user may not claim it.
+ */
+export const RECIPIENT_ROLES = ['agent', 'agency', 'lead', 'platform_fee'] as const;
+export type RecipientRole = (typeof RECIPIENT_ROLES)[number];
+export const USER_RECIPIENT_ROLES = ['agent', 'agency', 'lead'] as const satisfies readonly RecipientRole[];
 export const RECIPIENT_NAME_LENGTH_MAX = 300;
 
 export interface Recipient {
   readonly id: string;
   readonly userId: string;
+  readonly role: RecipientRole;
   readonly legalType: LegalType;
   readonly name: string;
   readonly inn: string;
@@ -27,7 +35,10 @@ export interface Recipient {
 
 export type RecipientRejection = 'recipient_invalid_inn' | 'recipient_invalid_account';
 
-/** A company's INN has 10 digits; an entrepreneur's, a self-employed person's and a person's 12. */
+/**
+ * A company's INN has 10 digits; a sole proprietor's, a self-employed person's and an individual's 12 (the
+ * kernel's checksum calls those a person's).
+ */
 export function innKind(legalType: LegalType): 'company' | 'person' {
   return legalType === 'company' ? 'company' : 'person';
 }
@@ -58,6 +69,7 @@ export function recipientView(r: Recipient) {
   return {
     id: r.id,
     userId: r.userId,
+    role: r.role,
     legalType: r.legalType,
     name: r.name,
     inn: r.inn,

@@ -11,6 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Release } from '../domain/deal.ts';
 import type { Actor, NewMilestone } from '../domain/decide.ts';
 import { dealErrors } from '../domain/errors.ts';
+import { resolvePlatformFee } from '../domain/platform-fee.ts';
 import type { ShareRule } from '../domain/split.ts';
 import { type DealView, dealView } from '../domain/view.ts';
 import type { CommandInput, CommandOutcome, DealsPorts } from '../ports.ts';
@@ -78,6 +79,19 @@ export function releaseOf(r: ReleaseInput): Release {
   return r.kind === 'on_date' ? { kind: 'on_date', at: new Date(r.at) } : r;
 }
 
+/**
+ * The shares of a request as split takes them: a share naming `platform_fee` becomes the configured
+ * platform profile's, with the fee's minimum; naming it without one configured is refused.
+ */
+export function rulesOf(
+  ports: Pick<DealsPorts, 'platformFee'>,
+  recipients: ReadonlyArray<{ recipientId: string; share: ShareInput }>,
+): ShareRule[] {
+  const resolved = resolvePlatformFee(recipients.map(ruleOf), ports.platformFee);
+  if (!resolved.ok) throw dealErrors[resolved.code]();
+  return resolved.rules;
+}
+
 /** The milestones of a request, each with fresh ids for itself and its payouts. */
 export function newMilestones(ports: DealsPorts, body: readonly MilestoneBody[]): NewMilestone[] {
   return body.map((m) => ({
@@ -85,7 +99,7 @@ export function newMilestones(ports: DealsPorts, body: readonly MilestoneBody[])
     title: m.title,
     amount: BigInt(m.amount),
     release: releaseOf(m.release),
-    rules: m.recipients.map(ruleOf),
+    rules: rulesOf(ports, m.recipients),
     payoutIds: m.recipients.map(() => ports.newId('pay')),
   }));
 }

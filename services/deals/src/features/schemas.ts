@@ -1,7 +1,7 @@
 import { Id, ProblemRef, Timestamp } from '@strongbox/http';
 import { Type } from 'typebox';
 import { HOLD_HOURS_MAX, MILESTONES_PER_DEAL_MAX, TITLE_LENGTH_MAX } from '../domain/deal.ts';
-import { LEGAL_TYPES, RECIPIENT_NAME_LENGTH_MAX } from '../domain/recipient.ts';
+import { LEGAL_TYPES, RECIPIENT_NAME_LENGTH_MAX, RECIPIENT_ROLES } from '../domain/recipient.ts';
 import { BASIS_POINTS_TOTAL, RECIPIENTS_PER_SPLIT_MAX } from '../domain/split.ts';
 
 /** Shapes shared by the deals use cases (strict: unknown fields are refused). */
@@ -166,6 +166,15 @@ export const Cursor = Type.Optional(Type.String({ maxLength: 200 }));
 
 export const RecipientBody = Type.Object(
   {
+    // platform_fee is accepted by the shape only to be refused with its own code (recipient_role_reserved).
+    role: Type.Optional(
+      Type.Union(
+        RECIPIENT_ROLES.map((r) => Type.Literal(r)),
+        {
+          description: 'agent (the default for a new profile), agency or lead; kept when omitted',
+        },
+      ),
+    ),
     legalType: Type.Union(LEGAL_TYPES.map((t) => Type.Literal(t))),
     name: Type.String({ minLength: 1, maxLength: RECIPIENT_NAME_LENGTH_MAX, pattern: NO_NUL }),
     inn: Type.String({
@@ -186,6 +195,7 @@ export const RecipientBody = Type.Object(
 export const RecipientView = Type.Object({
   id: Type.String(),
   userId: Type.String(),
+  role: Type.String(),
   legalType: Type.String(),
   name: Type.String(),
   inn: Type.String(),

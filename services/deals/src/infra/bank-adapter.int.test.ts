@@ -150,7 +150,7 @@ async function payouts(dealId: string) {
 describe('deals through the bank sandbox', () => {
   it('registers profiles and the deal, finds the payment, accepts, pays both milestones and completes', async () => {
     const tag = ++n;
-    const agent = await profile(`usr_a${tag}`, 'person', PERSON_INN);
+    const agent = await profile(`usr_a${tag}`, 'individual', PERSON_INN);
     const agency = await profile(`usr_b${tag}`, 'company', COMPANY_INN);
     const freelancer = await profile(`usr_c${tag}`, 'self_employed', PERSON_INN);
     const id = await submittedDeal(`usr_payer${tag}`, [agent, agency, freelancer]);
@@ -204,7 +204,7 @@ describe('deals through the bank sandbox', () => {
 
   it('leaves a wrong amount and an unknown purpose unidentified, recorded once for operators', async () => {
     const tag = ++n;
-    const r = await profile(`usr_a${tag}`, 'person', PERSON_INN);
+    const r = await profile(`usr_a${tag}`, 'individual', PERSON_INN);
     const c = await profile(`usr_c${tag}`, 'company', COMPANY_INN);
     const id = await submittedDeal(`usr_payer${tag}`, [r, c, c]);
     await until('the deal awaits payment', async () => (await deal(id)).status === 'awaiting_payment');
@@ -230,7 +230,7 @@ describe('deals through the bank sandbox', () => {
 
   it('a failed payout is retried to the new bank details and paid once', async () => {
     const tag = ++n;
-    const a = await profile(`usr_a${tag}`, 'person', PERSON_INN, OTHER_ACCOUNT);
+    const a = await profile(`usr_a${tag}`, 'individual', PERSON_INN, OTHER_ACCOUNT);
     const b = await profile(`usr_b${tag}`, 'company', COMPANY_INN);
     const id = await submittedDeal(`usr_payer${tag}`, [a, b, b]);
     await until('the deal awaits payment', async () => (await deal(id)).status === 'awaiting_payment');
@@ -241,7 +241,7 @@ describe('deals through the bank sandbox', () => {
     await until('a payout failed', async () => (await failed()) !== undefined);
     const payout = await failed();
     await bank.h.call('DELETE', '/_sim/faults');
-    await profile(`usr_a${tag}`, 'person', PERSON_INN, ACCOUNT);
+    await profile(`usr_a${tag}`, 'individual', PERSON_INN, ACCOUNT);
     await until('the new details are at the bank', async () => {
       const { rows } = await h.pool.query(
         'select count(*)::int as n from bank_tasks where subject_id = $1 and status = $2',
@@ -266,7 +266,7 @@ describe('deals through the bank sandbox', () => {
   it('keeps its tasks while the bank fails every change, and finishes them once it is back', async () => {
     const tag = ++n;
     await bank.h.call('PUT', '/_sim/faults', { errorRate: 1, errorWhen: 'before' });
-    const a = await profile(`usr_a${tag}`, 'person', PERSON_INN);
+    const a = await profile(`usr_a${tag}`, 'individual', PERSON_INN);
     const b = await profile(`usr_b${tag}`, 'company', COMPANY_INN);
     const id = await submittedDeal(`usr_payer${tag}`, [a, b, b]);
     await round();
@@ -285,7 +285,7 @@ describe('deals through the bank sandbox', () => {
 
   it('a payment notification makes deals ask the bank for its step; another type changes nothing; each is processed once', async () => {
     const tag = ++n;
-    const a = await profile(`usr_a${tag}`, 'person', PERSON_INN);
+    const a = await profile(`usr_a${tag}`, 'individual', PERSON_INN);
     const b = await profile(`usr_b${tag}`, 'company', COMPANY_INN);
     const id = await submittedDeal(`usr_payer${tag}`, [a, b, b]);
     await until('the deal awaits payment', async () => (await deal(id)).status === 'awaiting_payment');
@@ -327,7 +327,7 @@ describe('deals through the bank sandbox', () => {
 
   it('money identified at the bank by a run that died before funding funds its deal on the next run', async () => {
     const tag = ++n;
-    const a = await profile(`usr_a${tag}`, 'person', PERSON_INN);
+    const a = await profile(`usr_a${tag}`, 'individual', PERSON_INN);
     const b = await profile(`usr_b${tag}`, 'company', COMPANY_INN);
     const id = await submittedDeal(`usr_payer${tag}`, [a, b, b]);
     await until('the deal awaits payment', async () => (await deal(id)).status === 'awaiting_payment');

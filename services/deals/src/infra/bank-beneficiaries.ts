@@ -17,16 +17,19 @@ export interface BeneficiaryDeps {
   readonly clock: Clock;
 }
 
-/** The bank's beneficiary for a payout profile: its type follows the legal type. */
+/**
+ * The bank's beneficiary for a payout profile: its type follows the legal type (a company is UL, a sole
+ * proprietor IP, a self-employed person or an individual FL, the former marked self-employed).
+ */
 export function beneficiaryOf(r: Pick<RecipientAtBank, 'legalType' | 'name' | 'inn'>): NewBeneficiary {
   switch (r.legalType) {
     case 'company':
       return { type: 'UL_RESIDENT', inn: r.inn, name: r.name };
-    case 'entrepreneur':
+    case 'sole_proprietor':
       return { type: 'IP_RESIDENT', inn: r.inn, ...personName(r.name) };
     case 'self_employed':
       return { type: 'FL_RESIDENT', inn: r.inn, isSelfEmployed: true, ...personName(r.name) };
-    case 'person':
+    case 'individual':
       return { type: 'FL_RESIDENT', inn: r.inn, ...personName(r.name) };
     default: {
       const unreachable: never = r.legalType;
@@ -74,7 +77,7 @@ export async function registerRecipient(
 }
 
 /**
- * The payer's beneficiary, made on their first deal. A payer with a person's payout profile is a resident
+ * The payer's beneficiary, made on their first deal. A payer with an individual's payout profile is a resident
  * with its INN; one without is registered as a non-resident person, the only type the bank takes without
  * an INN (deals knows no payer's INN otherwise). Its key names the user and what is sent, so two deals of
  * one payer registered at once make one beneficiary.
@@ -84,7 +87,7 @@ export async function payerBeneficiary(deps: BeneficiaryDeps, userId: string): P
   if (known) return known;
   const profile = await findRecipientOf(deps.pool, userId);
   const payer: NewBeneficiary =
-    profile && profile.legalType === 'person'
+    profile && profile.legalType === 'individual'
       ? { type: 'FL_RESIDENT', inn: profile.inn, ...personName(profile.name) }
       : { type: 'FL_NONRESIDENT', lastName: userId.slice(0, 100) };
   const made = await deps.bank.createBeneficiary(

@@ -75,7 +75,7 @@ async function deal(id: string) {
 async function fundedDeal(first: 'immediate' | 'payer_confirms') {
   const tag = ++n;
   const [a, b, c] = [
-    await profile(`usr_ra${tag}`, 'person', PERSON_INN),
+    await profile(`usr_ra${tag}`, 'individual', PERSON_INN),
     await profile(`usr_rb${tag}`, 'company', COMPANY_INN),
     await profile(`usr_rc${tag}`, 'company', COMPANY_INN),
   ];

@@ -1,9 +1,10 @@
 import { prepared, type Queryable } from '@strongbox/postgres';
-import type { LegalType, Recipient } from '../domain/recipient.ts';
+import type { LegalType, Recipient, RecipientRole } from '../domain/recipient.ts';
 
 interface Row {
   recipient_id: string;
   user_id: string;
+  role: RecipientRole;
   legal_type: LegalType;
   name: string;
   inn: string;
@@ -15,13 +16,15 @@ interface Row {
   scoring_status: NonNullable<Recipient['bank']>['scoring'];
 }
 
-const COLUMNS = 'recipient_id, user_id, legal_type, name, inn, account_number, bik, created_at, updated_at';
+const COLUMNS =
+  'recipient_id, user_id, role, legal_type, name, inn, account_number, bik, created_at, updated_at';
 /** What the bank-task worker stored on the profile (migration 0007), read with it. */
 const BANK_COLUMNS = 'beneficiary_id, scoring_status';
 
 const toRecipient = (r: Row): Recipient => ({
   id: r.recipient_id,
   userId: r.user_id,
+  role: r.role,
   legalType: r.legal_type,
   name: r.name,
   inn: r.inn,
@@ -54,12 +57,13 @@ export async function findRecipientOf(
 export async function saveRecipient(q: Queryable, r: Recipient): Promise<Recipient> {
   const { rows } = await q.query<Row>(
     prepared(
-      `insert into recipients (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       on conflict (user_id) do update set legal_type = excluded.legal_type, name = excluded.name,
+      `insert into recipients (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       on conflict (user_id) do update set role = excluded.role, legal_type = excluded.legal_type,
+         name = excluded.name,
          inn = excluded.inn, account_number = excluded.account_number, bik = excluded.bik,
          updated_at = excluded.updated_at
        returning ${COLUMNS}, ${BANK_COLUMNS}`,
-      [r.id, r.userId, r.legalType, r.name, r.inn, r.accountNumber, r.bik, r.createdAt, r.updatedAt],
+      [r.id, r.userId, r.role, r.legalType, r.name, r.inn, r.accountNumber, r.bik, r.createdAt, r.updatedAt],
     ),
   );
   return toRecipient(rows[0] as Row);
@@ -74,4 +78,29 @@ export async function recipientUsers(
     prepared('select recipient_id, user_id from recipients where recipient_id = any($1::text[])', [ids]),
   );
   return new Map(rows.map((r) => [r.recipient_id, r.user_id]));
+}
+
+/**
+ * Inserts a configured profile (the platform's), or replaces its details when they changed; an unchanged
+ * profile keeps its update time, so starting again queues no new registration at the bank.
+ */
+export async function keepConfiguredRecipient(q: Queryable, r: Recipient): Promise<Recipient> {
+  const { rows } = await q.query<Row>(
+    prepared(
+      `insert into recipients (${COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       on conflict (user_id) do update set role = excluded.role, legal_type = excluded.legal_type,
+         name = excluded.name, inn = excluded.inn, account_number = excluded.account_number,
+         bik = excluded.bik, updated_at = excluded.updated_at
+       where (recipients.role, recipients.legal_type, recipients.name, recipients.inn,
+              recipients.account_number, recipients.bik)
+         is distinct from (excluded.role, excluded.legal_type, excluded.name, excluded.inn,
+              excluded.account_number, excluded.bik)
+       returning ${COLUMNS}, ${BANK_COLUMNS}`,
+      [r.id, r.userId, r.role, r.legalType, r.name, r.inn, r.accountNumber, r.bik, r.createdAt, r.updatedAt],
+    ),
+  );
+  if (rows[0]) return toRecipient(rows[0]);
+  const kept = await findRecipientOf(q, r.userId);
+  if (!kept) throw new Error(`configured profile of ${r.userId} vanished`);
+  return kept;
 }

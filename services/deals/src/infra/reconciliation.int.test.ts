@@ -152,7 +152,7 @@ const reconcileWaitingFor = (afterMs: number) =>
 describe('reconciliation against the bank sandbox', () => {
   it('brings a deal whose notifications were all lost to its final state', async () => {
     const tag = ++n;
-    const a = await profile(`usr_a${tag}`, 'person', PERSON_INN);
+    const a = await profile(`usr_a${tag}`, 'individual', PERSON_INN);
     const b = await profile(`usr_b${tag}`, 'company', COMPANY_INN);
     const id = await submittedDeal(`usr_payer${tag}`, a, b);
     await until('the deal awaits payment', async () => (await deal(id)).status === 'awaiting_payment');
@@ -205,7 +205,7 @@ describe('reconciliation against the bank sandbox', () => {
 
   it('records a deal the bank cancelled as a finding operators see, and closes it once deals agrees', async () => {
     const tag = ++n;
-    const a = await profile(`usr_a${tag}`, 'person', PERSON_INN);
+    const a = await profile(`usr_a${tag}`, 'individual', PERSON_INN);
     const b = await profile(`usr_b${tag}`, 'company', COMPANY_INN);
     const id = await submittedDeal(`usr_payer${tag}`, a, b);
     await until('the deal awaits payment', async () => (await deal(id)).status === 'awaiting_payment');

@@ -81,7 +81,7 @@ const setNpd = async (inn: string, status: string) => {
 
 /** A funded deal of one immediate milestone, half to a person, half to a self-employed recipient. */
 async function fundedDeal(tag: number, freelancer: string, amount = 10_000) {
-  const agent = await profile(`usr_p${tag}`, 'person', PERSON_INN);
+  const agent = await profile(`usr_p${tag}`, 'individual', PERSON_INN);
   const created = await h.as('usr_agent', ['agent'], {
     method: 'POST',
     url: '/v1/deals',
@@ -217,7 +217,7 @@ describe('the self-employed payout worker', () => {
   it('stops following the payout of a deal cancelled before its step was paid', async () => {
     const tag = ++n;
     const freelancer = await profile(`usr_se${tag}`, 'self_employed', INNS[tag - 1]!);
-    const agent = await profile(`usr_p${tag}`, 'person', PERSON_INN);
+    const agent = await profile(`usr_p${tag}`, 'individual', PERSON_INN);
     const created = await h.as('usr_agent', ['agent'], {
       method: 'POST',
       url: '/v1/deals',

@@ -62,13 +62,30 @@ describe('POST /v1/recipients', () => {
     assert.equal(new Set(racing.map((r) => r.json().id)).size, 1);
   });
 
+  it('given a role, then the profile has it (agent by default, kept when omitted); the platform fee role is refused', async () => {
+    const first = await save('usr_e', profile());
+    assert.equal(first.json().role, 'agent');
+    const agency = await save('usr_e', profile({ role: 'agency' }));
+    assert.deepEqual([agency.statusCode, agency.json().role], [200, 'agency']);
+    const again = await save('usr_e', profile({ name: 'Horns and Hooves JSC' }));
+    assert.equal(again.json().role, 'agency');
+    const lead = await save('usr_f', profile({ role: 'lead' }));
+    assert.deepEqual([lead.statusCode, lead.json().role], [201, 'lead']);
+    const reserved = await save('usr_g', profile({ role: 'platform_fee' }));
+    assert.deepEqual([reserved.statusCode, reserved.json().code], [422, 'recipient_role_reserved']);
+    const unknown = await save('usr_g', profile({ role: 'notary' }));
+    assert.deepEqual([unknown.statusCode, unknown.json().code], [400, 'validation_failed']);
+    const none = await h.as('usr_g', ['customer'], { method: 'GET', url: '/v1/recipients/me' });
+    assert.equal(none.statusCode, 404);
+  });
+
   it('refuses bad check digits, the wrong INN length for the legal type, and malformed input', async () => {
     const cases: Array<[unknown, number, string]> = [
       [profile({ inn: '7707083894' }), 422, 'recipient_invalid_inn'],
-      [profile({ legalType: 'person' }), 422, 'recipient_invalid_inn'],
+      [profile({ legalType: 'individual' }), 422, 'recipient_invalid_inn'],
       [
         profile({
-          legalType: 'person',
+          legalType: 'individual',
           inn: PERSON_INN,
           bankDetails: { accountNumber: '40702810500000000002', bik: BIK },
         }),

@@ -7,12 +7,14 @@ import {
   checkRecipient,
   type LegalType,
   type Recipient,
+  type RecipientRole,
   recipientView,
 } from '../../domain/recipient.ts';
 import type { DealsPorts } from '../../ports.ts';
 import { RecipientBody, RecipientView } from '../schemas.ts';
 
 interface RecipientInput {
+  role?: RecipientRole;
   legalType: LegalType;
   name: string;
   inn: string;
@@ -24,6 +26,8 @@ interface RecipientInput {
  * its id stays, so the shares naming it follow). The INN's check digits and the account's control key
  * against the BIK are checked as a bank would, so a payout is not refused later for a typo. Changing the
  * bank details of an existing profile needs a fresh TOTP code (403 step_up_required); the first does not.
+ * The role is the caller's to choose among agent, agency and lead (agent for a new profile, kept when
+ * omitted); the platform's fee is configured, so claiming it is refused (422 recipient_role_reserved).
  */
 export function saveRecipientRoute(app: FastifyInstance, ports: DealsPorts): void {
   app.post<{ Body: RecipientInput }>(
@@ -46,6 +50,7 @@ export function saveRecipientRoute(app: FastifyInstance, ports: DealsPorts): voi
     async (request, reply) => {
       const caller = callerOf(request);
       const b = request.body;
+      if (b.role === 'platform_fee') throw dealErrors.recipient_role_reserved();
       const details = {
         legalType: b.legalType,
         name: b.name.trim(),
@@ -64,6 +69,7 @@ export function saveRecipientRoute(app: FastifyInstance, ports: DealsPorts): voi
             return {
               id: existing?.id ?? ports.newId('rcp'),
               userId: caller.sub,
+              role: b.role ?? existing?.role ?? 'agent',
               ...details,
               createdAt: existing?.createdAt ?? now,
               updatedAt: now,
