@@ -26,7 +26,7 @@ describe('GET /v1/auth/sessions', () => {
     const second = (await login(h, email)).json();
     const res = await getAs(second.accessToken);
     assert.equal(res.statusCode, 200, res.body);
-    const { items } = res.json();
+    const { data: items } = res.json();
     assert.equal(items.length, 2);
     for (const s of items) {
       assert.match(s.id, /^rtf_/);
@@ -37,14 +37,14 @@ describe('GET /v1/auth/sessions', () => {
     h.clock.advance(60_000);
     const rotated = await refresh(first.refreshToken);
     assert.equal(rotated.statusCode, 200);
-    const after1 = (await getAs(second.accessToken)).json().items;
+    const after1 = (await getAs(second.accessToken)).json().data;
     assert.equal(after1.length, 2, 'a refresh continues the same login');
     // The refreshed login is the most recently used one, and its login time is unchanged.
     assert.equal(after1[0].lastUsedAt, h.clock.now().toISOString());
     assert.ok(Date.parse(after1[0].createdAt) < Date.parse(after1[0].lastUsedAt));
 
     await logout(second.refreshToken);
-    const left = (await getAs(second.accessToken)).json().items;
+    const left = (await getAs(second.accessToken)).json().data;
     assert.deepEqual(
       left.map((s: { id: string }) => s.id),
       [after1[0].id],
@@ -56,7 +56,7 @@ describe('GET /v1/auth/sessions', () => {
     await register(h, 'sessions-b@example.com');
     await login(h, 'sessions-a@example.com');
     const b = (await login(h, 'sessions-b@example.com')).json();
-    assert.equal((await getAs(b.accessToken)).json().items.length, 1);
+    assert.equal((await getAs(b.accessToken)).json().data.length, 1);
   });
 
   it('given no token, then 401; given a service client, then 403', async () => {

@@ -13,7 +13,8 @@ const Session = Type.Object({
       'Whether this is the caller’s own login. Access tokens do not carry their family, so this is false for all',
   }),
 });
-const SessionList = Type.Object({ items: Type.Array(Session) });
+// The usual page shape, with no next page: a person has a handful of logins at most (30 days each).
+const SessionList = Type.Object({ data: Type.Array(Session), nextCursor: Type.Null() });
 
 /**
  * The caller's live logins, one per refresh-token family that can still refresh (ADR 0029). No address or
@@ -35,7 +36,8 @@ export function listSessionsRoute(app: FastifyInstance, ports: IdentityPorts): v
       const sessions = await ports.refreshTokens.sessions(principal.sub);
       reply.header('cache-control', 'no-store');
       return {
-        items: sessions.map((s) => ({
+        nextCursor: null,
+        data: sessions.map((s) => ({
           id: s.familyId,
           createdAt: s.createdAt.toISOString(),
           lastUsedAt: s.lastUsedAt.toISOString(),

@@ -12,7 +12,7 @@ after(async () => {
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 const sessionsOf = async (token: string): Promise<{ id: string }[]> =>
-  (await h.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: auth(token) })).json().items;
+  (await h.app.inject({ method: 'GET', url: '/v1/auth/sessions', headers: auth(token) })).json().data;
 const revoke = (token: string | undefined, id: string) =>
   h.app.inject({
     method: 'DELETE',
