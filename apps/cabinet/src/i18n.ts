@@ -366,7 +366,7 @@ const en = {
   sessionStarted: 'Signed in',
   sessionLastUsed: 'Last active',
   endSession: 'End this session',
-  endSessionOf: 'End the session signed in at {at}',
+  endSessionOf: 'End session {n}, signed in at {at}',
   sessionEnded: 'The session is ended: that browser is signed out at its next refresh.',
   totpTitle: 'One-time codes (authenticator app)',
   totpIntro: 'A code from an app on your phone is asked at every sign-in. Staff need it for staff screens.',
@@ -752,7 +752,7 @@ const ru: Record<Key, string> = {
   sessionStarted: 'Вход',
   sessionLastUsed: 'Последняя активность',
   endSession: 'Завершить сеанс',
-  endSessionOf: 'Завершить сеанс, начатый {at}',
+  endSessionOf: 'Завершить сеанс {n}, вход {at}',
   sessionEnded: 'Сеанс завершён: тот браузер выйдет при следующем обновлении входа.',
   totpTitle: 'Одноразовые коды (приложение-аутентификатор)',
   totpIntro:

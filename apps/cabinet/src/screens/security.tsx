@@ -49,7 +49,7 @@ function Sessions() {
             <p>{t('noSessions')}</p>
           ) : (
             <ul class="cards" data-testid="sessions">
-              {sessions.map((s) => (
+              {sessions.map((s, i) => (
                 <li key={s.id} class="card">
                   <dl class="balances">
                     <div>
@@ -65,7 +65,8 @@ function Sessions() {
                     type="button"
                     class="secondary"
                     disabled={action.busy}
-                    aria-label={t('endSessionOf', { at: date(s.createdAt) })}
+                    // Two logins in the same minute read alike: the number tells their buttons apart.
+                    aria-label={t('endSessionOf', { n: i + 1, at: date(s.createdAt) })}
                     onClick={() => end(s.id)}
                   >
                     {t('endSession')}
