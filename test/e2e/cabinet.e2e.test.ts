@@ -230,8 +230,9 @@ describe('the cabinet in a browser', { skip: HAS_CHROMIUM ? false : `${CHROMIUM}
     assert.equal(await page.evaluate('document.activeElement.id'), 'password');
     await page.keyboard.type(PASSWORD);
     // A second factor for real: identity answers 401 totp_required to the password alone and takes the
-    // code the authenticator shows now. The cabinet has no set-up screen, so the customer's authenticator
-    // is enrolled through the API as an app scanning the QR code would be (codes made by otplib).
+    // code the authenticator shows now. Here the customer's authenticator is enrolled through the API as
+    // an app scanning the QR code would be (codes made by otplib); cabinet-security.e2e.test.ts sets one
+    // up on the Security screen.
     await page.keyboard.press('Enter');
     await page.getByText('Enter the one-time code from your authenticator app.').waitFor();
     // The focus moves in an effect after the field is shown: wait for it, with a bound a slow machine fits in.

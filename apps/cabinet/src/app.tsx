@@ -13,6 +13,7 @@ import { OrderScreen, OrdersScreen } from './screens/orders.tsx';
 import { PayScreen } from './screens/pay.tsx';
 import { ProfileScreen } from './screens/profile.tsx';
 import { ReconciliationScreen } from './screens/reconciliation.tsx';
+import { SecurityScreen } from './screens/security.tsx';
 
 type Session = 'checking' | 'in' | 'out';
 const PUBLIC: ReadonlySet<Route['name']> = new Set(['login', 'register']);
@@ -89,6 +90,7 @@ export function App() {
                     label={t('navDeals')}
                   />
                   <NavLink href="/profile" current={route.name === 'profile'} label={t('navProfile')} />
+                  <NavLink href="/security" current={route.name === 'security'} label={t('navSecurity')} />
                   {isStaff(viewer) && (
                     <>
                       <NavLink
@@ -179,6 +181,8 @@ function Screen(props: { route: Route; session: Session; onSignedIn: () => void 
       return <DealEventsScreen id={route.id} />;
     case 'profile':
       return <ProfileScreen />;
+    case 'security':
+      return <SecurityScreen />;
     case 'operator':
       return <OperatorScreen />;
     case 'deadLetters':

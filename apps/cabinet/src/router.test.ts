@@ -20,6 +20,7 @@ describe('the client router', () => {
     assert.deepEqual(parseRoute('/dead-letters'), { name: 'deadLetters' });
     assert.deepEqual(parseRoute('/reconciliation'), { name: 'reconciliation' });
     assert.deepEqual(parseRoute('/profile/x'), { name: 'notFound' });
+    assert.deepEqual(parseRoute('/security'), { name: 'security' });
   });
 
   it('knows every path the gateway answers with index.html, and only those', () => {
@@ -44,6 +45,7 @@ describe('the client router', () => {
       '/deals/x',
       '/deals/x/events',
       '/profile',
+      '/security',
       '/operator',
       '/dead-letters',
       '/reconciliation',

@@ -15,6 +15,7 @@ export type Route =
   | { readonly name: 'deal'; readonly id: string }
   | { readonly name: 'dealEvents'; readonly id: string }
   | { readonly name: 'profile' }
+  | { readonly name: 'security' }
   | { readonly name: 'operator' }
   | { readonly name: 'deadLetters' }
   | { readonly name: 'reconciliation' }
@@ -34,7 +35,10 @@ export function parseRoute(path: string, search = ''): Route {
     if (b === 'new') return { name: 'dealNew' };
     return b ? { name: 'deal', id: b } : { name: 'deals' };
   }
-  if (!b && (a === 'profile' || a === 'operator' || a === 'users' || a === 'reconciliation'))
+  if (
+    !b &&
+    (a === 'profile' || a === 'security' || a === 'operator' || a === 'users' || a === 'reconciliation')
+  )
     return { name: a };
   if (!b && a === 'dead-letters') return { name: 'deadLetters' };
   if (a === undefined) return { name: 'accounts' };

@@ -28,6 +28,7 @@ export const CABINET_ROUTES = [
   '/deals/:id',
   '/deals/:id/events',
   '/profile',
+  '/security',
   '/operator',
   '/dead-letters',
   '/reconciliation',
@@ -40,13 +41,14 @@ export const CABINET_FILES_MAX = 200;
 
 /**
  * No inline script or style, nothing from another origin, no framing, no plugins. connect-src 'self':
- * the cabinet talks to this origin's API only.
+ * the cabinet talks to this origin's API only. img-src allows data: for the TOTP QR code, which identity
+ * answers as SVG markup: as an image it runs no script and loads nothing, unlike markup in the page.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self'",
+  "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
   "object-src 'none'",

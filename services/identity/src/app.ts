@@ -8,11 +8,13 @@ import { normalizeEmail } from './domain/password-policy.ts';
 import { THROTTLE_WINDOW_MS } from './domain/throttle.ts';
 import { clientTokenRoute } from './features/client-token/route.ts';
 import { jwksRoute } from './features/jwks/route.ts';
+import { listSessionsRoute } from './features/list-sessions/route.ts';
 import { loginRoute } from './features/login/route.ts';
 import { logoutRoute } from './features/logout/route.ts';
 import { meRoute } from './features/me/route.ts';
 import { refreshRoute } from './features/refresh/route.ts';
 import { registerRoute } from './features/register/route.ts';
+import { revokeSessionRoute } from './features/revoke-session/route.ts';
 import { setRolesRoute } from './features/set-roles/route.ts';
 import { stepUpRoute } from './features/step-up/route.ts';
 import { totpConfirmRoute } from './features/totp-confirm/route.ts';
@@ -24,7 +26,14 @@ import { verifyClient } from './infra/clients.ts';
 import { clearPairFailures, failureHistory, forgetAttempt, recordFailure } from './infra/login-failures.ts';
 import { hashPassword, SCRYPT_DEFAULT, type ScryptParams, verifyPassword } from './infra/passwords.ts';
 import { pruneJob } from './infra/prune.ts';
-import { newRefreshToken, revokeFamilyOf, rotate, startFamily } from './infra/refresh-tokens.ts';
+import {
+  liveSessions,
+  newRefreshToken,
+  revokeFamilyOf,
+  revokeUserFamily,
+  rotate,
+  startFamily,
+} from './infra/refresh-tokens.ts';
 import { changeRoles } from './infra/role-changes.ts';
 import { loadKeyRing } from './infra/signing-keys.ts';
 import { totpAdapter } from './infra/totp-adapter.ts';
@@ -116,6 +125,8 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
         return outcome.kind === 'rotated' ? { ...outcome, token: issued } : outcome;
       },
       revokeFamily: (token) => revokeFamilyOf(pool, token, clock.now()),
+      sessions: (userId) => liveSessions(pool, userId, clock.now()),
+      revokeSession: (userId, familyId) => revokeUserFamily(pool, userId, familyId, clock.now()),
     },
     accessTokens: accessTokenIssuer(ring, { issuer: deps.issuer, audience: deps.audience }, clock),
     clients: { verify: (id, secret) => verifyClient(pool, id, secret) },
@@ -151,6 +162,8 @@ export async function buildApp(deps: IdentityDeps): Promise<IdentityApp> {
     totpDisableRoute,
     stepUpRoute,
     userLookupRoute,
+    listSessionsRoute,
+    revokeSessionRoute,
   ]) {
     route(app, ports);
   }

@@ -63,6 +63,10 @@ export interface IdentityPorts {
       { kind: 'rotated'; userId: string; token: string } | { kind: 'unknown' | 'expired' | 'reuse' }
     >;
     revokeFamily(token: string): Promise<void>;
+    /** The user's live logins (one per refresh-token family), newest activity first. */
+    sessions(userId: string): Promise<{ familyId: string; createdAt: Date; lastUsedAt: Date }[]>;
+    /** Ends one of the user's logins; false when the user has no such family. */
+    revokeSession(userId: string, familyId: string): Promise<boolean>;
   };
   readonly totp: {
     state(userId: string): Promise<TotpState>;

@@ -15,9 +15,11 @@ import type {
   Recipient,
   RecipientInput,
   Resolution,
+  Session,
   SessionTokens,
   ShareRule,
   SplitPreview,
+  TotpEnrollment,
   Transfer,
   UserView,
 } from './types.ts';
@@ -131,6 +133,21 @@ export async function logout(): Promise<void> {
 
 export const signedIn = () => accessToken !== null;
 
+/**
+ * Whether the current access token says an authenticator is confirmed (its `totp` claim, ADR 0026). Only
+ * read to choose what the Security screen offers first; identity decides everything from its own rows.
+ */
+export function tokenSaysTotp(): boolean {
+  const payload = accessToken?.split('.')[1];
+  if (!payload) return false;
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    return (JSON.parse(json) as { totp?: unknown }).totp === true;
+  } catch {
+    return false;
+  }
+}
+
 const newKey = () => crypto.randomUUID();
 const q = (params: Record<string, string | number | undefined>) => {
   const s = new URLSearchParams();
@@ -233,6 +250,11 @@ export const api = {
     const tokens = await call<SessionTokens>('POST', '/v1/auth/step-up', { code });
     accessToken = tokens.accessToken;
   },
+  sessions: () => call<Page<Session>>('GET', '/v1/auth/sessions'),
+  endSession: (id: string) => call<undefined>('DELETE', `/v1/auth/sessions/${seg(id)}`),
+  totpEnroll: () => call<TotpEnrollment>('POST', '/v1/auth/totp/enroll'),
+  totpConfirm: (code: string) => call<{ recoveryCodes: string[] }>('POST', '/v1/auth/totp/confirm', { code }),
+  totpDisable: (code: string) => call<undefined>('POST', '/v1/auth/totp/disable', { code }),
   orders: (cursor?: string) => call<Page<Order>>('GET', `/v1/orders${q({ limit: 50, cursor })}`),
   order: (id: string) => call<Order>('GET', `/v1/orders/${seg(id)}`),
 };

@@ -23,6 +23,21 @@ export interface SessionTokens {
   readonly expiresIn: number;
 }
 
+/** A login (refresh-token family) of the caller's, GET /v1/auth/sessions. */
+export interface Session {
+  readonly id: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string;
+  readonly current: boolean;
+}
+
+/** POST /v1/auth/totp/enroll: the pending secret, as a URI, a QR code (SVG markup) and text. */
+export interface TotpEnrollment {
+  readonly otpauthUri: string;
+  readonly qrSvg: string;
+  readonly secret: string;
+}
+
 export interface Account {
   readonly id: string;
   readonly ownerId: string;
@@ -286,6 +301,17 @@ export const API_OPERATIONS = [
   { method: 'post', path: '/v1/auth/logout', status: '204', fields: [] },
   { method: 'post', path: '/v1/auth/step-up', status: '200', fields: ['accessToken'] },
   { method: 'get', path: '/v1/me', status: '200', fields: ['id', 'email', 'name', 'roles'] },
+  {
+    method: 'get',
+    path: '/v1/auth/sessions',
+    status: '200',
+    list: true,
+    fields: ['id', 'createdAt', 'lastUsedAt', 'current'],
+  },
+  { method: 'delete', path: '/v1/auth/sessions/{id}', status: '204', fields: [] },
+  { method: 'post', path: '/v1/auth/totp/enroll', status: '200', fields: ['qrSvg', 'secret'] },
+  { method: 'post', path: '/v1/auth/totp/confirm', status: '200', fields: ['recoveryCodes'] },
+  { method: 'post', path: '/v1/auth/totp/disable', status: '204', fields: [] },
   {
     method: 'get',
     path: '/v1/accounts',

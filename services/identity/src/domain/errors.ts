@@ -20,5 +20,6 @@ export const identityErrors = defineErrors({
   totp_already_enrolled: { status: 409, title: 'TOTP is already enrolled' },
   totp_not_pending: { status: 409, title: 'No TOTP enrollment is waiting for confirmation' },
   totp_not_enrolled: { status: 409, title: 'TOTP is not enrolled' },
+  session_not_found: { status: 404, title: 'No such session' },
   not_a_user: { status: 403, title: 'Only users have a second factor' },
 });

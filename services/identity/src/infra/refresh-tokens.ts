@@ -89,3 +89,47 @@ export async function revokeFamilyOf(pool: Pool, token: string, now: Date): Prom
     [hashToken(token), now],
   );
 }
+
+export interface SessionRow {
+  readonly familyId: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date;
+}
+
+/**
+ * A user's live logins: one per family whose newest token is still usable (neither spent, revoked nor
+ * expired). A family starts at login and gains a token on each refresh, so its first token's time is the
+ * login and its newest token's time is the last refresh.
+ */
+export async function liveSessions(pool: Pool, userId: string, now: Date): Promise<SessionRow[]> {
+  const { rows } = await pool.query<{ family_id: string; created_at: Date; last_used_at: Date }>(
+    `select family_id, min(created_at) as created_at, max(created_at) as last_used_at
+     from refresh_tokens where user_id = $1
+     group by family_id
+     having bool_or(used_at is null and revoked_at is null and expires_at > $2)
+     order by max(created_at) desc, family_id`,
+    [userId, now],
+  );
+  return rows.map((r) => ({ familyId: r.family_id, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+}
+
+/**
+ * Revokes one of the user's families. False when the user has no such family, so another user's id is
+ * indistinguishable from a missing one; an already ended family of the user's own answers true (idempotent).
+ */
+export async function revokeUserFamily(
+  pool: Pool,
+  userId: string,
+  familyId: string,
+  now: Date,
+): Promise<boolean> {
+  const { rows } = await pool.query<{ found: boolean }>(
+    `with target as (select id from refresh_tokens where family_id = $1 and user_id = $2),
+     revoked as (
+       update refresh_tokens set revoked_at = $3
+       where id in (select id from target) and revoked_at is null returning id)
+     select exists (select 1 from target) as found, (select count(*) from revoked) as n`,
+    [familyId, userId, now],
+  );
+  return rows[0]?.found === true;
+}
