@@ -178,7 +178,7 @@ export interface SplitPreview {
   readonly shares: readonly { readonly recipientId: string; readonly amount: number }[];
 }
 
-export const LEGAL_TYPES = ['person', 'self_employed', 'entrepreneur', 'company'] as const;
+export const LEGAL_TYPES = ['individual', 'self_employed', 'sole_proprietor', 'company'] as const;
 export type LegalType = (typeof LEGAL_TYPES)[number];
 
 export interface RecipientInput {

@@ -41,7 +41,7 @@ function ProfileFacts(props: { r: Recipient }) {
       <Facts
         items={[
           [t('profileNumber'), <code data-testid="recipient-id">{r.id}</code>],
-          [t('legalType'), t(`lt_${r.legalType}` as 'lt_person')],
+          [t('legalType'), t(`lt_${r.legalType}` as 'lt_individual')],
           [t('inn'), r.inn],
           [t('atBank'), r.bank.registered ? t('bankRegistered') : t('bankNotRegistered')],
           [t('scoring'), r.bank.scoring ? statusText(t, r.bank.scoring, 'sc') : '—'],
@@ -55,7 +55,7 @@ function ProfileFacts(props: { r: Recipient }) {
 function ProfileForm(props: { current: Recipient | null; onSaved: () => void }) {
   const { t } = useUi();
   const c = props.current;
-  const [legalType, setLegalType] = useState<LegalType>((c?.legalType as LegalType) ?? 'person');
+  const [legalType, setLegalType] = useState<LegalType>((c?.legalType as LegalType) ?? 'individual');
   const [name, setName] = useState(c?.name ?? '');
   const [inn, setInn] = useState(c?.inn ?? '');
   const [accountNumber, setAccountNumber] = useState(c?.bankDetails.accountNumber ?? '');
