@@ -404,6 +404,8 @@ describe('a deal paid out through the bank sandbox', () => {
       });
       const heldPayout = held.milestones[1].payouts[1];
       assert.equal(heldPayout.hold.reason, 'npd_not_active');
+      const profileNow = await call('GET', '/v1/recipients/me', { headers: as(p.freelancer.token) });
+      assert.equal(profileNow.body.npdStatus, 'NOT_ACTIVE', 'the profile shows the status that holds it');
       assert.equal(held.status, 'releasing');
       const mine = (await myPayouts(p.freelancer.token)).find((x) => x.id === heldPayout.id);
       assert.deepEqual(

@@ -143,7 +143,7 @@ export function bankParts(deps: {
   const selfEmployedOnce = () =>
     runSelfEmployedPayouts({
       store: npdPayoutStore(pool),
-      bank: selfEmployedBank({ pool, bank: deps.bank.client }),
+      bank: selfEmployedBank({ pool, bank: deps.bank.client, clock }),
       deals,
       clock,
       logger,

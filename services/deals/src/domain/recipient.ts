@@ -30,6 +30,8 @@ export interface Recipient {
   readonly bank?: {
     readonly beneficiaryId: string | null;
     readonly scoring: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | null;
+    /** A self-employed recipient's NPD status as the bank last answered it, and when; null before. */
+    readonly npd?: { readonly status: string; readonly checkedAt: Date } | null;
   };
 }
 
@@ -76,6 +78,9 @@ export function recipientView(r: Recipient) {
     bankDetails: { accountNumber: r.accountNumber, bik: r.bik },
     // Deals naming the profile reach the bank once it is a beneficiary whose scoring SUCCEEDED.
     bank: { registered: (r.bank?.beneficiaryId ?? null) !== null, scoring: r.bank?.scoring ?? null },
+    // Only a self-employed recipient has one; a payout to them waits unless the bank answers ACTIVE.
+    npdStatus: r.bank?.npd?.status ?? null,
+    npdCheckedAt: r.bank?.npd?.checkedAt.toISOString() ?? null,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };

@@ -207,6 +207,13 @@ export const RecipientView = Type.Object({
     },
     { description: 'The profile at the bank: deals naming it go there once its scoring SUCCEEDED' },
   ),
+  npdStatus: Nullable(
+    Type.String({
+      description:
+        "A self-employed recipient's NPD status as the bank last answered it (ACTIVE, NOT_ACTIVE, …): their payouts wait unless ACTIVE; null for other legal types or before the first check",
+    }),
+  ),
+  npdCheckedAt: Nullable(Type.String({ format: 'date-time' })),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });

@@ -9,7 +9,7 @@ import {
   storePayerBeneficiary,
   storeRecipientAtBank,
 } from './bank-mirror.ts';
-import { findRecipientOf } from './recipients.ts';
+import { findRecipientOf, storeNpdStatus } from './recipients.ts';
 
 export interface BeneficiaryDeps {
   readonly pool: Pool;
@@ -73,6 +73,13 @@ export async function registerRecipient(
     bankDetailsId: details.bankDetailsId,
     scoring,
   });
+  // A self-employed recipient sees their NPD status from the start; the payout job checks it again before
+  // each payout, so a failed check here only leaves it unknown for now.
+  if (r.legalType === 'self_employed')
+    await deps.bank
+      .npdStatus(r.inn)
+      .then((npd) => storeNpdStatus(deps.pool, recipientId, npd.selfEmployedStatus, deps.clock.now()))
+      .catch(() => undefined);
   return { scoring };
 }
 

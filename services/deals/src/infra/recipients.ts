@@ -14,12 +14,14 @@ interface Row {
   updated_at: Date;
   beneficiary_id: string | null;
   scoring_status: NonNullable<Recipient['bank']>['scoring'];
+  npd_status: string | null;
+  npd_checked_at: Date | null;
 }
 
 const COLUMNS =
   'recipient_id, user_id, role, legal_type, name, inn, account_number, bik, created_at, updated_at';
 /** What the bank-task worker stored on the profile (migration 0007), read with it. */
-const BANK_COLUMNS = 'beneficiary_id, scoring_status';
+const BANK_COLUMNS = 'beneficiary_id, scoring_status, npd_status, npd_checked_at';
 
 const toRecipient = (r: Row): Recipient => ({
   id: r.recipient_id,
@@ -32,8 +34,31 @@ const toRecipient = (r: Row): Recipient => ({
   bik: r.bik,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
-  bank: { beneficiaryId: r.beneficiary_id, scoring: r.scoring_status },
+  bank: {
+    beneficiaryId: r.beneficiary_id,
+    scoring: r.scoring_status,
+    npd:
+      r.npd_status !== null && r.npd_checked_at !== null
+        ? { status: r.npd_status, checkedAt: r.npd_checked_at }
+        : null,
+  },
 });
+
+/** Remembers the NPD status the bank answered for the profile (a worker's check, never a request's). */
+export async function storeNpdStatus(
+  q: Queryable,
+  recipientId: string,
+  status: string,
+  at: Date,
+): Promise<void> {
+  await q.query(
+    prepared('update recipients set npd_status = $2, npd_checked_at = $3 where recipient_id = $1', [
+      recipientId,
+      status.slice(0, 64),
+      at,
+    ]),
+  );
+}
 
 /** The user's profile; `forUpdate` locks it so two saves of one user's profile run one after the other. */
 export async function findRecipientOf(

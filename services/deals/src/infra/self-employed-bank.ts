@@ -1,9 +1,11 @@
 import { type BankClient, BankError, type SelfEmployedReceipt } from '@strongbox/bank-client';
+import type { Clock } from '@strongbox/kernel';
 import { type Pool, prepared } from '@strongbox/postgres';
 import { RECEIPT_STATUSES, type ReceiptStatus } from '../domain/deal.ts';
 import type { CallOutcome, SelfEmployedBank } from '../features/self-employed-payouts/ports.ts';
 import { recipientsAtBank, stepOf } from './bank-mirror.ts';
 import { payoutAtBank, storePayment } from './bank-payouts.ts';
+import { storeNpdStatus } from './recipients.ts';
 
 const PURPOSE_LENGTH_MAX = 210;
 
@@ -12,7 +14,7 @@ const PURPOSE_LENGTH_MAX = 210;
  * on the recipient's virtual account, the NPD status check, the payment out of that account (its id kept
  * in bank_payouts, where the deal's retry finds it), and the self-employed API's receipt calls.
  */
-export function selfEmployedBank(deps: { pool: Pool; bank: BankClient }): SelfEmployedBank {
+export function selfEmployedBank(deps: { pool: Pool; bank: BankClient; clock: Clock }): SelfEmployedBank {
   const { pool, bank } = deps;
   const profile = async (recipientId: string) => {
     const r = (await recipientsAtBank(pool, [recipientId])).get(recipientId);
@@ -35,7 +37,10 @@ export function selfEmployedBank(deps: { pool: Pool; bank: BankClient }): SelfEm
         : 'in_flight';
     },
     async npdStatus(recipientId) {
-      return (await bank.npdStatus((await profile(recipientId)).inn)).selfEmployedStatus;
+      const status = (await bank.npdStatus((await profile(recipientId)).inn)).selfEmployedStatus;
+      // The profile shows what the last check saw, so the recipient sees why a payout waits.
+      await storeNpdStatus(pool, recipientId, status, deps.clock.now());
+      return status;
     },
     async payOut(p, amount, key) {
       const r = await profile(p.recipientId);

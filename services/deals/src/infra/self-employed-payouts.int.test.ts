@@ -140,6 +140,9 @@ describe('the self-employed payout worker', () => {
     });
     const listed = (await myPayouts(`usr_se${tag}`))[0];
     assert.deepEqual([listed.id, listed.status, listed.hold.reason], [payoutId, 'held', 'npd_not_active']);
+    const me = await h.as(`usr_se${tag}`, ['customer'], { method: 'GET', url: '/v1/recipients/me' });
+    assert.equal(me.json().npdStatus, 'NOT_ACTIVE', 'the profile shows what the last check saw');
+    assert.ok(me.json().npdCheckedAt);
     // Checked again and again while held: never paid, and the hold is recorded once.
     for (let i = 0; i < 5; i++) await round();
     const still = await h.pool.query('select payment_id from bank_payouts where payout_id = $1', [payoutId]);
