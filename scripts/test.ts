@@ -18,8 +18,6 @@ const PATTERNS = [
   'scripts/**/*.test.ts',
   'test/**/*.test.ts',
 ];
-/** Connections each service of a system started by a test may hold (DATABASE_POOL_MAX). */
-const TEST_POOL_MAX = 5;
 /** Files are independent (one database each), so a few run at once even on two cores; most time is I/O. */
 const CONCURRENCY = Math.max(2, Math.min(4, availableParallelism() * 2));
 
@@ -40,9 +38,6 @@ async function main(): Promise<number> {
   const requested = process.argv.slice(2);
   const files = requested.length > 0 ? requested : await testFiles();
   const env = { ...process.env };
-  // Several end-to-end files each start the whole system at once, on one PostgreSQL server: smaller pools
-  // keep them under its connection limit (100 by default). A test that needs another size sets its own.
-  env['DATABASE_POOL_MAX'] ??= String(TEST_POOL_MAX);
   let stopDb = async () => {};
   if (!env['TEST_DATABASE_URL']) {
     const home = join(ROOT, '.strongbox', `test-${process.pid}`);
