@@ -351,17 +351,22 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
     },
   );
 
-  it('the agent’s payouts list shows their paid shares of the deal', BOUNDED, async () => {
+  it('the agent’s payouts list shows their paid shares of the deal and their receipts', BOUNDED, async () => {
     const agentToken = (
       await call('POST', '/v1/auth/login', { body: { email: agent.email, password: PASSWORD } })
     ).body.accessToken as string;
-    // The recipients' payouts are a read model of the deal's events: it follows them shortly after.
+    // The recipients' payouts are a read model of the deal's events: it follows them shortly after. The
+    // agent is self-employed, so each payout's tax receipt is registered at the bank after it is paid.
     const deadline = Date.now() + MONEY_MOVES_MS;
     for (;;) {
       const res = await call('GET', '/v1/recipients/me/payouts', { token: agentToken });
-      const paid = (res.body?.data ?? []).filter((p: { status: string }) => p.status === 'paid');
+      const paid = (res.body?.data ?? []).filter(
+        (p: { status: string; receipt: { status: string } | null }) =>
+          p.status === 'paid' && p.receipt?.status === 'SUCCESS',
+      );
       if (paid.length === 2) break;
-      if (Date.now() > deadline) assert.fail(`the agent's payouts are not both paid: ${res.text}`);
+      if (Date.now() > deadline)
+        assert.fail(`the agent's payouts are not both paid with receipts: ${res.text}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     const { page } = browser;
@@ -374,6 +379,11 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
     // The second milestone's 500,00 (the rest after the agency's fixed 100,00) and the first's 60 %.
     assert.match(texts[0] ?? '', new RegExp(`^${TITLE}Задаток240,00 ₽Выплачено`));
     assert.match(texts[1] ?? '', new RegExp(`^${TITLE}Ключи500,00 ₽Выплачено`));
+    assert.equal(
+      await page.getByTestId('my-payouts').getByTestId('receipt').count(),
+      2,
+      'each payout shows its receipt',
+    );
     await noSeriousViolations('my payouts');
     await screenshot(page, 'payout-profile-payouts-ru');
     await page.getByLabel('Язык').selectOption('en');
