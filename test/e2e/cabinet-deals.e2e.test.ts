@@ -307,7 +307,7 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
   });
 
   it(
-    'an admin sends the payer’s transfer from the bank sandbox panel; the first milestone is paid out',
+    'an admin switches a bank outage on and off and sends the payer’s transfer from the bank sandbox panel; the first milestone is paid out',
     BOUNDED,
     async () => {
       const { page } = browser;
@@ -318,6 +318,17 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
       assert.ok((await page.getByLabel('Назначение перевода').inputValue()).length > 0);
       await noSeriousViolations('sandbox panel');
       await screenshot(page, 'deal-sandbox-panel-ru');
+      // Another bank event by hand: an outage switched on and off from the panel.
+      const adminToken = (
+        await call('POST', '/v1/auth/login', { body: { email: admin.email, password: PASSWORD } })
+      ).body.accessToken as string;
+      const faults = async () => (await call('GET', '/v1/sandbox/_sim/faults', { token: adminToken })).body;
+      await page.getByRole('button', { name: 'Сбой банка: начать' }).click();
+      await shown(page.getByText(/Банк отказывает в каждом изменении/));
+      assert.equal((await faults()).errorRate, 1, 'the bank fails every change');
+      await page.getByRole('button', { name: 'Сбой банка: закончить' }).click();
+      await shown(page.getByText(/Банк снова отвечает/));
+      assert.equal((await faults()).errorRate, 0, 'and answers again');
       await page.getByRole('button', { name: 'Отправить перевод плательщика' }).click();
       await shown(page.getByText(/Перевод поступил в банк/));
       await shown(page.getByTestId('milestone-status').first().getByText('Выплачен'), MONEY_MOVES_MS);

@@ -245,6 +245,11 @@ export const api = {
       new RawJson(`{"amount":${rubles},"purpose":${JSON.stringify(purpose)}}`),
     ),
   sandboxTick: () => call<unknown>('POST', '/v1/sandbox/_sim/tick', {}),
+  /** The bank down (every change answered 500 before it takes effect), or every fault switched off. */
+  sandboxOutage: (on: boolean) =>
+    on
+      ? call<unknown>('PUT', '/v1/sandbox/_sim/faults', { errorRate: 1, errorWhen: 'before' })
+      : call<unknown>('DELETE', '/v1/sandbox/_sim/faults'),
   /** A fresh TOTP code for an action that needs one (ADR 0026): the short-lived token it answers is used from now on. */
   stepUp: async (code: string) => {
     const tokens = await call<SessionTokens>('POST', '/v1/auth/step-up', { code });

@@ -506,4 +506,6 @@ export const API_OPERATIONS_UNDOCUMENTED = [
   { method: 'get', path: '/v1/sandbox/_sim/clock' },
   { method: 'post', path: '/v1/sandbox/_sim/incoming' },
   { method: 'post', path: '/v1/sandbox/_sim/tick' },
+  { method: 'put', path: '/v1/sandbox/_sim/faults' },
+  { method: 'delete', path: '/v1/sandbox/_sim/faults' },
 ] as const;

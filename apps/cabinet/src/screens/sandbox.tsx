@@ -11,6 +11,14 @@ import { ActionNote, useAction } from './common.tsx';
  * bank: /v1/sandbox/_sim/clock answers). The payer's transfer is filled in from the deal (its amount and
  * purpose) so a whole deal can be walked through by hand; either can be changed to try a wrong payment.
  */
+/** What the status line says after each control. */
+const SENT_NOTE = {
+  transfer: 'sandboxSent',
+  tick: 'sandboxTicked',
+  down: 'sandboxOutageStarted',
+  up: 'sandboxOutageEnded',
+} as const;
+
 export function SandboxPanel(props: { deal: Deal; onChanged: () => void }) {
   const [sandbox] = useLoad(() => api.sandboxClock(), []);
   if (sandbox.kind !== 'ok') return null;
@@ -22,10 +30,16 @@ function Controls(props: { deal: Deal; onChanged: () => void }) {
   const d = props.deal;
   const [amount, setAmount] = useState(() => minorToDecimal(d.amount, 2).replace('.', ','));
   const [purpose, setPurpose] = useState(d.paymentPurpose);
-  const [sent, setSent] = useState<'transfer' | 'tick' | null>(null);
+  const [sent, setSent] = useState<'transfer' | 'tick' | 'down' | 'up' | null>(null);
   const [amountError, setAmountError] = useState(false);
   const transfer = useAction();
   const tick = useAction();
+  const outage = useAction();
+  const setOutage = (on: boolean) =>
+    void outage.run(async () => {
+      await api.sandboxOutage(on);
+      setSent(on ? 'down' : 'up');
+    });
   useEffect(() => setPurpose(d.paymentPurpose), [d.paymentPurpose]);
 
   const send = (e: Event) => {
@@ -96,9 +110,18 @@ function Controls(props: { deal: Deal; onChanged: () => void }) {
         </button>
       </form>
       <ActionNote action={tick} id="sandbox-tick" />
+      <div class="actions">
+        <button type="button" class="secondary" disabled={outage.busy} onClick={() => setOutage(true)}>
+          {t('sandboxOutageStart')}
+        </button>{' '}
+        <button type="button" class="secondary" disabled={outage.busy} onClick={() => setOutage(false)}>
+          {t('sandboxOutageEnd')}
+        </button>
+      </div>
+      <ActionNote action={outage} id="sandbox-outage" />
       {sent && (
         <p class="ok" role="status">
-          {sent === 'transfer' ? t('sandboxSent') : t('sandboxTicked')}
+          {t(SENT_NOTE[sent])}
         </p>
       )}
     </section>
