@@ -256,8 +256,14 @@ describe('a reconciliation run', () => {
     h.clock.advance(11 * MINUTE);
     const seen: string[] = [];
     const watched: ReconciliationBank = {
-      deal: async (id) => (seen.push('call'), bank.deal(id)),
-      virtualAccount: async (id) => (seen.push('call'), bank.virtualAccount(id)),
+      deal: async (id) => {
+        seen.push('call');
+        return bank.deal(id);
+      },
+      virtualAccount: async (id) => {
+        seen.push('call');
+        return bank.virtualAccount(id);
+      },
     };
     // The test's clock stands still, so each call after the first waits the whole pace.
     const wait = async (ms: number) => {

@@ -100,10 +100,19 @@ async function runLocked(deps: ReconciliationDeps): Promise<ReconciliationReport
   let inARow = 0;
   const paced = pacer(deps);
   const bank: ReconciliationBank = {
-    deal: async (id) => (await paced(), deps.bank.deal(id)),
-    virtualAccount: async (id) => (await paced(), deps.bank.virtualAccount(id)),
+    deal: async (id) => {
+      await paced();
+      return deps.bank.deal(id);
+    },
+    virtualAccount: async (id) => {
+      await paced();
+      return deps.bank.virtualAccount(id);
+    },
   };
-  const followStep = async (stepId: string) => (await paced(), deps.followStep(stepId));
+  const followStep = async (stepId: string) => {
+    await paced();
+    return deps.followStep(stepId);
+  };
   const run = { ...deps, bank, followStep };
   const guarded = async (what: Record<string, string>, f: () => Promise<void>): Promise<boolean> => {
     if (deps.signal?.aborted) return false;
