@@ -16,6 +16,7 @@ import { Pool } from 'undici';
 import { type RestartedService, restartService } from '../scripts/restart-service.ts';
 import { startSystem } from '../scripts/system.ts';
 import { type CpuSample, cpuPerUnit, groupOf, sampleCpu as sampleCpuOf } from './cpu.ts';
+import { reconcileScenario } from './deals-reconcile.ts';
 import { adminToken, benchDatabase, median, percentile, postJson, quiesce, round } from './lib.ts';
 import { paced } from './paced.ts';
 
@@ -34,8 +35,16 @@ const BANK_PAYMENT_STEP_MS = env['BENCH_BANK_PAYMENT_STEP_MS'] ?? '0';
 const BANK_TICK_MS = env['BENCH_BANK_TICK_MS'] ?? '50';
 /** A folder to write deals' CPU profile of the notification rounds to (node --cpu-prof), when set. */
 const CPU_PROF_DIR = env['BENCH_CPU_PROF_DIR'];
-/** Which parts run: `deals` (limits lifted, with the baseline), `notifications`, `limited` (limits on). */
-const SCENARIOS = new Set((env['BENCH_SCENARIOS'] ?? 'deals,notifications,limited').split(','));
+/** Deals waiting at the bank that the `reconcile` scenario has reconciliation compare in one pass. */
+const RECONCILE_DEALS = Number(env['BENCH_RECONCILE_DEALS'] ?? 300);
+const RECONCILE_INTERVAL_MS = Number(env['BENCH_RECONCILE_INTERVAL_MS'] ?? 2_000);
+/** `off` runs the reconcile scenario with one deals instance instead of two on the same database. */
+const RECONCILE_SECOND = env['BENCH_RECONCILE_SECOND_INSTANCE'] !== 'off';
+/**
+ * Which parts run: `deals` (limits lifted, with the baseline), `notifications`, `limited` (limits on),
+ * `reconcile` (reconciliation over waiting deals with the limits on).
+ */
+const SCENARIOS = new Set((env['BENCH_SCENARIOS'] ?? 'deals,notifications,limited,reconcile').split(','));
 const SETTLE_TIMEOUT_MS = 300_000;
 const RETRIES_MAX = 5;
 const PAYERS = 4;
@@ -207,6 +216,31 @@ async function main() {
       limited = await dealRun(DEALS_LIMITED);
       console.log('with the bank rate limits on: median ms to each event', limited.phases);
     }
+
+    // ── Reconciliation over deals waiting at the bank, the limits on, two instances sharing the lock. ──
+    if (SCENARIOS.has('reconcile')) {
+      // Created with the limits lifted (the pass is what is measured), so the sandbox goes back to off first.
+      if (SCENARIOS.has('limited')) {
+        sandbox = await restartService(system, 'bank-sandbox', notifyUrl, sandbox);
+        deals = await restartService(system, 'deals', {}, deals);
+      }
+      await settled(client, system.urls);
+      ({ sandbox, deals } = await reconcileScenario({
+        n: RECONCILE_DEALS,
+        intervalMs: RECONCILE_INTERVAL_MS,
+        secondInstance: RECONCILE_SECOND,
+        concurrency: CONCURRENCY,
+        amount: AMOUNT,
+        system,
+        db: client,
+        post,
+        parties,
+        notifyUrl,
+        sandbox,
+        deals,
+      }));
+    }
+    if (!SCENARIOS.has('deals') && !SCENARIOS.has('limited') && !SCENARIOS.has('notifications')) return;
 
     const baseline = median(transfers);
     const peak = median(lifted.map((f) => f.perSecond));

@@ -62,6 +62,7 @@ await runService({
           intervalMs: config.DEALS_RECONCILE_INTERVAL_MS,
           afterMs: config.DEALS_RECONCILE_AFTER_MS,
           batchMax: config.DEALS_RECONCILE_BATCH_MAX,
+          paceMs: 1_000 / config.BANK_CLIENT_RATE_LIMIT_PER_S,
         },
       },
     }),

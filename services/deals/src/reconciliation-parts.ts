@@ -1,4 +1,4 @@
-import type { BankClient } from '@strongbox/bank-client';
+import { BANK_RATE_PER_S, type BankClient } from '@strongbox/bank-client';
 import type { Clock, Logger } from '@strongbox/kernel';
 import type { Pool } from '@strongbox/postgres';
 import type { BackgroundWorker } from '@strongbox/service';
@@ -14,17 +14,20 @@ import {
 } from './infra/reconciliation.ts';
 import { dealStore } from './wiring.ts';
 
-/** How reconciliation runs (DEALS_RECONCILE_INTERVAL_MS, DEALS_RECONCILE_AFTER_MS, DEALS_RECONCILE_BATCH_MAX). */
+/** How reconciliation runs (DEALS_RECONCILE_INTERVAL_MS, _AFTER_MS, _BATCH_MAX, and the bank client's rate). */
 export interface ReconcileSettings {
   readonly intervalMs: number;
   readonly afterMs: number;
   readonly batchMax: number;
+  /** The least time between two bank calls of a run: 1000 / BANK_CLIENT_RATE_LIMIT_PER_S (job.ts says why). */
+  readonly paceMs: number;
 }
 
 export const RECONCILE_DEFAULTS: ReconcileSettings = {
   intervalMs: RECONCILE_INTERVAL_MS,
   afterMs: RECONCILE_AFTER_MS,
   batchMax: RECONCILE_BATCH_MAX,
+  paceMs: 1_000 / BANK_RATE_PER_S,
 };
 
 /**
@@ -80,6 +83,7 @@ export function reconciliationParts(deps: {
       logger: deps.logger,
       afterMs: settings.afterMs,
       batchMax: settings.batchMax,
+      paceMs: settings.paceMs,
       onRecorded: (f) => recorded.labels(f.kind, 'recorded').inc(),
       onResolved: (f) => recorded.labels(f.kind, 'resolved').inc(),
     });

@@ -250,6 +250,39 @@ describe('a reconciliation run', () => {
     );
   });
 
+  it('paces its bank calls evenly, never two closer than paceMs, so the bank keeps tokens to spare', async () => {
+    await dealAtBank();
+    await dealAtBank();
+    h.clock.advance(11 * MINUTE);
+    const seen: string[] = [];
+    const watched: ReconciliationBank = {
+      deal: async (id) => {
+        seen.push('call');
+        return bank.deal(id);
+      },
+      virtualAccount: async (id) => {
+        seen.push('call');
+        return bank.virtualAccount(id);
+      },
+    };
+    // The test's clock stands still, so each call after the first waits the whole pace.
+    const wait = async (ms: number) => {
+      seen.push(`wait ${ms}`);
+    };
+    const r = await reconcileOnce(deps({ bank: watched, paceMs: 100, wait }));
+    // These two deals and their two payers' virtual accounts at least (earlier tests' open deals too).
+    assert.ok(r.deals >= 2);
+    const calls = seen.filter((s) => s === 'call').length;
+    assert.ok(calls >= 4);
+    const expected = Array.from({ length: calls * 2 - 1 }, (_, i) => (i % 2 === 0 ? 'call' : 'wait 100'));
+    assert.deepEqual(seen, expected, 'the first call goes at once, each later one a whole pace after it');
+
+    seen.length = 0;
+    h.clock.advance(11 * MINUTE);
+    await reconcileOnce(deps({ bank: watched, wait }));
+    assert.ok(!seen.some((s) => s.startsWith('wait')), 'without paceMs nothing waits');
+  });
+
   it('never runs twice at once: a second runner on another pool skips while the first holds the lock', async () => {
     // Another process's pool (the test database closes it).
     const other = h.db.pool('deals');

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock, Logger } from '@strongbox/kernel';
 import {
   type Difference,
@@ -39,6 +40,17 @@ export interface ReconciliationDeps {
   readonly signal?: AbortSignal;
   readonly onRecorded?: (f: Finding) => void;
   readonly onResolved?: (f: Finding) => void;
+  /**
+   * The least time between the starts of two bank calls of a run (1000 / the client's rate a second).
+   * The client's limiter lets a full bucket go at once and then keeps exactly at the bank's rate, so a
+   * run as long as this one, alone on a method, sits at the bank's limit with no token to spare: a call
+   * that reaches the bank a little early (network jitter), or the first second of a run on another
+   * instance (whose limiter this one does not share), collects a 429. Paced evenly, the run leaves the
+   * bank's bucket nearly full, which absorbs both. 0 or absent: no pacing.
+   */
+  readonly paceMs?: number;
+  /** How a paced call waits (tests record the waits); resolves early when the process stops. */
+  readonly wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface ReconciliationReport {
@@ -86,6 +98,22 @@ async function runLocked(deps: ReconciliationDeps): Promise<ReconciliationReport
   const before = new Date(start.getTime() - deps.afterMs);
   const r = { ran: true, steps: 0, outcomes: 0, deals: 0, busy: 0, failed: 0, recorded: 0, resolved: 0 };
   let inARow = 0;
+  const paced = pacer(deps);
+  const bank: ReconciliationBank = {
+    deal: async (id) => {
+      await paced();
+      return deps.bank.deal(id);
+    },
+    virtualAccount: async (id) => {
+      await paced();
+      return deps.bank.virtualAccount(id);
+    },
+  };
+  const followStep = async (stepId: string) => {
+    await paced();
+    return deps.followStep(stepId);
+  };
+  const run = { ...deps, bank, followStep };
   const guarded = async (what: Record<string, string>, f: () => Promise<void>): Promise<boolean> => {
     if (deps.signal?.aborted) return false;
     try {
@@ -102,7 +130,7 @@ async function runLocked(deps: ReconciliationDeps): Promise<ReconciliationReport
 
   for (const stepId of await deps.store.stepsWaiting(before, deps.batchMax)) {
     const goOn = await guarded({ stepId }, async () => {
-      r.outcomes += await deps.followStep(stepId);
+      r.outcomes += await followStep(stepId);
       r.steps++;
     });
     if (!goOn) return r;
@@ -123,7 +151,7 @@ async function runLocked(deps: ReconciliationDeps): Promise<ReconciliationReport
           await deps.store.markChecked(w.dealId, deps.clock.now());
           return;
         }
-        await settle(deps, r, w.dealId, await compareDeal(deps, w));
+        await settle(deps, r, w.dealId, await compareDeal(run, w));
         r.deals++;
         payers.add(w.payerId);
       });
@@ -134,12 +162,26 @@ async function runLocked(deps: ReconciliationDeps): Promise<ReconciliationReport
   if (deps.ledger)
     for (const payerId of payers) {
       const goOn = await guarded({ payerId }, async () => {
-        const found = await comparePayer(deps, deps.ledger!, payerId);
+        const found = await comparePayer(run, deps.ledger!, payerId);
         if (found !== 'busy') await settle(deps, r, `payer:${payerId}`, found ? [found] : []);
       });
       if (!goOn) return r;
     }
   return r;
+}
+
+/** Waits until `paceMs` after the start of the run's last bank call; the first call goes at once. */
+function pacer(deps: ReconciliationDeps): () => Promise<void> {
+  const wait = deps.wait ?? ((ms, signal) => sleep(ms, undefined, signal ? { signal } : {}).catch(() => {}));
+  let last: number | undefined;
+  return async () => {
+    const paceMs = deps.paceMs ?? 0;
+    if (paceMs > 0 && last !== undefined) {
+      const ms = last + paceMs - deps.clock.now().getTime();
+      if (ms > 0) await wait(ms, deps.signal);
+    }
+    last = deps.clock.now().getTime();
+  };
 }
 
 async function compareDeal(deps: ReconciliationDeps, w: WaitingDeal): Promise<Difference[]> {
