@@ -42,13 +42,23 @@ export interface Harness {
     roles: readonly string[],
     req: { method: string; url: string; payload?: unknown; headers?: Record<string, string> },
   ): Promise<LightMyRequestResponse>;
-  /** Makes `userId` a payout profile and answers its recipient id. */
-  recipient(userId: string): Promise<string>;
+  /** Makes `userId` a payout profile (an individual's unless `profile` says otherwise); answers its id. */
+  recipient(userId: string, profile?: ProfileDetails): Promise<string>;
+  /** The deal as `sub` (default its agent, `usr_agent`) reads it, failing the test unless it is shown. */
+  deal(id: string, sub?: string): Promise<ReturnType<typeof JSON.parse>>;
   /** Drafts a deal as `agent` paying `recipientId` in full; answers the deal as the API showed it. */
   draft(agent: string, payerId: string, recipientId: string): Promise<DealJson>;
   /** Records what the bank worker would (registered, funded), as the system actor. */
   bank(dealId: string, command: DealCommand): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a payout profile made by the harness differs in; each defaults to an individual's. */
+export interface ProfileDetails {
+  readonly legalType?: string;
+  readonly inn?: string;
+  readonly accountNumber?: string;
+  readonly name?: string;
 }
 
 export interface DealJson {
@@ -117,19 +127,24 @@ export async function startDeals(
     releaseOnce,
     token,
     as,
-    async recipient(userId) {
+    async recipient(userId, profile = {}) {
       const res = await as(userId, ['customer'], {
         method: 'POST',
         url: '/v1/recipients',
         payload: {
-          legalType: 'individual',
-          name: `Recipient ${userId}`,
-          inn: PERSON_INN,
-          bankDetails: { accountNumber: ACCOUNT, bik: BIK },
+          legalType: profile.legalType ?? 'individual',
+          name: profile.name ?? `Recipient ${userId}`,
+          inn: profile.inn ?? PERSON_INN,
+          bankDetails: { accountNumber: profile.accountNumber ?? ACCOUNT, bik: BIK },
         },
       });
       if (res.statusCode >= 300) throw new Error(`recipient for ${userId}: ${res.body}`);
       return res.json().id as string;
+    },
+    async deal(id, sub = 'usr_agent') {
+      const res = await as(sub, ['agent'], { method: 'GET', url: `/v1/deals/${id}` });
+      if (res.statusCode !== 200) throw new Error(`deal ${id}: ${res.body}`);
+      return res.json();
     },
     async draft(agent, payerId, recipientId) {
       const res = await as(agent, ['agent'], {
@@ -138,7 +153,7 @@ export async function startDeals(
         payload: dealBody(payerId, [[recipientId, 10_000]]),
       });
       if (res.statusCode !== 201) throw new Error(`draft: ${res.body}`);
-      return res.json() as DealJson;
+      return res.json();
     },
     async bank(dealId, command) {
       const r = await executeDealCommand({ pool, clock }, { dealId, command, actor: { kind: 'system' } });

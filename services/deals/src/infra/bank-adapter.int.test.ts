@@ -10,7 +10,6 @@ import { nameBasedUuid } from '@strongbox/kernel';
 import { runBankTasks } from '../features/bank-tasks/handler.ts';
 import {
   ACCOUNT,
-  BIK,
   COMPANY_INN,
   type Harness,
   PERSON_INN,
@@ -76,21 +75,16 @@ async function until(
   assert.fail(`never came true: ${what}`);
 }
 
-async function profile(userId: string, legalType: string, inn: string, account = ACCOUNT) {
-  const res = await h.as(userId, ['customer'], {
-    method: 'POST',
-    url: '/v1/recipients',
-    payload: { legalType, name: `Petrov ${userId}`, inn, bankDetails: { accountNumber: account, bik: BIK } },
+/** A payout profile of `legalType` with `inn`, paid to `account`. */
+const profile = (userId: string, legalType: string, inn: string, account?: string) =>
+  h.recipient(userId, {
+    legalType,
+    inn,
+    name: `Petrov ${userId}`,
+    ...(account ? { accountNumber: account } : {}),
   });
-  assert.ok(res.statusCode < 300, res.body);
-  return res.json().id as string;
-}
 
-async function deal(id: string) {
-  const res = await h.as('usr_agent', ['agent'], { method: 'GET', url: `/v1/deals/${id}` });
-  assert.equal(res.statusCode, 200, res.body);
-  return res.json();
-}
+const deal = (id: string) => h.deal(id);
 
 /** An agent's deal of two milestones (immediate, then the payer confirms) between three recipients. */
 async function submittedDeal(payerId: string, rcp: readonly [string, string, string]) {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BankClient } from '@strongbox/bank-client';
 import { type Bank, startBank } from '@strongbox/bank-client/test-support';
 import { runBankTasks } from '../features/bank-tasks/handler.ts';
-import { ACCOUNT, BIK, COMPANY_INN, type Harness, PERSON_INN, startDeals } from '../test-support.ts';
+import { COMPANY_INN, type Harness, PERSON_INN, startDeals } from '../test-support.ts';
 import { dealBank } from './bank-adapter.ts';
 
 const NOMINAL = '40702810500000000001';
@@ -52,21 +52,11 @@ async function until(what: string, holds: () => Promise<boolean>, step = round):
   assert.fail(`never came true: ${what}`);
 }
 
-async function profile(userId: string, legalType: string, inn: string) {
-  const res = await h.as(userId, ['customer'], {
-    method: 'POST',
-    url: '/v1/recipients',
-    payload: { legalType, name: `Petrov ${userId}`, inn, bankDetails: { accountNumber: ACCOUNT, bik: BIK } },
-  });
-  assert.ok(res.statusCode < 300, res.body);
-  return res.json().id as string;
-}
+/** A payout profile of `legalType` with `inn`. */
+const profile = (userId: string, legalType: string, inn: string) =>
+  h.recipient(userId, { legalType, inn, name: `Petrov ${userId}` });
 
-async function deal(id: string) {
-  const res = await h.as('usr_agent', ['agent'], { method: 'GET', url: `/v1/deals/${id}` });
-  assert.equal(res.statusCode, 200, res.body);
-  return res.json();
-}
+const deal = (id: string) => h.deal(id);
 
 /**
  * A funded deal of two milestones: 300.00 to a (70 %) and b (30 %), then 700.00 to c (70.00 fixed) and a

@@ -12,7 +12,7 @@ import { Registry } from 'prom-client';
 import { followStep } from '../features/bank-notification-processing/job.ts';
 import { runBankTasks } from '../features/bank-tasks/handler.ts';
 import { reconciliationParts } from '../reconciliation-parts.ts';
-import { ACCOUNT, BIK, COMPANY_INN, type Harness, PERSON_INN, startDeals } from '../test-support.ts';
+import { COMPANY_INN, type Harness, PERSON_INN, startDeals } from '../test-support.ts';
 import { dealStore } from '../wiring.ts';
 import { payoutWatch } from './bank-payout-watch.ts';
 
@@ -69,21 +69,11 @@ async function until(what: string, holds: () => Promise<boolean>): Promise<void>
   assert.fail(`never came true: ${what}`);
 }
 
-async function profile(userId: string, legalType: string, inn: string) {
-  const res = await h.as(userId, ['customer'], {
-    method: 'POST',
-    url: '/v1/recipients',
-    payload: { legalType, name: `Petrov ${userId}`, inn, bankDetails: { accountNumber: ACCOUNT, bik: BIK } },
-  });
-  assert.ok(res.statusCode < 300, res.body);
-  return res.json().id as string;
-}
+/** A payout profile of `legalType` with `inn`. */
+const profile = (userId: string, legalType: string, inn: string) =>
+  h.recipient(userId, { legalType, inn, name: `Petrov ${userId}` });
 
-async function deal(id: string) {
-  const res = await h.as('usr_agent', ['agent'], { method: 'GET', url: `/v1/deals/${id}` });
-  assert.equal(res.statusCode, 200, res.body);
-  return res.json();
-}
+const deal = (id: string) => h.deal(id);
 
 /** Two milestones (immediate, then the payer confirms), paid to two recipients, submitted. */
 async function submittedDeal(payerId: string, a: string, b: string): Promise<string> {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Bank, startBank } from '@strongbox/bank-client/test-support';
 import { runBankTasks } from '../features/bank-tasks/handler.ts';
-import { ACCOUNT, BIK, type Harness, PERSON_INN, startDeals } from '../test-support.ts';
+import { type Harness, PERSON_INN, startDeals } from '../test-support.ts';
 
 const ROUNDS_MAX = 80;
 let bank: Bank;
@@ -60,15 +60,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
   assert.fail(`never came true: ${what}`);
 }
 
-async function profile(userId: string, legalType: string, inn: string) {
-  const res = await h.as(userId, ['customer'], {
-    method: 'POST',
-    url: '/v1/recipients',
-    payload: { legalType, name: 'Ivanova Anna', inn, bankDetails: { accountNumber: ACCOUNT, bik: BIK } },
-  });
-  assert.ok(res.statusCode < 300, res.body);
-  return res.json().id as string;
-}
+/** A payout profile of `legalType` with `inn`. */
+const profile = (userId: string, legalType: string, inn: string) =>
+  h.recipient(userId, { legalType, inn, name: 'Ivanova Anna' });
 
 const deal = async (id: string) =>
   (await h.as('usr_agent', ['agent'], { method: 'GET', url: `/v1/deals/${id}` })).json();
