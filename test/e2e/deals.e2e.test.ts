@@ -4,94 +4,15 @@
  * deals through the gateway's public path byte for byte, with no token.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
-import { type RunningSystem, startSystem } from '../../scripts/system.ts';
+import { adminToken, as, call, startDealsSystem, stopDealsSystem, user } from './deals-support.ts';
 
 /** The development secret deals and the bank sandbox share when BANK_NOTIFICATION_SECRET is unset. */
 const DEVELOPMENT_NOTIFICATION_SECRET = 'sandbox-notification-secret';
-const PASSWORD = 'a long enough passphrase';
-let db: TestDatabase;
-let system: RunningSystem;
-let gw: string;
-let seq = 0;
-let adminToken: string;
-const ROOT = resolve(import.meta.dirname, '../..');
-const ADMIN_EMAIL = `deals-admin-${Date.now()}@example.com`;
 
-/** Identity's admin:create against the test database, the password piped in as an operator would. */
-async function createAdmin(): Promise<void> {
-  const running = promisify(execFile)(
-    process.execPath,
-    ['services/identity/src/cli/admin-create.ts', '--email', ADMIN_EMAIL],
-    { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } },
-  );
-  running.child.stdin?.end(`${PASSWORD}\n`);
-  await running;
-}
-
-before(async () => {
-  db = await createTestDatabase('e2edeals');
-  await createAdmin();
-  system = await startSystem({
-    databaseUrl: db.url,
-    ports: 'random',
-    output: 'ignore',
-    // The admin here grants roles without a second factor; TOTP and step-up have their own tests.
-    env: { LOG_LEVEL: 'warn', BANK_NOTIFICATION_SECRET: '', STAFF_TOTP_REQUIRED: 'false' },
-  });
-  gw = system.urls.gateway;
-  const login = await call('POST', '/v1/auth/login', { body: { email: ADMIN_EMAIL, password: PASSWORD } });
-  assert.equal(login.status, 200, login.text);
-  adminToken = login.body.accessToken;
-});
-after(async () => {
-  await system?.stop();
-  await db?.drop();
-});
-
-async function call(
-  method: string,
-  path: string,
-  opts: { body?: unknown; headers?: Record<string, string> } = {},
-) {
-  const body =
-    opts.body === undefined ? null : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-  const res = await fetch(`${gw}${path}`, {
-    method,
-    headers: {
-      ...(body === null ? {} : { 'content-type': 'application/json' }),
-      ...(method === 'POST' ? { 'idempotency-key': `e2e-${++seq}` } : {}),
-      ...opts.headers,
-    },
-    body,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-}
-
-/** A registered user's access token; `agent` is granted by an admin through identity's roles API. */
-async function user(name: string, agent = false): Promise<{ id: string; email: string; token: string }> {
-  const email = `${name}-${Date.now()}@example.com`;
-  const reg = await call('POST', '/v1/auth/register', { body: { email, password: PASSWORD, name } });
-  assert.equal(reg.status, 201, reg.text);
-  if (agent) {
-    const granted = await call('PUT', `/v1/admin/users/${reg.body.id}/roles`, {
-      headers: as(adminToken),
-      body: { roles: ['agent'] },
-    });
-    assert.equal(granted.status, 200, granted.text);
-  }
-  const login = await call('POST', '/v1/auth/login', { body: { email, password: PASSWORD } });
-  assert.equal(login.status, 200, login.text);
-  return { id: reg.body.id, email, token: login.body.accessToken };
-}
-
-const as = (token: string) => ({ authorization: `Bearer ${token}` });
+before(() => startDealsSystem('e2edeals'), { timeout: 600_000 });
+after(() => stopDealsSystem());
 
 describe('deals through the gateway', () => {
   it('an agent drafts a deal paying their own payout profile; the payer sees it, a stranger gets 404', async () => {
