@@ -23,6 +23,8 @@ const FUND_BATCH = 1_000;
 const AMOUNT = 100;
 /** Transfers per request on the batch path (`POST /v1/transfers/batch`, not atomic). */
 const BATCH_SIZE = Number(process.env['BENCH_BATCH_SIZE'] ?? 100);
+/** A folder for every service's CPU profile of the whole run (node --cpu-prof), when set. */
+const CPU_PROF_DIR = process.env['BENCH_CPU_PROF_DIR'];
 
 type Scenario = 'uniform' | 'hot';
 
@@ -204,6 +206,7 @@ async function main() {
     databaseUrl: db.url,
     ports: 'random',
     output: 'ignore',
+    ...(CPU_PROF_DIR ? { cpuProfileDir: CPU_PROF_DIR } : {}),
     env: {
       LOG_LEVEL: 'warn',
       // The benchmark's admin sets up accounts; the second factor is not what is measured.
