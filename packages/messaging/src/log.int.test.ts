@@ -186,6 +186,47 @@ describe('a service whose archive is a log', () => {
     }
   });
 
+  it('given an event whose handling never ends with an outcome, then the consumer runtime dead-letters it at its delivery limit and the log goes on', async () => {
+    const svc = await logService(ldb.db.url);
+    const [poison, next] = events(svc.type, 2);
+    const attempts: number[] = [];
+    // As if the process died in the handler each time: the runtime never sees these deliveries.
+    const crashing: Transport = {
+      ...transport,
+      subscribe: (sub, handlers) =>
+        transport.subscribe(sub, {
+          ...handlers,
+          async onMessage(delivery) {
+            if ((delivery.body as { id?: string }).id !== poison!.id)
+              return await handlers.onMessage(delivery);
+            attempts.push(delivery.attempt);
+            if (delivery.attempt <= 3) throw new Error('crash');
+            return await handlers.onMessage(delivery);
+          },
+        }),
+    };
+    const c = await logConsumer(svc, crashing, { attemptsMax: 3 });
+    await svc.startRelay(transport);
+    try {
+      await append(svc.pool, [poison!]);
+      await waitFor('dead-lettered', async () =>
+        svc
+          .count(
+            "select count(*)::int as n from dead_letters where consumer = $1 and reason = 'delivery_limit'",
+            [c.name],
+          )
+          .then((n) => n === 1),
+      );
+      assert.deepEqual(attempts, [1, 2, 3, 4]);
+      await append(svc.pool, [next!]);
+      await waitFor('the next event handled', async () => (await c.handled()).length === 1);
+      assert.deepEqual(await c.handled(), [next!.id]);
+    } finally {
+      await c.stop();
+      await svc.stop();
+    }
+  });
+
   it('counts the rows after the checkpoint that the consumer takes in its depth', async () => {
     const svc = await logService(ldb.db.url);
     const other = await logConsumer(svc, transport, { eventTypes: [`${svc.type}`, 'other.#'] });
