@@ -34,15 +34,17 @@ interface LoopState {
 /**
  * One consumer's loop on the PostgreSQL transport. Each round is one statement that deletes the rows
  * acknowledged since the last round and claims as many new ones as there are free slots, then the logs'
- * round (postgres-log-reader.ts: checkpoints, leases and reads of the sources whose archive is a log, ADR
- * 0040) into the slots still free; handlers run concurrently and hand their acks back to the loop. Under load many acks share one statement (and one
- * commit); when idle, a finished handler wakes the loop so its ack is not held back. The loop sleeps
- * until a notification, a finished handler, a retry coming due, or the poll interval.
+ * round (postgres-log-reader.ts: checkpoints, leases and reads of the sources whose archive is a log,
+ * ADR 0040) in the slots still free; handlers run concurrently and hand their acks back to the loop.
+ * Under load many acks share one statement (and one commit); when idle, a finished handler wakes the
+ * loop so its ack is not held back. The loop sleeps until a notification, a finished handler, a retry
+ * coming due, or the poll interval.
  */
 export function startPgSubscriber(opts: PgSubscriberOptions): { wake(): void; stop(): Promise<void> } {
+  const log = opts.logger?.child({ consumer: opts.subscription.name, transport: 'postgres' });
   const state: LoopState = {
     opts,
-    log: opts.logger?.child({ consumer: opts.subscription.name, transport: 'postgres' }),
+    log,
     stopping: new AbortController(),
     wakeup: createWakeup(),
     inFlight: new Set(),
@@ -53,7 +55,7 @@ export function startPgSubscriber(opts: PgSubscriberOptions): { wake(): void; st
       handlers: opts.handlers,
       leaseMs: opts.leaseMs,
       pollMs: opts.pollMs,
-      log: opts.logger?.child({ consumer: opts.subscription.name, transport: 'postgres' }),
+      log,
     }),
     acked: [],
   };
