@@ -29,6 +29,14 @@ interface LoopState {
   readonly logs: LogReader;
   /** Rows handled and acknowledged since the last round; the next round deletes them. */
   acked: string[];
+  /**
+   * Deliveries may be waiting: set by a deliveries notification, a retry coming due, a full claim. Without
+   * it (and without acks) a round claims only once per poll interval, the fallback for a lost
+   * notification or an expired lease, so a consumer busy with a log does not query empty deliveries.
+   */
+  deliveriesHint: boolean;
+  /** When the last claim ran (ms since the epoch). */
+  claimedAt: number;
 }
 
 /**
@@ -40,7 +48,11 @@ interface LoopState {
  * loop so its ack is not held back. The loop sleeps until a notification, a finished handler, a retry
  * coming due, or the poll interval.
  */
-export function startPgSubscriber(opts: PgSubscriberOptions): { wake(): void; stop(): Promise<void> } {
+export function startPgSubscriber(opts: PgSubscriberOptions): {
+  wake(): void;
+  wakeDeliveries(): void;
+  stop(): Promise<void>;
+} {
   const log = opts.logger?.child({ consumer: opts.subscription.name, transport: 'postgres' });
   const state: LoopState = {
     opts,
@@ -58,6 +70,8 @@ export function startPgSubscriber(opts: PgSubscriberOptions): { wake(): void; st
       log,
     }),
     acked: [],
+    deliveriesHint: true,
+    claimedAt: 0,
   };
   const loop = (async () => {
     while (!state.stopping.signal.aborted) {
@@ -72,6 +86,7 @@ export function startPgSubscriber(opts: PgSubscriberOptions): { wake(): void; st
 
   return {
     wake: () => state.wakeup.wake(),
+    wakeDeliveries: () => wakeDeliveries(state),
     async stop() {
       state.stopping.abort();
       await loop;
@@ -103,8 +118,14 @@ function track(state: LoopState, running: Promise<void>): void {
   state.inFlight.add(p);
 }
 
+function wakeDeliveries(state: LoopState): void {
+  state.deliveriesHint = true;
+  state.wakeup.wake();
+}
+
+/** A retry's delivery comes due after `ms`. */
 function wakeAfter(state: LoopState, ms: number): void {
-  const timer = setTimeout(() => state.wakeup.wake(), Math.min(ms, RETRY_WAKE_MAX_MS));
+  const timer = setTimeout(() => wakeDeliveries(state), Math.min(ms, RETRY_WAKE_MAX_MS));
   timer.unref();
 }
 
@@ -113,6 +134,8 @@ async function deliveriesRound(state: LoopState): Promise<boolean> {
   const { concurrency } = state.opts.subscription;
   const free = concurrency - state.inFlight.size;
   if (free <= 0 && state.acked.length === 0) return false;
+  const quiet = !state.deliveriesHint && Date.now() - state.claimedAt < state.opts.pollMs;
+  if (quiet && state.acked.length === 0) return false;
   const acks = state.acked;
   state.acked = [];
   let rows: Claimed[];
@@ -124,6 +147,8 @@ async function deliveriesRound(state: LoopState): Promise<boolean> {
     await sleep(state.opts.pollMs, state.stopping.signal);
     return false;
   }
+  state.claimedAt = Date.now();
+  if (free > 0) state.deliveriesHint = rows.length === free;
   for (const row of rows) track(state, handle(state, row));
   // A full claim suggests more rows are waiting: go again at once if a slot is still free.
   return free > 0 && rows.length === free && state.inFlight.size < concurrency;

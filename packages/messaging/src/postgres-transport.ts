@@ -54,7 +54,7 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
   const schema = quoteIdent(schemaName);
   const leaseMs = deps.leaseMs ?? PG_LEASE_MS;
   const pollMs = deps.pollMs ?? PG_POLL_MS;
-  const subscribers = new Map<string, { wake(): void; stop(): Promise<void> }>();
+  const subscribers = new Map<string, { wake(): void; wakeDeliveries(): void; stop(): Promise<void> }>();
   let listener: Listener | undefined;
   const ensureReady = onceMigrated(deps.pool, schemaName);
 
@@ -64,11 +64,11 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
       channels: [DELIVERIES_CHANNEL, LOG_CHANNEL],
       // A log's notification names the source, which any consumer may read.
       onNotify: (payload, channel) => {
-        if (channel === DELIVERIES_CHANNEL) subscribers.get(payload)?.wake();
+        if (channel === DELIVERIES_CHANNEL) subscribers.get(payload)?.wakeDeliveries();
         else for (const s of subscribers.values()) s.wake();
       },
       onReconnect: () => {
-        for (const s of subscribers.values()) s.wake();
+        for (const s of subscribers.values()) s.wakeDeliveries();
       },
       ...(deps.logger ? { logger: deps.logger } : {}),
     });
