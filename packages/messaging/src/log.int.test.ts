@@ -67,6 +67,36 @@ describe('a service whose archive is a log', () => {
     }
   });
 
+  it('given a service whose relay published through deliveries before, then once its archive is a log the consumers go on after what they had', async () => {
+    const svc = await logService(ldb.db.url);
+    const c = await logConsumer(svc, transport);
+    // The relay before this change: a transport without logs, so events went through deliveries.
+    const { logs: _logs, ...withoutLogs } = transport;
+    await svc.startRelay(withoutLogs);
+    const [e1, e2] = events(svc.type, 2);
+    try {
+      const insertedBefore = await deliveriesInserted(svc.pool);
+      await append(svc.pool, [e1!]);
+      await waitFor('e1 handled', async () => (await c.handled()).length === 1);
+      assert.ok((await deliveriesInserted(svc.pool)) > insertedBefore, 'e1 was a delivery');
+      await waitFor('e1 archived', async () => (await svc.logPositions([e1!.id])).length === 1);
+      await svc.stopRelays();
+      await svc.startRelay(transport);
+      await append(svc.pool, [e2!]);
+      await waitFor('e2 handled', async () => (await c.handled()).length === 2);
+      assert.deepEqual(await c.handled(), [e1!.id, e2!.id]);
+      assert.equal(await c.results('duplicate'), 0, 'e1 is not read from the log again');
+      const [p2] = await svc.logPositions([e2!.id]);
+      await waitFor(
+        'the checkpoint at e2',
+        async () => (await checkpoint(svc.pool, c.name, svc.schema)) === p2,
+      );
+    } finally {
+      await c.stop();
+      await svc.stop();
+    }
+  });
+
   it('given an event no consumer subscribes to, then it waits in the outbox until one subscribes, and that one gets it', async () => {
     const svc = await logService(ldb.db.url);
     await svc.startRelay(transport);

@@ -58,6 +58,7 @@ export interface LogService {
   readonly registry: Registry;
   readonly metrics: MessagingMetrics;
   startRelay(transport: Transport, clock?: Clock): Promise<void>;
+  stopRelays(): Promise<void>;
   stop(): Promise<void>;
   /** Positions in the log of these events, in log order. */
   logPositions(eventIds: readonly string[]): Promise<bigint[]>;
@@ -95,6 +96,9 @@ export async function logService(url: string): Promise<LogService> {
           random: () => 0.5,
         }),
       );
+    },
+    async stopRelays() {
+      for (const r of relays.splice(0)) await r.stop();
     },
     async stop() {
       for (const r of relays) await r.stop();
