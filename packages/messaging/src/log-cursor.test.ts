@@ -38,6 +38,16 @@ describe('a log cursor', () => {
     assert.equal(advance(c, 0, 100), undefined, 'nothing new');
   });
 
+  it('given a slow row at the head, then the stretches skipped behind it stay one entry', () => {
+    const c = fresh();
+    recordRead(c, [11n], 15n, 4);
+    recordRead(c, [], 20n, 4);
+    recordRead(c, [], 25n, 4);
+    assert.equal(c.entries.length, 2);
+    finish(c, 11n, true);
+    assert.equal(advance(c, 0, 100), 25n);
+  });
+
   it('given a row without an outcome, then reading stops, and once the rows in hand are done it starts over from the checkpoint after the pause', () => {
     const c = fresh();
     recordRead(c, [11n, 12n, 13n], undefined, 3);

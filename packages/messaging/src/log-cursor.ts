@@ -8,7 +8,7 @@
 type EntryState = 'reading' | 'done' | 'failed';
 
 interface Entry {
-  readonly position: bigint;
+  position: bigint;
   state: EntryState;
 }
 
@@ -72,7 +72,11 @@ export function recordRead(
   const last = positions.at(-1);
   if (last !== undefined) cursor.readTo = last;
   if (positions.length < limit && end !== undefined && end > cursor.readTo) {
-    cursor.entries.push({ position: end, state: 'done' });
+    // A done entry is never looked up again, so one at the tail just stretches to the end: while a slow
+    // row holds the head, the skipped stretches stay one entry instead of one per round.
+    const tail = cursor.entries.at(-1);
+    if (tail?.state === 'done') tail.position = end;
+    else cursor.entries.push({ position: end, state: 'done' });
     cursor.readTo = end;
   }
 }
