@@ -138,17 +138,21 @@ async function deliveriesRound(state: LoopState): Promise<boolean> {
   if (quiet && state.acked.length === 0) return false;
   const acks = state.acked;
   state.acked = [];
+  // Taken before the claim: a notification that arrives while it runs sets the hint again.
+  const hinted = state.deliveriesHint;
+  if (free > 0) state.deliveriesHint = false;
   let rows: Claimed[];
   try {
     rows = await claim(state, acks, Math.max(0, free));
   } catch (err) {
+    state.deliveriesHint ||= hinted;
     state.acked.push(...acks);
     state.log?.warn({ err }, 'claim failed');
     await sleep(state.opts.pollMs, state.stopping.signal);
     return false;
   }
   state.claimedAt = Date.now();
-  if (free > 0) state.deliveriesHint = rows.length === free;
+  if (free > 0 && rows.length === free) state.deliveriesHint = true;
   for (const row of rows) track(state, handle(state, row));
   // A full claim suggests more rows are waiting: go again at once if a slot is still free.
   return free > 0 && rows.length === free && state.inFlight.size < concurrency;
