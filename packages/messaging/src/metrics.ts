@@ -49,7 +49,7 @@ export function createMessagingMetrics(registry: client.Registry): MessagingMetr
   probedGauge(
     registry,
     'strongbox_consumer_lag_messages',
-    'Messages waiting in the consumer queue',
+    'Messages waiting for the consumer: its queue, and on PostgreSQL its log rows after the checkpoints',
     'consumer',
     probes.lag,
     1,

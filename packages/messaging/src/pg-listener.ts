@@ -10,14 +10,14 @@ export interface Listener {
 }
 
 /**
- * Keeps one dedicated connection LISTENing on `channel` and replaces it when it fails. Notifications sent
+ * Keeps one dedicated connection LISTENing on `channels` and replaces it when it fails. Notifications sent
  * while no connection listened are lost, so `onReconnect` runs after every (re)connection and callers
  * treat it as "anything may have happened".
  */
 export function startListener(opts: {
   pool: Pool;
-  channel: string;
-  onNotify(payload: string): void;
+  channels: readonly string[];
+  onNotify(payload: string, channel: string): void;
   onReconnect(): void;
   logger?: Logger;
   retryMs?: number;
@@ -30,17 +30,17 @@ export function startListener(opts: {
       current = client;
       const ended = new Promise<void>((resolve) => {
         client.on('error', (err) => {
-          opts.logger?.warn({ err, channel: opts.channel }, 'listener connection failed');
+          opts.logger?.warn({ err, channels: opts.channels }, 'listener connection failed');
           resolve();
         });
         client.on('end', () => resolve());
       });
       client.on('notification', (msg) => {
-        if (msg.channel === opts.channel) opts.onNotify(msg.payload ?? '');
+        if (opts.channels.includes(msg.channel)) opts.onNotify(msg.payload ?? '', msg.channel);
       });
       try {
         await client.connect();
-        await client.query(`listen ${quoteIdent(opts.channel)}`);
+        for (const channel of opts.channels) await client.query(`listen ${quoteIdent(channel)}`);
         opts.onReconnect();
         await Promise.race([
           ended,
@@ -48,7 +48,7 @@ export function startListener(opts: {
         ]);
       } catch (err) {
         if (!stopping.signal.aborted)
-          opts.logger?.warn({ err, channel: opts.channel }, 'listener could not connect');
+          opts.logger?.warn({ err, channels: opts.channels }, 'listener could not connect');
       } finally {
         await client.end().catch(() => undefined);
         current = undefined;

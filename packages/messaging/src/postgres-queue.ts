@@ -1,5 +1,6 @@
 import { type Pool, prepared, withTransaction } from '@strongbox/postgres';
 import type { EncodedEvent } from './envelope.ts';
+import { createCheckpoints } from './postgres-log.ts';
 import { topicRegex } from './topic.ts';
 import type { PublishOutcome, Subscription } from './transport.ts';
 
@@ -22,16 +23,44 @@ export interface Claimed {
 /**
  * One statement, so one round trip and one commit: route every event to the matching subscriptions, keep
  * the events before the first one nobody subscribes to, insert their deliveries in event order and notify
- * each consumer that got some.
+ * each consumer that got some. With `deliver: false` (the events will be in a log, ADR 0040) only the
+ * routing is checked: the consumers read the events from the log, and nothing is written.
  */
 export async function routeEvents(
   pool: Pool,
   schema: string,
   events: readonly EncodedEvent[],
+  deliver = true,
 ): Promise<PublishOutcome> {
+  const types = events.map((e) => e.type);
   const { rows } = await pool.query<{ confirmed: string }>(
-    prepared(
-      `with ev as (
+    deliver
+      ? prepared(ROUTE_AND_DELIVER(schema), [
+          events.map((e) => e.id),
+          types,
+          events.map((e) => e.json),
+          events.length,
+          DELIVERIES_CHANNEL,
+        ])
+      : prepared(ROUTE_ONLY(schema), [types, events.length]),
+  );
+  const confirmed = Number(rows[0]?.confirmed ?? 0);
+  if (confirmed === events.length) return { confirmed };
+  const stuck = events[confirmed];
+  return {
+    confirmed,
+    failure: { reason: 'unroutable', error: new Error(`no subscription matches ${stuck?.type}`) },
+  };
+}
+
+const ROUTE_ONLY = (schema: string) =>
+  `with ev as (select e.type, e.ord from unnest($1::text[]) with ordinality as e(type, ord))
+   select coalesce(min(ev.ord), $2 + 1) - 1 as confirmed
+     from ev where not exists (
+       select 1 from ${schema}.subscriptions s where exists (select 1 from unnest(s.regexes) r where ev.type ~ r))`;
+
+const ROUTE_AND_DELIVER = (schema: string) =>
+  `with ev as (
            select e.id, e.type, e.envelope, e.ord
              from unnest($1::text[], $2::text[], $3::jsonb[]) with ordinality as e(id, type, envelope, ord)),
          routes as (
@@ -45,37 +74,27 @@ export async function routeEvents(
            returning consumer),
          notified as (
            select pg_notify($5, consumer) from (select distinct consumer from inserted) c)
-         select (select ord from cutoff) - 1 as confirmed, (select count(*) from notified) as notified`,
-      [
-        events.map((e) => e.id),
-        events.map((e) => e.type),
-        events.map((e) => e.json),
-        events.length,
-        DELIVERIES_CHANNEL,
-      ],
-    ),
-  );
-  const confirmed = Number(rows[0]?.confirmed ?? 0);
-  if (confirmed === events.length) return { confirmed };
-  const stuck = events[confirmed];
-  return {
-    confirmed,
-    failure: { reason: 'unroutable', error: new Error(`no subscription matches ${stuck?.type}`) },
-  };
-}
+         select (select ord from cutoff) - 1 as confirmed, (select count(*) from notified) as notified`;
 
-/** Records (or updates) which event types a consumer takes, as patterns and as the regexes routing uses. */
+/**
+ * Records (or updates) which event types a consumer takes, as patterns and as the regexes routing uses, and
+ * in the same transaction its checkpoints on the registered logs (ADR 0040), so that an event routed to it
+ * once the subscription is visible is always after its checkpoint.
+ */
 export async function upsertSubscription(
   pool: Pool,
   schema: string,
   subscription: Subscription,
 ): Promise<void> {
-  await pool.query(
-    `insert into ${schema}.subscriptions (consumer, patterns, regexes) values ($1, $2, $3)
+  await withTransaction(pool, async (tx) => {
+    await tx.query(
+      `insert into ${schema}.subscriptions (consumer, patterns, regexes) values ($1, $2, $3)
          on conflict (consumer) do update
            set patterns = excluded.patterns, regexes = excluded.regexes, updated_at = now()`,
-    [subscription.name, [...subscription.eventTypes], subscription.eventTypes.map(topicRegex)],
-  );
+      [subscription.name, [...subscription.eventTypes], subscription.eventTypes.map(topicRegex)],
+    );
+    await createCheckpoints(tx, schema, subscription.name);
+  });
 }
 
 /** Delivers one event again to one existing subscription (a replayed dead letter). */

@@ -2,6 +2,7 @@ import type { Logger } from '@strongbox/kernel';
 import { migrate, type Pool, quoteIdent } from '@strongbox/postgres';
 import type { EncodedEvent } from './envelope.ts';
 import { type Listener, startListener } from './pg-listener.ts';
+import { checkpointFloor, LOG_CHANNEL, logLag, registerLogSource } from './postgres-log.ts';
 import {
   DELIVERIES_CHANNEL,
   queueDepth,
@@ -41,8 +42,9 @@ export interface PostgresTransportDeps {
 /**
  * The default transport: the event stream lives in PostgreSQL itself (ADR 0009). Publishing routes each
  * event to the subscriptions whose patterns match its type, in one transaction, and notifies them;
- * consumers claim their rows with FOR UPDATE SKIP LOCKED. The SQL is in postgres-queue.ts, each
- * consumer's delivery loop in postgres-subscriber.ts.
+ * consumers claim their rows with FOR UPDATE SKIP LOCKED. Events of a service whose archive is a log
+ * (ADR 0040) are not copied: each consumer reads that log from a checkpoint of its own. The SQL is in
+ * postgres-queue.ts and postgres-log.ts, each consumer's loop in postgres-subscriber.ts.
  *
  * @example
  * const transport = postgresTransport({ pool });
@@ -52,17 +54,21 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
   const schema = quoteIdent(schemaName);
   const leaseMs = deps.leaseMs ?? PG_LEASE_MS;
   const pollMs = deps.pollMs ?? PG_POLL_MS;
-  const subscribers = new Map<string, { wake(): void; stop(): Promise<void> }>();
+  const subscribers = new Map<string, { wake(): void; wakeDeliveries(): void; stop(): Promise<void> }>();
   let listener: Listener | undefined;
   const ensureReady = onceMigrated(deps.pool, schemaName);
 
   const ensureListener = () => {
     listener ??= startListener({
       pool: deps.pool,
-      channel: DELIVERIES_CHANNEL,
-      onNotify: (consumer) => subscribers.get(consumer)?.wake(),
+      channels: [DELIVERIES_CHANNEL, LOG_CHANNEL],
+      // A log's notification names the source, which any consumer may read.
+      onNotify: (payload, channel) => {
+        if (channel === DELIVERIES_CHANNEL) subscribers.get(payload)?.wakeDeliveries();
+        else for (const s of subscribers.values()) s.wake();
+      },
       onReconnect: () => {
-        for (const s of subscribers.values()) s.wake();
+        for (const s of subscribers.values()) s.wakeDeliveries();
       },
       ...(deps.logger ? { logger: deps.logger } : {}),
     });
@@ -71,12 +77,25 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
   return {
     kind: 'postgres',
 
-    async publish(events) {
+    async publish(events, options) {
       if (events.length === 0) return { confirmed: 0 };
       if (events.length > PG_PUBLISH_BATCH_MAX)
         throw new Error(`at most ${PG_PUBLISH_BATCH_MAX} events per publish`);
       await ensureReady();
-      return await routeEvents(deps.pool, schema, events);
+      // Events that will be in a registered log are read from it (ADR 0040): routing is only checked.
+      return await routeEvents(deps.pool, schema, events, options?.logSource === undefined);
+    },
+
+    logs: {
+      channel: LOG_CHANNEL,
+      async register(source) {
+        await ensureReady();
+        await registerLogSource(deps.pool, schema, source);
+      },
+      async readFloor(source) {
+        await ensureReady();
+        return await checkpointFloor(deps.pool, schema, source);
+      },
     },
 
     async subscribe(subscription, handlers): Promise<Subscriber> {
@@ -110,7 +129,11 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
 
     async depth(consumer) {
       await ensureReady();
-      return await queueDepth(deps.pool, schema, consumer);
+      const [queued, lag] = await Promise.all([
+        queueDepth(deps.pool, schema, consumer),
+        logLag(deps.pool, schema, consumer),
+      ]);
+      return queued + lag;
     },
 
     async close() {

@@ -50,6 +50,7 @@ export function rabbitTransport(deps: RabbitTransportDeps): Transport {
   return {
     kind: 'rabbitmq',
 
+    // No `logs` here, so no relay asks for a log source (ADR 0040): every event goes through the broker.
     async publish(events) {
       if (events.length > RABBIT_PUBLISH_BATCH_MAX)
         throw new Error(`at most ${RABBIT_PUBLISH_BATCH_MAX} events per publish`);

@@ -14,7 +14,7 @@ import {
 } from '@strongbox/postgres/outbox';
 import type pg from 'pg';
 import type { MessagingMetrics } from './metrics.ts';
-import { asError, publishSafely, type Transport } from './transport.ts';
+import { asError, type PublishOptions, publishSafely, type Transport } from './transport.ts';
 import { createWakeup } from './wakeup.ts';
 
 /** Events read and published per round; a full batch is followed at once by the next. */
@@ -104,8 +104,7 @@ async function relayWhileLeading(
   log: Logger,
   archive: boolean,
 ): Promise<void> {
-  const done = archive ? archivePublished : markPublished;
-  const purge = archive ? purgeArchived : purgePublished;
+  const mode = await relayMode(deps, archive);
   const batchSizeMax = deps.batchSizeMax ?? RELAY_BATCH_SIZE_MAX;
   const pollMs = deps.pollMs ?? RELAY_POLL_MS;
   const random = deps.random ?? Math.random;
@@ -125,11 +124,11 @@ async function relayWhileLeading(
     while (!lost.aborted) {
       const batch = await readUnpublished(client, batchSizeMax);
       if (batch.length > 0) {
-        const outcome = await publishSafely(deps.transport, batch);
+        const outcome = await publishSafely(deps.transport, batch, mode.publishOptions);
         const confirmed = batch.slice(0, outcome.confirmed);
         // A crash here (after the transport confirmed, before the mark) republishes these: a duplicate the
         // consumers' inbox absorbs, never a loss.
-        await done(
+        await mode.done(
           client,
           confirmed.map((e) => e.position),
           deps.clock.now(),
@@ -152,7 +151,7 @@ async function relayWhileLeading(
       const now = deps.clock.now().getTime();
       if (now - purgedAt >= OUTBOX_PURGE_INTERVAL_MS) {
         purgedAt = now;
-        await purge(client, new Date(now - OUTBOX_RETENTION_MS), OUTBOX_PURGE_BATCH_MAX);
+        await mode.purge(client, new Date(now - OUTBOX_RETENTION_MS), OUTBOX_PURGE_BATCH_MAX);
       }
       await wakeup.wait(pollMs, lost);
     }
@@ -160,6 +159,34 @@ async function relayWhileLeading(
     client.off('notification', onNotification);
     log.info('relay stopped leading');
   }
+}
+
+interface RelayMode {
+  readonly publishOptions: PublishOptions | undefined;
+  done(client: pg.Client, positions: readonly bigint[], at: Date): Promise<void>;
+  purge(client: pg.Client, before: Date, limit: number): Promise<unknown>;
+}
+
+/**
+ * How published rows leave the outbox. Without the archive they are marked; with it they move to the
+ * archive (ADR 0039); and when the transport can read archives as logs (PostgreSQL), the archive is this
+ * schema's log (ADR 0040): the schema is registered before the first publish, publishing copies nothing,
+ * the move notifies the log's readers, and the purge keeps what a consumer has not read yet.
+ */
+async function relayMode(deps: RelayDeps, archive: boolean): Promise<RelayMode> {
+  if (!archive) return { publishOptions: undefined, done: markPublished, purge: purgePublished };
+  const logs = deps.transport.logs;
+  if (!logs) return { publishOptions: undefined, done: archivePublished, purge: purgeArchived };
+  await logs.register(deps.schema);
+  const notify = { channel: logs.channel, payload: deps.schema };
+  return {
+    publishOptions: { logSource: deps.schema },
+    done: (client, positions, at) => archivePublished(client, positions, at, notify),
+    async purge(client, before, limit) {
+      const floor = await logs.readFloor(deps.schema);
+      return await purgeArchived(client, before, limit, floor);
+    },
+  };
 }
 
 /** Log fields of the event a batch stopped at, with its trace id so the failure joins the request's trace. */

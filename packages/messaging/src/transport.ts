@@ -10,9 +10,13 @@ export interface Transport {
   /**
    * Publishes in order and waits for the transport to confirm. Only the first `confirmed` events are safe
    * to mark published; an event no consumer subscribes to is unroutable and is not confirmed, because
-   * neither transport would keep it for a consumer that subscribes later.
+   * neither transport would keep it for a consumer that subscribes later. With `logSource`, the caller
+   * promises the events will be in that source's log (ADR 0040): a transport with `logs` then only checks
+   * that they are routable and copies nothing; one without (RabbitMQ) ignores the option.
    */
-  publish(events: readonly EncodedEvent[]): Promise<PublishOutcome>;
+  publish(events: readonly EncodedEvent[], options?: PublishOptions): Promise<PublishOutcome>;
+  /** Present when consumers can read a service's outbox archive as a log (PostgreSQL; ADR 0040). */
+  readonly logs?: LogSources;
   /** Resolves once the consumer's queue exists and its patterns route to it. */
   subscribe(subscription: Subscription, handlers: SubscriptionHandlers): Promise<Subscriber>;
   /** Puts one event back in front of one consumer only (a dead-letter replay). Throws unless confirmed. */
@@ -20,6 +24,24 @@ export interface Transport {
   /** Messages waiting for the consumer, its lag. */
   depth(consumer: string): Promise<number>;
   close(): Promise<void>;
+}
+
+export interface PublishOptions {
+  /** The schema whose archive will hold these events as a log; only for a source registered in `logs`. */
+  readonly logSource?: string;
+}
+
+/** What a relay in log mode needs from the transport (ADR 0040). */
+export interface LogSources {
+  /** The channel to notify, with the source as payload, when rows are added to a source's log. */
+  readonly channel: string;
+  /**
+   * Makes `source`'s archive a log its consumers read; every existing subscription gets a checkpoint at the
+   * log's current end. Idempotent; call it before publishing with `logSource`.
+   */
+  register(source: string): Promise<void>;
+  /** The lowest checkpoint on the source: rows above it are still to be read. Undefined when none. */
+  readFloor(source: string): Promise<bigint | undefined>;
 }
 
 export type PublishFailureReason = 'unroutable' | 'rejected' | 'error';
@@ -69,9 +91,10 @@ export interface Subscriber {
 export async function publishSafely(
   transport: Transport,
   events: readonly EncodedEvent[],
+  options?: PublishOptions,
 ): Promise<PublishOutcome> {
   try {
-    return await transport.publish(events);
+    return await transport.publish(events, options);
   } catch (err) {
     return { confirmed: 0, failure: { reason: 'error', error: asError(err) } };
   }

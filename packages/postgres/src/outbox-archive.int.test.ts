@@ -16,7 +16,10 @@ import type { Pool } from './pool.ts';
 import { createTestDatabase, type TestDatabase } from './testing.ts';
 import { withTransaction } from './tx.ts';
 
-/** ADR 0039: with the outboxArchive module, published rows move out of the outbox into an index-less copy. */
+/**
+ * ADR 0039: with the outboxArchive module, published rows move out of the outbox into an archive; ADR 0040:
+ * each archived row gets a log position as it arrives, in the order it was archived.
+ */
 let db: TestDatabase;
 let pool: Pool;
 const clock = fixedClock(new Date('2026-01-01T00:00:00Z'));
@@ -38,7 +41,10 @@ before(async () => {
     dir,
     modules: [POSTGRES_MODULES.outbox, POSTGRES_MODULES.outboxArchive],
   });
-  assert.deepEqual(applied, ['outboxarchive/0001-outbox-archive.sql']);
+  assert.deepEqual(applied, [
+    'outboxarchive/0001-outbox-archive.sql',
+    'outboxarchive/0002-outbox-log-position.sql',
+  ]);
 });
 after(async () => {
   await db.drop();
@@ -90,6 +96,24 @@ describe('the outbox archive', () => {
         ['thing_3', at.toISOString(), 'thing_3'],
       ],
     );
+  });
+
+  it('numbers archived rows in the order they arrive: the row archived before the module first, then outbox order', async () => {
+    const { rows } = await pool.query<{ subject: string; log_position: bigint }>(
+      'select subject, log_position from outbox_published order by log_position',
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.subject, r.log_position]),
+      [
+        ['thing_1', 1n],
+        ['thing_2', 2n],
+        ['thing_3', 3n],
+      ],
+    );
+  });
+
+  it('given a log position limit, then the purge keeps the rows after it', async () => {
+    assert.equal(await purgeArchived(pool, new Date('2026-01-03T00:00:00Z'), 10, 0n), 0);
   });
 
   it('purges only archived events published before the cutoff, at most the limit', async () => {

@@ -74,20 +74,28 @@ export async function markPublished(q: Queryable, positions: readonly bigint[], 
 
 /**
  * With the `outboxArchive` module (ADR 0039): removes the confirmed events from the outbox and keeps a copy
- * in `outbox_published`, in one statement. The outbox then holds only what is still to publish; the copy
- * has no B-tree index to write.
+ * in `outbox_published`, in one statement. The outbox then holds only what is still to publish. The copy
+ * draws its `log_position` as it is inserted, in outbox position order (ADR 0040); with `notify`, the same
+ * statement notifies readers of the log, which PostgreSQL delivers when it commits.
  */
-export async function archivePublished(q: Queryable, positions: readonly bigint[], at: Date): Promise<void> {
+export async function archivePublished(
+  q: Queryable,
+  positions: readonly bigint[],
+  at: Date,
+  notify?: { readonly channel: string; readonly payload: string },
+): Promise<void> {
   if (positions.length === 0) return;
-  await q.query(
-    prepared(
-      `with done as (
+  const move = `with done as (
          delete from outbox where position = any($1::bigint[])
-         returning position, event_id, type, subject, envelope, created_at)
-       insert into outbox_published (position, event_id, type, subject, envelope, created_at, published_at)
-       select position, event_id, type, subject, envelope, created_at, $2 from done`,
-      [positions.map(String), at],
-    ),
+         returning position, event_id, type, subject, envelope, created_at),
+       moved as (
+         insert into outbox_published (position, event_id, type, subject, envelope, created_at, published_at)
+         select position, event_id, type, subject, envelope, created_at, $2 from done order by position)`;
+  const params: unknown[] = [positions.map(String), at];
+  await q.query(
+    notify
+      ? prepared(`${move} select pg_notify($3, $4)`, [...params, notify.channel, notify.payload])
+      : prepared(`${move} select 1`, params),
   );
 }
 
@@ -100,12 +108,22 @@ export async function hasOutboxArchive(q: Queryable, schema: string): Promise<bo
   return rows[0]?.archive != null;
 }
 
-/** Deletes up to `limit` archived events published before `before` (the BRIN index finds them). */
-export async function purgeArchived(q: Queryable, before: Date, limit: number): Promise<number> {
+/**
+ * Deletes up to `limit` archived events published before `before` (the BRIN index finds them). With
+ * `logPositionMax`, only rows at or below it go: the archive is a log (ADR 0040) and rows after the lowest
+ * consumer checkpoint are still to be read.
+ */
+export async function purgeArchived(
+  q: Queryable,
+  before: Date,
+  limit: number,
+  logPositionMax?: bigint,
+): Promise<number> {
   const { rowCount } = await q.query(
     `delete from outbox_published where ctid = any(array(
-       select ctid from outbox_published where published_at < $1 limit $2))`,
-    [before, limit],
+       select ctid from outbox_published
+        where published_at < $1 and ($3::bigint is null or log_position <= $3) limit $2))`,
+    [before, limit, logPositionMax === undefined ? null : String(logPositionMax)],
   );
   return rowCount ?? 0;
 }

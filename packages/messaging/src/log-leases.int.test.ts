@@ -1,0 +1,139 @@
+/**
+ * ADR 0040: several instances of one consumer on a log take turns by lease, a dead instance's rows are read
+ * again by the next (a duplicate the inbox absorbs, never a loss), and the archive's purge keeps every row
+ * a consumer has not passed.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fixedClock } from '@strongbox/kernel';
+import { OUTBOX_PURGE_INTERVAL_MS, OUTBOX_RETENTION_MS } from './relay.ts';
+import { append, events, waitFor } from './testing.ts';
+import { checkpoint, type LogDatabase, logConsumer, logDatabase, logService } from './testing-log.ts';
+
+let ldb: LogDatabase;
+before(async () => {
+  ldb = await logDatabase('msg_log_leases');
+});
+after(async () => {
+  await ldb.close();
+});
+
+describe('instances of a consumer on a log', () => {
+  it('given two instances, then only the lease holder reads, and the other goes on once the holder stops', async () => {
+    const svc = await logService(ldb.db.url);
+    const transport = ldb.transport();
+    const a = await logConsumer(svc, transport);
+    const b = await logConsumer(svc, ldb.transport(), { name: a.name });
+    await svc.startRelay(transport);
+    try {
+      await append(svc.pool, events(svc.type, 20));
+      await waitFor('all twenty handled', async () => (await a.handled()).length === 20);
+      const [ha, hb] = [await a.results('handled'), await b.results('handled')];
+      assert.deepEqual([ha + hb, await a.results('duplicate'), await b.results('duplicate')], [20, 0, 0]);
+      assert.ok(ha === 0 || hb === 0, 'one instance read them all');
+      const [holder, follower] = ha > 0 ? [a, b] : [b, a];
+      await holder.stop();
+      await append(svc.pool, events(svc.type, 5, 20));
+      await waitFor(
+        'the other instance to handle the next five',
+        async () => (await follower.results('handled')) === 5,
+      );
+      assert.equal(await follower.results('duplicate'), 0, 'the stopped holder left its checkpoint');
+      await follower.stop();
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  it('given an instance that died after handling and before its checkpoint, then the next one takes over when the lease expires and reads it again: a duplicate, never a loss', async () => {
+    const svc = await logService(ldb.db.url);
+    const transport = ldb.transport();
+    const first = await logConsumer(svc, transport);
+    await svc.startRelay(transport);
+    const [e1, e2] = events(svc.type, 2);
+    try {
+      await append(svc.pool, [e1!]);
+      await waitFor('handled', async () => (await first.handled()).length === 1);
+      const [p1] = await svc.logPositions([e1!.id]);
+      await waitFor('checkpointed', async () => (await checkpoint(svc.pool, first.name, svc.schema)) === p1);
+      await first.stop();
+      // What a crash leaves: the row handed out (read_to) and handled, the checkpoint before it, and the
+      // lease of an instance that no longer renews it, still current.
+      await svc.pool.query(
+        `update messaging.log_checkpoints
+            set position = $3::bigint - 1, read_to = $3, holder = 'dead', leased_until = now() + interval '1 hour'
+          where consumer = $1 and source = $2`,
+        [first.name, svc.schema, String(p1)],
+      );
+      const next = await logConsumer(svc, ldb.transport(), { name: first.name });
+      try {
+        await append(svc.pool, [e2!]);
+        await waitFor('e2 archived', async () => (await svc.logPositions([e2!.id])).length === 1);
+        const { rows } = await svc.pool.query(
+          'select holder from messaging.log_checkpoints where consumer = $1 and source = $2',
+          [first.name, svc.schema],
+        );
+        assert.equal(rows[0].holder, 'dead', 'a current lease is not taken');
+        assert.deepEqual(await next.handled(), [e1!.id]);
+        await svc.pool.query(
+          `update messaging.log_checkpoints set leased_until = now() - interval '1 second'
+            where consumer = $1 and source = $2`,
+          [first.name, svc.schema],
+        );
+        await waitFor('e2 handled by the next instance', async () => (await next.handled()).length === 2);
+        assert.deepEqual(await next.handled(), [e1!.id, e2!.id], 'e1 took effect once');
+        assert.equal(await next.results('duplicate'), 1, 'e1 was read again');
+      } finally {
+        await next.stop();
+      }
+    } finally {
+      await svc.stop();
+    }
+  });
+});
+
+describe('the archive purge on a log', () => {
+  // A database of its own: every subscription has a checkpoint on every log, and the stopped consumers of
+  // the tests above would hold this log's purge too (as a retired consumer does until it is removed).
+  let pdb: LogDatabase;
+  before(async () => {
+    pdb = await logDatabase('msg_log_purge');
+  });
+  after(async () => {
+    await pdb.close();
+  });
+
+  it('given a consumer whose checkpoint is behind, then the purge keeps the rows it has not passed', async () => {
+    const svc = await logService(pdb.db.url);
+    const transport = pdb.transport();
+    const clock = fixedClock(new Date());
+    const reader = await logConsumer(svc, transport);
+    await svc.startRelay(transport, clock);
+    try {
+      const [e0, e1, e2] = events(svc.type, 3);
+      await append(svc.pool, [e0!]);
+      await waitFor('e0 handled', async () => (await reader.handled()).length === 1);
+      // A consumer that subscribes now (its checkpoint at e0) and stops before anything else arrives.
+      const behind = await logConsumer(svc, transport);
+      await behind.stop();
+      await append(svc.pool, [e1!, e2!]);
+      await waitFor('e1, e2 handled by the reader', async () => (await reader.handled()).length === 3);
+      const archived = () => svc.count('select count(*)::int as n from outbox_published');
+      clock.advance(OUTBOX_RETENTION_MS + OUTBOX_PURGE_INTERVAL_MS);
+      await waitFor('e0 purged', async () => (await archived()) === 2);
+      assert.equal((await svc.logPositions([e0!.id])).length, 0, 'e0 was passed by every consumer');
+      assert.equal((await svc.logPositions([e1!.id, e2!.id])).length, 2, 'e1, e2 kept for the one behind');
+      const caughtUp = await logConsumer(svc, transport, { name: behind.name });
+      try {
+        await waitFor('the consumer behind catches up', async () => (await caughtUp.handled()).length === 2);
+        clock.advance(OUTBOX_PURGE_INTERVAL_MS);
+        await waitFor('everything purged', async () => (await archived()) === 0);
+      } finally {
+        await caughtUp.stop();
+      }
+    } finally {
+      await reader.stop();
+      await svc.stop();
+    }
+  });
+});
