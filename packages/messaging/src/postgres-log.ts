@@ -7,8 +7,32 @@ import { type Pool, prepared, quoteIdent, withTransaction } from '@strongbox/pos
  * postgres-subscriber.ts, the pure bookkeeping in log-cursor.ts.
  */
 
-/** The channel the relay notifies, with the source as payload, in the statement that adds to a log. */
+/** The channel the relay notifies, in the statement that adds to a log (payload: logNotification). */
 export const LOG_CHANNEL = 'strongbox.log';
+
+/** PostgreSQL refuses a notification payload of 8,000 bytes or more; a longer list of types is left out. */
+const LOG_NOTIFICATION_BYTES_MAX = 7_000;
+
+/**
+ * A log notification names the source and the event types just added, so that only consumers whose
+ * patterns take one of them wake up: every consumer of the system may read every log, and waking all of
+ * them for each batch cost each one a read per batch (ADR 0040). Without the types (too many for a
+ * payload), every consumer wakes.
+ */
+export function logNotification(source: string, types: readonly string[]): string {
+  const payload = JSON.stringify({ source, types: [...new Set(types)] });
+  return Buffer.byteLength(payload) < LOG_NOTIFICATION_BYTES_MAX ? payload : JSON.stringify({ source });
+}
+
+/** The types a log notification names; undefined when it names none (or is not one of ours): wake all. */
+export function notifiedTypes(payload: string): readonly string[] | undefined {
+  try {
+    const types = (JSON.parse(payload) as { types?: unknown }).types;
+    return Array.isArray(types) && types.every((t) => typeof t === 'string') ? types : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Serialises registering a source with creating a subscription: without it, each could miss the other

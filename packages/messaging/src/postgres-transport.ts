@@ -2,7 +2,14 @@ import type { Logger } from '@strongbox/kernel';
 import { migrate, type Pool, quoteIdent } from '@strongbox/postgres';
 import type { EncodedEvent } from './envelope.ts';
 import { type Listener, startListener } from './pg-listener.ts';
-import { checkpointFloor, LOG_CHANNEL, logLag, registerLogSource } from './postgres-log.ts';
+import {
+  checkpointFloor,
+  LOG_CHANNEL,
+  logLag,
+  logNotification,
+  notifiedTypes,
+  registerLogSource,
+} from './postgres-log.ts';
 import {
   DELIVERIES_CHANNEL,
   queueDepth,
@@ -11,6 +18,7 @@ import {
   upsertSubscription,
 } from './postgres-queue.ts';
 import { startPgSubscriber } from './postgres-subscriber.ts';
+import { topicRegex } from './topic.ts';
 import type { Subscriber, Transport } from './transport.ts';
 
 export { DELIVERIES_CHANNEL } from './postgres-queue.ts';
@@ -54,7 +62,10 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
   const schema = quoteIdent(schemaName);
   const leaseMs = deps.leaseMs ?? PG_LEASE_MS;
   const pollMs = deps.pollMs ?? PG_POLL_MS;
-  const subscribers = new Map<string, { wake(): void; wakeDeliveries(): void; stop(): Promise<void> }>();
+  const subscribers = new Map<
+    string,
+    { takes: readonly RegExp[]; wake(): void; wakeDeliveries(): void; stop(): Promise<void> }
+  >();
   let listener: Listener | undefined;
   const ensureReady = onceMigrated(deps.pool, schemaName);
 
@@ -62,10 +73,16 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
     listener ??= startListener({
       pool: deps.pool,
       channels: [DELIVERIES_CHANNEL, LOG_CHANNEL],
-      // A log's notification names the source, which any consumer may read.
+      // A log's notification names the types just added: only the consumers taking one of them wake (the
+      // others move past those rows at their next poll).
       onNotify: (payload, channel) => {
-        if (channel === DELIVERIES_CHANNEL) subscribers.get(payload)?.wakeDeliveries();
-        else for (const s of subscribers.values()) s.wake();
+        if (channel === DELIVERIES_CHANNEL) {
+          subscribers.get(payload)?.wakeDeliveries();
+          return;
+        }
+        const types = notifiedTypes(payload);
+        for (const s of subscribers.values())
+          if (!types || types.some((t) => s.takes.some((r) => r.test(t)))) s.wake();
       },
       onReconnect: () => {
         for (const s of subscribers.values()) s.wakeDeliveries();
@@ -88,6 +105,7 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
 
     logs: {
       channel: LOG_CHANNEL,
+      notification: logNotification,
       async register(source) {
         await ensureReady();
         await registerLogSource(deps.pool, schema, source);
@@ -113,7 +131,10 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
         pollMs,
         ...(deps.logger ? { logger: deps.logger } : {}),
       });
-      subscribers.set(subscription.name, running);
+      subscribers.set(subscription.name, {
+        ...running,
+        takes: subscription.eventTypes.map((p) => new RegExp(topicRegex(p))),
+      });
       return {
         async stop() {
           subscribers.delete(subscription.name);

@@ -128,11 +128,7 @@ async function relayWhileLeading(
         const confirmed = batch.slice(0, outcome.confirmed);
         // A crash here (after the transport confirmed, before the mark) republishes these: a duplicate the
         // consumers' inbox absorbs, never a loss.
-        await mode.done(
-          client,
-          confirmed.map((e) => e.position),
-          deps.clock.now(),
-        );
+        await mode.done(client, confirmed, deps.clock.now());
         if (confirmed.length > 0) deps.metrics?.published.inc({ schema: deps.schema }, confirmed.length);
         if (outcome.failure) {
           failures++;
@@ -163,7 +159,7 @@ async function relayWhileLeading(
 
 interface RelayMode {
   readonly publishOptions: PublishOptions | undefined;
-  done(client: pg.Client, positions: readonly bigint[], at: Date): Promise<void>;
+  done(client: pg.Client, events: readonly UnpublishedEvent[], at: Date): Promise<void>;
   purge(client: pg.Client, before: Date, limit: number): Promise<unknown>;
 }
 
@@ -174,14 +170,31 @@ interface RelayMode {
  * the move notifies the log's readers, and the purge keeps what a consumer has not read yet.
  */
 async function relayMode(deps: RelayDeps, archive: boolean): Promise<RelayMode> {
-  if (!archive) return { publishOptions: undefined, done: markPublished, purge: purgePublished };
+  const positions = (events: readonly UnpublishedEvent[]) => events.map((e) => e.position);
+  if (!archive)
+    return {
+      publishOptions: undefined,
+      done: (client, events, at) => markPublished(client, positions(events), at),
+      purge: purgePublished,
+    };
   const logs = deps.transport.logs;
-  if (!logs) return { publishOptions: undefined, done: archivePublished, purge: purgeArchived };
+  if (!logs)
+    return {
+      publishOptions: undefined,
+      done: (client, events, at) => archivePublished(client, positions(events), at),
+      purge: purgeArchived,
+    };
   await logs.register(deps.schema);
-  const notify = { channel: logs.channel, payload: deps.schema };
   return {
     publishOptions: { logSource: deps.schema },
-    done: (client, positions, at) => archivePublished(client, positions, at, notify),
+    done: (client, events, at) =>
+      archivePublished(client, positions(events), at, {
+        channel: logs.channel,
+        payload: logs.notification(
+          deps.schema,
+          events.map((e) => e.type),
+        ),
+      }),
     async purge(client, before, limit) {
       const floor = await logs.readFloor(deps.schema);
       return await purgeArchived(client, before, limit, floor);

@@ -33,8 +33,10 @@ export interface PublishOptions {
 
 /** What a relay in log mode needs from the transport (ADR 0040). */
 export interface LogSources {
-  /** The channel to notify, with the source as payload, when rows are added to a source's log. */
+  /** The channel to notify, with `notification(…)` as payload, when rows are added to a source's log. */
   readonly channel: string;
+  /** The payload that tells the consumers taking any of these types that `source`'s log grew. */
+  notification(source: string, types: readonly string[]): string;
   /**
    * Makes `source`'s archive a log its consumers read; every existing subscription gets a checkpoint at the
    * log's current end. Idempotent; call it before publishing with `logSource`.
