@@ -10,7 +10,7 @@ import { runIdempotent } from '@strongbox/postgres/idempotent-run';
 import type { AccountRecord, Entry } from '../domain/ledger.ts';
 import type { NewAccount, PageRequest } from '../ports.ts';
 import { accountCreatedEvent } from './events.ts';
-import { findTransferKeys, lockKeys } from './ledger-sql.ts';
+import { findKeys, lockKeys } from './ledger-sql.ts';
 import { ACCOUNT_RECORD_COLUMNS, type AccountRecordRow, toAccountRecord } from './rows.ts';
 
 /** The key was spent on a transfer, which keeps it in its own row (ADR 0037): another request. */
@@ -46,7 +46,7 @@ function openAccountOnce(
     // Under the key's lock, as the group commit takes it, a transfer that keeps this key is either
     // committed and found here, or waits for this transaction and then finds its key.
     await lockKeys(tx, [idempotency]);
-    if ((await findTransferKeys(tx, [idempotency])).size > 0) throw new KeyKeptByTransfer();
+    if ((await findKeys(tx, [idempotency], now)).inTransfers.size > 0) throw new KeyKeptByTransfer();
     const account: AccountRecord = {
       id: newId('acc', clock),
       ownerId: input.ownerId,

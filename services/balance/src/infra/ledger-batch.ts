@@ -17,7 +17,7 @@ import type { LedgerWrites, TracedEntry } from './ledger-sql.ts';
  */
 export interface LedgerBatch {
   apply(commands: readonly LedgerCommand[], atomic: boolean, traceId: string | null): CommandOutcome[];
-  writes(): LedgerWrites;
+  writes(): Omit<LedgerWrites, 'events'>;
   events(): ReadonlyArray<{ readonly event: LedgerEvent; readonly traceId: string | null }>;
   isEmpty(): boolean;
 }

@@ -9,15 +9,8 @@ import {
   refId,
   type StoredResponse,
 } from '@strongbox/kernel';
+import { type Pool, type PoolClient, withTransaction } from '@strongbox/postgres';
 import {
-  appendOutbox,
-  OUTBOX_APPEND_MAX,
-  type Pool,
-  type PoolClient,
-  withTransaction,
-} from '@strongbox/postgres';
-import {
-  findIdempotent,
   IDEMPOTENCY_BATCH_MAX,
   type IdempotencyState,
   recordIdempotent,
@@ -29,7 +22,7 @@ import type { LedgerUnit } from '../ports.ts';
 import { transferEvent } from './events.ts';
 import { KeyRace, retryingKeyRaces } from './key-race.ts';
 import { ledgerBatch } from './ledger-batch.ts';
-import { findTransferKeys, lockAccounts, lockKeys, lockTransfers, writeLedger } from './ledger-sql.ts';
+import { findKeys, lockAccounts, lockKeys, lockTransfers, writeLedger } from './ledger-sql.ts';
 import type { LedgerMetrics } from './metrics.ts';
 
 export interface LedgerEngineDeps {
@@ -93,44 +86,34 @@ function transferIdOf(c: LedgerCommand): string | null {
   }
 }
 
+/**
+ * What each key means for its unit (ADR 0012, 0037), from one lookup of both places a key may live. A key
+ * not in the store may be kept in the row of the transfer it created: the same create request replays the
+ * answer rendered again from the transfer as created; any other request under that key (another body, a
+ * post, a batch) is a mismatch. Keys in transfers never expire: they last as long as the transfer, longer
+ * than the 24 hours promised.
+ */
 async function lookUpKeys(
   tx: PoolClient,
-  requests: readonly IdempotentRequest[],
+  units: readonly LedgerUnit[],
   now: Date,
 ): Promise<Map<string, IdempotencyState>> {
-  const found = new Map<string, IdempotencyState>();
-  for (let i = 0; i < requests.length; i += IDEMPOTENCY_BATCH_MAX) {
-    for (const [k, v] of await findIdempotent(tx, requests.slice(i, i + IDEMPOTENCY_BATCH_MAX), now))
-      found.set(k, v);
-  }
-  return found;
-}
-
-/**
- * A key not in the store may be kept in the row of the transfer it created (ADR 0037): the same create
- * request replays the answer rendered again from the transfer as created; any other request under that
- * key (another body, a post, a batch) is a mismatch. Keys in transfers never expire: they last as long as
- * the transfer, longer than the 24 hours promised.
- */
-async function lookUpTransferKeys(
-  tx: PoolClient,
-  units: readonly LedgerUnit[],
-  known: Map<string, IdempotencyState>,
-): Promise<void> {
-  const absent = (ref: IdempotentRequest) => (known.get(refId(ref))?.kind ?? 'absent') === 'absent';
-  const refs = units.flatMap((u) => (u.idempotency && absent(u.idempotency) ? [u.idempotency] : []));
-  if (refs.length === 0) return;
-  const inTransfers = await findTransferKeys(tx, refs);
+  const requests = units.flatMap((u) => (u.idempotency ? [u.idempotency] : []));
+  if (requests.length > IDEMPOTENCY_BATCH_MAX)
+    throw new InvariantError(`at most ${IDEMPOTENCY_BATCH_MAX} keys per batch`);
+  const { stored, inTransfers } = await findKeys(tx, requests, now);
   for (const u of units) {
-    const kept = u.idempotency ? inTransfers.get(refId(u.idempotency)) : undefined;
-    if (!u.idempotency || !kept || !absent(u.idempotency)) continue;
-    known.set(
-      refId(u.idempotency),
+    const id = u.idempotency ? refId(u.idempotency) : undefined;
+    const kept = id ? inTransfers.get(id) : undefined;
+    if (!u.idempotency || !id || !kept || stored.get(id)?.kind !== 'absent') continue;
+    stored.set(
+      id,
       u.keyInTransfer && kept.requestHash.equals(u.idempotency.requestHash)
         ? { kind: 'replay', response: u.render([{ ok: true, transfer: transferAsCreated(kept.transfer) }]) }
         : { kind: 'mismatch' },
     );
   }
+  return stored;
 }
 
 /**
@@ -146,8 +129,7 @@ async function runBatch(
   const results: Array<IdempotentOutcome | undefined> = units.map(() => undefined);
   const keyed = units.flatMap((u) => (u.idempotency ? [u.idempotency] : []));
   await lockKeys(tx, keyed);
-  const known = await lookUpKeys(tx, keyed, clock.now());
-  await lookUpTransferKeys(tx, units, known);
+  const known = await lookUpKeys(tx, units, clock.now());
   const firstWithKey = new Map<string, number>();
   const runnable: number[] = [];
   const twins: Array<{ index: number; first: number }> = [];
@@ -217,19 +199,18 @@ async function runBatch(
     if (lost.length > 0) throw new KeyRace(lost);
   }
   if (!batch.isEmpty()) {
-    const writes = batch.writes();
+    // Every transfer's accounts are among the locked ones, so their owners are known without a query.
+    const ownersOf = (t: { debitAccountId: string; creditAccountId: string }) =>
+      [
+        locked.accounts.get(t.debitAccountId)?.ownerId,
+        locked.accounts.get(t.creditAccountId)?.ownerId,
+      ].filter((o): o is string => o !== undefined);
+    const events = batch
+      .events()
+      .map((e) => transferEvent(e.event, e.traceId, ownersOf(e.event.transfer), clock));
+    const writes = { ...batch.writes(), events };
     const written = await writeLedger(tx, writes, keptInTransfers);
     if (written < writes.created.length) throw new KeyRace([...keptInTransfers.values()]);
   }
-  // Every transfer's accounts are among the locked ones, so their owners are known without a query.
-  const ownersOf = (t: { debitAccountId: string; creditAccountId: string }) =>
-    [locked.accounts.get(t.debitAccountId)?.ownerId, locked.accounts.get(t.creditAccountId)?.ownerId].filter(
-      (o): o is string => o !== undefined,
-    );
-  const events = batch
-    .events()
-    .map((e) => transferEvent(e.event, e.traceId, ownersOf(e.event.transfer), clock));
-  for (let i = 0; i < events.length; i += OUTBOX_APPEND_MAX)
-    await appendOutbox(tx, events.slice(i, i + OUTBOX_APPEND_MAX));
   return results.map((r) => r ?? { kind: 'running' });
 }

@@ -1,11 +1,13 @@
-import type { IdempotencyRef, IdempotentRequest } from '@strongbox/kernel';
+import type { CloudEvent, IdempotencyRef, IdempotentRequest } from '@strongbox/kernel';
 import { refId } from '@strongbox/kernel';
 import { prepared, type Queryable } from '@strongbox/postgres';
+import { classify, type IdempotencyState } from '@strongbox/postgres/idempotency';
 import type { Account, Entry, Transfer } from '../domain/ledger.ts';
 import {
   ACCOUNT_COLUMNS,
   type AccountRow,
   TRANSFER_COLUMNS,
+  TRANSFER_COLUMNS_OF_T,
   type TransferRow,
   toAccount,
   toTransfer,
@@ -41,22 +43,69 @@ export interface TransferKey {
   readonly transfer: Transfer;
 }
 
-/** The transfers created under these keys (ADR 0037), by `refId`. */
-export async function findTransferKeys(
+/** Where each of a batch's Idempotency-Keys was found, by `refId`: the key store, a transfer's row, both or neither. */
+export interface FoundKeys {
+  readonly stored: Map<string, IdempotencyState>;
+  readonly inTransfers: Map<string, TransferKey>;
+}
+
+type KeyLookupRow = Partial<TransferRow> & {
+  scope: string;
+  key: string;
+  k_hash: Buffer | null;
+  k_state: 'running' | 'done' | null;
+  k_status: number | null;
+  k_body: string | null;
+  k_expires_at: Date | null;
+  t_hash: Buffer | null;
+};
+
+/**
+ * Looks every key up in both places it may live, in one statement: the key store (a request answered
+ * there, ADR 0012) and the row of the transfer it created (ADR 0037). One row per key that is found in
+ * either; the caller runs it after the keys' advisory locks, so a twin that committed meanwhile is seen.
+ */
+export async function findKeys(
   tx: Queryable,
-  refs: readonly IdempotencyRef[],
-): Promise<Map<string, TransferKey>> {
-  if (refs.length === 0) return new Map();
-  const { rows } = await tx.query<TransferRow & { scope: string; key: string; request_hash: Buffer }>(
+  requests: readonly IdempotentRequest[],
+  now: Date,
+): Promise<FoundKeys> {
+  const stored = new Map<string, IdempotencyState>();
+  const inTransfers = new Map<string, TransferKey>();
+  if (requests.length === 0) return { stored, inTransfers };
+  const { rows } = await tx.query<KeyLookupRow>(
     prepared(
-      `select ${TRANSFER_COLUMNS}, t.idempotency_scope as scope, t.idempotency_key as key, t.request_hash
-       from transfers t join unnest($1::text[], $2::text[]) as r(s, k)
-         on t.idempotency_scope = r.s and t.idempotency_key = r.k
-       where t.idempotency_key is not null`,
-      [refs.map((r) => r.scope), refs.map((r) => r.key)],
+      `select r.s as scope, r.k as key,
+              k.request_hash as k_hash, k.state as k_state, k.response_status as k_status,
+              k.response_body::text as k_body, k.expires_at as k_expires_at,
+              t.request_hash as t_hash, ${TRANSFER_COLUMNS_OF_T}
+       from unnest($1::text[], $2::text[]) as r(s, k)
+       left join idempotency_keys k on k.scope = r.s and k.key = r.k
+       left join transfers t on t.idempotency_scope = r.s and t.idempotency_key = r.k
+       where k.key is not null or t.id is not null`,
+      [requests.map((r) => r.scope), requests.map((r) => r.key)],
     ),
   );
-  return new Map(rows.map((r) => [refId(r), { requestHash: r.request_hash, transfer: toTransfer(r) }]));
+  const byId = new Map(rows.map((r) => [refId(r), r]));
+  for (const req of requests) {
+    const r = byId.get(refId(req));
+    const keyRow =
+      r?.k_hash && r.k_state && r.k_expires_at
+        ? {
+            scope: r.scope,
+            key: r.key,
+            request_hash: r.k_hash,
+            state: r.k_state,
+            response_status: r.k_status,
+            body: r.k_body,
+            expires_at: r.k_expires_at,
+          }
+        : undefined;
+    stored.set(refId(req), classify(keyRow, req.requestHash, now));
+    if (r?.t_hash && r.id)
+      inTransfers.set(refId(req), { requestHash: r.t_hash, transfer: toTransfer(r as TransferRow) });
+  }
+  return { stored, inTransfers };
 }
 
 /** Locks the transfers a batch posts, voids or expires, so each resolves exactly once. */
@@ -100,6 +149,8 @@ export interface LedgerWrites {
   readonly entries: readonly TracedEntry[];
   /** Final state of every account the batch changed: a hot account is written once per batch. */
   readonly accounts: readonly Account[];
+  /** The batch's events, appended to the outbox by the same statement, after the account locks. */
+  readonly events: readonly CloudEvent[];
 }
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -107,7 +158,9 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
  * Writes a batch's effects in one statement: new transfers (with the keys kept in their rows), resolved
- * transfers, entries and account totals, each as one bulk `unnest`. The accounts' CHECK constraints see
+ * transfers, entries, account totals and the events in the outbox, each as one bulk `unnest`. The events
+ * come after the account locks (the statement before), which is what keeps them in commit order per
+ * account (ADR 0008); the outbox's statement trigger notifies the relay at commit as appendOutbox's does. The accounts' CHECK constraints see
  * only the final totals, which the domain has already checked after every single transfer. Answers how
  * many new transfers were written: fewer than created means a key was taken by another transaction (the
  * key locks make that impossible; the unique index is the backstop) and the caller must roll back.
@@ -152,6 +205,9 @@ export async function writeLedger(
               updated_at = $1
        from unnest($24::text[], $25::int8[], $26::int8[], $27::int8[], $28::int8[]) as x(id, pd, pc, pe, v)
        where t.id = x.id
+     ), appended as (
+       insert into outbox (event_id, type, subject, envelope)
+       select * from unnest($32::text[], $33::text[], $34::text[], $35::jsonb[])
      )
      select count(*)::int as written from created`,
       [
@@ -186,6 +242,10 @@ export async function writeLedger(
         keyOf.map((k) => k?.scope ?? null),
         keyOf.map((k) => k?.key ?? null),
         keyOf.map((k) => k?.requestHash ?? null),
+        w.events.map((x) => x.id),
+        w.events.map((x) => x.type),
+        w.events.map((x) => x.subject),
+        w.events.map((x) => JSON.stringify(x)),
       ],
     ),
   );

@@ -6,6 +6,10 @@ export const ACCOUNT_COLUMNS =
 export const ACCOUNT_RECORD_COLUMNS = `${ACCOUNT_COLUMNS}, name, metadata, created_at`;
 export const TRANSFER_COLUMNS = `id, debit_account_id, credit_account_id, amount, currency, status, posted_amount,
   description, metadata, trace_id, created_by, created_at, expires_at`;
+/** TRANSFER_COLUMNS of the table aliased `t`, for queries that join transfers to something else. */
+export const TRANSFER_COLUMNS_OF_T = TRANSFER_COLUMNS.split(',')
+  .map((c) => `t.${c.trim()}`)
+  .join(', ');
 
 export interface AccountRow {
   id: string;

@@ -1,11 +1,12 @@
 import type { Queryable } from '@strongbox/postgres';
 import type { Transfer } from '../domain/ledger.ts';
 import type { PageRequest, TransferWithOwners } from '../ports.ts';
-import { TRANSFER_COLUMNS, type TransferRow, toTransfer } from './rows.ts';
-
-const T_COLUMNS = TRANSFER_COLUMNS.split(',')
-  .map((c) => `t.${c.trim()}`)
-  .join(', ');
+import {
+  TRANSFER_COLUMNS_OF_T as T_COLUMNS,
+  TRANSFER_COLUMNS,
+  type TransferRow,
+  toTransfer,
+} from './rows.ts';
 
 /** A transfer with the owners of its two accounts, which decide who may see it. */
 export async function findTransfer(db: Queryable, id: string): Promise<TransferWithOwners | undefined> {
