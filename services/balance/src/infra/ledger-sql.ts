@@ -157,11 +157,11 @@ const json = (v: unknown) => JSON.stringify(v);
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
- * Writes a batch's effects in one statement: new transfers (with the keys kept in their rows), resolved
- * transfers, entries, account totals and the events in the outbox, each as one bulk `unnest`. The events
- * come after the account locks (the statement before), which is what keeps them in commit order per
- * account (ADR 0008); the outbox's statement trigger notifies the relay at commit as appendOutbox's does. The accounts' CHECK constraints see
- * only the final totals, which the domain has already checked after every single transfer. Answers how
+ * Writes a batch's effects in one statement (ADR 0041): new transfers (with the keys kept in their rows),
+ * resolved transfers, entries, account totals and the events in the outbox, each as one bulk `unnest`.
+ * The events come after the account locks (the statement before), which is what keeps them in commit
+ * order per account (ADR 0008); the outbox's statement trigger notifies the relay at commit, as after
+ * appendOutbox. The accounts' CHECK constraints see only the final totals, which the domain has already checked after every single transfer. Answers how
  * many new transfers were written: fewer than created means a key was taken by another transaction (the
  * key locks make that impossible; the unique index is the backstop) and the caller must roll back.
  */
