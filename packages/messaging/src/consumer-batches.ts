@@ -32,7 +32,10 @@ export function handlerBatches(spec: ConsumerSpec, deps: ConsumerDeps): GroupCom
   });
 }
 
-/** One transaction for the batch: the inbox rows, then the new events' handlers; after it, their callbacks. */
+/**
+ * One transaction for the batch: the inbox rows (unless the consumer keeps none), then the new events'
+ * handlers; after it, their callbacks.
+ */
 async function handleBatchOnce(
   spec: ConsumerSpec,
   deps: ConsumerDeps,
@@ -45,13 +48,12 @@ async function handleBatchOnce(
   const outcomes = await withTransaction(deps.pool, async (tx) => {
     // A retried transaction starts over: only the last attempt's callbacks belong to what committed.
     committed = [];
-    const fresh = await recordInbox(
-      tx,
-      spec.name,
-      events.map((e) => e.id),
-      deps.clock.now(),
-    );
-    // The same event twice in one batch: the first takes the inbox row, the second is a duplicate.
+    const ids = events.map((e) => e.id);
+    // Without the inbox (a handler idempotent by itself) every event is new to the runtime.
+    const fresh =
+      spec.inbox === false ? new Set(ids) : await recordInbox(tx, spec.name, ids, deps.clock.now());
+    // The same event twice in one batch: the first is handled (and takes the inbox row), the second is a
+    // duplicate.
     const outcomes: Outcome[] = events.map((e) => (fresh.delete(e.id) ? 'handled' : 'duplicate'));
     const handled = events.filter((_, i) => outcomes[i] === 'handled');
     const { handleBatch } = spec;

@@ -92,7 +92,7 @@ describe('consumer batching (postgres)', () => {
    * writes one row per event inside `tx`, with the id of the transaction it ran in. No unique key: a
    * second effect of an event would show as a second row.
    */
-  async function scenario(opts: { fail?: Fail; attemptsMax?: number }): Promise<Scenario> {
+  async function scenario(opts: { fail?: Fail; attemptsMax?: number; inbox?: boolean }): Promise<Scenario> {
     const svc = await serviceSchema(db.url);
     await svc.pool.query(
       `create table handled (seq bigint generated always as identity, event_id text not null,
@@ -115,6 +115,7 @@ describe('consumer batching (postgres)', () => {
             concurrency: CONCURRENCY,
             attemptsMax: opts.attemptsMax ?? 3,
             backoff: FAST_BACKOFF,
+            ...(opts.inbox === undefined ? {} : { inbox: opts.inbox }),
             async handle(tx, e, afterCommit) {
               const call = (calls.get(e.id) ?? 0) + 1;
               calls.set(e.id, call);
@@ -361,6 +362,34 @@ describe('consumer batching (postgres)', () => {
       assert.equal(await s.result('duplicate'), 3, 'the second copies of e3, e20 and e7');
       assert.equal(await s.result('handled'), 40);
       assert.equal(await s.result('retried'), 0);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('given a consumer that keeps no inbox (inbox: false), when an event comes twice in one batch and once again later, then it is handled once per batch it is in and no inbox row is written', async () => {
+    const s = await scenario({ inbox: false });
+    try {
+      const list = events(s.type, 40);
+      const [e3, e7] = [list[3]!, list[7]!];
+      await publish([...list.slice(0, 4), e3, ...list.slice(4)]);
+      await settle(s, 'all 40 events handled', async () => (await effectCounts(s)).size === 40);
+      await transport.redeliver(s.name, encodeEvent(e7));
+      await settle(s, 'the redelivered event handled', async () => (await effectCounts(s)).get(e7.id) === 2);
+
+      const counts = await effectCounts(s);
+      assert.equal(counts.get(e3.id), 1, 'the copy in the same batch was a duplicate');
+      assert.equal(
+        counts.get(e7.id),
+        2,
+        'a later delivery reaches the handler, whose own key must absorb it',
+      );
+      assert.deepEqual(
+        list.filter((e) => e.id !== e7.id && counts.get(e.id) !== 1).map((e) => e.id),
+        [],
+        'every other event took effect once',
+      );
+      assert.deepEqual(await inboxIds(s), [], 'no inbox row was written');
     } finally {
       await s.stop();
     }

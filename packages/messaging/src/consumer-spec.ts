@@ -37,6 +37,13 @@ export interface ConsumerSpec {
   readonly concurrency?: number;
   /** Delay before retries; default CONSUMER_RETRY_BACKOFF. */
   readonly backoff?: BackoffPolicy;
+  /**
+   * `false` for a handler whose own writes make a second delivery add nothing (a unique key per event in
+   * what it writes): the runtime then records no inbox row, so an event that changes nothing costs a
+   * read-only transaction (ADR 0042). The same event twice in one batch is still handled once. Default
+   * `true`: the inbox row makes every effect exactly-once.
+   */
+  readonly inbox?: boolean;
 }
 
 export interface ConsumerDeps {

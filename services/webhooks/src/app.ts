@@ -207,6 +207,9 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
         },
         // Every event of the system comes here; the prefetch is also the largest batch.
         concurrency: WEBHOOKS_CONSUMER_CONCURRENCY,
+        // A delivery is unique per (endpoint, event id), so an event delivered again adds nothing, and an
+        // event no endpoint selects (most of them) costs a read-only transaction (ADR 0042).
+        inbox: false,
       },
     ],
     // Attempts in flight are recorded before the pool closes (an attempt cut short is retried when its

@@ -74,8 +74,10 @@ export type RecordEvents = (
  * The webhooks consumer's handlers, one per event and one per batch, over the given queries.
  *
  * `recordEvent` queues the event for every enabled endpoint that selects it, inside the consumer's
- * transaction (whose inbox row makes a redelivered event a no-op). It is idempotent by itself too: one
- * delivery per (endpoint, event id). Endpoints registered after the event was recorded do not receive it.
+ * transaction. It is idempotent by itself, one delivery per (endpoint, event id), which is why the
+ * consumer keeps no inbox (ADR 0042): a redelivered event adds nothing for the endpoints that had it. An
+ * endpoint registered after the event was first recorded receives it only if the event is delivered again
+ * (a redelivery after a crash, or a dead letter replayed).
  *
  * `recordEvents` has the same outcome as `recordEvent` for each event, with one lookup of the endpoints
  * for the whole batch and one insert, instead of a lookup per event. When the lookup reaches its bound,
