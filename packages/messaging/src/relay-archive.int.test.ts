@@ -12,7 +12,7 @@ import { appendOutbox, createPool, migrate, POSTGRES_MODULES, type Pool } from '
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import { startConsumer } from './consumer.ts';
 import { postgresTransport } from './postgres-transport.ts';
-import { startRelay } from './relay.ts';
+import { RELAY_VACUUM_AFTER_ROWS, startRelay } from './relay.ts';
 import { append, effects, events, serviceSchema, silent, TEST_LEASE_MS, unique, waitFor } from './testing.ts';
 import type { Transport } from './transport.ts';
 
@@ -100,6 +100,26 @@ describe('the relay with the outbox archive', () => {
       for (const e of [early!, later!, last!]) assert.equal(await s.archivedTimes(e.id), 1);
     } finally {
       held.release();
+      await s.stop();
+    }
+  });
+
+  it('given more moved events than RELAY_VACUUM_AFTER_ROWS, then the relay vacuums the outbox itself (its read does not walk the deleted rows)', async () => {
+    const s = await archivingService();
+    try {
+      const vacuums = () =>
+        s.pool
+          .query<{ n: string }>(
+            "select vacuum_count::text as n from pg_stat_user_tables where schemaname = current_schema() and relname = 'outbox'",
+          )
+          .then((r) => Number(r.rows[0]?.n ?? 0));
+      const before = await vacuums();
+      const list = events(s.type, RELAY_VACUUM_AFTER_ROWS + 10);
+      for (let i = 0; i < list.length; i += 1_000) await append(s.pool, list.slice(i, i + 1_000));
+      await waitFor('all handled', async () => (await s.handled()).length === list.length);
+      await waitFor('a vacuum of the outbox counted', async () => (await vacuums()) > before);
+      assert.equal(await s.inOutbox(), 0);
+    } finally {
       await s.stop();
     }
   });

@@ -11,6 +11,7 @@ import {
   purgePublished,
   readUnpublished,
   type UnpublishedEvent,
+  vacuumOutbox,
 } from '@strongbox/postgres/outbox';
 import type pg from 'pg';
 import type { MessagingMetrics } from './metrics.ts';
@@ -23,6 +24,13 @@ export const RELAY_BATCH_SIZE_MAX = 500;
 export const RELAY_POLL_MS = 1_000;
 /** Pause after a batch the transport did not fully confirm (broker down, unroutable event). */
 export const RELAY_FAILURE_BACKOFF: BackoffPolicy = { baseMs: 100, capMs: 10_000 };
+/**
+ * With the archive (ADR 0039), the relay vacuums the outbox after this many moved rows, at most once per
+ * RELAY_VACUUM_INTERVAL_MS (see vacuumOutbox): its read then walks a few index pages, not a minute of
+ * deleted rows.
+ */
+export const RELAY_VACUUM_AFTER_ROWS = 2_000;
+export const RELAY_VACUUM_INTERVAL_MS = 1_000;
 /** Published events are kept this long (for inspection), then purged in bounded batches. */
 export const OUTBOX_RETENTION_MS = 7 * 24 * 60 * 60 * 1_000;
 export const OUTBOX_PURGE_INTERVAL_MS = 60_000;
@@ -120,6 +128,8 @@ async function relayWhileLeading(
   log.info('relay leading');
   let failures = 0;
   let purgedAt = 0;
+  let movedSinceVacuum = 0;
+  let vacuumedAt = 0;
   try {
     while (!lost.aborted) {
       const batch = await readUnpublished(client, batchSizeMax);
@@ -130,6 +140,13 @@ async function relayWhileLeading(
         // consumers' inbox absorbs, never a loss.
         await mode.done(client, confirmed, deps.clock.now());
         if (confirmed.length > 0) deps.metrics?.published.inc({ schema: deps.schema }, confirmed.length);
+        movedSinceVacuum += archive ? confirmed.length : 0;
+        const at = deps.clock.now().getTime();
+        if (movedSinceVacuum >= RELAY_VACUUM_AFTER_ROWS && at - vacuumedAt >= RELAY_VACUUM_INTERVAL_MS) {
+          movedSinceVacuum = 0;
+          vacuumedAt = at;
+          await vacuumOutbox(client);
+        }
         if (outcome.failure) {
           failures++;
           const stuck = batch[outcome.confirmed];

@@ -109,6 +109,17 @@ export async function hasOutboxArchive(q: Queryable, schema: string): Promise<bo
 }
 
 /**
+ * With the archive, the outbox is a queue: every row is deleted moments after it is inserted, and the
+ * relay's read (`order by position limit …`) starts at the left edge of the primary key, where the deleted
+ * rows' index entries pile up until a vacuum removes them. Between autovacuum's visits (once a minute at
+ * best) that pile was hundreds of index pages read on every batch. The relay vacuums the table itself,
+ * often; `skip_locked` returns at once when autovacuum holds it. Never inside a transaction.
+ */
+export async function vacuumOutbox(q: Queryable): Promise<void> {
+  await q.query('vacuum (skip_locked) outbox');
+}
+
+/**
  * Deletes up to `limit` archived events published before `before` (the BRIN index finds them). With
  * `logPositionMax`, only rows at or below it go: the archive is a log (ADR 0040) and rows after the lowest
  * consumer checkpoint are still to be read.
