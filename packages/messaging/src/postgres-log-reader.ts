@@ -42,6 +42,8 @@ export interface LogReaderOptions {
 export interface LogRoundSlots {
   /** Handler slots free now. */
   readonly free: number;
+  /** A log notification came since the last round (a new log may have rows for this consumer). */
+  readonly notified: boolean;
   /** Starts one handler in a slot; the subscriber tracks it and wakes itself when it ends. */
   start(run: () => Promise<void>): void;
   /** Wakes the loop after `ms` (a retry moved to deliveries comes due). */
@@ -93,9 +95,12 @@ export function createLogReader(opts: LogReaderOptions): LogReader {
     for (const source of [...sources.keys()]) if (!listed.includes(source)) sources.delete(source);
   };
 
-  /** A consumer that knows no log yet asks for its checkpoints once per poll; later rounds list them. */
-  const discover = async (now: number) => {
-    if (sources.size > 0 || now - discoveredAt < opts.pollMs) return;
+  /**
+   * A consumer that knows no log yet asks for its checkpoints when a log notification came or once per
+   * poll; once it reads one, every round statement lists them.
+   */
+  const discover = async (now: number, notified: boolean) => {
+    if (sources.size > 0 || (!notified && now - discoveredAt < opts.pollMs)) return;
     discoveredAt = now;
     learn(await checkpointSources(opts.pool, opts.schema, consumer));
   };
@@ -197,14 +202,15 @@ export function createLogReader(opts: LogReaderOptions): LogReader {
   return {
     async round(slots) {
       try {
-        await discover(Date.now());
+        await discover(Date.now(), slots.notified);
       } catch (err) {
         opts.log?.warn({ err }, 'log checkpoints could not be listed');
         return false;
       }
       let free = slots.free;
       let more = false;
-      for (const [source, s] of [...sources]) {
+      // The live map: a log that a round statement lists for the first time gets its round in this one.
+      for (const [source, s] of sources) {
         const { read, full } = await roundOn(source, s, slots, free);
         more ||= full;
         free -= read;
