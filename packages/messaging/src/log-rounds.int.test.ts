@@ -2,11 +2,14 @@
  * ADR 0040: a consumer's round on a log is one statement that persists its checkpoint, renews its lease and
  * reads, and it reads once half its slots are free, so a burst costs about one statement per `concurrency`
  * events on the log path; an idle holder's rounds read without writing. The statements are counted on the
- * consumer transport's own pool, and the real database answers them.
+ * consumer transport's own pool, and the real database answers them. The lag probe looks at a bounded
+ * window of rows after a checkpoint and counts every row beyond it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PG_LEASE_MS } from './postgres-transport.ts';
+import { quoteIdent } from '@strongbox/postgres';
+import { logLag } from './postgres-log.ts';
+import { MESSAGING_SCHEMA, PG_LEASE_MS } from './postgres-transport.ts';
 import { append, events, waitFor } from './testing.ts';
 import {
   checkpoint,
@@ -117,6 +120,33 @@ describe('a consumer round on a log', () => {
       assert.equal((await checkpointRow(svc, c.name))?.version, idle?.version, 'the row was not written');
     } finally {
       await c.stop();
+      await svc.stop();
+    }
+  });
+});
+
+describe('the lag probe on a log', () => {
+  it('given a consumer further behind than the rows it looks at, then its lag counts every row beyond them: an upper bound', async () => {
+    const svc = await logService(ldb.db.url);
+    const transport = ldb.transport();
+    const other = await logConsumer(svc, transport, { eventTypes: [svc.type, 'other.#'] });
+    const behind = await logConsumer(svc, transport);
+    await behind.stop();
+    await svc.startRelay(transport);
+    try {
+      const mine = events(svc.type, 3);
+      const theirs = events('other.thing.happened', 2);
+      // In the log: other, mine, other, mine, mine.
+      await append(svc.pool, [theirs[0]!, mine[0]!, theirs[1]!, mine[1]!, mine[2]!]);
+      await waitFor(
+        'all five handled by the other consumer',
+        async () => (await other.handled()).length === 5,
+      );
+      const lag = (scanMax: number) => logLag(svc.pool, quoteIdent(MESSAGING_SCHEMA), behind.name, scanMax);
+      assert.equal(await lag(5), 3, 'exact within the window');
+      assert.equal(await lag(2), 1 + 3, 'one of its own among the first two, and the three rows after them');
+    } finally {
+      await other.stop();
       await svc.stop();
     }
   });

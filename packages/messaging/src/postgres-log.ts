@@ -111,13 +111,18 @@ export async function deferToDeliveries(
 export const LOG_LAG_SCAN_MAX = 1_000;
 
 /**
- * A consumer's log lag, over every log it reads: the rows its patterns match among the first
- * LOG_LAG_SCAN_MAX rows after its checkpoint, plus every row beyond those, matching or not (the distance
+ * A consumer's log lag, over every log it reads: the rows its patterns match among the first `scanMax`
+ * (LOG_LAG_SCAN_MAX) rows after its checkpoint, plus every row beyond those, matching or not (the distance
  * in positions from the last row looked at to the log's end). Exact while the consumer is within
- * LOG_LAG_SCAN_MAX rows of the end; beyond that an upper bound that grows with the rows it has yet to pass,
+ * `scanMax` rows of the end; beyond that an upper bound that grows with the rows it has yet to pass,
  * at the cost of one bounded index range and one index lookup of the end per log.
  */
-export async function logLag(pool: Pool, schema: string, consumer: string): Promise<number> {
+export async function logLag(
+  pool: Pool,
+  schema: string,
+  consumer: string,
+  scanMax = LOG_LAG_SCAN_MAX,
+): Promise<number> {
   const { rows } = await pool.query<{ source: string; position: bigint; regexes: string[] }>(
     `select c.source, c.position, s.regexes from ${schema}.log_checkpoints c
        join ${schema}.subscriptions s on s.consumer = c.consumer
@@ -134,7 +139,7 @@ export async function logLag(pool: Pool, schema: string, consumer: string): Prom
        select ((select count(*) from w where takes)
                + greatest(0, coalesce((select max(log_position) from ${log}), 0)
                                - coalesce((select max(log_position) from w), $1)))::text as n`,
-      [String(r.position), r.regexes, LOG_LAG_SCAN_MAX],
+      [String(r.position), r.regexes, scanMax],
     );
     lag += Number(counted.rows[0]?.n ?? 0);
   }
