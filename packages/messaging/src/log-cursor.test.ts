@@ -60,9 +60,10 @@ describe('a log cursor', () => {
     advance(c, 1_000, 100);
     assert.equal(c.rewind, true);
     assert.equal(c.checkpoint, 11n, 'the checkpoint stays before the row without an outcome');
-    restartPass(c, { readTo: 13n, rereads: 1 });
     assert.equal(readsFrom(c, 1_050), undefined, 'paused');
-    assert.equal(readsFrom(c, 1_100), 11n, 'reads again from the checkpoint');
+    assert.equal(readsFrom(c, 1_100), 11n, 'reads again from the checkpoint, persisting the rewind');
+    restartPass(c, { readTo: 13n, rereads: 1 });
+    assert.equal(c.rewind, false);
     assert.equal(attemptOf(c, 12n), 2);
     assert.equal(attemptOf(c, 13n), 2, 'handled once already, read again');
     assert.equal(attemptOf(c, 14n), 1, 'never handed out');

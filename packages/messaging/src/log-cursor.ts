@@ -26,7 +26,11 @@ export interface LogCursor {
   readonly entries: Entry[];
   /** A handler ended without an outcome: read nothing more until the rows in hand are done. */
   stalled: boolean;
-  /** Set when the rows of a stalled pass are done; the next round persists it and starts over. */
+  /**
+   * Set when the rows of a stalled pass are done. The reading starts over from the checkpoint after the
+   * pause, and the statement of that first read also persists the rewind (counting the reread), so the
+   * new pass takes its attempts from what that statement returns (restartPass).
+   */
   rewind: boolean;
   /** No reads before this time (ms since the epoch): the pause after a thrown handler. */
   pausedUntil: number;
@@ -52,9 +56,9 @@ export function openCursor(row: {
   };
 }
 
-/** Whether the cursor may read now, and from where. */
+/** Whether the cursor may read now, and from where (after a rewind, from the checkpoint). */
 export function readsFrom(cursor: LogCursor, nowMs: number): bigint | undefined {
-  if (cursor.stalled || cursor.rewind || nowMs < cursor.pausedUntil) return undefined;
+  if (cursor.stalled || nowMs < cursor.pausedUntil) return undefined;
   return cursor.readTo;
 }
 
@@ -114,7 +118,10 @@ export function advance(cursor: LogCursor, nowMs: number, pauseMs: number): bigi
   return moved;
 }
 
-/** After the round persisted a rewind: the new pass counts rereads from what the database returned. */
+/**
+ * After the statement that persisted a rewind, before its rows are handed out: the new pass counts rereads
+ * from what the database returned (read_to before that read, and the rereads with this one).
+ */
 export function restartPass(cursor: LogCursor, row: { readTo: bigint; rereads: number }): void {
   cursor.rewind = false;
   cursor.passReadTo = row.readTo;

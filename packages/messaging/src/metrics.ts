@@ -49,7 +49,8 @@ export function createMessagingMetrics(registry: client.Registry): MessagingMetr
   probedGauge(
     registry,
     'strongbox_consumer_lag_messages',
-    'Messages waiting for the consumer: its queue, and on PostgreSQL its log rows after the checkpoints',
+    'Messages waiting for the consumer: its queue and, on PostgreSQL, the log rows after its checkpoints ' +
+      'that it takes (exact within 1,000 log rows of a checkpoint; beyond, every further row counts: an upper bound)',
     'consumer',
     probes.lag,
     1,

@@ -37,6 +37,8 @@ interface LoopState {
   deliveriesHint: boolean;
   /** When the last claim ran (ms since the epoch). */
   claimedAt: number;
+  /** A log notification came since the last round: a consumer that reads no log yet looks for one. */
+  logsHint: boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export function startPgSubscriber(opts: PgSubscriberOptions): {
     acked: [],
     deliveriesHint: true,
     claimedAt: 0,
+    logsHint: true,
   };
   const loop = (async () => {
     while (!state.stopping.signal.aborted) {
@@ -85,7 +88,10 @@ export function startPgSubscriber(opts: PgSubscriberOptions): {
   })();
 
   return {
-    wake: () => state.wakeup.wake(),
+    wake: () => {
+      state.logsHint = true;
+      state.wakeup.wake();
+    },
     wakeDeliveries: () => wakeDeliveries(state),
     async stop() {
       state.stopping.abort();
@@ -102,8 +108,12 @@ function claim(state: LoopState, acks: readonly string[], limit: number): Promis
 /** One round: the deliveries, then the logs in the slots left; true when either filled its slots. */
 async function round(state: LoopState): Promise<boolean> {
   const more = await deliveriesRound(state);
+  // Taken before the round: a notification that arrives while it runs sets the hint again.
+  const notified = state.logsHint;
+  state.logsHint = false;
   const moreLog = await state.logs.round({
     free: state.opts.subscription.concurrency - state.inFlight.size,
+    notified,
     start: (run) => track(state, run()),
     wakeAfter: (ms) => wakeAfter(state, ms),
   });

@@ -20,10 +20,16 @@ import type { Transport } from './transport.ts';
 
 export const LOG_POLL_MS = 200;
 
+export interface LogTransportOptions {
+  /** Sees the text of every statement sent with the pool's query (a test counts them; the database answers). */
+  readonly onQuery?: (text: string) => void;
+  readonly leaseMs?: number;
+}
+
 export interface LogDatabase {
   readonly db: TestDatabase;
   /** A transport of its own (its own pool): a second instance of a consumer runs on another one. */
-  transport(): Transport;
+  transport(opts?: LogTransportOptions): Transport;
   close(): Promise<void>;
 }
 
@@ -32,11 +38,12 @@ export async function logDatabase(name: string): Promise<LogDatabase> {
   const opened: Array<{ pool: Pool; transport: Transport }> = [];
   return {
     db,
-    transport() {
+    transport(opts = {}) {
       const pool = createPool({ url: db.url, sizeMax: 4, onError: () => undefined });
+      if (opts.onQuery) countQueries(pool, opts.onQuery);
       const transport = postgresTransport({
         pool,
-        leaseMs: TEST_LEASE_MS,
+        leaseMs: opts.leaseMs ?? TEST_LEASE_MS,
         pollMs: LOG_POLL_MS,
         logger: silent,
       });
@@ -49,6 +56,16 @@ export async function logDatabase(name: string): Promise<LogDatabase> {
       await db.drop();
     },
   };
+}
+
+/** Wraps the pool's own query so that `onQuery` sees each statement's text before it is sent. */
+function countQueries(pool: Pool, onQuery: (text: string) => void): void {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  pool.query = ((...args: unknown[]) => {
+    const [config] = args;
+    onQuery(typeof config === 'string' ? config : String((config as { text?: unknown }).text ?? ''));
+    return query(...args);
+  }) as Pool['query'];
 }
 
 export interface LogService {
