@@ -30,6 +30,7 @@ import {
   openBrowser,
   ROOT,
   screenshot,
+  untilInPage,
 } from './cabinet-support.ts';
 
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -211,13 +212,7 @@ describe('a deal in the cabinet', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is
       await page.getByLabel('Название сделки').focus();
       await page.keyboard.press('Enter');
       await shown(page.getByText('Укажите название.'));
-      await page.waitForFunction(
-        "document.activeElement && document.activeElement.id === 'deal-title'",
-        null,
-        {
-          timeout: 30_000,
-        },
-      );
+      await untilInPage(page, "document.activeElement && document.activeElement.id === 'deal-title'");
       await page.getByLabel('Название сделки').fill(TITLE);
       await page.getByLabel('Эл. почта плательщика').fill(payer.email);
       await page.getByRole('button', { name: /Этапы и получатели/ }).click();

@@ -20,6 +20,7 @@ import {
   ensureCabinetBuilt,
   openBrowser,
   screenshot,
+  untilInPage,
 } from './cabinet-support.ts';
 import { type Api, api, PASSWORD, startOrdersSystem } from './orders-support.ts';
 
@@ -93,9 +94,7 @@ describe('the Security screen', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is n
       .getByRole('button', { name: /Завершить сеанс/ })
       .click();
     await page.getByText('Сеанс завершён').waitFor();
-    await page.waitForFunction("document.querySelectorAll('[data-testid=sessions] li').length === 1", null, {
-      timeout: 30_000,
-    });
+    await untilInPage(page, "document.querySelectorAll('[data-testid=sessions] li').length === 1");
 
     // A reload trades the refresh cookie for an access token: refused there, accepted here.
     await there.page.reload();
@@ -111,9 +110,7 @@ describe('the Security screen', { skip: HAS_CHROMIUM ? false : `${CHROMIUM} is n
     const qr = page.getByRole('img', { name: 'QR-код с секретом для приложения-аутентификатора' });
     await qr.waitFor();
     // The SVG from identity is an image under the page's CSP, not markup in the page.
-    await page.waitForFunction("document.querySelector('img.qr')?.naturalWidth > 0", null, {
-      timeout: 30_000,
-    });
+    await untilInPage(page, "document.querySelector('img.qr')?.naturalWidth > 0");
     assert.equal(await page.locator('main svg').count(), 0);
     const device: Device = {
       secret: (await page.getByTestId('totp-secret').textContent()) ?? '',

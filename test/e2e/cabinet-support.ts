@@ -81,6 +81,24 @@ export async function openBrowser(): Promise<Browser> {
 
 const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
+/** How often untilInPage asks the page again. */
+const IN_PAGE_POLL_MS = 100;
+
+/**
+ * Waits until `expression` is true in the page, asking through the browser's protocol (which the page's
+ * Content-Security-Policy does not govern) every IN_PAGE_POLL_MS, at most `timeoutMs`. Playwright's
+ * waitForFunction with a string asks once that way and then polls inside the page with eval, which the
+ * cabinet's CSP refuses: it passed only when the first answer was already true.
+ */
+export async function untilInPage(page: Page, expression: string, timeoutMs = UI_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await page.evaluate(expression)) return;
+    if (Date.now() > deadline) throw new Error(`not true in the page within ${timeoutMs} ms: ${expression}`);
+    await new Promise((r) => setTimeout(r, IN_PAGE_POLL_MS));
+  }
+}
+
 export interface AxeViolation {
   readonly id: string;
   readonly impact: string | null;

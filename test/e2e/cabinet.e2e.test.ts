@@ -23,6 +23,7 @@ import {
   openBrowser,
   resolveRef,
   screenshot,
+  untilInPage,
 } from './cabinet-support.ts';
 import { type Api, api, startOrdersSystem, waitForOrder } from './orders-support.ts';
 
@@ -236,9 +237,7 @@ describe('the cabinet in a browser', { skip: HAS_CHROMIUM ? false : `${CHROMIUM}
     await page.keyboard.press('Enter');
     await page.getByText('Enter the one-time code from your authenticator app.').waitFor();
     // The focus moves in an effect after the field is shown: wait for it, with a bound a slow machine fits in.
-    await page.waitForFunction("document.activeElement && document.activeElement.id === 'totp'", null, {
-      timeout: 30_000,
-    });
+    await untilInPage(page, "document.activeElement && document.activeElement.id === 'totp'");
     assert.equal(await page.evaluate('document.activeElement.id'), 'totp', 'the focus moves to the code');
     await page.keyboard.type(await nextCode(device));
     await page.keyboard.press('Enter');
