@@ -45,6 +45,44 @@ describe('instances of a consumer on a log', () => {
     }
   });
 
+  it('given a holder started with fewer patterns than a newer instance subscribed with (a rolling deploy), then the holder still reads the events routed for the newer patterns: it never moves its checkpoint over them', async () => {
+    const svc = await logService(ldb.db.url);
+    const transport = ldb.transport();
+    const added = `${svc.type}.added`;
+    const old = await logConsumer(svc, transport, { eventTypes: [svc.type] });
+    await svc.startRelay(transport);
+    await waitFor(
+      'the first instance to hold the lease',
+      async () =>
+        (await svc.count(
+          `select count(*)::int as n from messaging.log_checkpoints
+            where consumer = $1 and source = $2 and holder is not null`,
+          [old.name, svc.schema],
+        )) === 1,
+    );
+    // The newer instance's subscription is what routing sees from now on; the older one keeps the lease.
+    const newer = await logConsumer(svc, ldb.transport(), { name: old.name, eventTypes: [svc.type, added] });
+    try {
+      const [routed] = events(added, 1);
+      const after = events(svc.type, 1, 1);
+      await append(svc.pool, [routed!, ...after]);
+      await waitFor(
+        'both events archived',
+        async () => (await svc.logPositions([routed!.id, after[0]!.id])).length === 2,
+      );
+      const [, last] = await svc.logPositions([routed!.id, after[0]!.id]);
+      await waitFor(
+        'the checkpoint past both events',
+        async () => ((await checkpoint(svc.pool, old.name, svc.schema)) ?? 0n) >= last!,
+      );
+      assert.ok((await old.handled()).includes(routed!.id), 'the event routed to the consumer was handled');
+    } finally {
+      await newer.stop();
+      await old.stop();
+      await svc.stop();
+    }
+  });
+
   it('given an instance that died after handling and before its checkpoint, then the next one takes over when the lease expires and reads it again: a duplicate, never a loss', async () => {
     const svc = await logService(ldb.db.url);
     const transport = ldb.transport();
