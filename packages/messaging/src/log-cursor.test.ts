@@ -27,6 +27,21 @@ describe('a log cursor', () => {
     assert.equal(advance(c, 0, 100), 14n);
   });
 
+  it('given a row read again while its first handling is in hand (a lease taken again), then both outcomes count and neither copy is left in hand', () => {
+    const c = fresh();
+    recordRead(c, [11n], 20n, 1);
+    // The holder's lease was taken and left expired by another instance; the statement that takes it again
+    // reads from the database's checkpoint, so the same row is handed out a second time.
+    recordRead(c, [11n, 12n], 20n, 2);
+    finish(c, 11n, true);
+    finish(c, 11n, true);
+    finish(c, 12n, true);
+    assert.equal(inHand(c), 0, 'no copy of the row waits for an outcome that already came');
+    assert.equal(advance(c, 0, 100), 12n);
+    finish(c, 11n, false);
+    assert.equal(c.stalled, false, 'an outcome for a row no longer in hand changes nothing');
+  });
+
   it('given a read shorter than asked, then the stretch up to the log end counts as passed', () => {
     const c = fresh();
     recordRead(c, [12n], 30n, 4);

@@ -83,6 +83,59 @@ describe('instances of a consumer on a log', () => {
     }
   });
 
+  it('given a holder whose lease another instance took and left expired while a row was in hand, then it takes the lease again and its checkpoint still moves past that row', async () => {
+    const svc = await logService(ldb.db.url);
+    const transport = ldb.transport();
+    let opened!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    let started = false;
+    const [first] = events(svc.type, 1);
+    const a = await logConsumer(svc, transport, {
+      concurrency: 2,
+      async handle(_tx, e) {
+        if (e.id !== first!.id || started) return;
+        started = true;
+        await gate;
+      },
+    });
+    await svc.startRelay(transport);
+    try {
+      await append(svc.pool, [first!]);
+      await waitFor('the first row in hand', async () => started);
+      // What another instance leaves when its rounds found this holder's lease expired (its rounds failed
+      // for a lease's length), took the lease, and died before it read anything.
+      await svc.pool.query(
+        `update messaging.log_checkpoints set holder = 'another', leased_until = now() - interval '1 second'
+          where consumer = $1 and source = $2`,
+        [a.name, svc.schema],
+      );
+      await waitFor(
+        'the holder to take its lease again',
+        async () =>
+          (await svc.count(
+            `select count(*)::int as n from messaging.log_checkpoints
+              where consumer = $1 and source = $2 and holder <> 'another'`,
+            [a.name, svc.schema],
+          )) === 1,
+      );
+      opened();
+      const next = events(svc.type, 1, 1);
+      await append(svc.pool, next);
+      await waitFor('the next event handled', async () => (await a.handled()).includes(next[0]!.id));
+      const [last] = await svc.logPositions([next[0]!.id]);
+      await waitFor(
+        'the checkpoint past the next event',
+        async () => ((await checkpoint(svc.pool, a.name, svc.schema)) ?? 0n) >= last!,
+      );
+    } finally {
+      opened();
+      await a.stop();
+      await svc.stop();
+    }
+  });
+
   it('given an instance that died after handling and before its checkpoint, then the next one takes over when the lease expires and reads it again: a duplicate, never a loss', async () => {
     const svc = await logService(ldb.db.url);
     const transport = ldb.transport();
