@@ -92,7 +92,10 @@ export function attemptOf(cursor: LogCursor, position: bigint): number {
 
 /** A handler finished: `handled` when it had an outcome (an ack, or a retry moved to deliveries). */
 export function finish(cursor: LogCursor, position: bigint, handled: boolean): void {
-  const entry = cursor.entries.find((e) => e.position === position);
+  // The first copy still in hand: a lease taken again reads from the database's checkpoint and can hand out
+  // a row whose first handling is still running. Matching a copy that already has its outcome would leave
+  // the other in hand forever, and the checkpoint (and, once stalled, the reading) would stop there.
+  const entry = cursor.entries.find((e) => e.position === position && e.state === 'reading');
   if (!entry) return;
   entry.state = handled ? 'done' : 'failed';
   if (!handled) cursor.stalled = true;
