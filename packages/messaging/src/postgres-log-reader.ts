@@ -20,6 +20,7 @@ import {
   logRound,
   releaseCheckpoints,
 } from './postgres-log-round.ts';
+import { topicRegex } from './topic.ts';
 import type { Subscription, SubscriptionHandlers } from './transport.ts';
 
 export interface LogReaderOptions {
@@ -82,6 +83,7 @@ interface SourceState {
 export function createLogReader(opts: LogReaderOptions): LogReader {
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const consumer = opts.subscription.name;
+  const regexes = opts.subscription.eventTypes.map(topicRegex);
   const refillAt = Math.max(1, Math.ceil(opts.subscription.concurrency / 2));
   const sources = new Map<string, SourceState>();
   let discoveredAt = Number.NEGATIVE_INFINITY;
@@ -105,7 +107,7 @@ export function createLogReader(opts: LogReaderOptions): LogReader {
 
   /** This round's request for one source, or undefined when it has nothing to do. */
   const plan = (source: string, s: SourceState, free: number, now: number): LogRoundRequest | undefined => {
-    const base = { consumer, holder, source, leaseMs: opts.leaseMs };
+    const base = { consumer, holder, source, regexes, leaseMs: opts.leaseMs };
     const cursor = s.cursor;
     if (!cursor) {
       if (now < s.tryAt) return undefined;

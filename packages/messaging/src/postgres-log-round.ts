@@ -35,6 +35,8 @@ export interface LogRoundRequest {
   readonly kept:
     | { readonly checkpoint: bigint; readonly rewind: boolean; readonly readTo: bigint }
     | undefined;
+  /** This instance's patterns; the round also reads what the stored subscription's patterns take. */
+  readonly regexes: readonly string[];
   /** Rows to read; 0 reads nothing (the round only persists, renews or takes). */
   readonly limit: number;
   readonly leaseMs: number;
@@ -89,17 +91,19 @@ export async function logRound(pool: Pool, schema: string, req: LogRoundRequest)
     prepared(
       `with cur as (
          select position, read_to, rereads, $4::bool and holder is not distinct from $3 as kept,
-                leased_until >= now() + $9::int * interval '1 millisecond' / 2 as fresh
+                leased_until >= now() + $10::int * interval '1 millisecond' / 2 as fresh
            from ${schema}.log_checkpoints
           where consumer = $1 and source = $2
             and (holder = $3 or holder is null or leased_until < now())),
        r as (
          select log_position, event_id, envelope from ${log}
           where log_position > (select case when kept then $7::bigint else position end from cur)
-            -- The stored patterns, which routing uses, not this instance's: an older instance holding the lease
-            -- in a rolling deploy would otherwise pass over events routed for a pattern only newer ones have.
-            and type ~ any((select s.regexes from ${schema}.subscriptions s where s.consumer = $1)::text[])
-          order by log_position limit $8::int),
+            -- This instance's patterns or the stored ones routing uses, whichever takes the row: in a rolling
+            -- deploy that changes them, a holder reading by either alone would pass over events routed for
+            -- a pattern only the other has (an older holder, a newer instance's subscription).
+            and (type ~ any($8::text[])
+                 or type ~ any((select s.regexes from ${schema}.subscriptions s where s.consumer = $1)::text[]))
+          order by log_position limit $9::int),
        u as (
          update ${schema}.log_checkpoints c
             set position = greatest(c.position, $5::bigint),
@@ -108,14 +112,14 @@ export async function logRound(pool: Pool, schema: string, req: LogRoundRequest)
                      and c.read_to > greatest(c.position, $5::bigint))::int,
                 read_to = greatest(c.read_to, (select max(log_position) from r)),
                 holder = $3,
-                leased_until = now() + $9::int * interval '1 millisecond',
+                leased_until = now() + $10::int * interval '1 millisecond',
                 updated_at = now()
           where c.consumer = $1 and c.source = $2
             and (c.holder = $3 or c.holder is null or c.leased_until < now())
             and exists (select 1 from cur)
             and (not ($4::bool and c.holder is not distinct from $3) or $5::bigint > c.position or $6::bool
                  or exists (select 1 from r)
-                 or c.leased_until < now() + $9::int * interval '1 millisecond' / 2)
+                 or c.leased_until < now() + $10::int * interval '1 millisecond' / 2)
           returning c.rereads),
        h as (
          select exists (select 1 from u)
@@ -142,6 +146,7 @@ export async function logRound(pool: Pool, schema: string, req: LogRoundRequest)
         req.kept === undefined ? null : String(req.kept.checkpoint),
         req.kept?.rewind ?? false,
         req.kept === undefined ? null : String(req.kept.readTo),
+        [...req.regexes],
         req.limit,
         req.leaseMs,
       ],
