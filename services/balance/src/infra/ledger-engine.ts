@@ -99,6 +99,7 @@ async function lookUpKeys(
   now: Date,
 ): Promise<Map<string, IdempotencyState>> {
   const requests = units.flatMap((u) => (u.idempotency ? [u.idempotency] : []));
+  // A batch holds at most BALANCE_BATCH_SIZE_MAX (≤ 1,000) commands, so at most as many keyed requests.
   if (requests.length > IDEMPOTENCY_BATCH_MAX)
     throw new InvariantError(`at most ${IDEMPOTENCY_BATCH_MAX} keys per batch`);
   const { stored, inTransfers } = await findKeys(tx, requests, now);
