@@ -172,12 +172,10 @@ async function main() {
     }> = [];
     let notifyCpu: Record<string, string> | undefined;
     if (CPU_PROF_DIR && SCENARIOS.has('notifications'))
-      deals = await restartService(
-        system,
-        'deals',
-        { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${CPU_PROF_DIR}` },
-        deals,
-      );
+      deals = await restartService(system, 'deals', {}, deals, [
+        '--cpu-prof',
+        `--cpu-prof-dir=${CPU_PROF_DIR}`,
+      ]);
     for (let r = 0; r < (SCENARIOS.has('notifications') ? ROUNDS : 0); r++) {
       await settled(client, system.urls);
       const before = sampleCpu(cpuScope());

@@ -38,13 +38,16 @@ async function until(what: string, ok: () => Promise<boolean> | boolean, child?:
 
 /**
  * Stops the service's current process (the system's own, or `current` when it was restarted before) and
- * starts it again with the system's environment plus `env`; resolves once it answers /ready.
+ * starts it again with the system's environment plus `env` (and `nodeFlags`); resolves once it answers
+ * /ready.
  */
 export async function restartService(
   system: RunningSystem,
   name: ServiceName,
   env: Readonly<Record<string, string>>,
   current?: RestartedService,
+  /** Node flags besides SERVICE_NODE_FLAGS, e.g. `--cpu-prof` (which NODE_OPTIONS refuses). */
+  nodeFlags: readonly string[] = [],
 ): Promise<RestartedService> {
   const url = system.urls[name];
   const pid = current?.pid ?? system.pids[name];
@@ -56,7 +59,7 @@ export async function restartService(
   }
   const child = spawn(
     process.execPath,
-    [...SERVICE_NODE_FLAGS, resolve(ROOT, 'services', name, 'src', 'main.ts')],
+    [...SERVICE_NODE_FLAGS, ...nodeFlags, resolve(ROOT, 'services', name, 'src', 'main.ts')],
     {
       cwd: ROOT,
       env: { ...system.env, ...env },
