@@ -15,6 +15,8 @@ import { adminToken, benchDatabase, median, percentile, postJson, quiesce, round
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 6);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
+/** Set: every service writes a V8 CPU profile of the whole run here (`--cpu-prof`). */
+const CPU_PROF_DIR = process.env['BENCH_CPU_PROF_DIR'];
 const SETTLE_TIMEOUT_MS = 120_000;
 const TERMINAL = ['completed', 'failed', 'cancelled', 'rejected'];
 
@@ -97,6 +99,7 @@ async function main() {
     databaseUrl: db.url,
     ports: 'random',
     output: 'ignore',
+    ...(CPU_PROF_DIR ? { cpuProfileDir: CPU_PROF_DIR } : {}),
     env: {
       LOG_LEVEL: 'warn',
       // The benchmark's admin sets up accounts; the second factor is not what is measured.
