@@ -10,7 +10,7 @@ import { startSystem } from '../scripts/system.ts';
 import { type CpuSample, cpuPerUnit, sampleCpu } from './cpu.ts';
 import { type RunFigures, runBaseline, setupBaseline } from './ledger-baseline.ts';
 import { pgbenchAvailable, runPgbench } from './ledger-pgbench.ts';
-import { adminToken, benchDatabase, median, postJson, quiesce, round, rssMiB } from './lib.ts';
+import { adminToken, benchDatabase, median, postJson, quiesce, round, rssMiB, vacuumAnalyze } from './lib.ts';
 import { paced } from './paced.ts';
 import { sampleTables, type TableSample, writesPerUnit } from './table-stats.ts';
 
@@ -246,6 +246,7 @@ async function main() {
         // Each run starts once the previous one's events are relayed and consumed, so none of them pays for
         // another's backlog.
         await quiesce(system.urls);
+        await vacuumAnalyze(db.url);
         const baselineCpuBefore = sampleCpu(cpuScope);
         const baselineRun = await runBaseline(db.url, {
           concurrency: CONCURRENCY,

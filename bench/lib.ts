@@ -44,6 +44,28 @@ export async function benchDatabase(): Promise<{ url: string; server: string; dr
   };
 }
 
+/**
+ * VACUUM ANALYZE of the whole benchmark database. A run must not depend on the server's autovacuum, which
+ * may be off (CI servers turn it off) or a minute away: without statistics the planner guesses, and dead
+ * rows from the previous round are read again. Called between rounds, outside what is measured, for the
+ * baselines and the services alike; says once whether autovacuum is on.
+ */
+export async function vacuumAnalyze(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    if (!vacuumNoted) {
+      const { rows } = await c.query<{ on: string }>('show autovacuum');
+      console.log(`autovacuum on this server: ${rows[0]?.on}; each round starts after a VACUUM ANALYZE`);
+      vacuumNoted = true;
+    }
+    await c.query('vacuum (analyze)');
+  } finally {
+    await c.end();
+  }
+}
+let vacuumNoted = false;
+
 /** Creates an admin with the real CLI and logs in through the gateway. */
 export async function adminToken(gateway: string, databaseUrl: string): Promise<string> {
   const email = `bench-${randomBytes(4).toString('hex')}@example.com`;

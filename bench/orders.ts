@@ -10,7 +10,16 @@ import pg from 'pg';
 import { Pool } from 'undici';
 import { startSystem } from '../scripts/system.ts';
 import { type CpuSample, cpuPerUnit, sampleCpu } from './cpu.ts';
-import { adminToken, benchDatabase, median, percentile, postJson, quiesce, round } from './lib.ts';
+import {
+  adminToken,
+  benchDatabase,
+  median,
+  percentile,
+  postJson,
+  quiesce,
+  round,
+  vacuumAnalyze,
+} from './lib.ts';
 
 const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 6);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -172,6 +181,7 @@ async function main() {
     const transfers: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       await quiesce(system.urls);
+      await vacuumAnalyze(db.url);
       const since = new Date();
       const cpuBefore = sampleCpu(cpuScope);
       await load(placeOrder, DURATION_S * 1000);
@@ -190,6 +200,7 @@ async function main() {
     const peak = median(peaks.map((p) => p.perSecond));
     const halfRate = Math.max(1, Math.round(peak / 2));
     await quiesce(system.urls);
+    await vacuumAnalyze(db.url);
     const since = new Date();
     await load(placeOrder, DURATION_S * 1000, halfRate);
     const half = await settle(client, since);
