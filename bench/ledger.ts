@@ -10,7 +10,17 @@ import { startSystem } from '../scripts/system.ts';
 import { type CpuSample, cpuPerUnit, sampleCpu } from './cpu.ts';
 import { type RunFigures, runBaseline, setupBaseline } from './ledger-baseline.ts';
 import { pgbenchAvailable, runPgbench } from './ledger-pgbench.ts';
-import { adminToken, benchDatabase, median, postJson, quiesce, round, rssMiB, vacuumAnalyze } from './lib.ts';
+import {
+  adminToken,
+  benchDatabase,
+  heapMiB,
+  median,
+  postJson,
+  quiesce,
+  round,
+  rssMiB,
+  vacuumAnalyze,
+} from './lib.ts';
 import { paced } from './paced.ts';
 import { sampleTables, type TableSample, writesPerUnit } from './table-stats.ts';
 
@@ -228,6 +238,13 @@ async function main() {
     if (!withPgbench) console.log('pgbench is not on PATH: the raw-SQL baseline is left out');
     const rows = [];
     let rssPeak = 0;
+    let heapAtPeak: Record<string, number> = {};
+    const sampleRss = async () => {
+      const rss = await rssMiB(balancePid);
+      if (rss <= rssPeak) return;
+      rssPeak = rss;
+      heapAtPeak = await heapMiB(direct);
+    };
     const cpuScope = { services: system.pids, database: new URL(db.url).pathname.slice(1) };
     let cpu: { before: CpuSample; after: CpuSample; transfers: number } | undefined;
     let baselineCpu: typeof cpu;
@@ -290,7 +307,7 @@ async function main() {
           cpu = { before: cpuBefore, after: sampleCpu(cpuScope), transfers: run.tps * DURATION_S };
           tables = { before: tablesBefore, after: await sampleTables(db.url), transfers: cpu.transfers };
         }
-        rssPeak = Math.max(rssPeak, await rssMiB(balancePid));
+        await sampleRss();
         await quiesce(system.urls);
         runs.gateway.push(await runHttp(gateway, token, ids, scenario));
         if (scenario === 'uniform') {
@@ -326,13 +343,16 @@ async function main() {
       p99Ms: median(halves.map((h) => h.p99Ms)),
       failed: halves.reduce((a, h) => a + h.failed, 0),
     };
-    rssPeak = Math.max(rssPeak, await rssMiB(balancePid));
+    await sampleRss();
     console.table(rows);
     console.log(
       `uniform direct at half the peak rate (${halfRate}/s, evenly paced, medians of ${ROUNDS}): ` +
         `p50 ${round(half.p50Ms, 2)} ms, p99 ${round(half.p99Ms, 2)} ms, failed ${half.failed}`,
     );
-    console.log(`balance service RSS (max sampled after load): ${rssPeak} MiB`);
+    console.log(
+      `balance service RSS (max sampled after load): ${rssPeak} MiB; at that sample, in MiB:`,
+      heapAtPeak,
+    );
     if (cpu && baselineCpu) {
       console.log(
         'CPU per transfer by process (uniform, first round; for balance, its events relayed and consumed):',

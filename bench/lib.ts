@@ -55,8 +55,10 @@ export async function vacuumAnalyze(url: string): Promise<void> {
   await c.connect();
   try {
     if (!vacuumNoted) {
-      const { rows } = await c.query<{ on: string }>('show autovacuum');
-      console.log(`autovacuum on this server: ${rows[0]?.on}; each round starts after a VACUUM ANALYZE`);
+      const { rows } = await c.query<{ autovacuum: string }>('show autovacuum');
+      console.log(
+        `autovacuum on this server: ${rows[0]?.autovacuum}; each round starts after a VACUUM ANALYZE`,
+      );
       vacuumNoted = true;
     }
     await c.query('vacuum (analyze)');
@@ -106,6 +108,23 @@ export async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
   return Math.round(kb / 1024);
+}
+
+/**
+ * Where a service's memory is, from its own /metrics (prom-client's default metrics), in MiB: the V8 heap
+ * (total reserved and used), memory outside it (Buffers, the driver's sockets) and its array buffers.
+ */
+export async function heapMiB(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) => {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    return m ? Math.round(Number(m[1]) / 2 ** 20) : Number.NaN;
+  };
+  return {
+    'heap total': read('nodejs_heap_size_total_bytes'),
+    'heap used': read('nodejs_heap_size_used_bytes'),
+    external: read('nodejs_external_memory_bytes'),
+  };
 }
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
