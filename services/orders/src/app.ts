@@ -13,6 +13,7 @@ import { createOrderRoute } from './features/create-order/route.ts';
 import { getOrderRoute } from './features/get-order/route.ts';
 import { listOrdersRoute } from './features/list-orders/route.ts';
 import { CONSUMED_EVENT_TYPES, CONSUMER_NAME } from './features/processing-outcome/handler.ts';
+import { cachedAccountOf } from './infra/account-cache.ts';
 import { balanceClient } from './infra/balance-client.ts';
 import { SERVICE } from './infra/events.ts';
 import { createOrdersMetrics, type OrdersMetrics } from './infra/metrics.ts';
@@ -115,7 +116,7 @@ export async function buildApp(deps: OrdersDeps): Promise<OrdersApp> {
     clock,
     newOrderId: () => newId('ord', clock),
     balanceConfigured,
-    balance,
+    accountOf: cachedAccountOf(balance.accountOf, { clock, metrics }),
     findOrder: (id) => findOrder(pool, id),
     listOrders: (customerId, filter, limit) => listOrdersOf(pool, customerId, filter, limit),
     createOrder: (req, order, render) =>

@@ -25,6 +25,7 @@ import {
 } from '@strongbox/kernel';
 import { createPool, migrate, type Pool, withTransaction } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
+import type { FastifyInstance } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import { buildApp, MIGRATIONS } from '../app.ts';
 import { ordersConfig } from '../config.ts';
@@ -147,10 +148,14 @@ export interface Customer {
   readonly merchantAccountId: string;
   /** Balance as the customer sees it (their own token). */
   readonly api: BalanceApi;
+  /** The customer's own access token, as identity would issue it (role `customer`). */
+  readonly token: string;
 }
 
 /** One orders instance, built by buildApp as main.ts builds it: its own pool, balance client and saga runner. */
 export interface OrdersInstance {
+  /** The instance's HTTP API (inject requests into it; it listens on no port). */
+  readonly app: FastifyInstance;
   readonly pool: Pool;
   readonly saga: SagaRunner;
   readonly balance: BalanceClient;
@@ -182,6 +187,8 @@ export interface SagaHarness {
   ordersSchema(): Promise<string>;
   instance(opts: InstanceOptions): Promise<OrdersInstance>;
   customer(funds: number): Promise<Customer>;
+  /** Requests balance has answered so far on one route template (`GET /v1/accounts/:id`), from its metrics. */
+  balanceCalls(method: string, route: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -273,6 +280,7 @@ export async function startSagaHarness(): Promise<SagaHarness> {
       });
       let closed: Promise<void> | undefined;
       const instance: OrdersInstance = {
+        app,
         pool,
         saga,
         balance,
@@ -305,7 +313,20 @@ export async function startSagaHarness(): Promise<SagaHarness> {
         });
         if (res.status !== 201) throw new Error(`funding: ${res.status} ${JSON.stringify(res.body)}`);
       }
-      return { id, accountId, merchantAccountId, api: balanceApi(url, await keys.sign(id, ['customer'])) };
+      const token = await keys.sign(id, ['customer']);
+      return { id, accountId, merchantAccountId, api: balanceApi(url, token), token };
+    },
+    async balanceCalls(method, route) {
+      const res = await fetch(`${url}/metrics`);
+      const text = await res.text();
+      // One series per status code: http_request_duration_seconds_count{…method="GET",route="…",…} n
+      let n = 0;
+      for (const line of text.split('\n')) {
+        if (!line.startsWith('http_request_duration_seconds_count{')) continue;
+        if (!line.includes(`method="${method}"`) || !line.includes(`route="${route}"`)) continue;
+        n += Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+      return n;
     },
     close: shutdown,
   };
