@@ -162,6 +162,8 @@ export interface OrdersInstance {
   readonly metrics: OrdersMetrics;
   /** Runs the timer's tick in a transaction, as the periodic job does. */
   tick(): Promise<number>;
+  /** Statements this instance has sent to PostgreSQL so far (BEGIN and COMMIT included), over all its connections. */
+  statements(): number;
   close(): Promise<void>;
 }
 
@@ -263,6 +265,15 @@ export async function startSagaHarness(): Promise<SagaHarness> {
     async instance(opts) {
       const pool = createPool({ url: db.url, schema: opts.schema, sizeMax: 6, onError: () => undefined });
       pools.push(pool);
+      // Every statement goes through a client's query(), the pool's own query() included: counted there.
+      let statements = 0;
+      pool.on('connect', (client) => {
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        client.query = ((...args: unknown[]) => {
+          statements += 1;
+          return query(...args);
+        }) as typeof client.query;
+      });
       const { app, saga, balance, metrics } = await buildApp({
         pool,
         clock: opts.clock,
@@ -286,6 +297,7 @@ export async function startSagaHarness(): Promise<SagaHarness> {
         balance,
         metrics,
         tick: () => withTransaction(pool, (tx) => saga.tick(tx)),
+        statements: () => statements,
         close() {
           closed ??= (async () => {
             instances.delete(instance);
