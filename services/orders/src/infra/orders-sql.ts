@@ -59,38 +59,56 @@ function fromRow(r: OrderRow): Order {
   };
 }
 
-export async function insertOrder(db: Queryable, o: Order): Promise<void> {
-  await db.query(
-    prepared(
-      `insert into orders (id, customer_id, account_id, merchant_account_id, amount, currency, description,
+const INSERT_COLUMNS = `id, customer_id, account_id, merchant_account_id, amount, currency, description,
        items, status, hold_transfer_id, failure_reason, resolution, trace_id, processing_deadline,
-       step_attempts, last_error, next_step_at, history, created_at, updated_at, version)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
-      [
-        o.id,
-        o.customerId,
-        o.accountId,
-        o.merchantAccountId,
-        String(o.amountMinor),
-        o.currency,
-        o.description,
-        JSON.stringify(o.items),
-        o.status,
-        o.holdTransferId,
-        o.failureReason,
-        o.resolution ? JSON.stringify(o.resolution) : null,
-        o.traceId,
-        o.processingDeadline,
-        o.stepAttempts,
-        o.lastError,
-        o.nextStepAt,
-        JSON.stringify(o.history),
-        o.createdAt,
-        o.updatedAt,
-        o.version,
-      ],
-    ),
-  );
+       step_attempts, last_error, next_step_at, history, created_at, updated_at, version`;
+const INSERT_COLUMNS_COUNT = 21;
+/** `$first, $first + 1, …`: one parameter per inserted column. */
+const placeholders = (first: number) =>
+  Array.from({ length: INSERT_COLUMNS_COUNT }, (_, i) => `$${first + i}`).join(', ');
+
+function insertValues(o: Order): unknown[] {
+  return [
+    o.id,
+    o.customerId,
+    o.accountId,
+    o.merchantAccountId,
+    String(o.amountMinor),
+    o.currency,
+    o.description,
+    JSON.stringify(o.items),
+    o.status,
+    o.holdTransferId,
+    o.failureReason,
+    o.resolution ? JSON.stringify(o.resolution) : null,
+    o.traceId,
+    o.processingDeadline,
+    o.stepAttempts,
+    o.lastError,
+    o.nextStepAt,
+    JSON.stringify(o.history),
+    o.createdAt,
+    o.updatedAt,
+    o.version,
+  ];
+}
+
+const INSERT_SQL = `insert into orders (${INSERT_COLUMNS}) values (${placeholders(1)})`;
+
+export async function insertOrder(db: Queryable, o: Order): Promise<void> {
+  await db.query(prepared(INSERT_SQL, insertValues(o)));
+}
+
+/**
+ * The insert of a new order as the work of a keyed statement (runIdempotentStatement): the order is
+ * inserted only where `recorded` holds, its values numbered from `first`.
+ */
+export function insertOrderWhere(
+  o: Order,
+  first: number,
+): { sql: (recorded: string) => string; values: unknown[] } {
+  const select = `insert into orders (${INSERT_COLUMNS}) select ${placeholders(first)}`;
+  return { sql: (recorded) => `${select} where ${recorded}`, values: insertValues(o) };
 }
 
 /** The columns a saga step changes, as $2…$11 after the id ($1); `version` is the trigger's to bump. */

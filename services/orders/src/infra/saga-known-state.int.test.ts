@@ -309,8 +309,8 @@ describe('a drive writes a step on the state it knows', () => {
       t.diagnostic(
         `statements: created and held ${created}, started ${started}, processed and captured ${processed}`,
       );
-      // Create: BEGIN, key lookup, insert, key record, COMMIT; the hold: one guarded write.
-      assert.equal(created, 5 + 1);
+      // Create: the key and the order in one statement; the hold: one guarded write.
+      assert.equal(created, 1 + 1);
       // The consumer's transaction (here without the runtime's own inbox work): BEGIN, lock, update, COMMIT.
       assert.equal(started, 4);
       // The same, then the capture as one guarded write.
