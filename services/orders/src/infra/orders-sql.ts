@@ -148,7 +148,7 @@ export async function saveOrder(db: Queryable, o: Order): Promise<number> {
 const SAVE_IF_VERSION = `update orders set ${SAVE_SET} where id = $1 and version = $12 returning version`;
 /**
  * The guarded write and its events in one statement. The insert reads `saved`, so it runs only once the
- * update has locked and written the row, and only if it did: the events are drawn their outbox positions
+ * update has locked and written the row, and only if it did: the events draw their outbox positions
  * after the order's row lock, as appendOutbox's are after the lock the transaction took (ADR 0008).
  */
 const SAVE_IF_VERSION_WITH_EVENTS = `with saved as (${SAVE_IF_VERSION}),
