@@ -5,6 +5,7 @@ export * from './clock.ts';
 export * from './config.ts';
 export * from './errors.ts';
 export * from './events.ts';
+export * from './expiring-map.ts';
 export * from './group-commit.ts';
 export * from './idempotency.ts';
 export * from './ids.ts';

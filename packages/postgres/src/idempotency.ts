@@ -83,6 +83,40 @@ export async function findIdempotent(
 const sortRefs = <T extends IdempotencyRef>(xs: readonly T[]): T[] =>
   [...xs].sort((a, b) => (refId(a) < refId(b) ? -1 : refId(a) > refId(b) ? 1 : 0));
 
+/** What recording a key does to a row already there: it replaces only a row past its expiry (`$6` is now). */
+const RECORD_CONFLICT = `on conflict (scope, key) do update
+       set request_hash = excluded.request_hash, state = 'done', lease_token = null, lease_expires_at = null,
+           response_status = excluded.response_status, response_body = excluded.response_body,
+           created_at = excluded.created_at, expires_at = excluded.expires_at
+       where k.expires_at <= $6`;
+
+/**
+ * recordIdempotent for one request, as the text of a statement that answers one row when it recorded the
+ * key and none when another request holds it; `recordOneValues` fills its parameters $1…$7. For a
+ * statement that records the key and makes the work's effects at once (runIdempotentStatement).
+ */
+export const RECORD_ONE_SQL = `insert into idempotency_keys as k
+       (scope, key, request_hash, state, response_status, response_body, created_at, expires_at)
+     values ($1, $2, $3, 'done', $4, $5::json, $6, $7)
+     ${RECORD_CONFLICT}
+     returning 1`;
+
+/** The parameters of RECORD_ONE_SQL: $1…$7. */
+export function recordOneValues(
+  record: IdempotentRequest & { readonly response: StoredResponse },
+  opts: { at: Date; ttlMs?: number },
+): unknown[] {
+  return [
+    record.scope,
+    record.key,
+    record.requestHash,
+    record.response.status,
+    record.response.body,
+    opts.at,
+    new Date(opts.at.getTime() + (opts.ttlMs ?? IDEMPOTENCY_TTL_MS)),
+  ];
+}
+
 /**
  * Records finished requests inside the transaction that made their effects. Rows are inserted in key
  * order, so two transactions recording overlapping keys cannot deadlock on them. Answers the refs that
@@ -104,11 +138,7 @@ export async function recordIdempotent(
        (scope, key, request_hash, state, response_status, response_body, created_at, expires_at)
      select scope, key, hash, 'done', status, body::json, $6, $7
      from unnest($1::text[], $2::text[], $3::bytea[], $4::int[], $5::text[]) as r(scope, key, hash, status, body)
-     on conflict (scope, key) do update
-       set request_hash = excluded.request_hash, state = 'done', lease_token = null, lease_expires_at = null,
-           response_status = excluded.response_status, response_body = excluded.response_body,
-           created_at = excluded.created_at, expires_at = excluded.expires_at
-       where k.expires_at <= $6
+     ${RECORD_CONFLICT}
      returning scope, key`,
       [
         sorted.map((r) => r.scope),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { cloudEvent, fixedClock } from '@strongbox/kernel';
+import { type CloudEvent, cloudEvent, fixedClock } from '@strongbox/kernel';
 import pg from 'pg';
 import { migrate, POSTGRES_MODULES } from './migrate.ts';
 import {
@@ -8,6 +8,8 @@ import {
   markPublished,
   oldestUnpublishedAgeMs,
   outboxChannel,
+  outboxInsert,
+  outboxValues,
   purgePublished,
   readUnpublished,
 } from './outbox.ts';
@@ -66,6 +68,40 @@ describe('appendOutbox', () => {
       }),
     );
     assert.equal((await pool.query('select count(*)::int as n from outbox')).rows[0].n, before);
+  });
+});
+
+describe('outboxInsert', () => {
+  const rowsOf = async (events: readonly CloudEvent[]) => {
+    const { rows } = await pool.query(
+      'select event_id, type, subject, envelope from outbox where event_id = any($1) order by position',
+      [events.map((e) => e.id)],
+    );
+    return rows;
+  };
+  /** The row appendOutbox writes for an event. */
+  const rowOf = (e: CloudEvent) => ({
+    event_id: e.id,
+    type: e.type,
+    subject: e.subject,
+    envelope: JSON.parse(JSON.stringify(e)),
+  });
+
+  it('given a statement that appends only if its own write matched, then it appends the rows appendOutbox appends, or none at all', async () => {
+    await pool.query('create table things (id int primary key, version int not null)');
+    await pool.query('insert into things values (1, 0)');
+    const guarded = `with saved as (update things set version = version + 1 where id = $1 and version = $2 returning 1)
+      ${outboxInsert(3)} where exists (select 1 from saved)`;
+    const events = [event(40), event(41)];
+
+    await pool.query(guarded, [1, 5, ...outboxValues(events)]);
+    assert.deepEqual(await rowsOf(events), [], 'the guard failed: nothing appended');
+    await pool.query(guarded, [1, 0, ...outboxValues(events)]);
+    assert.deepEqual(await rowsOf(events), events.map(rowOf));
+
+    const appended = [event(42), event(43)];
+    await withTransaction(pool, (tx) => appendOutbox(tx, appended));
+    assert.deepEqual(await rowsOf(appended), appended.map(rowOf), 'the same rows as appendOutbox writes');
   });
 });
 

@@ -18,19 +18,36 @@ export type Queryable = Pick<pg.PoolClient, 'query'>;
  */
 export async function appendOutbox(tx: Queryable, events: readonly CloudEvent[]): Promise<void> {
   if (events.length === 0) return;
+  await tx.query(prepared(APPEND_SQL, outboxValues(events)));
+}
+
+/**
+ * The insert appendOutbox makes, for a statement that writes its own change and the events about it at
+ * once (a CTE): it reads the rows from the four parameters from `$first` on, which `outboxValues` fills,
+ * so such a statement appends exactly the rows appendOutbox would. A `where` may follow it (`select *
+ * from unnest(…)` is its last clause), to append only if another part of the statement wrote something.
+ * The outbox's statement trigger notifies the relay for this statement as for appendOutbox's.
+ *
+ * @example
+ * const sql = `with saved as (update … returning 1) ${outboxInsert(4)} where exists (select 1 from saved)`;
+ * await db.query(prepared(sql, [a, b, c, ...outboxValues(events)]));
+ */
+export function outboxInsert(first: number): string {
+  return `insert into outbox (event_id, type, subject, envelope)
+     select * from unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::text[], $${first + 3}::jsonb[])`;
+}
+
+const APPEND_SQL = outboxInsert(1);
+
+/** The parameters of `outboxInsert`: one array per column, one element per event (at most OUTBOX_APPEND_MAX). */
+export function outboxValues(events: readonly CloudEvent[]): [string[], string[], string[], string[]] {
   if (events.length > OUTBOX_APPEND_MAX) throw new Error(`at most ${OUTBOX_APPEND_MAX} events per append`);
-  await tx.query(
-    prepared(
-      `insert into outbox (event_id, type, subject, envelope)
-     select * from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])`,
-      [
-        events.map((e) => e.id),
-        events.map((e) => e.type),
-        events.map((e) => e.subject),
-        events.map((e) => JSON.stringify(e)),
-      ],
-    ),
-  );
+  return [
+    events.map((e) => e.id),
+    events.map((e) => e.type),
+    events.map((e) => e.subject),
+    events.map((e) => JSON.stringify(e)),
+  ];
 }
 
 /** The channel the outbox trigger notifies on commit; the same expression as in 0001-outbox.sql. */

@@ -3,7 +3,11 @@ import { type ServiceTokens, serviceTokens } from '@strongbox/http/service-token
 import { type Clock, newId } from '@strongbox/kernel';
 import { DEAD_LETTERS_PREFIX, deadLetterRoutes, type Transport } from '@strongbox/messaging';
 import { type MigrationModule, POSTGRES_MODULES, type Pool, ping } from '@strongbox/postgres';
-import { rememberAnswer, runIdempotent } from '@strongbox/postgres/idempotent-run';
+import {
+  KEYED_STATEMENT_FIRST_PARAM,
+  rememberAnswer,
+  runIdempotentStatement,
+} from '@strongbox/postgres/idempotent-run';
 import type { ServiceParts } from '@strongbox/service';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -13,10 +17,11 @@ import { createOrderRoute } from './features/create-order/route.ts';
 import { getOrderRoute } from './features/get-order/route.ts';
 import { listOrdersRoute } from './features/list-orders/route.ts';
 import { CONSUMED_EVENT_TYPES, CONSUMER_NAME } from './features/processing-outcome/handler.ts';
+import { cachedAccountOf } from './infra/account-cache.ts';
 import { balanceClient } from './infra/balance-client.ts';
 import { SERVICE } from './infra/events.ts';
 import { createOrdersMetrics, type OrdersMetrics } from './infra/metrics.ts';
-import { countOpenOrders, findOrder, insertOrder, listOrdersOf } from './infra/orders-sql.ts';
+import { countOpenOrders, findOrder, insertOrderWhere, listOrdersOf } from './infra/orders-sql.ts';
 import { type SagaRunner, sagaRunner, TIMER_SCHEDULE } from './infra/saga-runner.ts';
 import type { BalanceClient, OrdersPorts } from './ports.ts';
 
@@ -115,14 +120,14 @@ export async function buildApp(deps: OrdersDeps): Promise<OrdersApp> {
     clock,
     newOrderId: () => newId('ord', clock),
     balanceConfigured,
-    balance,
+    accountOf: cachedAccountOf(balance.accountOf, { clock, metrics }),
     findOrder: (id) => findOrder(pool, id),
     listOrders: (customerId, filter, limit) => listOrdersOf(pool, customerId, filter, limit),
+    // The key and the new order in one statement (ADR 0043): the answer is rendered before it is written.
     createOrder: (req, order, render) =>
-      runIdempotent(pool, clock, req, async (tx) => {
+      runIdempotentStatement(pool, clock, req, () => {
         const o = order();
-        await insertOrder(tx, o);
-        return render(o);
+        return { response: render(o), ...insertOrderWhere(o, KEYED_STATEMENT_FIRST_PARAM) };
       }),
     applyInput: (id, input) => saga.apply(id, input),
     drive: (id, known) => saga.drive(id, known),

@@ -28,13 +28,17 @@ export interface BalanceClient {
   close(): Promise<void>;
 }
 
+/** The account check of a new order: balance's answer, or one remembered (infra/account-cache.ts). */
+export type AccountOf = BalanceClient['accountOf'];
+
 /** What the use cases need from the outside world; app.ts wires it to PostgreSQL, balance and the saga. */
 export interface OrdersPorts {
   readonly clock: Clock;
   readonly newOrderId: () => string;
   /** False when orders has no client credentials: it cannot move money, so it takes no orders. */
   readonly balanceConfigured: boolean;
-  readonly balance: BalanceClient;
+  /** The account as the caller's token shows it, or as balance showed it lately (owner and currency). */
+  readonly accountOf: AccountOf;
   findOrder(id: string): Promise<Order | undefined>;
   listOrders(
     customerId: string,

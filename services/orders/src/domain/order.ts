@@ -66,6 +66,12 @@ export interface Order {
   readonly history: readonly HistoryEntry[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /**
+   * How many times the stored order was written since it was created (the database adds one on every
+   * write). Decisions carry it over unchanged; the runner guards a write decided without the row lock
+   * with it (ADR 0043).
+   */
+  readonly version: number;
 }
 
 /** What a customer asks for; everything else about a new order is decided here. */
@@ -97,6 +103,7 @@ export function newOrder(r: OrderRequest, now: Date): Order {
     history: [{ status: 'pending', at: now.toISOString(), reason: null }],
     createdAt: now,
     updatedAt: now,
+    version: 0,
   };
 }
 

@@ -28,6 +28,7 @@ function given(patch: Partial<Order> = {}): Order {
     history: [{ status: 'pending', at: T0.toISOString(), reason: null }],
     createdAt: T0,
     updatedAt: T0,
+    version: 7,
     ...patch,
   };
 }
@@ -199,5 +200,36 @@ describe('order saga', () => {
 
   it('given a recorded hold, a repeated hold answer changes nothing', () => {
     assert.equal(when(reserved(), { kind: 'hold_placed', transferId: 'tr_1' }).kind, 'ignored');
+  });
+
+  it('given any order and input, a change carries the version it was decided on, which the runner guards its write with', () => {
+    const inputs: SagaInput[] = [
+      { kind: 'hold_placed', transferId: 'tr_1' },
+      { kind: 'hold_refused', code: 'insufficient_funds' },
+      { kind: 'processing_started' },
+      { kind: 'processed', outcome: 'completed' },
+      { kind: 'processed', outcome: 'failed', error: 'card_declined' },
+      { kind: 'cancel_requested' },
+      { kind: 'deadline_checked' },
+      { kind: 'captured' },
+      { kind: 'capture_refused', transferStatus: 'expired' },
+      { kind: 'released' },
+      { kind: 'step_failed', step: 'hold', error: 'balance timed out', retryInMs: 250 },
+    ];
+    const states = [
+      given(),
+      reserved(),
+      reserved({ status: 'processing', resolution: { kind: 'capture' } }),
+      reserved({ resolution: { kind: 'release', outcome: 'cancelled', reason: 'cancelled_by_customer' } }),
+    ];
+    let changes = 0;
+    for (const o of states)
+      for (const input of inputs) {
+        const d = when(o, input, new Date(T0.getTime() + 120_000));
+        if (d.kind !== 'changed') continue;
+        changes += 1;
+        assert.equal(d.order.version, o.version, `${o.status} + ${input.kind}`);
+      }
+    assert.ok(changes >= states.length, 'every state changes on some input');
   });
 });

@@ -7,6 +7,8 @@ export interface OrdersMetrics {
   readonly transitions: client.Counter<'status'>;
   readonly stepFailures: client.Counter<'step'>;
   readonly breakerOpen: client.Gauge;
+  /** Account checks of new orders answered from memory (`hit`) or asked of balance (`miss`). */
+  readonly accountCache: client.Counter<'result'>;
 }
 
 export function createOrdersMetrics(openOrders: () => Promise<number>): OrdersMetrics {
@@ -28,6 +30,12 @@ export function createOrdersMetrics(openOrders: () => Promise<number>): OrdersMe
     help: '1 while the circuit to balance is open (calls fail fast), else 0',
     registers: [registry],
   });
+  const accountCache = new client.Counter({
+    name: 'orders_account_cache_total',
+    help: 'Account checks of new orders: hit (owner and currency remembered) or miss (asked balance)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
   new client.Gauge({
     name: 'orders_open',
     help: 'Orders not yet in a terminal state',
@@ -36,5 +44,5 @@ export function createOrdersMetrics(openOrders: () => Promise<number>): OrdersMe
       this.set(await openOrders());
     },
   });
-  return { registry, transitions, stepFailures, breakerOpen };
+  return { registry, transitions, stepFailures, breakerOpen, accountCache };
 }

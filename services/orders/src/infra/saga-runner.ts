@@ -9,9 +9,15 @@ import {
 import type { BalanceClient } from '../ports.ts';
 import type { OrdersMetrics } from './metrics.ts';
 import { dueOrderIds, findOrder } from './orders-sql.ts';
-import { type PerformStep, sagaApplier, stepPerformer } from './saga-steps.ts';
+import {
+  type ApplyToKnown,
+  knownStateApplier,
+  type PerformStep,
+  sagaApplier,
+  stepPerformer,
+} from './saga-steps.ts';
 
-/** Steps one drive takes before it yields (each is a balance call and a transaction). */
+/** Steps one drive takes before it yields (each is a balance call and a write). */
 export const DRIVE_ROUNDS_MAX = 8;
 /** Orders the timer takes per tick, and how many of them it drives at once. */
 export const TIMER_BATCH_MAX = 200;
@@ -34,11 +40,13 @@ export interface SagaRunnerDeps {
 export interface SagaRunner {
   /** Applies one input to the order inside the caller's transaction (row-locked). */
   applyIn(tx: Queryable, orderId: string, input: SagaInput): Promise<Decision | undefined>;
+  /** Applies one input to the order in a transaction of its own (row-locked). */
   apply(orderId: string, input: SagaInput): Promise<Decision | undefined>;
   /**
    * Runs the order's due steps now; concurrent calls for one order in this process share one run. `known`
    * is the order as the caller has just committed it, which saves reading it back (a stale copy only costs
-   * a repeated, idempotent balance call: every result is applied under the row lock).
+   * a repeated, idempotent balance call: a result is written only on the version it was decided on, and
+   * otherwise applied under the row lock on the latest state).
    */
   drive(orderId: string, known?: Order): Promise<void>;
   /** Resolves once no drive runs in this process (at shutdown, before balance's client is closed). */
@@ -51,19 +59,22 @@ export interface SagaRunner {
 
 /**
  * Carries out the saga that domain/saga.ts decides (ADR 0015): balance calls happen outside any
- * transaction (saga-steps.ts), and their results are applied under the order's row lock, where `decide`
- * sees the latest state. Every balance call is idempotent, so a run that is repeated (two instances, a
- * crash, the timer and a consumer at once) repeats nothing in the ledger.
+ * transaction (saga-steps.ts), and their results are applied to the latest state of the order: by a drive
+ * in one statement guarded by the version it knows (ADR 0043), falling back to the row lock when the
+ * order changed meanwhile; by a consumer and a cancel under the row lock. Every balance call is
+ * idempotent, so a run that is repeated (two instances, a crash, the timer and a consumer at once)
+ * repeats nothing in the ledger.
  */
 export function sagaRunner(deps: SagaRunnerDeps): SagaRunner {
   const { pool, clock, logger } = deps;
   const applyIn = sagaApplier(deps);
   const apply = (orderId: string, input: SagaInput) =>
     withTransaction(pool, (tx) => applyIn(tx, orderId, input));
+  const applyToKnown = knownStateApplier(deps, applyIn);
   const perform = stepPerformer({ ...deps, random: deps.random ?? Math.random });
   const failed = (orderId: string) => (err: unknown) => logger.error({ err, orderId }, 'saga run failed');
   const drives = sharedDrives(
-    (orderId, known) => driveOnce({ pool, clock, apply, perform }, orderId, known),
+    (orderId, known) => driveOnce({ pool, clock, applyToKnown, perform }, orderId, known),
     failed,
   );
   const kick = (order: Order) => {
@@ -89,14 +100,14 @@ async function driveOnce(
   deps: {
     pool: Pool;
     clock: Clock;
-    apply: (orderId: string, input: SagaInput) => Promise<Decision | undefined>;
+    applyToKnown: ApplyToKnown;
     perform: PerformStep;
   },
   orderId: string,
   known: Order | undefined,
 ): Promise<void> {
   // Read once (unless the caller knows it); after that each round continues from the state its own
-  // transaction decided and saved.
+  // write decided and saved. Each write is guarded by the version of the state it was decided on.
   let order = known ?? (await findOrder(deps.pool, orderId));
   for (let round = 0; round < DRIVE_ROUNDS_MAX; round++) {
     if (!order || isTerminal(order.status)) return;
@@ -106,7 +117,7 @@ async function driveOnce(
     else if (order.processingDeadline && deps.clock.now() >= order.processingDeadline)
       input = { kind: 'deadline_checked' };
     else return;
-    const d = await deps.apply(orderId, input);
+    const d = await deps.applyToKnown(order, input);
     if (d?.kind !== 'changed' || input.kind === 'step_failed') return;
     order = d.order;
   }

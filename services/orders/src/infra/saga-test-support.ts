@@ -25,6 +25,7 @@ import {
 } from '@strongbox/kernel';
 import { createPool, migrate, type Pool, withTransaction } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
+import type { FastifyInstance } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import { buildApp, MIGRATIONS } from '../app.ts';
 import { ordersConfig } from '../config.ts';
@@ -147,16 +148,22 @@ export interface Customer {
   readonly merchantAccountId: string;
   /** Balance as the customer sees it (their own token). */
   readonly api: BalanceApi;
+  /** The customer's own access token, as identity would issue it (role `customer`). */
+  readonly token: string;
 }
 
 /** One orders instance, built by buildApp as main.ts builds it: its own pool, balance client and saga runner. */
 export interface OrdersInstance {
+  /** The instance's HTTP API (inject requests into it; it listens on no port). */
+  readonly app: FastifyInstance;
   readonly pool: Pool;
   readonly saga: SagaRunner;
   readonly balance: BalanceClient;
   readonly metrics: OrdersMetrics;
   /** Runs the timer's tick in a transaction, as the periodic job does. */
   tick(): Promise<number>;
+  /** Statements this instance has sent to PostgreSQL so far (BEGIN and COMMIT included), over all its connections. */
+  statements(): number;
   close(): Promise<void>;
 }
 
@@ -182,6 +189,8 @@ export interface SagaHarness {
   ordersSchema(): Promise<string>;
   instance(opts: InstanceOptions): Promise<OrdersInstance>;
   customer(funds: number): Promise<Customer>;
+  /** Requests balance has answered so far on one route template (`GET /v1/accounts/:id`), from its metrics. */
+  balanceCalls(method: string, route: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -256,6 +265,15 @@ export async function startSagaHarness(): Promise<SagaHarness> {
     async instance(opts) {
       const pool = createPool({ url: db.url, schema: opts.schema, sizeMax: 6, onError: () => undefined });
       pools.push(pool);
+      // Every statement goes through a client's query(), the pool's own query() included: counted there.
+      let statements = 0;
+      pool.on('connect', (client) => {
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        client.query = ((...args: unknown[]) => {
+          statements += 1;
+          return query(...args);
+        }) as typeof client.query;
+      });
       const { app, saga, balance, metrics } = await buildApp({
         pool,
         clock: opts.clock,
@@ -273,11 +291,13 @@ export async function startSagaHarness(): Promise<SagaHarness> {
       });
       let closed: Promise<void> | undefined;
       const instance: OrdersInstance = {
+        app,
         pool,
         saga,
         balance,
         metrics,
         tick: () => withTransaction(pool, (tx) => saga.tick(tx)),
+        statements: () => statements,
         close() {
           closed ??= (async () => {
             instances.delete(instance);
@@ -305,7 +325,20 @@ export async function startSagaHarness(): Promise<SagaHarness> {
         });
         if (res.status !== 201) throw new Error(`funding: ${res.status} ${JSON.stringify(res.body)}`);
       }
-      return { id, accountId, merchantAccountId, api: balanceApi(url, await keys.sign(id, ['customer'])) };
+      const token = await keys.sign(id, ['customer']);
+      return { id, accountId, merchantAccountId, api: balanceApi(url, token), token };
+    },
+    async balanceCalls(method, route) {
+      const res = await fetch(`${url}/metrics`);
+      const text = await res.text();
+      // One series per status code: http_request_duration_seconds_count{…method="GET",route="…",…} n
+      let n = 0;
+      for (const line of text.split('\n')) {
+        if (!line.startsWith('http_request_duration_seconds_count{')) continue;
+        if (!line.includes(`method="${method}"`) || !line.includes(`route="${route}"`)) continue;
+        n += Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+      return n;
     },
     close: shutdown,
   };
