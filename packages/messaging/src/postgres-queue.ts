@@ -56,8 +56,8 @@ export async function routeEvents(
 // An adjustable subscription (routes_all, ADR 0046) makes every event routable, taken or not.
 const ROUTE_ONLY = (schema: string) =>
   `with ev as (select e.type, e.ord from unnest($1::text[]) with ordinality as e(type, ord))
-   select case when exists (select 1 from ${schema}.subscriptions where routes_all) then $2
-               else coalesce(min(ev.ord), $2 + 1) - 1 end as confirmed
+   select case when exists (select 1 from ${schema}.subscriptions where routes_all) then $2::int
+               else coalesce(min(ev.ord), $2::int + 1) - 1 end as confirmed
      from ev where not exists (
        select 1 from ${schema}.subscriptions s where exists (select 1 from unnest(s.regexes) r where ev.type ~ r))`;
 
