@@ -1,14 +1,19 @@
+/**
+ * The pure part of ADR 0046, domain/subscription-patterns.ts, checked against the messaging package's own
+ * topic matching (which is why this test is not beside it: the domain imports nothing but the kernel).
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { topicMatches } from '@strongbox/messaging';
+import { PATTERNS_MAX } from '@strongbox/messaging/topic';
 import fc from 'fast-check';
-import { selects } from './event-types.ts';
+import { selects } from './domain/event-types.ts';
 import {
   ALL_EVENTS,
   minimalPatterns,
   SUBSCRIPTION_PATTERNS_MAX,
   subscriptionPatterns,
-} from './subscription-patterns.ts';
+} from './domain/subscription-patterns.ts';
 
 // Few words, so that generated types and endpoint types often share prefixes.
 const word = fc.constantFrom('balance', 'orders', 'transfer', 'posted', 'a', 'b');
@@ -56,6 +61,10 @@ describe('subscription patterns (ADR 0046)', () => {
         if (selects([...a, ...b], type)) assert.ok(takes(merged, type));
       }),
     );
+  });
+
+  it('stay within the limit of the messaging package', () => {
+    assert.equal(SUBSCRIPTION_PATTERNS_MAX, PATTERNS_MAX);
   });
 
   it('map the three kinds of endpoint types', () => {
