@@ -2,9 +2,9 @@
  * Webhooks' subscription follows its endpoints (ADR 0046), on the transport the environment names
  * (RabbitMQ with AMQP_URL, else PostgreSQL): the app's own consumer, started as runService starts it,
  * receives only the event types enabled endpoints select, from the moment a create or update answered.
- * An event that is not taken is proven so by a marker event published after it: the consumer hands events
- * to its handler in routing order, so once the marker reached the handler, an earlier event routed to it
- * would have too.
+ * An event that is not taken is proven so by a marker event published after it: the consumer, run here one
+ * event at a time, hands events to its handler in routing order, so once the marker reached the handler,
+ * an earlier event routed to it would have too.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -53,6 +53,9 @@ async function startRunning(h: Harness): Promise<Running> {
   const registry = new Registry();
   const spec: ConsumerSpec = {
     ...h.consumer,
+    // One event at a time, so the handler sees them in routing order (concurrent batches may reach it in
+    // any order): what the marker proves needs it.
+    concurrency: 1,
     handle: async (tx, e, afterCommit) => {
       seen.push(e.id);
       await h.consumer.handle(tx, e, afterCommit);
