@@ -39,7 +39,8 @@ export interface RabbitSubscriberDeps {
 /**
  * One subscription: a consumer on the subscription's quorum queue, and one on its dead-letter queue that
  * hands what the broker set aside to `onDeadLettered`. Its retry queue is declared first, because the
- * first failed message is published into it.
+ * first failed message is published into it. An adjustable subscription (ADR 0046) also has a discard
+ * queue bound to every type, and its bindings change with `setEventTypes`.
  */
 export async function subscribeRabbit(
   deps: RabbitSubscriberDeps,
