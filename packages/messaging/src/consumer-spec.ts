@@ -2,7 +2,7 @@ import type { BackoffPolicy, Clock, CloudEvent, GroupCommit, Logger } from '@str
 import type { Pool, PoolClient } from '@strongbox/postgres';
 import type { ConsumerMetrics } from './consumer-metrics.ts';
 import type { MessagingMetrics } from './metrics.ts';
-import type { Transport } from './transport.ts';
+import type { Subscriber, Transport } from './transport.ts';
 
 /**
  * Registers work to start once the handler's transaction has committed (say, a next step that must see
@@ -44,7 +44,18 @@ export interface ConsumerSpec {
    * `true`: the inbox row makes every effect exactly-once.
    */
   readonly inbox?: boolean;
+  /**
+   * Patterns that follow the service's own data and change at run time (webhooks: the types its endpoints
+   * select; ADR 0046). The subscription is then adjustable (`Subscription.adjustable`: every event type is
+   * routable, the ones not taken are dropped), `eventTypes` may be empty, and once subscribed `attach` is
+   * handed what changes the patterns: it must put the right ones in place before it resolves, since the
+   * consumer counts as started only then.
+   */
+  readonly adjustable?: { attach(routing: ConsumerRouting): Promise<void> };
 }
+
+/** What changes a running adjustable consumer's patterns (see `Subscriber.setEventTypes`). */
+export type ConsumerRouting = Pick<Subscriber, 'setEventTypes'>;
 
 export interface ConsumerDeps {
   /** The service's pool: its schema holds the inbox and dead_letters tables. */

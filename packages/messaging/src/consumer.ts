@@ -17,7 +17,13 @@ import { subscriptionProblems } from './topic.ts';
 // (consumer-metrics.ts). This file starts and stops one consumer and is what the package exports.
 export { CONSUMER_BATCH_MAX } from './consumer-batches.ts';
 export { OUTCOME_FAILURE_PAUSE_MS } from './consumer-delivery.ts';
-export type { AfterCommit, ConsumerDeps, ConsumerSpec, RunningConsumer } from './consumer-spec.ts';
+export type {
+  AfterCommit,
+  ConsumerDeps,
+  ConsumerRouting,
+  ConsumerSpec,
+  RunningConsumer,
+} from './consumer-spec.ts';
 
 /**
  * Consumes events with exactly-once effects: the handler's effect and the inbox row (consumer, event id)
@@ -32,7 +38,7 @@ export async function startConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Pro
   const attemptsMax = spec.attemptsMax ?? CONSUMER_ATTEMPTS_MAX_DEFAULT;
   const concurrency = spec.concurrency ?? CONSUMER_CONCURRENCY_DEFAULT;
   const problems = [
-    ...subscriptionProblems(spec.name, spec.eventTypes),
+    ...subscriptionProblems(spec.name, spec.eventTypes, { adjustable: spec.adjustable !== undefined }),
     ...limitProblems(attemptsMax, concurrency),
   ];
   if (problems.length > 0) throw new Error(`consumer ${spec.name}: ${problems.join('; ')}`);
@@ -53,12 +59,27 @@ export async function startConsumer(spec: ConsumerSpec, deps: ConsumerDeps): Pro
     batches: handlerBatches(spec, deps),
   };
   const subscriber = await deps.transport.subscribe(
-    { name: spec.name, eventTypes: spec.eventTypes, concurrency },
+    {
+      name: spec.name,
+      eventTypes: spec.eventTypes,
+      concurrency,
+      ...(spec.adjustable ? { adjustable: true } : {}),
+    },
     {
       onMessage: (delivery) => withPauseOnFailure(ctx, () => consume(ctx, delivery)),
       onDeadLettered: (body, info) => withPauseOnFailure(ctx, () => consumeDeadLettered(ctx, body, info)),
     },
   );
+  if (spec.adjustable) {
+    // The patterns the service's data calls for are in place before the consumer counts as started.
+    await spec.adjustable
+      .attach({ setEventTypes: (eventTypes, change) => subscriber.setEventTypes(eventTypes, change) })
+      .catch(async (err: unknown) => {
+        await subscriber.stop();
+        await ctx.batches.close();
+        throw err;
+      });
+  }
   const retention = scheduleInboxPurge({
     consumer: spec.name,
     pool: deps.pool,

@@ -55,6 +55,11 @@ export interface LogReader {
   round(slots: LogRoundSlots): Promise<boolean>;
   /** After the last handler: persists the checkpoints and gives up the leases, so another instance goes on. */
   release(): Promise<void>;
+  /**
+   * This instance's patterns from the next round on (an adjustable subscription's, ADR 0046). A round
+   * also reads what the stored patterns take, so a change another instance made is never passed over.
+   */
+  setEventTypes(eventTypes: readonly string[]): void;
 }
 
 /** What the reader keeps of one source it has a checkpoint on. */
@@ -83,7 +88,7 @@ interface SourceState {
 export function createLogReader(opts: LogReaderOptions): LogReader {
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const consumer = opts.subscription.name;
-  const regexes = opts.subscription.eventTypes.map(topicRegex);
+  let regexes = opts.subscription.eventTypes.map(topicRegex);
   const refillAt = Math.max(1, Math.ceil(opts.subscription.concurrency / 2));
   const sources = new Map<string, SourceState>();
   let discoveredAt = Number.NEGATIVE_INFINITY;
@@ -216,6 +221,10 @@ export function createLogReader(opts: LogReaderOptions): LogReader {
         free -= read;
       }
       return more;
+    },
+
+    setEventTypes(eventTypes) {
+      regexes = eventTypes.map(topicRegex);
     },
 
     async release() {

@@ -53,9 +53,11 @@ export async function routeEvents(
   };
 }
 
+// An adjustable subscription (routes_all, ADR 0046) makes every event routable, taken or not.
 const ROUTE_ONLY = (schema: string) =>
   `with ev as (select e.type, e.ord from unnest($1::text[]) with ordinality as e(type, ord))
-   select coalesce(min(ev.ord), $2 + 1) - 1 as confirmed
+   select case when exists (select 1 from ${schema}.subscriptions where routes_all) then $2::int
+               else coalesce(min(ev.ord), $2::int + 1) - 1 end as confirmed
      from ev where not exists (
        select 1 from ${schema}.subscriptions s where exists (select 1 from unnest(s.regexes) r where ev.type ~ r))`;
 
@@ -67,7 +69,9 @@ const ROUTE_AND_DELIVER = (schema: string) =>
            select ev.ord, s.consumer, ev.id, ev.envelope
              from ev join ${schema}.subscriptions s on exists (select 1 from unnest(s.regexes) r where ev.type ~ r)),
          cutoff as (
-           select coalesce(min(ev.ord), $4 + 1) as ord from ev where not exists (select 1 from routes where routes.ord = ev.ord)),
+           select case when exists (select 1 from ${schema}.subscriptions where routes_all) then $4 + 1
+                       else coalesce(min(ev.ord), $4 + 1) end as ord
+             from ev where not exists (select 1 from routes where routes.ord = ev.ord)),
          inserted as (
            insert into ${schema}.deliveries (consumer, event_id, envelope)
            select consumer, id, envelope from routes where ord < (select ord from cutoff) order by ord
@@ -79,7 +83,9 @@ const ROUTE_AND_DELIVER = (schema: string) =>
 /**
  * Records (or updates) which event types a consumer takes, as patterns and as the regexes routing uses, and
  * in the same transaction its checkpoints on the registered logs (ADR 0040), so that an event routed to it
- * once the subscription is visible is always after its checkpoint.
+ * once the subscription is visible is always after its checkpoint. An adjustable subscription (ADR 0046)
+ * adds its patterns to the stored ones, which another instance may have set since this one started; the
+ * patterns are then theirs to change (`setStoredPatterns`).
  */
 export async function upsertSubscription(
   pool: Pool,
@@ -88,13 +94,62 @@ export async function upsertSubscription(
 ): Promise<void> {
   await withTransaction(pool, async (tx) => {
     await tx.query(
-      `insert into ${schema}.subscriptions (consumer, patterns, regexes) values ($1, $2, $3)
+      `insert into ${schema}.subscriptions (consumer, patterns, regexes, routes_all) values ($1, $2, $3, $4)
          on conflict (consumer) do update
-           set patterns = excluded.patterns, regexes = excluded.regexes, updated_at = now()`,
-      [subscription.name, [...subscription.eventTypes], subscription.eventTypes.map(topicRegex)],
+           set patterns = case when excluded.routes_all
+                            then array(select distinct p from unnest(subscriptions.patterns || excluded.patterns) p)
+                            else excluded.patterns end,
+               regexes = case when excluded.routes_all
+                           then array(select distinct r from unnest(subscriptions.regexes || excluded.regexes) r)
+                           else excluded.regexes end,
+               routes_all = excluded.routes_all,
+               updated_at = now()`,
+      [
+        subscription.name,
+        [...subscription.eventTypes],
+        subscription.eventTypes.map(topicRegex),
+        subscription.adjustable === true,
+      ],
     );
     await createCheckpoints(tx, schema, subscription.name);
   });
+}
+
+/** The channel an adjustable subscription's change is notified on, with the consumer's name as payload. */
+export const SUBSCRIPTIONS_CHANNEL = 'strongbox.subscriptions';
+
+/**
+ * Replaces an adjustable subscription's patterns (ADR 0046) and tells its other instances, which adopt
+ * them as their own (`storedPatterns`). Routing and every log round read the stored regexes, so an event
+ * published after this statement committed is routed by them.
+ */
+export async function setStoredPatterns(
+  pool: Pool,
+  schema: string,
+  consumer: string,
+  eventTypes: readonly string[],
+): Promise<void> {
+  const { rowCount } = await pool.query(
+    `with u as (
+       update ${schema}.subscriptions set patterns = $2, regexes = $3, updated_at = now()
+        where consumer = $1 and routes_all returning consumer)
+     select pg_notify($4, consumer) from u`,
+    [consumer, [...eventTypes], eventTypes.map(topicRegex), SUBSCRIPTIONS_CHANNEL],
+  );
+  if (rowCount === 0) throw new Error(`no adjustable subscription named ${consumer}`);
+}
+
+/** An adjustable subscription's stored patterns; undefined when it has none (or is not adjustable). */
+export async function storedPatterns(
+  pool: Pool,
+  schema: string,
+  consumer: string,
+): Promise<string[] | undefined> {
+  const { rows } = await pool.query<{ patterns: string[] }>(
+    `select patterns from ${schema}.subscriptions where consumer = $1 and routes_all`,
+    [consumer],
+  );
+  return rows[0]?.patterns;
 }
 
 /** Delivers one event again to one existing subscription (a replayed dead letter). */

@@ -53,6 +53,8 @@ interface LoopState {
 export function startPgSubscriber(opts: PgSubscriberOptions): {
   wake(): void;
   wakeDeliveries(): void;
+  /** This instance's patterns from the next log round on (ADR 0046). */
+  setEventTypes(eventTypes: readonly string[]): void;
   stop(): Promise<void>;
 } {
   const log = opts.logger?.child({ consumer: opts.subscription.name, transport: 'postgres' });
@@ -93,6 +95,7 @@ export function startPgSubscriber(opts: PgSubscriberOptions): {
       state.wakeup.wake();
     },
     wakeDeliveries: () => wakeDeliveries(state),
+    setEventTypes: (eventTypes) => state.logs.setEventTypes(eventTypes),
     async stop() {
       state.stopping.abort();
       await loop;

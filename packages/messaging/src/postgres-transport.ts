@@ -15,11 +15,14 @@ import {
   queueDepth,
   redeliverTo,
   routeEvents,
+  SUBSCRIPTIONS_CHANNEL,
+  setStoredPatterns,
+  storedPatterns,
   upsertSubscription,
 } from './postgres-queue.ts';
 import { startPgSubscriber } from './postgres-subscriber.ts';
-import { topicRegex } from './topic.ts';
-import type { Subscriber, Transport } from './transport.ts';
+import { patternProblems, topicRegex } from './topic.ts';
+import type { Subscriber, Subscription, Transport } from './transport.ts';
 
 export { DELIVERIES_CHANNEL } from './postgres-queue.ts';
 
@@ -62,22 +65,36 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
   const schema = quoteIdent(schemaName);
   const leaseMs = deps.leaseMs ?? PG_LEASE_MS;
   const pollMs = deps.pollMs ?? PG_POLL_MS;
-  const subscribers = new Map<
-    string,
-    { takes: readonly RegExp[]; wake(): void; wakeDeliveries(): void; stop(): Promise<void> }
-  >();
+  const subscribers = new Map<string, LocalSubscriber>();
   let listener: Listener | undefined;
   const ensureReady = onceMigrated(deps.pool, schemaName);
+
+  /** An adjustable subscription's instance takes the stored patterns another instance set (ADR 0046). */
+  const adopt = async (s: LocalSubscriber) => {
+    const stored = await storedPatterns(deps.pool, schema, s.subscription.name);
+    if (stored) s.adopt(stored);
+  };
+  const adoptAll = () => {
+    for (const s of subscribers.values())
+      if (s.subscription.adjustable)
+        adopt(s).catch((err) => deps.logger?.warn({ err }, 'stored patterns could not be read'));
+  };
 
   const ensureListener = () => {
     listener ??= startListener({
       pool: deps.pool,
-      channels: [DELIVERIES_CHANNEL, LOG_CHANNEL],
+      channels: [DELIVERIES_CHANNEL, LOG_CHANNEL, SUBSCRIPTIONS_CHANNEL],
       // A log's notification names the types just added: only the consumers taking one of them wake (the
       // others move past those rows at their next poll).
       onNotify: (payload, channel) => {
         if (channel === DELIVERIES_CHANNEL) {
           subscribers.get(payload)?.wakeDeliveries();
+          return;
+        }
+        if (channel === SUBSCRIPTIONS_CHANNEL) {
+          const s = subscribers.get(payload);
+          if (s?.subscription.adjustable)
+            adopt(s).catch((err) => deps.logger?.warn({ err }, 'stored patterns could not be read'));
           return;
         }
         const types = notifiedTypes(payload);
@@ -86,6 +103,7 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
       },
       onReconnect: () => {
         for (const s of subscribers.values()) s.wakeDeliveries();
+        adoptAll();
       },
       ...(deps.logger ? { logger: deps.logger } : {}),
     });
@@ -122,23 +140,42 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
       await ensureReady();
       await upsertSubscription(deps.pool, schema, subscription);
       ensureListener();
+      // An adjustable subscription starts from the patterns stored, which its eventTypes were added to.
+      const eventTypes = subscription.adjustable
+        ? ((await storedPatterns(deps.pool, schema, subscription.name)) ?? subscription.eventTypes)
+        : subscription.eventTypes;
       const running = startPgSubscriber({
         pool: deps.pool,
         schema,
-        subscription,
+        subscription: { ...subscription, eventTypes },
         handlers,
         leaseMs,
         pollMs,
         ...(deps.logger ? { logger: deps.logger } : {}),
       });
-      subscribers.set(subscription.name, {
+      const local: LocalSubscriber = {
         ...running,
-        takes: subscription.eventTypes.map((p) => new RegExp(topicRegex(p))),
-      });
+        subscription,
+        takes: eventTypes.map((p) => new RegExp(topicRegex(p))),
+        adopt(patterns) {
+          local.takes = patterns.map((p) => new RegExp(topicRegex(p)));
+          running.setEventTypes(patterns);
+        },
+      };
+      subscribers.set(subscription.name, local);
       return {
         async stop() {
           subscribers.delete(subscription.name);
           await running.stop();
+        },
+        async setEventTypes(next) {
+          if (!subscription.adjustable) throw new Error(`${subscription.name} is not adjustable`);
+          const problems = patternProblems(next, 0);
+          if (problems.length > 0) throw new Error(`${subscription.name}: ${problems.join('; ')}`);
+          // The stored patterns are the subscription's: replacing them removes every other one, whoever
+          // set it, so `unbind` has nothing to add here.
+          await setStoredPatterns(deps.pool, schema, subscription.name, next);
+          local.adopt(next);
         },
       };
     },
@@ -164,6 +201,17 @@ export function postgresTransport(deps: PostgresTransportDeps): Transport {
       listener = undefined;
     },
   };
+}
+
+/** One subscription of this process: its loop, and the patterns its log notifications are filtered by. */
+interface LocalSubscriber {
+  readonly subscription: Subscription;
+  takes: readonly RegExp[];
+  wake(): void;
+  wakeDeliveries(): void;
+  /** This instance's patterns become these (an adjustable subscription's, set here or by another instance). */
+  adopt(patterns: readonly string[]): void;
+  stop(): Promise<void>;
 }
 
 /**

@@ -3,15 +3,24 @@ import { type Connection, type Consumer, ConsumerStatus } from 'rabbitmq-client'
 import { decodeBody } from './envelope.ts';
 import type { RabbitPublisher } from './rabbit-publisher.ts';
 import {
+  ALL_TYPES,
   attemptOf,
   deadQueueArguments,
+  discardQueueArguments,
   mainQueueArguments,
   RABBIT_DELIVERY_LIMIT,
   type RabbitExchange,
   type RabbitNames,
   retryQueueArguments,
 } from './rabbit-topology.ts';
-import { asError, type Subscriber, type Subscription, type SubscriptionHandlers } from './transport.ts';
+import { patternProblems } from './topic.ts';
+import {
+  asError,
+  type EventTypesChange,
+  type Subscriber,
+  type Subscription,
+  type SubscriptionHandlers,
+} from './transport.ts';
 
 /** `subscribe` waits this long for the queues and bindings to be in place. */
 export const RABBIT_READY_TIMEOUT_MS = 15_000;
@@ -30,7 +39,8 @@ export interface RabbitSubscriberDeps {
 /**
  * One subscription: a consumer on the subscription's quorum queue, and one on its dead-letter queue that
  * hands what the broker set aside to `onDeadLettered`. Its retry queue is declared first, because the
- * first failed message is published into it.
+ * first failed message is published into it. An adjustable subscription (ADR 0046) also has a discard
+ * queue bound to every type, and its bindings change with `setEventTypes`.
  */
 export async function subscribeRabbit(
   deps: RabbitSubscriberDeps,
@@ -40,6 +50,9 @@ export async function subscribeRabbit(
 ): Promise<Subscriber> {
   const { rabbit, exchanges } = deps;
   await rabbit.queueDeclare({ queue: n.retryQueue, durable: true, arguments: retryQueueArguments(n) });
+  // The client binds these again after every reconnect; setEventTypes keeps the list as this instance's
+  // patterns (another instance's list may be older: a stale extra binding takes more, never less).
+  const bindings = subscription.eventTypes.map((routingKey) => binding(n, routingKey));
   const main = rabbit.createConsumer(
     {
       queue: n.queue,
@@ -49,11 +62,7 @@ export async function subscribeRabbit(
       qos: { prefetchCount: subscription.concurrency * RABBIT_PREFETCH_PER_HANDLER },
       concurrency: subscription.concurrency,
       exchanges: [...exchanges],
-      queueBindings: subscription.eventTypes.map((routingKey) => ({
-        exchange: n.exchange,
-        queue: n.queue,
-        routingKey,
-      })),
+      queueBindings: bindings,
       requeue: true,
     },
     async (msg) => {
@@ -82,11 +91,65 @@ export async function subscribeRabbit(
       return ConsumerStatus.ACK;
     },
   );
-  return await tracked(deps, subscription.name, [main, dead]);
+  const stop = await tracked(deps, subscription.name, [main, dead]);
+  // After the consumers are ready, so the events exchange exists to bind to.
+  if (subscription.adjustable)
+    await declareDiscard(rabbit, n).catch(async (err: unknown) => {
+      await stop();
+      throw err;
+    });
+  let changing = Promise.resolve();
+  return {
+    stop,
+    async setEventTypes(eventTypes, change) {
+      if (!subscription.adjustable) throw new Error(`${subscription.name} is not adjustable`);
+      const problems = patternProblems(eventTypes, 0);
+      if (problems.length > 0) throw new Error(`${subscription.name}: ${problems.join('; ')}`);
+      // One change at a time in this process: a later change must not unbind what an earlier one binds.
+      const next = changing.then(() => rebind(rabbit, n, bindings, eventTypes, change));
+      changing = next.catch(() => undefined);
+      return await next;
+    },
+  };
+}
+
+function binding(n: RabbitNames, routingKey: string) {
+  return { exchange: n.exchange, queue: n.queue, routingKey };
+}
+
+/**
+ * Binds every wanted pattern (each bind-ok comes after the binding routes, so an event published after
+ * this resolves reaches the queue), then unbinds the ones no longer wanted. Binding all, not only the new
+ * ones, puts back a binding lost meanwhile (a queue deleted and declared again by the client).
+ */
+async function rebind(
+  rabbit: Connection,
+  n: RabbitNames,
+  bindings: ReturnType<typeof binding>[],
+  eventTypes: readonly string[],
+  change: EventTypesChange | undefined,
+): Promise<void> {
+  const wanted = new Set(eventTypes);
+  await Promise.all([...wanted].map((key) => rabbit.queueBind(binding(n, key))));
+  const had = new Set([...bindings.map((b) => b.routingKey), ...(change?.unbind ?? [])]);
+  bindings.splice(0, bindings.length, ...[...wanted].map((key) => binding(n, key)));
+  await Promise.all(
+    [...had].filter((key) => !wanted.has(key)).map((key) => rabbit.queueUnbind(binding(n, key))),
+  );
+}
+
+/** The adjustable subscription's discard queue, bound to every type (rabbit-topology.ts). */
+async function declareDiscard(rabbit: Connection, n: RabbitNames): Promise<void> {
+  await rabbit.queueDeclare({ queue: n.discardQueue, durable: true, arguments: discardQueueArguments() });
+  await rabbit.queueBind({ exchange: n.exchange, queue: n.discardQueue, routingKey: ALL_TYPES });
 }
 
 /** Tracks the consumers until they stop, and waits for them to be ready (closing them if they never are). */
-async function tracked(deps: RabbitSubscriberDeps, name: string, pair: Consumer[]): Promise<Subscriber> {
+async function tracked(
+  deps: RabbitSubscriberDeps,
+  name: string,
+  pair: Consumer[],
+): Promise<Subscriber['stop']> {
   for (const c of pair) {
     deps.consumers.add(c);
     c.on('error', (err) => deps.log?.warn({ err, consumer: name }, 'consumer error; it recovers by itself'));
@@ -101,7 +164,7 @@ async function tracked(deps: RabbitSubscriberDeps, name: string, pair: Consumer[
     await stop();
     throw err;
   }
-  return { stop };
+  return stop;
 }
 
 /** Resolves when the consumer's queue, bindings and subscription are in place, or rejects with why not. */

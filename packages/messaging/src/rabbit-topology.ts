@@ -19,6 +19,8 @@ export interface RabbitNames {
   readonly queue: string;
   readonly retryQueue: string;
   readonly deadQueue: string;
+  /** An adjustable subscription's (ADR 0046): bound to every type, holds nothing. */
+  readonly discardQueue: string;
 }
 
 /**
@@ -33,6 +35,7 @@ export function rabbitNames(consumer: string, namespace?: string): RabbitNames {
     queue: `${p}${consumer}`,
     retryQueue: `${p}${consumer}.retry`,
     deadQueue: `${p}${consumer}.dead`,
+    discardQueue: `${p}${consumer}.discard`,
   };
 }
 
@@ -85,6 +88,18 @@ export function retryQueueArguments(n: RabbitNames): Record<string, unknown> {
 export function deadQueueArguments(): Record<string, unknown> {
   return { 'x-queue-type': 'quorum' };
 }
+
+/**
+ * An adjustable subscription's discard queue, bound with `#`: every event is routed (so the relay's
+ * `mandatory` publish is confirmed, as when the consumer's own queue took `#`) and dropped on arrival,
+ * since a classic queue of length 0 keeps nothing: no Raft write, no delivery, no ack (ADR 0046).
+ */
+export function discardQueueArguments(): Record<string, unknown> {
+  return { 'x-queue-type': 'classic', 'x-max-length': 0 };
+}
+
+/** Every event type, as a topic pattern. */
+export const ALL_TYPES = '#';
 
 /** The attempt number of a delivered message: its copy's attempt plus the broker's redelivery count. */
 export function attemptOf(headers: Record<string, unknown> | undefined): number {

@@ -51,6 +51,8 @@ export interface Suite {
   /** Consumer names to remove from the broker afterwards. */
   readonly consumers: string[];
   pipeline(opts: PipelineOptions): Promise<Pipeline>;
+  /** Another transport of the kind on the same database or broker namespace, as another process has. */
+  other(): Transport;
 }
 
 /** Runs `body` once per transport (RabbitMQ only when AMQP_URL is set), each on a database of its own. */
@@ -67,7 +69,13 @@ export function describeOnTransports(
         transportPool = createPool({ url: db.url, sizeMax: 4, onError: () => undefined });
         const transport = tc.make(transportPool);
         const consumers: string[] = [];
-        suite = { db, transport, consumers, pipeline: (opts) => pipeline(db, transport, consumers, opts) };
+        suite = {
+          db,
+          transport,
+          consumers,
+          pipeline: (opts) => pipeline(db, transport, consumers, opts),
+          other: () => tc.make(transportPool),
+        };
       });
       after(async () => {
         if (!suite) return;

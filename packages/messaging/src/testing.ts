@@ -139,7 +139,7 @@ export async function deleteRabbitQueues(consumers: readonly string[], namespace
   try {
     for (const c of consumers) {
       const n = rabbitNames(c, namespace);
-      for (const queue of [n.queue, n.retryQueue, n.deadQueue])
+      for (const queue of [n.queue, n.retryQueue, n.deadQueue, n.discardQueue])
         await rabbit.queueDelete({ queue }).catch(() => undefined);
     }
     const n = rabbitNames('', namespace);

@@ -56,15 +56,30 @@ export const CONSUMER_NAME_LENGTH_MAX = 100;
 const WORD = /^[a-z0-9_-]+$/;
 export const PATTERNS_MAX = 32;
 
-/** Problems with a consumer's name and patterns, empty when they are fine. */
-export function subscriptionProblems(name: string, patterns: readonly string[]): string[] {
+/**
+ * Problems with a consumer's name and patterns, empty when they are fine. An adjustable subscription (ADR
+ * 0046) may have no pattern at all: it then takes nothing until its patterns are set.
+ */
+export function subscriptionProblems(
+  name: string,
+  patterns: readonly string[],
+  options: { adjustable?: boolean | undefined } = {},
+): string[] {
   const problems: string[] = [];
   if (!CONSUMER_NAME_PATTERN.test(name) || name.length > CONSUMER_NAME_LENGTH_MAX) {
     problems.push(`consumer name ${JSON.stringify(name)} must match ${CONSUMER_NAME_PATTERN} (≤ 100 chars)`);
   }
-  if (/\.(retry|dead)$/.test(name)) problems.push('consumer names ending in .retry or .dead are reserved');
-  if (patterns.length === 0 || patterns.length > PATTERNS_MAX) {
-    problems.push(`between 1 and ${PATTERNS_MAX} event type patterns are needed`);
+  if (/\.(retry|dead|discard)$/.test(name))
+    problems.push('consumer names ending in .retry, .dead or .discard are reserved');
+  problems.push(...patternProblems(patterns, options.adjustable ? 0 : 1));
+  return problems;
+}
+
+/** Problems with a list of patterns, at least `min` and at most PATTERNS_MAX of them. */
+export function patternProblems(patterns: readonly string[], min = 1): string[] {
+  const problems: string[] = [];
+  if (patterns.length < min || patterns.length > PATTERNS_MAX) {
+    problems.push(`between ${min} and ${PATTERNS_MAX} event type patterns are needed`);
   }
   for (const p of patterns) {
     if (!p.split('.').every((w) => w === '*' || w === '#' || WORD.test(w))) {

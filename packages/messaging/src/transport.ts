@@ -62,6 +62,14 @@ export interface Subscription {
   readonly eventTypes: readonly string[];
   /** Messages handled at once; also the prefetch, so a slow consumer slows intake. */
   readonly concurrency: number;
+  /**
+   * Patterns that follow the consumer's own data and change at run time (`Subscriber.setEventTypes`; ADR
+   * 0046). Every event type then counts as routed to the subscription, and one its patterns do not take is
+   * dropped by the transport instead of waiting for a subscriber (ADR 0008), as it was when such a consumer
+   * took `#` and dropped it itself. Subscribing keeps the patterns already in place (another instance's);
+   * `eventTypes` may be empty, and are added to them.
+   */
+  readonly adjustable?: boolean;
 }
 
 export interface Delivery {
@@ -87,6 +95,20 @@ export interface SubscriptionHandlers {
 export interface Subscriber {
   /** Stops taking messages and waits for those in hand. */
   stop(): Promise<void>;
+  /**
+   * An `adjustable` subscription's patterns become `eventTypes` (zero or more). Resolves once each of them
+   * routes to the subscription, so an event published afterwards is taken; then the patterns this instance
+   * had and those in `unbind` stop routing to it unless they are among `eventTypes`. The caller serialises
+   * changes across instances (ADR 0046); a pattern another instance put in place is removed only when named
+   * in `unbind` (RabbitMQ cannot list a queue's bindings) or, on PostgreSQL, by replacing the stored ones.
+   * Throws for a subscription that is not adjustable.
+   */
+  setEventTypes(eventTypes: readonly string[], options?: EventTypesChange): Promise<void>;
+}
+
+export interface EventTypesChange {
+  /** Patterns that may still route to the subscription (put in place by another instance) to remove. */
+  readonly unbind?: readonly string[];
 }
 
 /** Runs `publish` and turns a thrown error into an outcome, so callers have one failure path. */

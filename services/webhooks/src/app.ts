@@ -43,6 +43,7 @@ import { bindStore } from './infra/store.ts';
 import { checkTarget, type Resolver, systemResolver } from './infra/target-check.ts';
 import type { WebhooksPorts } from './ports.ts';
 import { PURGE_SCHEDULE, purgeOldDeliveries } from './retention.ts';
+import { endpointRouting } from './routing.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './worker/worker.ts';
 
 export const SERVICE = 'webhooks';
@@ -125,6 +126,7 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
   await resealEndpointSecrets(pool, deps.secrets, logger);
   const box = secretBox(deps.secrets);
   const answers = sealedAnswers(box);
+  const routing = endpointRouting({ pool, logger, consumer: CONSUMER_NAME });
   const ports: WebhooksPorts = {
     clock,
     newEndpointId: () => newId('whe', clock),
@@ -133,11 +135,12 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
       const r = await checkTarget(url, deps.allow, resolve);
       return r.ok ? { ok: true } : r;
     },
-    store: bindStore(pool, box),
-    transaction: (work) => withTransaction(pool, (tx) => work(bindStore(tx, box))),
+    store: bindStore(pool, box, routing),
+    routing,
+    transaction: (work) => withTransaction(pool, (tx) => work(bindStore(tx, box, routing))),
     async idempotent(req, work) {
       const outcome = await runIdempotent(pool, clock, req, async (tx) =>
-        answers.seal(await work(bindStore(tx, box))),
+        answers.seal(await work(bindStore(tx, box, routing))),
       );
       return outcome.kind === 'done' ? { ...outcome, response: answers.open(outcome.response) } : outcome;
     },
@@ -186,6 +189,7 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
         resolve: o.resolve ?? resolve,
         timeoutMs: o.timeoutMs ?? deps.deliveryTimeoutMs ?? DELIVERY_TIMEOUT_MS,
         secrets: box,
+        afterDisable: () => routing.settle(),
       },
       deps.concurrencyMax === undefined ? {} : { concurrencyMax: deps.concurrencyMax },
     );
@@ -194,18 +198,21 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
     metrics,
     metricsRegistry: metrics.registry,
     deliveryWorker,
-    // Every event, whatever its type; recordEvent queues it for the endpoints that select it.
+    // The event types enabled endpoints select, and only those (ADR 0046): the patterns follow the
+    // endpoints, from the table at start and at every change; recordEvent queues an event for the
+    // endpoints that select it.
     consumers: [
       {
         name: CONSUMER_NAME,
-        eventTypes: ['#'],
+        eventTypes: [],
+        adjustable: { attach: (to) => routing.attach(to) },
         handle: async (tx, event) => {
           await recordEvent(tx, event, clock);
         },
         handleBatch: async (tx, events) => {
           await recordEvents(tx, events, clock);
         },
-        // Every event of the system comes here; the prefetch is also the largest batch.
+        // With catch-all endpoints every event of the system comes here; the prefetch is also the largest batch.
         concurrency: WEBHOOKS_CONSUMER_CONCURRENCY,
         // A delivery is unique per (endpoint, event id), so an event delivered again adds nothing, and an
         // event no endpoint selects (most of them) costs a read-only transaction (ADR 0042).
@@ -214,7 +221,7 @@ export async function buildApp(deps: WebhooksDeps): Promise<WebhooksApp> {
     ],
     // Attempts in flight are recorded before the pool closes (an attempt cut short is retried when its
     // lease ends).
-    workers: [deliveryWorker()],
+    workers: [deliveryWorker(), routing.resync],
     periodicJobs: [
       {
         name: 'webhooks:purge',

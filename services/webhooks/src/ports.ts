@@ -26,6 +26,11 @@ export interface WebhookStore {
     at: Date,
   ): Promise<Endpoint | undefined>;
   deleteEndpoint(id: string): Promise<boolean>;
+  /**
+   * In a transaction, after an endpoint write that may widen the event types webhooks receives: puts them
+   * in place on the transport before the commit, holding the routing lock until then (ADR 0046).
+   */
+  widenRouting(): Promise<void>;
   listDeliveries(
     endpointId: string,
     filter: { status: DeliveryStatus | undefined },
@@ -36,6 +41,14 @@ export interface WebhookStore {
   ): Promise<{ delivery: Delivery; ownerId: string; endpointStatus: string } | undefined>;
   listAttempts(deliveryId: string, limit: number): Promise<Attempt[]>;
   requeueDelivery(id: string, at: Date): Promise<Delivery | undefined>;
+}
+
+/** The steps of an endpoint write around its transaction that keep the subscription's patterns (routing.ts). */
+export interface RoutingPort {
+  /** Before a write that may widen: records the patterns these event types may add. */
+  expect(eventTypes: readonly string[]): Promise<void>;
+  /** After a write that may narrow has committed: the patterns become what the endpoints select. */
+  settle(): Promise<void>;
 }
 
 export type TargetVerdict =
@@ -52,6 +65,8 @@ export interface WebhooksPorts {
   /** The SSRF guard: may a webhook be sent to this URL now? */
   checkTarget(url: string): Promise<TargetVerdict>;
   readonly store: WebhookStore;
+  /** Webhooks' subscription follows its endpoints (ADR 0046; routing.ts). */
+  readonly routing: RoutingPort;
   transaction<T>(work: (store: WebhookStore) => Promise<T>): Promise<T>;
   /**
    * Runs `work` once per (scope, key) in one transaction with the key's record, and answers its response;

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createLogger, jwtVerifier } from '@strongbox/http';
 import { fixedClock, type ManualClock, parseSecretsKeys, type SecretKeys } from '@strongbox/kernel';
+import type { ConsumerSpec } from '@strongbox/messaging';
 import { migrate, type Pool } from '@strongbox/postgres';
 import { createTestDatabase, type TestDatabase } from '@strongbox/postgres/testing';
 import type { FastifyInstance } from 'fastify';
@@ -29,6 +30,8 @@ export interface Harness {
   readonly pool: Pool;
   readonly clock: ManualClock;
   readonly metrics: WebhookMetrics;
+  /** The app's event consumer, as runService starts it (the tests start it on a transport of their own). */
+  readonly consumer: ConsumerSpec;
   /** An access token for `sub` with `roles` (default customer). */
   token(sub: string, roles?: readonly string[]): Promise<string>;
   /** A delivery worker over the same database; `allow` defaults to the app's allow-list. */
@@ -41,15 +44,21 @@ export interface Harness {
  * a local key. Loopback is allowed by default so deliveries can reach a local receiver.
  */
 export async function startWebhooks(
-  opts: { allow?: AllowList; resolve?: Resolver; secrets?: SecretKeys } = {},
+  opts: {
+    allow?: AllowList;
+    resolve?: Resolver;
+    secrets?: SecretKeys;
+    /** Another instance of webhooks on that harness's database (closing it leaves the database). */
+    beside?: Harness;
+  } = {},
 ): Promise<Harness> {
-  const db = await createTestDatabase('webhooks');
-  const pool = db.pool(SERVICE);
-  await migrate(pool, MIGRATIONS);
+  const db = opts.beside?.db ?? (await createTestDatabase('webhooks'));
+  const pool = opts.beside?.pool ?? db.pool(SERVICE);
+  if (!opts.beside) await migrate(pool, MIGRATIONS);
   const clock = fixedClock(new Date());
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
-  const { app, metrics, deliveryWorker } = await buildApp({
+  const { app, metrics, deliveryWorker, consumers } = await buildApp({
     pool,
     logger: createLogger({ service: SERVICE, level: 'silent' }),
     clock,
@@ -67,6 +76,7 @@ export async function startWebhooks(
     pool,
     clock,
     metrics,
+    consumer: consumers![0]!,
     token: (sub, roles = ['customer']) =>
       new SignJWT({ roles })
         .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: 'at+jwt' })
@@ -81,7 +91,7 @@ export async function startWebhooks(
     worker: deliveryWorker,
     async close() {
       await app.close();
-      await db.drop();
+      if (!opts.beside) await db.drop();
     },
   };
 }

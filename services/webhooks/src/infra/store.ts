@@ -15,10 +15,14 @@ import {
 import type { SecretBox } from './secret-box.ts';
 
 /**
- * The store's queries bound to one connection (the pool for single statements, or a transaction) and to
- * the box that seals the endpoints' secrets.
+ * The store's queries bound to one connection (the pool for single statements, or a transaction), to
+ * the box that seals the endpoints' secrets and to the subscription's routing (widened in a transaction).
  */
-export function bindStore(db: Queryable, box: SecretBox): WebhookStore {
+export function bindStore(
+  db: Queryable,
+  box: SecretBox,
+  routing: { widen(tx: Queryable): Promise<void> },
+): WebhookStore {
   return {
     countEndpointsOfLocked: (ownerId) => countEndpointsOfLocked(db, ownerId),
     insertEndpoint: (e, traceId) => insertEndpoint(db, e, traceId, box),
@@ -29,6 +33,7 @@ export function bindStore(db: Queryable, box: SecretBox): WebhookStore {
     enableEndpoint: (id, at) => enableEndpoint(db, id, at, box),
     setSecrets: (id, s, at) => setSecrets(db, id, s, at, box),
     deleteEndpoint: (id) => deleteEndpoint(db, id),
+    widenRouting: () => routing.widen(db),
     listDeliveries: (endpointId, filter, page) => listDeliveries(db, endpointId, filter, page),
     findDelivery: (id) => findDelivery(db, id),
     listAttempts: (deliveryId, limit) => listAttempts(db, deliveryId, limit),

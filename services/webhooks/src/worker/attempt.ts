@@ -23,6 +23,8 @@ export interface AttemptDeps {
   readonly timeoutMs: number;
   /** Opens the endpoints' stored signing secrets (ADR 0027). */
   readonly secrets: SecretBox;
+  /** After an endpoint was disabled for failing: its event types may no longer be needed (ADR 0046). */
+  readonly afterDisable?: () => Promise<void>;
 }
 
 /**
@@ -98,6 +100,9 @@ export async function attemptDelivery(deps: AttemptDeps, c: ClaimedDelivery): Pr
     },
     'webhook attempt',
   );
-  if (disabled) log.warn('webhook endpoint disabled after failing for 5 days');
+  if (disabled) {
+    log.warn('webhook endpoint disabled after failing for 5 days');
+    await deps.afterDisable?.();
+  }
   return outcome;
 }

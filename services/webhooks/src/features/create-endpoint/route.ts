@@ -16,7 +16,9 @@ const Body = Type.Object(
 
 /**
  * Registers an endpoint and answers its signing secret, the only time it is shown. The URL is checked
- * against the SSRF rules before anything is stored.
+ * against the SSRF rules before anything is stored. The event types it selects are routed to webhooks
+ * before the answer, in the registering transaction (ADR 0046): every event published after a 201 is
+ * received.
  */
 export function createEndpointRoute(app: FastifyInstance, ports: WebhooksPorts): void {
   app.post<{ Body: { url: string; eventTypes: string[]; description?: string } }>(
@@ -33,6 +35,7 @@ export function createEndpointRoute(app: FastifyInstance, ports: WebhooksPorts):
     async (request, reply) => {
       const caller = callerOf(request);
       await targetOrThrow(ports, request.body.url);
+      await ports.routing.expect(request.body.eventTypes);
       return await replyIdempotently(request, reply, ports, async (store) => {
         if ((await store.countEndpointsOfLocked(caller.sub)) >= ENDPOINTS_PER_OWNER_MAX) {
           throw webhookErrors.endpoint_limit_reached(
@@ -57,6 +60,7 @@ export function createEndpointRoute(app: FastifyInstance, ports: WebhooksPorts):
           updatedAt: now,
         };
         await store.insertEndpoint(endpoint, request.traceId);
+        await store.widenRouting();
         request.log.info({ endpointId: endpoint.id, scope: endpoint.scope }, 'webhook endpoint registered');
         return jsonResponse(201, { ...endpointView(endpoint), secret: endpoint.secret });
       });

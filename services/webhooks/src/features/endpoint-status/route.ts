@@ -30,6 +30,8 @@ export function endpointStatusRoutes(app: FastifyInstance, ports: WebhooksPorts)
         return await store.disableEndpoint(e.id, 'manual', ports.clock.now());
       });
       if (!updated) throw webhookErrors.endpoint_not_found(`No endpoint ${request.params.id}`);
+      // Its event types stop being routed once no other endpoint selects them (ADR 0046).
+      await ports.routing.settle();
       request.log.info({ endpointId: updated.id }, 'webhook endpoint disabled');
       return endpointView(updated);
     },
@@ -41,7 +43,13 @@ export function endpointStatusRoutes(app: FastifyInstance, ports: WebhooksPorts)
     async (request) => {
       const e = await accessibleEndpoint(ports.store, callerOf(request), request.params.id);
       if (e.status === 'enabled') return endpointView(e);
-      const updated = await ports.store.enableEndpoint(e.id, ports.clock.now());
+      // Its event types are routed to webhooks before the answer (ADR 0046).
+      await ports.routing.expect(e.eventTypes);
+      const updated = await ports.transaction(async (store) => {
+        const enabled = await store.enableEndpoint(e.id, ports.clock.now());
+        if (enabled) await store.widenRouting();
+        return enabled;
+      });
       if (!updated) throw webhookErrors.endpoint_not_found(`No endpoint ${request.params.id}`);
       request.log.info({ endpointId: updated.id }, 'webhook endpoint enabled');
       return endpointView(updated);

@@ -17,7 +17,11 @@ const Body = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-/** Changes the URL (checked again), the event types or the description; pending deliveries follow the new URL. */
+/**
+ * Changes the URL (checked again), the event types or the description; pending deliveries follow the new
+ * URL. New event types are routed to webhooks before the answer; the ones no endpoint selects any more stop
+ * being routed after the commit (ADR 0046).
+ */
 export function updateEndpointRoute(app: FastifyInstance, ports: WebhooksPorts): void {
   app.patch<{
     Params: { id: string };
@@ -37,8 +41,15 @@ export function updateEndpointRoute(app: FastifyInstance, ports: WebhooksPorts):
       const caller = callerOf(request);
       await accessibleEndpoint(ports.store, caller, request.params.id);
       if (request.body.url !== undefined) await targetOrThrow(ports, request.body.url);
-      const updated = await ports.store.updateEndpoint(request.params.id, request.body, ports.clock.now());
+      const { eventTypes } = request.body;
+      if (eventTypes !== undefined) await ports.routing.expect(eventTypes);
+      const updated = await ports.transaction(async (store) => {
+        const e = await store.updateEndpoint(request.params.id, request.body, ports.clock.now());
+        if (e && eventTypes !== undefined && e.status === 'enabled') await store.widenRouting();
+        return e;
+      });
       if (!updated) throw webhookErrors.endpoint_not_found(`No endpoint ${request.params.id}`);
+      if (eventTypes !== undefined) await ports.routing.settle();
       request.log.info(
         { endpointId: updated.id, fields: Object.keys(request.body) },
         'webhook endpoint updated',
