@@ -117,7 +117,7 @@ export async function rssMiB(pid: number): Promise<number> {
 export async function heapMiB(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const read = (name: string) => {
-    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
     return m ? Math.round(Number(m[1]) / 2 ** 20) : Number.NaN;
   };
   return {
