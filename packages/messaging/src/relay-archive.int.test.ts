@@ -16,6 +16,9 @@ import { RELAY_VACUUM_AFTER_ROWS, startRelay } from './relay.ts';
 import { append, effects, events, serviceSchema, silent, TEST_LEASE_MS, unique, waitFor } from './testing.ts';
 import type { Transport } from './transport.ts';
 
+/** The wait of the test that moves thousands of events. */
+const LONG_WAIT_MS = 180_000;
+
 const NO_POLL_MS = 60_000;
 
 let db: TestDatabase;
@@ -104,7 +107,11 @@ describe('the relay with the outbox archive', () => {
     }
   });
 
-  it('given more moved events than RELAY_VACUUM_AFTER_ROWS, then the relay vacuums the outbox itself (its read does not walk the deleted rows)', async () => {
+  // Two thousand events through a relay and a consumer: on a loaded machine (the whole suite running on two
+  // cores) that takes well over the default wait, so this test waits longer rather than timing anything.
+  it('given more moved events than RELAY_VACUUM_AFTER_ROWS, then the relay vacuums the outbox itself (its read does not walk the deleted rows)', {
+    timeout: LONG_WAIT_MS * 2 + 60_000,
+  }, async () => {
     const s = await archivingService();
     try {
       const vacuums = () =>
@@ -116,8 +123,8 @@ describe('the relay with the outbox archive', () => {
       const before = await vacuums();
       const list = events(s.type, RELAY_VACUUM_AFTER_ROWS + 10);
       for (let i = 0; i < list.length; i += 1_000) await append(s.pool, list.slice(i, i + 1_000));
-      await waitFor('all handled', async () => (await s.handled()).length === list.length);
-      await waitFor('a vacuum of the outbox counted', async () => (await vacuums()) > before);
+      await waitFor('all handled', async () => (await s.handled()).length === list.length, LONG_WAIT_MS);
+      await waitFor('a vacuum of the outbox counted', async () => (await vacuums()) > before, LONG_WAIT_MS);
       assert.equal(await s.inOutbox(), 0);
     } finally {
       await s.stop();
