@@ -6,7 +6,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { LISTENING_MESSAGE, PORT_IN_USE_MESSAGE, type ServeMessage } from '@strongbox/http/server';
 import { newSecretsKey } from '@strongbox/kernel';
@@ -182,6 +182,11 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   // is known (from the child's own report) before anything that calls it starts.
   const urls: Partial<Record<ServiceName, string>> = {};
   const env: Record<string, string> = {
+    // Node keeps what it compiled, type-stripped sources included, in this directory and reads it back at
+    // the next start: a service then never loads the type stripper (a WebAssembly module whose memory,
+    // about 20 MB per process, stays resident) and starts about a quarter faster. Safe to share between
+    // processes and keyed by each file's content, so an edited file is compiled again (ADR 0001).
+    NODE_COMPILE_CACHE: join(ROOT, '.strongbox', 'compile-cache'),
     ...(process.env as Record<string, string>),
     DATABASE_URL: opts.databaseUrl,
     HOST: process.env['HOST'] ?? '127.0.0.1',
