@@ -6,12 +6,15 @@ import { migrate, POSTGRES_MODULES } from './migrate.ts';
 import {
   appendOutbox,
   markPublished,
+  OUTBOX_APPEND_MAX,
   oldestUnpublishedAgeMs,
   outboxChannel,
+  outboxInsert,
   purgePublished,
   readUnpublished,
 } from './outbox.ts';
 import type { Pool } from './pool.ts';
+import { prepared } from './prepared.ts';
 import { createTestDatabase, type TestDatabase } from './testing.ts';
 import { withTransaction } from './tx.ts';
 
@@ -66,6 +69,79 @@ describe('appendOutbox', () => {
       }),
     );
     assert.equal((await pool.query('select count(*)::int as n from outbox')).rows[0].n, before);
+  });
+});
+
+describe('outboxInsert', () => {
+  /** A change and its events in one statement: a guarded update of a row of the test's own, then the events. */
+  const changeWithEvents = (id: string, version: number, events: ReturnType<typeof event>[]) => {
+    const append = outboxInsert(events, 3, 'exists (select 1 from changed)');
+    return pool.query<{ changed: number }>(
+      prepared(
+        `with changed as (
+           update things set version = version + 1 where id = $1 and version = $2 returning 1
+         ), appended as (${append.sql})
+         select count(*)::int as changed from changed`,
+        [id, version, ...append.params],
+      ),
+    );
+  };
+  const stored = async (ids: readonly string[]) =>
+    (
+      await pool.query<{ event_id: string; type: string; subject: string; envelope: unknown }>(
+        'select event_id, type, subject, envelope from outbox where event_id = any($1::text[]) order by position',
+        [ids],
+      )
+    ).rows;
+
+  before(async () => {
+    await pool.query(`create table things (id text primary key, version int not null);
+                      insert into things values ('a', 1), ('b', 1)`);
+  });
+
+  it('given a change in the same statement, then it stores the rows appendOutbox stores, in order', async () => {
+    const appended = [event(40), event(41)];
+    await withTransaction(pool, (tx) => appendOutbox(tx, appended));
+    const inline = [event(40), event(41)];
+    const { rows } = await changeWithEvents('a', 1, inline);
+    assert.equal(rows[0]?.changed, 1);
+    const strip = (r: { event_id: string; envelope: unknown }) => ({
+      ...r,
+      event_id: '',
+      envelope: { ...(r.envelope as object), id: '' },
+    });
+    const byAppend = await stored(appended.map((e) => e.id));
+    const byInsert = await stored(inline.map((e) => e.id));
+    assert.deepEqual(
+      byInsert.map((r) => r.event_id),
+      inline.map((e) => e.id),
+    );
+    assert.deepEqual(byInsert.map(strip), byAppend.map(strip), 'the same columns and envelopes, ids aside');
+    assert.deepEqual(
+      byInsert.map((r) => r.envelope),
+      inline.map((e) => JSON.parse(JSON.stringify(e))),
+    );
+  });
+
+  it('given a guard that does not hold (the change matched nothing), then no event is stored', async () => {
+    const late = [event(42)];
+    const { rows } = await changeWithEvents('b', 7, late);
+    assert.equal(rows[0]?.changed, 0);
+    assert.deepEqual(await stored(late.map((e) => e.id)), []);
+  });
+
+  it('numbers its parameters from the one given and refuses more events than one append may hold', () => {
+    assert.match(
+      outboxInsert([], 5).sql,
+      /unnest\(\$5::text\[\], \$6::text\[\], \$7::text\[\], \$8::jsonb\[\]\)$/,
+    );
+    assert.equal(outboxInsert([event(43)], 1).params.length, 4);
+    assert.throws(() =>
+      outboxInsert(
+        Array.from({ length: OUTBOX_APPEND_MAX + 1 }, (_, i) => event(i)),
+        1,
+      ),
+    );
   });
 });
 

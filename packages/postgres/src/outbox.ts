@@ -18,19 +18,45 @@ export type Queryable = Pick<pg.PoolClient, 'query'>;
  */
 export async function appendOutbox(tx: Queryable, events: readonly CloudEvent[]): Promise<void> {
   if (events.length === 0) return;
+  const append = outboxInsert(events, 1);
+  await tx.query(prepared(append.sql, append.params));
+}
+
+/** The SQL of an outbox insert and its parameters, to be placed in a statement of the caller's. */
+export interface OutboxInsert {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/**
+ * The insert appendOutbox sends, as a part of a larger statement (a data-modifying CTE), so that a change
+ * and its events take one round trip: the same rows, from parameters numbered from `firstParam`, whose
+ * values go after the caller's own. With `when`, an SQL condition (say `exists (select 1 from changed)`),
+ * the rows are inserted only if it holds; a condition that reads the change's CTE also makes the change
+ * (and its row locks) come first, as appendOutbox's rule asks. The text depends only on `firstParam` and
+ * `when`, so it stays one prepared statement. Note that the outbox's statement trigger notifies the relay
+ * even when no row is inserted: leave the part out when there are no events to append.
+ *
+ * @example
+ * const append = outboxInsert(events, 3, 'exists (select 1 from changed)');
+ * await db.query(prepared(`with changed as (update … where id = $1 and version = $2 returning 1),
+ *   appended as (${append.sql}) select count(*)::int as n from changed`, [id, version, ...append.params]));
+ */
+export function outboxInsert(events: readonly CloudEvent[], firstParam: number, when?: string): OutboxInsert {
   if (events.length > OUTBOX_APPEND_MAX) throw new Error(`at most ${OUTBOX_APPEND_MAX} events per append`);
-  await tx.query(
-    prepared(
-      `insert into outbox (event_id, type, subject, envelope)
-     select * from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])`,
-      [
-        events.map((e) => e.id),
-        events.map((e) => e.type),
-        events.map((e) => e.subject),
-        events.map((e) => JSON.stringify(e)),
-      ],
-    ),
-  );
+  const [id, type, subject, envelope] = [0, 1, 2, 3].map((i) => `$${firstParam + i}`);
+  return {
+    sql: `insert into outbox (event_id, type, subject, envelope)
+       select * from unnest(${id}::text[], ${type}::text[], ${subject}::text[], ${envelope}::jsonb[])${
+         when ? ` where ${when}` : ''
+       }`,
+    params: [
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => e.subject),
+      events.map((e) => JSON.stringify(e)),
+    ],
+  };
 }
 
 /** The channel the outbox trigger notifies on commit; the same expression as in 0001-outbox.sql. */
