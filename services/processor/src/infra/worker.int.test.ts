@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import { type Clock, fixedClock } from '@strongbox/kernel';
-import type { Pool } from '@strongbox/postgres';
+import { createPool, type Pool } from '@strongbox/postgres';
 import type { TestDatabase } from '@strongbox/postgres/testing';
+import { SERVICE } from '../app.ts';
 import {
   countingPool,
   deliver,
@@ -24,7 +25,7 @@ import {
   typesOf,
   waitFor,
 } from '../test-support.ts';
-import type { ProcessingStep } from './worker.ts';
+import { CLAIM_SHARE_OF_FREE_SLOTS, type ProcessingStep } from './worker.ts';
 
 const LEASE_MS = 60_000;
 const T0 = new Date('2026-03-01T12:00:00.000Z');
@@ -156,6 +157,43 @@ describe('processing worker', () => {
       'processor.order.processed',
     ]);
     assert.deepEqual(p.started, { intake: 1, claim: 1 });
+  });
+
+  it('given a claim of the worker in flight, when an order comes in meanwhile, then intake still finds a slot and claims it: a claim holds only a share of the free slots', async () => {
+    const { db, pool } = await database();
+    // The worker's own pool has one connection, which the test holds: its claim waits for it, in flight.
+    const workerPool = createPool({ url: db.url, schema: SERVICE, sizeMax: 1, onError: () => undefined });
+    stops.push(() => workerPool.end());
+    const held = await workerPool.connect();
+    const gate = gatedStep();
+    const p = processor(workerPool, {
+      clock: fixedClock(T0),
+      step: gate.step,
+      concurrency: 4,
+      pollMs: NEVER_MS,
+    });
+    assert.equal(CLAIM_SHARE_OF_FREE_SLOTS, 0.5);
+    assert.equal(p.worker.busySlots(), 2, 'the first claim holds half of the four slots while it waits');
+
+    // Intake runs on the consumer's pool, as in a service where the pool is shared but not exhausted.
+    await deliver(pool, p.handle, [created(fixedClock(T0), 'ord_meanwhile')]);
+    assert.deepEqual(
+      (await recordsOf(pool, 'ord_meanwhile')).map((r) => [r.status, r.attempts]),
+      [['processing', 1]],
+      'claimed at intake, not left pending for the claim',
+    );
+    assert.deepEqual(p.started, { intake: 1, claim: 0 });
+    await waitFor('the attempt in hand', () => gate.waiting.length === 1);
+    assert.equal(p.worker.busySlots(), 3);
+
+    held.release();
+    await waitFor('the claim to end, finding nothing due', () => p.worker.busySlots() === 1);
+    gate.openAll();
+    await waitFor(
+      'the order to complete',
+      async () => (await statusOf(pool, 'ord_meanwhile')) === 'completed',
+    );
+    assert.deepEqual(p.started, { intake: 1, claim: 0 });
   });
 
   it('given a worker that stopped, when an order is taken in, then no slot is held for it and it is left pending', async () => {
