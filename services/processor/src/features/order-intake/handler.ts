@@ -39,8 +39,9 @@ export interface OrderIntakePorts {
   /** Records a received order; answers false when the order already has a record. */
   insertReceived(tx: Queryable, r: ReceivedRecord, at: Date): Promise<boolean>;
   /**
-   * Records a received order with its first attempt begun at `at` and leased until `leaseUntil`, and its
-   * `processor.order.started` event; answers false (and writes nothing) when the order already has a record.
+   * Records a received order with its first attempt begun as it was received (`r`, as a claim would leave
+   * it) and leased until `leaseUntil`, and its `processor.order.started` event; answers false (and writes
+   * nothing) when the order already has a record.
    */
   insertStarted(tx: Queryable, r: ProcessingRecord, leaseUntil: Date): Promise<boolean>;
   /** Cancels the order's record if processing has not begun; answers whether it did. */
