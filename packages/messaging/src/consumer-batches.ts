@@ -34,43 +34,54 @@ export function handlerBatches(spec: ConsumerSpec, deps: ConsumerDeps): GroupCom
 
 /**
  * One transaction for the batch: the inbox rows (unless the consumer keeps none), then the new events'
- * handlers; after it, their callbacks.
+ * handlers; after it, their callbacks: the after-commit ones if it committed, the others otherwise.
  */
 async function handleBatchOnce(
   spec: ConsumerSpec,
   deps: ConsumerDeps,
   events: readonly CloudEvent[],
 ): Promise<Outcome[]> {
-  let committed: Array<() => void> = [];
-  const afterCommit: AfterCommit = (fn) => {
-    committed.push(fn);
+  let registered: Array<{ committed: () => void; notCommitted: (() => void) | undefined }> = [];
+  const afterCommit: AfterCommit = (fn, ifNotCommitted) => {
+    registered.push({ committed: fn, notCommitted: ifNotCommitted });
   };
-  const outcomes = await withTransaction(deps.pool, async (tx) => {
-    // A retried transaction starts over: only the last attempt's callbacks belong to what committed.
-    committed = [];
-    const ids = events.map((e) => e.id);
-    // Without the inbox (a handler idempotent by itself) every event is new to the runtime.
-    const fresh =
-      spec.inbox === false ? new Set(ids) : await recordInbox(tx, spec.name, ids, deps.clock.now());
-    // The same event twice in one batch: the first is handled (and takes the inbox row), the second is a
-    // duplicate.
-    const outcomes: Outcome[] = events.map((e) => (fresh.delete(e.id) ? 'handled' : 'duplicate'));
-    const handled = events.filter((_, i) => outcomes[i] === 'handled');
-    const { handleBatch } = spec;
-    if (handleBatch) {
-      if (handled.length > 0) await asHandlerFailure(() => handleBatch(tx, handled, afterCommit));
-    } else {
-      for (const event of handled) await asHandlerFailure(() => spec.handle(tx, event, afterCommit));
+  const settle = (committed: boolean) => {
+    const callbacks = registered;
+    registered = [];
+    for (const c of callbacks) {
+      try {
+        (committed ? c.committed : c.notCommitted)?.();
+      } catch (err) {
+        deps.logger.error({ err, consumer: spec.name, committed }, 'after-commit work failed');
+      }
     }
-    return outcomes;
-  });
-  for (const fn of committed) {
-    try {
-      fn();
-    } catch (err) {
-      deps.logger.error({ err, consumer: spec.name }, 'after-commit work failed');
-    }
+  };
+  let outcomes: Outcome[];
+  try {
+    outcomes = await withTransaction(deps.pool, async (tx) => {
+      // A retried transaction starts over: the callbacks of the run that did not commit are settled as such.
+      settle(false);
+      const ids = events.map((e) => e.id);
+      // Without the inbox (a handler idempotent by itself) every event is new to the runtime.
+      const fresh =
+        spec.inbox === false ? new Set(ids) : await recordInbox(tx, spec.name, ids, deps.clock.now());
+      // The same event twice in one batch: the first is handled (and takes the inbox row), the second is a
+      // duplicate.
+      const outcomes: Outcome[] = events.map((e) => (fresh.delete(e.id) ? 'handled' : 'duplicate'));
+      const handled = events.filter((_, i) => outcomes[i] === 'handled');
+      const { handleBatch } = spec;
+      if (handleBatch) {
+        if (handled.length > 0) await asHandlerFailure(() => handleBatch(tx, handled, afterCommit));
+      } else {
+        for (const event of handled) await asHandlerFailure(() => spec.handle(tx, event, afterCommit));
+      }
+      return outcomes;
+    });
+  } catch (err) {
+    settle(false);
+    throw err;
   }
+  settle(true);
   return outcomes;
 }
 

@@ -46,6 +46,8 @@ interface Scenario {
   readonly calls: Map<string, number>;
   /** After-commit callbacks that ran, per event id (each handler registers one before it may fail). */
   readonly afterCommits: Map<string, number>;
+  /** The same registrations' `ifNotCommitted` callbacks that ran instead, per event id. */
+  readonly notCommitted: Map<string, number>;
   /** Starts one more instance of the consumer (as another process would) on its own pool and transport. */
   addInstance(transport: Transport): Promise<void>;
   result(r: 'handled' | 'duplicate' | 'retried' | 'dead_lettered'): Promise<number>;
@@ -104,6 +106,7 @@ describe('consumer batching (postgres)', () => {
     const metrics = createMessagingMetrics(registry);
     const calls = new Map<string, number>();
     const afterCommits = new Map<string, number>();
+    const notCommitted = new Map<string, number>();
     const running: RunningConsumer[] = [];
     const extraPools: Pool[] = [];
     const start = async (pool: Pool, transport: Transport) => {
@@ -119,7 +122,10 @@ describe('consumer batching (postgres)', () => {
             async handle(tx, e, afterCommit) {
               const call = (calls.get(e.id) ?? 0) + 1;
               calls.set(e.id, call);
-              afterCommit(() => afterCommits.set(e.id, (afterCommits.get(e.id) ?? 0) + 1));
+              afterCommit(
+                () => afterCommits.set(e.id, (afterCommits.get(e.id) ?? 0) + 1),
+                () => notCommitted.set(e.id, (notCommitted.get(e.id) ?? 0) + 1),
+              );
               await tx.query('insert into handled (event_id, txid) values ($1, txid_current())', [e.id]);
               await opts.fail?.(tx, e, call);
             },
@@ -136,6 +142,7 @@ describe('consumer batching (postgres)', () => {
       registry,
       calls,
       afterCommits,
+      notCommitted,
       async addInstance(transport) {
         const pool = createPool({ url: db.url, schema: svc.schema, sizeMax: 5, onError: () => undefined });
         extraPools.push(pool);
@@ -218,6 +225,14 @@ describe('consumer batching (postgres)', () => {
 
   const idsOf = (list: readonly CloudEvent[]) => list.map((e) => e.id);
 
+  /** Every run of a handler settled its registration once: committed, or not (the events' indexes otherwise). */
+  const unsettled = (s: Scenario, list: readonly CloudEvent[]) =>
+    list
+      .filter(
+        (e) => (s.calls.get(e.id) ?? 0) !== (s.afterCommits.get(e.id) ?? 0) + (s.notCommitted.get(e.id) ?? 0),
+      )
+      .map((e) => list.indexOf(e));
+
   it('given 200 events published at once to a consumer of concurrency 32, when they are consumed, then each takes effect exactly once and many share one transaction', async () => {
     const s = await scenario({});
     try {
@@ -231,6 +246,7 @@ describe('consumer batching (postgres)', () => {
         [],
         'every handler ran once: no batch was rolled back',
       );
+      assert.deepEqual([...s.notCommitted], [], 'every registration was committed');
       const perTx = new Map<string, number>();
       for (const txid of (await txids(s)).values()) perTx.set(txid, (perTx.get(txid) ?? 0) + 1);
       assert.ok(
@@ -294,6 +310,12 @@ describe('consumer batching (postgres)', () => {
         'after-commit work ran once for every committed event, however often its batch was rolled back',
       );
       assert.equal(s.afterCommits.get(poison.id), undefined, 'and never for the event that never committed');
+      assert.deepEqual(unsettled(s, list), [], 'each run was settled once, as committed or as not');
+      assert.equal(
+        s.notCommitted.get(poison.id),
+        s.calls.get(poison.id),
+        "the poison's runs never committed",
+      );
       assert.equal(await s.result('dead_lettered'), 1);
       assert.equal(await s.result('handled'), 199);
       assert.equal(await s.result('duplicate'), 0);
@@ -423,6 +445,41 @@ describe('consumer batching (postgres)', () => {
       assert.equal(await s.result('retried'), 1, 'only the stubborn event needed a retry');
       assert.equal(await s.result('handled'), 64);
       assert.deepEqual(await deadLetters(s), [], 'nothing was dead-lettered');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('given a batch that meets a serialization failure, when the transaction is run again, then the callbacks of the run that did not commit are settled as not committed and the others once committed', async () => {
+    let conflicted = '';
+    const s = await scenario({
+      fail: (_tx, e, call) => {
+        // A serialization failure is the transaction's: withTransaction runs the whole batch again, unsplit.
+        if (e.id === conflicted && call === 1)
+          throw Object.assign(new Error('could not serialize access'), { code: '40001' });
+      },
+    });
+    try {
+      const list = events(s.type, 40);
+      // Inside the first 31-event batch: the events handled before it in that batch ran twice.
+      conflicted = list[10]!.id;
+      await publish(list);
+      await settle(s, 'all 40 events handled', async () => (await effectCounts(s)).size === 40);
+
+      await assertExactlyOnce(s, idsOf(list));
+      assert.equal(s.calls.get(conflicted), 2);
+      assert.deepEqual(
+        list.filter((e) => s.afterCommits.get(e.id) !== 1).map((e) => list.indexOf(e)),
+        [],
+        'after-commit work ran once per event',
+      );
+      assert.equal(s.notCommitted.get(conflicted), 1, 'the run that met the failure was settled as such');
+      assert.ok(
+        list.some((e) => e.id !== conflicted && s.notCommitted.get(e.id) === 1),
+        'and so were the runs of the events before it in its batch',
+      );
+      assert.deepEqual(unsettled(s, list), [], 'each run was settled once, as committed or as not');
+      assert.equal(await s.result('retried'), 0, 'no event was retried: the transaction was');
     } finally {
       await s.stop();
     }

@@ -7,8 +7,13 @@ import type { Subscriber, Transport } from './transport.ts';
 /**
  * Registers work to start once the handler's transaction has committed (say, a next step that must see
  * the handler's writes). It does not run if the transaction rolls back; it is not retried if it fails.
+ * `ifNotCommitted` runs instead when the transaction does not commit: it rolled back (the batch failed,
+ * and is split and handled again without this run's work), it is run again from the start (a deadlock or
+ * serialization failure), or its COMMIT failed. Use it to give back what the handler took in memory for
+ * the work, say a slot; a COMMIT that failed on a lost connection may still have committed, so what the
+ * handler wrote must not need the work to happen (a lease that lapses, say).
  */
-export type AfterCommit = (fn: () => void) => void;
+export type AfterCommit = (fn: () => void, ifNotCommitted?: () => void) => void;
 
 export interface ConsumerSpec {
   /** Unique consumer name: the queue on RabbitMQ, the subscription on PostgreSQL, the inbox key. */

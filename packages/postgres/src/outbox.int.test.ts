@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type CloudEvent, cloudEvent, fixedClock } from '@strongbox/kernel';
+import { cloudEvent, fixedClock } from '@strongbox/kernel';
 import pg from 'pg';
 import { migrate, POSTGRES_MODULES } from './migrate.ts';
 import {
   appendOutbox,
   markPublished,
+  OUTBOX_APPEND_MAX,
   oldestUnpublishedAgeMs,
   outboxChannel,
   outboxInsert,
-  outboxValues,
   purgePublished,
   readUnpublished,
 } from './outbox.ts';
 import type { Pool } from './pool.ts';
+import { prepared } from './prepared.ts';
 import { createTestDatabase, type TestDatabase } from './testing.ts';
 import { withTransaction } from './tx.ts';
 
@@ -72,36 +73,75 @@ describe('appendOutbox', () => {
 });
 
 describe('outboxInsert', () => {
-  const rowsOf = async (events: readonly CloudEvent[]) => {
-    const { rows } = await pool.query(
-      'select event_id, type, subject, envelope from outbox where event_id = any($1) order by position',
-      [events.map((e) => e.id)],
+  /** A change and its events in one statement: a guarded update of a row of the test's own, then the events. */
+  const changeWithEvents = (id: string, version: number, events: ReturnType<typeof event>[]) => {
+    const append = outboxInsert(events, 3, 'exists (select 1 from changed)');
+    return pool.query<{ changed: number }>(
+      prepared(
+        `with changed as (
+           update things set version = version + 1 where id = $1 and version = $2 returning 1
+         ), appended as (${append.sql})
+         select count(*)::int as changed from changed`,
+        [id, version, ...append.params],
+      ),
     );
-    return rows;
   };
-  /** The row appendOutbox writes for an event. */
-  const rowOf = (e: CloudEvent) => ({
-    event_id: e.id,
-    type: e.type,
-    subject: e.subject,
-    envelope: JSON.parse(JSON.stringify(e)),
+  const stored = async (ids: readonly string[]) =>
+    (
+      await pool.query<{ event_id: string; type: string; subject: string; envelope: unknown }>(
+        'select event_id, type, subject, envelope from outbox where event_id = any($1::text[]) order by position',
+        [ids],
+      )
+    ).rows;
+
+  before(async () => {
+    await pool.query(`create table things (id text primary key, version int not null);
+                      insert into things values ('a', 1), ('b', 1)`);
   });
 
-  it('given a statement that appends only if its own write matched, then it appends the rows appendOutbox appends, or none at all', async () => {
-    await pool.query('create table things (id int primary key, version int not null)');
-    await pool.query('insert into things values (1, 0)');
-    const guarded = `with saved as (update things set version = version + 1 where id = $1 and version = $2 returning 1)
-      ${outboxInsert(3)} where exists (select 1 from saved)`;
-    const events = [event(40), event(41)];
-
-    await pool.query(guarded, [1, 5, ...outboxValues(events)]);
-    assert.deepEqual(await rowsOf(events), [], 'the guard failed: nothing appended');
-    await pool.query(guarded, [1, 0, ...outboxValues(events)]);
-    assert.deepEqual(await rowsOf(events), events.map(rowOf));
-
-    const appended = [event(42), event(43)];
+  it('given a change in the same statement, then it stores the rows appendOutbox stores, in order', async () => {
+    const appended = [event(40), event(41)];
     await withTransaction(pool, (tx) => appendOutbox(tx, appended));
-    assert.deepEqual(await rowsOf(appended), appended.map(rowOf), 'the same rows as appendOutbox writes');
+    const inline = [event(40), event(41)];
+    const { rows } = await changeWithEvents('a', 1, inline);
+    assert.equal(rows[0]?.changed, 1);
+    const strip = (r: { event_id: string; envelope: unknown }) => ({
+      ...r,
+      event_id: '',
+      envelope: { ...(r.envelope as object), id: '' },
+    });
+    const byAppend = await stored(appended.map((e) => e.id));
+    const byInsert = await stored(inline.map((e) => e.id));
+    assert.deepEqual(
+      byInsert.map((r) => r.event_id),
+      inline.map((e) => e.id),
+    );
+    assert.deepEqual(byInsert.map(strip), byAppend.map(strip), 'the same columns and envelopes, ids aside');
+    assert.deepEqual(
+      byInsert.map((r) => r.envelope),
+      inline.map((e) => JSON.parse(JSON.stringify(e))),
+    );
+  });
+
+  it('given a guard that does not hold (the change matched nothing), then no event is stored', async () => {
+    const late = [event(42)];
+    const { rows } = await changeWithEvents('b', 7, late);
+    assert.equal(rows[0]?.changed, 0);
+    assert.deepEqual(await stored(late.map((e) => e.id)), []);
+  });
+
+  it('numbers its parameters from the one given and refuses more events than one append may hold', () => {
+    assert.match(
+      outboxInsert([], 5).sql,
+      /unnest\(\$5::text\[\], \$6::text\[\], \$7::text\[\], \$8::jsonb\[\]\)$/,
+    );
+    assert.equal(outboxInsert([event(43)], 1).params.length, 4);
+    assert.throws(() =>
+      outboxInsert(
+        Array.from({ length: OUTBOX_APPEND_MAX + 1 }, (_, i) => event(i)),
+        1,
+      ),
+    );
   });
 });
 

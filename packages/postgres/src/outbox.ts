@@ -18,36 +18,45 @@ export type Queryable = Pick<pg.PoolClient, 'query'>;
  */
 export async function appendOutbox(tx: Queryable, events: readonly CloudEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.query(prepared(APPEND_SQL, outboxValues(events)));
+  const append = outboxInsert(events, 1);
+  await tx.query(prepared(append.sql, append.params));
+}
+
+/** The SQL of an outbox insert and its parameters, to be placed in a statement of the caller's. */
+export interface OutboxInsert {
+  readonly sql: string;
+  readonly params: readonly unknown[];
 }
 
 /**
- * The insert appendOutbox makes, for a statement that writes its own change and the events about it at
- * once (a CTE): it reads the rows from the four parameters from `$first` on, which `outboxValues` fills,
- * so such a statement appends exactly the rows appendOutbox would. A `where` may follow it (`select *
- * from unnest(…)` is its last clause), to append only if another part of the statement wrote something.
- * The outbox's statement trigger notifies the relay for this statement as for appendOutbox's.
+ * The insert appendOutbox sends, as a part of a larger statement (a data-modifying CTE), so that a change
+ * and its events take one round trip: the same rows, from parameters numbered from `firstParam`, whose
+ * values go after the caller's own. With `when`, an SQL condition (say `exists (select 1 from changed)`),
+ * the rows are inserted only if it holds; a condition that reads the change's CTE also makes the change
+ * (and its row locks) come first, as appendOutbox's rule asks. The text depends only on `firstParam` and
+ * `when`, so it stays one prepared statement. Note that the outbox's statement trigger notifies the relay
+ * even when no row is inserted: leave the part out when there are no events to append.
  *
  * @example
- * const sql = `with saved as (update … returning 1) ${outboxInsert(4)} where exists (select 1 from saved)`;
- * await db.query(prepared(sql, [a, b, c, ...outboxValues(events)]));
+ * const append = outboxInsert(events, 3, 'exists (select 1 from changed)');
+ * await db.query(prepared(`with changed as (update … where id = $1 and version = $2 returning 1),
+ *   appended as (${append.sql}) select count(*)::int as n from changed`, [id, version, ...append.params]));
  */
-export function outboxInsert(first: number): string {
-  return `insert into outbox (event_id, type, subject, envelope)
-     select * from unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::text[], $${first + 3}::jsonb[])`;
-}
-
-const APPEND_SQL = outboxInsert(1);
-
-/** The parameters of `outboxInsert`: one array per column, one element per event (at most OUTBOX_APPEND_MAX). */
-export function outboxValues(events: readonly CloudEvent[]): [string[], string[], string[], string[]] {
+export function outboxInsert(events: readonly CloudEvent[], firstParam: number, when?: string): OutboxInsert {
   if (events.length > OUTBOX_APPEND_MAX) throw new Error(`at most ${OUTBOX_APPEND_MAX} events per append`);
-  return [
-    events.map((e) => e.id),
-    events.map((e) => e.type),
-    events.map((e) => e.subject),
-    events.map((e) => JSON.stringify(e)),
-  ];
+  const [id, type, subject, envelope] = [0, 1, 2, 3].map((i) => `$${firstParam + i}`);
+  return {
+    sql: `insert into outbox (event_id, type, subject, envelope)
+       select * from unnest(${id}::text[], ${type}::text[], ${subject}::text[], ${envelope}::jsonb[])${
+         when ? ` where ${when}` : ''
+       }`,
+    params: [
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => e.subject),
+      events.map((e) => JSON.stringify(e)),
+    ],
+  };
 }
 
 /** The channel the outbox trigger notifies on commit; the same expression as in 0001-outbox.sql. */

@@ -9,10 +9,16 @@ import type { ProcessorConfig } from './config.ts';
 import { simulateFulfilment, stallsAttempt } from './domain/fulfilment.ts';
 import { getProcessingRoute } from './features/get-processing/route.ts';
 import { CONSUMED_EVENT_TYPES, CONSUMER_NAME, orderIntakeHandler } from './features/order-intake/handler.ts';
-import { SERVICE } from './infra/events.ts';
+import { SERVICE, startedEvent } from './infra/events.ts';
 import { createProcessorMetrics } from './infra/metrics.ts';
-import { cancelIfPending, countBacklog, findByOrder, insertReceived } from './infra/records-sql.ts';
-import { simulatedStep, startWorker, type Worker } from './infra/worker.ts';
+import {
+  cancelIfPending,
+  countBacklog,
+  findByOrder,
+  insertReceived,
+  insertStarted,
+} from './infra/records-sql.ts';
+import { type Reservation, simulatedStep, startWorker, type Worker } from './infra/worker.ts';
 
 export { SERVICE };
 export const VERSION = '0.1.0';
@@ -55,7 +61,12 @@ export interface ProcessorApp extends ServiceParts {
  */
 export async function buildApp(deps: ProcessorDeps): Promise<ProcessorApp> {
   const { pool, clock, logger, config } = deps;
-  const metrics = createProcessorMetrics(() => countBacklog(pool));
+  // The worker is made when the kit starts it; the gauge reads 0 until then.
+  let running: Worker | undefined;
+  const metrics = createProcessorMetrics(
+    () => countBacklog(pool),
+    () => running?.busySlots() ?? 0,
+  );
   const app = await createHttpApp({
     service: SERVICE,
     version: VERSION,
@@ -87,8 +98,9 @@ export async function buildApp(deps: ProcessorDeps): Promise<ProcessorApp> {
   };
   // A stalled attempt ends when the worker stops, so a graceful shutdown never waits on it.
   const stopping = new AbortController();
-  // The worker polls from the moment it starts; the kit starts it, and intake wakes it for new records.
-  let running: Worker | undefined;
+  // The worker polls from the moment it starts; the kit starts it. Intake hands it the records it claimed
+  // in a slot it held (ADR 0044), or wakes it for a record it left pending; before the start, intake finds
+  // no slot and leaves every record pending.
   const worker: BackgroundWorker = {
     start() {
       running ??= startWorker({
@@ -101,6 +113,7 @@ export async function buildApp(deps: ProcessorDeps): Promise<ProcessorApp> {
         }),
         concurrency: config.PROCESSOR_CONCURRENCY,
         leaseMs: config.PROCESSOR_LEASE_MS,
+        onStarted: metrics.attemptStarted,
       });
     },
     async stop() {
@@ -117,14 +130,36 @@ export async function buildApp(deps: ProcessorDeps): Promise<ProcessorApp> {
         eventTypes: CONSUMED_EVENT_TYPES,
         concurrency: config.PROCESSOR_CONSUMER_CONCURRENCY,
         attemptsMax: config.PROCESSOR_CONSUMER_ATTEMPTS,
-        handle: intake({ clock, logger, onReceived: () => running?.wake() }),
+        handle: intake({
+          clock,
+          logger,
+          leaseMs: config.PROCESSOR_LEASE_MS,
+          reserveSlot: () => running?.reserve(),
+          onReceived: () => running?.wake(),
+        }),
       },
     ],
     workers: [worker],
   };
 }
 
+/** What intake is wired to besides the processing records: the clock, the log and the worker's slots. */
+export interface IntakeDeps {
+  readonly clock: Clock;
+  readonly logger: KernelLogger;
+  readonly leaseMs: number;
+  reserveSlot(): Reservation | undefined;
+  onReceived(): void;
+}
+
 /** The consumer's handler for orders' events (features/order-intake), wired to the processing records. */
-export function intake(deps: { clock: Clock; logger: KernelLogger; onReceived: () => void }) {
-  return orderIntakeHandler({ ...deps, insertReceived, cancelIfPending });
+export function intake(deps: IntakeDeps) {
+  return orderIntakeHandler({
+    ...deps,
+    insertReceived,
+    // Received and begun at once: its `at` is both.
+    insertStarted: (tx, r, leaseUntil) =>
+      insertStarted(tx, r, r.receivedAt, leaseUntil, startedEvent(r, deps.clock)),
+    cancelIfPending,
+  });
 }

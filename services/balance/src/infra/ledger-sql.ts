@@ -1,6 +1,6 @@
 import type { CloudEvent, IdempotencyRef, IdempotentRequest } from '@strongbox/kernel';
 import { refId } from '@strongbox/kernel';
-import { prepared, type Queryable } from '@strongbox/postgres';
+import { outboxInsert, prepared, type Queryable } from '@strongbox/postgres';
 import { classify, type IdempotencyState } from '@strongbox/postgres/idempotency';
 import type { Account, Entry, Transfer } from '../domain/ledger.ts';
 import {
@@ -176,6 +176,7 @@ export async function writeLedger(
   const e = w.entries;
   const a = w.accounts;
   const keyOf = c.map((t) => keys.get(t.id));
+  const appended = outboxInsert(w.events, 32);
   const { rows } = await tx.query<{ written: number }>(
     prepared(
       `with created as (
@@ -206,8 +207,7 @@ export async function writeLedger(
        from unnest($24::text[], $25::int8[], $26::int8[], $27::int8[], $28::int8[]) as x(id, pd, pc, pe, v)
        where t.id = x.id
      ), appended as (
-       insert into outbox (event_id, type, subject, envelope)
-       select * from unnest($32::text[], $33::text[], $34::text[], $35::jsonb[])
+       ${appended.sql}
      )
      select count(*)::int as written from created`,
       [
@@ -242,10 +242,7 @@ export async function writeLedger(
         keyOf.map((k) => k?.scope ?? null),
         keyOf.map((k) => k?.key ?? null),
         keyOf.map((k) => k?.requestHash ?? null),
-        w.events.map((x) => x.id),
-        w.events.map((x) => x.type),
-        w.events.map((x) => x.subject),
-        w.events.map((x) => JSON.stringify(x)),
+        ...appended.params,
       ],
     ),
   );

@@ -1,5 +1,5 @@
 import type { CloudEvent } from '@strongbox/kernel';
-import { outboxInsert, outboxValues, prepared, type Queryable } from '@strongbox/postgres';
+import { outboxInsert, prepared, type Queryable } from '@strongbox/postgres';
 import type { HistoryEntry, Order, OrderItem, OrderStatus, Resolution } from '../domain/order.ts';
 
 /** Narrow, named queries over the orders table; each takes the pool or one transaction. */
@@ -152,7 +152,7 @@ const SAVE_IF_VERSION = `update orders set ${SAVE_SET} where id = $1 and version
  * after the order's row lock, as appendOutbox's are after the lock the transaction took (ADR 0008).
  */
 const SAVE_IF_VERSION_WITH_EVENTS = `with saved as (${SAVE_IF_VERSION}),
-  appended as (${outboxInsert(13)} where exists (select 1 from saved))
+  appended as (${outboxInsert([], 13, 'exists (select 1 from saved)').sql})
   select version from saved`;
 
 /**
@@ -171,7 +171,7 @@ export async function saveOrderIfVersion(
   const { rows } = await db.query<{ version: number }>(
     events.length === 0
       ? prepared(SAVE_IF_VERSION, values)
-      : prepared(SAVE_IF_VERSION_WITH_EVENTS, [...values, ...outboxValues(events)]),
+      : prepared(SAVE_IF_VERSION_WITH_EVENTS, [...values, ...outboxInsert(events, 13).params]),
   );
   return rows[0]?.version;
 }

@@ -5,9 +5,14 @@ import { SERVICE } from './events.ts';
 /** The processor's own figures, served at /metrics after the HTTP ones. */
 export interface ProcessorMetrics {
   readonly registry: client.Registry;
+  /** An attempt started: claimed by intake as its order came in, or by the worker's claim of due records. */
+  attemptStarted(via: 'intake' | 'claim'): void;
 }
 
-export function createProcessorMetrics(backlog: () => Promise<number>): ProcessorMetrics {
+export function createProcessorMetrics(
+  backlog: () => Promise<number>,
+  busySlots: () => number,
+): ProcessorMetrics {
   const registry = createRegistry({ service: SERVICE });
   new client.Gauge({
     name: 'processor_backlog',
@@ -17,5 +22,19 @@ export function createProcessorMetrics(backlog: () => Promise<number>): Processo
       this.set(await backlog());
     },
   });
-  return { registry };
+  new client.Gauge({
+    name: 'processor_slots_busy',
+    help: "Slots of this instance's worker running an attempt or held for one (PROCESSOR_CONCURRENCY at most); while all are busy, intake leaves new records pending for a claim",
+    registers: [registry],
+    collect() {
+      this.set(busySlots());
+    },
+  });
+  const started = new client.Counter({
+    name: 'processor_attempts_started_total',
+    help: 'Processing attempts started, by how they were claimed: at intake (a free slot as the order came in) or by the worker (no slot was free then, a retry, or a takeover after a lease ended)',
+    labelNames: ['via'],
+    registers: [registry],
+  });
+  return { registry, attemptStarted: (via) => started.inc({ via }) };
 }

@@ -1,4 +1,5 @@
-import { prepared, type Queryable } from '@strongbox/postgres';
+import type { CloudEvent } from '@strongbox/kernel';
+import { outboxInsert, prepared, type Queryable } from '@strongbox/postgres';
 import type { ProcessingRecord, ProcessingStatus } from '../domain/processing.ts';
 
 /** Narrow, named queries over processing records; each takes the pool or one transaction. */
@@ -49,18 +50,20 @@ const fromRow = (r: Row): ProcessingRecord => ({
   finishedAt: r.finished_at,
 });
 
-/** Records a received order as pending; answers false when the order already has a record. */
+/** What intake knows of a received order: everything a record holds before its first attempt. */
+export interface NewRecord {
+  readonly id: string;
+  readonly orderId: string;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly description: string | null;
+  readonly traceId: string | null;
+}
+
+/** Records a received order as pending (or cancelled); answers false when the order already has a record. */
 export async function insertReceived(
   db: Queryable,
-  r: {
-    id: string;
-    orderId: string;
-    amountMinor: bigint;
-    currency: string;
-    description: string | null;
-    traceId: string | null;
-    status: 'pending' | 'cancelled';
-  },
+  r: NewRecord & { status: 'pending' | 'cancelled' },
   at: Date,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
@@ -83,6 +86,46 @@ export async function insertReceived(
     ),
   );
   return rowCount === 1;
+}
+
+/**
+ * Records a received order already claimed by this process (ADR 0044): its first attempt begun at `at`,
+ * leased until `leaseUntil`, exactly as claimDue would leave it, and its `started` event in the outbox, in
+ * one statement. Nothing is written (not the event either) when the order already has a record; answers
+ * whether it was written.
+ */
+export async function insertStarted(
+  db: Queryable,
+  r: NewRecord,
+  at: Date,
+  leaseUntil: Date,
+  started: CloudEvent,
+): Promise<boolean> {
+  const append = outboxInsert([started], 9, 'exists (select 1 from received)');
+  const { rows } = await db.query<{ received: number }>(
+    prepared(
+      `with received as (
+         insert into processing (id, order_id, amount, currency, description, trace_id, status, attempts,
+           next_attempt_at, received_at, started_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, 'processing', 1, $8::timestamptz, $7::timestamptz, $7, $7)
+         on conflict (order_id) do nothing
+         returning 1
+       ), appended as (${append.sql})
+       select count(*)::int as received from received`,
+      [
+        r.id,
+        r.orderId,
+        String(r.amountMinor),
+        r.currency,
+        r.description,
+        r.traceId,
+        at,
+        leaseUntil,
+        ...append.params,
+      ],
+    ),
+  );
+  return rows[0]?.received === 1;
 }
 
 /** A cancelled order that has not started is not processed; answers whether it was stopped in time. */
@@ -121,26 +164,46 @@ export async function claimDue(
   return rows.map((r) => ({ ...fromRow(r), first: r.first }));
 }
 
+/** How an attempt ended, as the record keeps it. */
+export interface AttemptEnd {
+  readonly status: 'completed' | 'failed' | 'pending';
+  readonly error: string | null;
+  readonly retryAt: Date | null;
+}
+
 /**
  * Records the end of attempt `attempt`, only if the record is still that attempt's (a worker whose lease
- * ran out and was taken over writes nothing). Answers whether it was recorded.
+ * ran out and was taken over writes nothing), and with it the `processed` event when there is one: one
+ * statement, no BEGIN or COMMIT (ADR 0044). The event is inserted only when the update matched, so a
+ * discarded late finish writes no event either. Answers whether it was recorded.
  */
 export async function finishAttempt(
   db: Queryable,
   id: string,
   attempt: number,
-  to: { status: 'completed' | 'failed' | 'pending'; error: string | null; retryAt: Date | null },
+  to: AttemptEnd,
   at: Date,
+  processed?: CloudEvent,
 ): Promise<boolean> {
-  const { rowCount } = await db.query(
-    prepared(
-      `update processing set status = $3::text, last_error = $4, next_attempt_at = coalesce($5::timestamptz, next_attempt_at),
+  const params = [id, attempt, to.status, to.error, to.retryAt, at];
+  const update = `update processing set status = $3::text, last_error = $4,
+        next_attempt_at = coalesce($5::timestamptz, next_attempt_at),
         finished_at = case when $3::text in ('completed', 'failed') then $6::timestamptz else null end, updated_at = $6
-      where id = $1 and attempts = $2 and status = 'processing'`,
-      [id, attempt, to.status, to.error, to.retryAt, at],
+      where id = $1 and attempts = $2 and status = 'processing'`;
+  // A retry has no event to append, and an outbox part that inserts nothing would still wake the relay.
+  if (!processed) {
+    const { rowCount } = await db.query(prepared(update, params));
+    return rowCount === 1;
+  }
+  const append = outboxInsert([processed], params.length + 1, 'exists (select 1 from finished)');
+  const { rows } = await db.query<{ finished: number }>(
+    prepared(
+      `with finished as (${update} returning 1), appended as (${append.sql})
+       select count(*)::int as finished from finished`,
+      [...params, ...append.params],
     ),
   );
-  return rowCount === 1;
+  return rows[0]?.finished === 1;
 }
 
 export async function findByOrder(db: Queryable, orderId: string): Promise<ProcessingRecord | undefined> {
