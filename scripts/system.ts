@@ -187,6 +187,11 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     // about 20 MB per process, stays resident) and starts about a quarter faster. Safe to share between
     // processes and keyed by each file's content, so an edited file is compiled again (ADR 0001).
     NODE_COMPILE_CACHE: join(ROOT, '.strongbox', 'compile-cache'),
+    // glibc gives each thread that allocates (libuv's pool, V8's GC and compiler threads) a malloc arena
+    // of its own, whose freed pages stay resident: two arenas keep balance's RSS under load about 20 MB
+    // lower (248 → 230 MiB in bench:ledger) at no measurable cost, Node's allocations being mostly on the
+    // main thread. Other allocators ignore the variable.
+    MALLOC_ARENA_MAX: '2',
     ...(process.env as Record<string, string>),
     DATABASE_URL: opts.databaseUrl,
     HOST: process.env['HOST'] ?? '127.0.0.1',
