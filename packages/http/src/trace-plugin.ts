@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { type Logger, requestLogger } from './logger.ts';
 import { resolveTrace, type TraceContext, traceparentFor } from './trace.ts';
 
 declare module 'fastify' {
@@ -34,7 +35,12 @@ export function requestTraces(): RequestTraces {
     childLoggerFactory: (logger, bindings, opts, rawReq) => {
       const trace = resolveTrace(rawReq.headers);
       traces.set(rawReq, trace);
-      return logger.child({ ...bindings, traceId: trace.traceId }, opts);
+      // requestLogger, not logger.child: the same bindings without pino's redaction walk per request.
+      return requestLogger(
+        logger as Logger,
+        { ...bindings, traceId: trace.traceId },
+        opts,
+      ) as FastifyBaseLogger;
     },
     of: (request) => traces.get(request.raw) ?? resolveTrace(request.headers),
   };
