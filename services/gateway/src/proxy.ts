@@ -86,7 +86,7 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
           }
           // Forwarded, repeats would arrive joined into one header ("a, b") that no upstream can tell apart.
           refuseRepeatedIdempotencyKey(request);
-          const verdict = await check?.get();
+          const verdict = check ? await check.get() : undefined;
           if (verdict?.kind === 'other')
             return sendProblem(
               request,
@@ -102,7 +102,12 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
           // upstream: CallerGone is neither a failure nor a success for the breaker).
           const exchange = () =>
             new Promise<void>((answered, failed) => {
-              reply.raw.once('close', () => failed(new CallerGone()));
+              // The connection closes after every answer too: an error (and its stack) is made only when
+              // nothing was answered yet.
+              let settled = false;
+              reply.raw.once('close', () => {
+                if (!settled) failed(new CallerGone());
+              });
               reply.from(`${base}${upstreamTarget(entry, request.url)}`, {
                 timeout: timeoutMs,
                 // reply-from would retry a GET answered 503 up to ten times. The gateway passes every answer
@@ -126,10 +131,14 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
                   }),
                 rewriteHeaders: (headers) => returnHeaders(headers),
                 onResponse: (_request, upstreamReply, res) => {
+                  settled = true;
                   answered();
                   void upstreamReply.send(res.stream);
                 },
-                onError: (_reply, { error }) => failed(error),
+                onError: (_reply, { error }) => {
+                  settled = true;
+                  failed(error);
+                },
               });
             });
           const outcome = await breakers.run(entry.service, exchange);
