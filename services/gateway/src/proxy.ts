@@ -12,7 +12,7 @@ import { upstreamBreakers } from './breakers.ts';
 import type { RouteEntry, ServiceName } from './config.ts';
 import { UPSTREAM_TIMEOUT_MS } from './config.ts';
 import { classifyUpstreamError, gatewayErrors, upstreamProblem } from './errors.ts';
-import { forwardHeaders, returnHeaders } from './headers.ts';
+import { forwardedForSigner, forwardHeaders, returnHeaders } from './headers.ts';
 import { expandRoutes, isCanonicalTarget, upstreamTarget } from './routes.ts';
 import { upstreamCheck } from './upstream-check.ts';
 
@@ -45,6 +45,7 @@ export interface ProxyOptions {
  */
 export async function registerProxy(app: App, opts: ProxyOptions): Promise<void> {
   const specs = expandRoutes(opts.routes);
+  const sign = opts.forwardingSecret ? forwardedForSigner(opts.forwardingSecret) : undefined;
   const breakers = upstreamBreakers({
     log: app.log,
     ...(opts.breakerHalfOpenAfterMs === undefined ? {} : { halfOpenAfterMs: opts.breakerHalfOpenAfterMs }),
@@ -125,7 +126,7 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
                             spanId: randomBytes(8).toString('hex'),
                           }),
                     clientIp: request.ip,
-                    forwardingSecret: opts.forwardingSecret,
+                    sign,
                     protocol: request.protocol,
                     host: request.headers.host,
                   }),
