@@ -41,9 +41,14 @@ const W3C_TRACE_ID = /^[0-9a-f]{32}$/;
 /**
  * The caller's headers that never go upstream as sent: hop-by-hop ones describe the caller's connection
  * to the gateway, not the gateway's to the upstream (and undici refuses `expect` outright, which must not
- * look like an upstream failure); the trace and forwarding headers are the gateway's to set.
+ * look like an upstream failure); Host and Content-Length are the upstream connection's (undici sets them
+ * for the upstream and for the body as sent); the trace and forwarding headers are the gateway's to set.
  */
 const NOT_PASSED_ON = new Set([
+  'connection',
+  'transfer-encoding',
+  'host',
+  'content-length',
   'expect',
   'keep-alive',
   'upgrade',
@@ -77,7 +82,11 @@ const NOT_RETURNED = new Set(['x-trace-id', 'traceparent']);
  */
 export function forwardHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
-  for (const name of Object.keys(headers)) if (!NOT_PASSED_ON.has(name)) out[name] = headers[name];
+  // RFC 9110 §7.6.1: the headers Connection names are hop-by-hop too.
+  const named = headers.connection ? connectionOptions(headers.connection) : undefined;
+  for (const name of Object.keys(headers)) {
+    if (!NOT_PASSED_ON.has(name) && !named?.has(name)) out[name] = headers[name];
+  }
   out['x-trace-id'] = ctx.traceId;
   // Vendor state without its traceparent would describe a trace the upstream cannot join.
   if (W3C_TRACE_ID.test(ctx.traceId) && ctx.traceparent) {
@@ -89,6 +98,10 @@ export function forwardHeaders(headers: IncomingHttpHeaders, ctx: ForwardContext
   out['x-forwarded-proto'] = ctx.protocol;
   if (ctx.host) out['x-forwarded-host'] = ctx.host;
   return out;
+}
+
+function connectionOptions(value: string): Set<string> {
+  return new Set(value.split(',').map((option) => option.trim().toLowerCase()));
 }
 
 /**

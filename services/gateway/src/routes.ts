@@ -108,8 +108,8 @@ export function upstreamTarget(entry: RouteEntry, target: string): string {
 
 /**
  * A request target the gateway forwards verbatim. Dot segments (also percent-encoded ones) would let a
- * public prefix reach a protected path once the upstream normalises it, and reply-from refuses them with
- * an unmapped error, so they are turned away here first with a clear 400.
+ * public prefix reach a protected path once the upstream normalises it, so they are turned away here
+ * first with a clear 400.
  *
  * @example
  * isCanonicalTarget('/.well-known/../v1/me') // false
