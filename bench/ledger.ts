@@ -231,6 +231,7 @@ async function main() {
     const cpuScope = { services: system.pids, database: new URL(db.url).pathname.slice(1) };
     let cpu: { before: CpuSample; after: CpuSample; transfers: number } | undefined;
     let baselineCpu: typeof cpu;
+    let gatewayCpu: typeof cpu;
     let pgbenchCpu: typeof cpu;
     let tables: { before: TableSample; after: TableSample; transfers: number } | undefined;
     const figures: Record<string, number> = {};
@@ -291,7 +292,17 @@ async function main() {
         }
         rssPeak = Math.max(rssPeak, await rssMiB(balancePid));
         await quiesce(system.urls);
-        runs.gateway.push(await runHttp(gateway, token, ids, scenario));
+        const gatewayCpuBefore = sampleCpu(cpuScope);
+        const gatewayRun = await runHttp(gateway, token, ids, scenario);
+        runs.gateway.push(gatewayRun);
+        if (profiled) {
+          await quiesce(system.urls);
+          gatewayCpu = {
+            before: gatewayCpuBefore,
+            after: sampleCpu(cpuScope),
+            transfers: gatewayRun.tps * DURATION_S,
+          };
+        }
         if (scenario === 'uniform') {
           await quiesce(system.urls);
           runs.batch.push(await runBatch(direct, token, ids));
@@ -342,6 +353,9 @@ async function main() {
           ? { pgbench: cpuPerUnit(pgbenchCpu.before, pgbenchCpu.after, pgbenchCpu.transfers) }
           : {}),
         'balance direct': cpuPerUnit(cpu.before, cpu.after, cpu.transfers),
+        ...(gatewayCpu
+          ? { 'through gateway': cpuPerUnit(gatewayCpu.before, gatewayCpu.after, gatewayCpu.transfers) }
+          : {}),
       });
     }
     if (tables) {
