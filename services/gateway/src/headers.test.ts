@@ -105,6 +105,28 @@ describe('forwardHeaders and hop-by-hop headers', () => {
     for (const name of ['expect', 'keep-alive', 'upgrade', 'te']) assert.equal(out[name], undefined, name);
     assert.equal(out.accept, '*/*');
   });
+
+  it('drops Connection and the headers it names, and leaves Host and Content-Length to the upstream client', () => {
+    const out = forwardHeaders(
+      {
+        connection: 'keep-alive, X-Hop',
+        'x-hop': 'caller-to-gateway only',
+        host: 'api.example.com',
+        'content-length': '12',
+        'transfer-encoding': 'chunked',
+        'idempotency-key': 'k-1',
+      },
+      { ...ctx, host: 'api.example.com' },
+    );
+    for (const name of ['connection', 'x-hop', 'host', 'content-length', 'transfer-encoding'])
+      assert.equal(out[name], undefined, name);
+    assert.equal(out['idempotency-key'], 'k-1');
+    assert.equal(
+      out['x-forwarded-host'],
+      'api.example.com',
+      'the host the caller asked for goes as X-Forwarded-Host',
+    );
+  });
 });
 
 describe('returnHeaders', () => {
