@@ -232,7 +232,8 @@ async function main() {
     if (!direct || !balancePid) throw new Error('the balance service is not part of this checkout');
     const token = await adminToken(gateway, db.url);
     console.log(`setting up ${ACCOUNTS} accounts…`);
-    const ids = await createAccounts(direct, token);
+    // Through the gateway, so that it is as warmed up as balance when the measured rounds begin.
+    const ids = await createAccounts(gateway, token);
     await setupBaseline(db.url, ACCOUNTS);
     const withPgbench = await pgbenchAvailable();
     if (!withPgbench) console.log('pgbench is not on PATH: the raw-SQL baseline is left out');
@@ -248,6 +249,7 @@ async function main() {
     const cpuScope = { services: system.pids, database: new URL(db.url).pathname.slice(1) };
     let cpu: { before: CpuSample; after: CpuSample; transfers: number } | undefined;
     let baselineCpu: typeof cpu;
+    let gatewayCpu: typeof cpu;
     let pgbenchCpu: typeof cpu;
     let tables: { before: TableSample; after: TableSample; transfers: number } | undefined;
     const figures: Record<string, number> = {};
@@ -309,7 +311,17 @@ async function main() {
         }
         await sampleRss();
         await quiesce(system.urls);
-        runs.gateway.push(await runHttp(gateway, token, ids, scenario));
+        const gatewayCpuBefore = sampleCpu(cpuScope);
+        const gatewayRun = await runHttp(gateway, token, ids, scenario);
+        runs.gateway.push(gatewayRun);
+        if (profiled) {
+          await quiesce(system.urls);
+          gatewayCpu = {
+            before: gatewayCpuBefore,
+            after: sampleCpu(cpuScope),
+            transfers: gatewayRun.tps * DURATION_S,
+          };
+        }
         if (scenario === 'uniform') {
           await quiesce(system.urls);
           runs.batch.push(await runBatch(direct, token, ids));
@@ -363,6 +375,9 @@ async function main() {
           ? { pgbench: cpuPerUnit(pgbenchCpu.before, pgbenchCpu.after, pgbenchCpu.transfers) }
           : {}),
         'balance direct': cpuPerUnit(cpu.before, cpu.after, cpu.transfers),
+        ...(gatewayCpu
+          ? { 'through gateway': cpuPerUnit(gatewayCpu.before, gatewayCpu.after, gatewayCpu.transfers) }
+          : {}),
       });
     }
     if (tables) {

@@ -114,8 +114,9 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   guardInput(app);
   // First of all hooks, so that every answer over HTTPS carries it, refusals and preflights included.
   if (opts.https)
-    app.addHook('onRequest', async (_request, reply) => {
+    app.addHook('onRequest', (_request, reply, done) => {
       reply.header('strict-transport-security', HSTS_HEADER_VALUE);
+      done();
     });
   // Hooks run in registration order: the trace id first, so that an auth failure's problem carries it.
   await app.register(tracePlugin, { traces });

@@ -10,8 +10,9 @@ export const drainPlugin = fp(
     app.addHook('preClose', async () => {
       draining = true;
     });
-    app.addHook('onSend', async (_request, reply) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (draining) void reply.header('connection', 'close');
+      done(null, payload);
     });
   },
   { name: 'strongbox-drain' },

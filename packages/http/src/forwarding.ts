@@ -50,6 +50,31 @@ export function forwardedForSigned(headers: IncomingHttpHeaders, secrets: readon
   return valid;
 }
 
+/** Address and signature pairs found valid that a service remembers; beyond it the oldest is forgotten. */
+export const SIGNED_PAIRS_REMEMBERED_MAX = 10_000;
+
+/**
+ * forwardedForSigned, remembering the pairs it found valid. Every request through the gateway carries
+ * one, and the same callers come back: an HMAC per secret for each was a cost of every service behind
+ * the gateway. A pair is remembered only once proven, so a caller can add nothing to the memory, and it
+ * is looked up whole (address and signature as one key): no comparison of a guessed signature with a
+ * remembered one can take longer the more of it is right.
+ */
+function signedPairs(secrets: readonly string[]): (headers: IncomingHttpHeaders) => boolean {
+  const proven = new Set<string>();
+  return (headers) => {
+    const forwardedFor = headers['x-forwarded-for'];
+    const signature = headers[FORWARDED_SIGNATURE_HEADER];
+    if (typeof forwardedFor !== 'string' || typeof signature !== 'string') return false;
+    const pair = `${forwardedFor}\n${signature}`;
+    if (proven.has(pair)) return true;
+    if (!forwardedForSigned(headers, secrets)) return false;
+    if (proven.size >= SIGNED_PAIRS_REMEMBERED_MAX) proven.delete(proven.values().next().value as string);
+    proven.add(pair);
+    return true;
+  };
+}
+
 /** How createHttpApp applies a policy: Fastify's trustProxy, and a step run first on every request. */
 export interface Forwarding {
   readonly trustProxy: boolean | string[];
@@ -63,20 +88,22 @@ export interface Forwarding {
  */
 export function forwarding(policy: ForwardingPolicy): Forwarding {
   switch (policy.kind) {
-    case 'gateway':
+    case 'gateway': {
       if (policy.secrets.length === 0) throw new Error('a gateway forwarding policy needs a secret');
+      const signed = signedPairs(policy.secrets);
       return {
         trustProxy: true,
         admit: (raw) => {
           const headers = raw.headers;
           // Only headers that are there are deleted: most requests carry none of them, and a real delete
           // may leave the headers object in V8's slower dictionary form for the rest of the request.
-          if (!forwardedForSigned(headers, policy.secrets)) {
+          if (!signed(headers)) {
             for (const name of FORWARDED_HEADERS) if (headers[name] !== undefined) delete headers[name];
           }
           if (headers[FORWARDED_SIGNATURE_HEADER] !== undefined) delete headers[FORWARDED_SIGNATURE_HEADER];
         },
       };
+    }
     case 'proxies':
       return { trustProxy: [...policy.addresses], admit: () => {} };
     case 'none':

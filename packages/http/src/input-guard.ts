@@ -82,12 +82,13 @@ const PARTS = [
  * input into a 500. It runs after schema validation (preHandler), so it sees query numbers as coerced.
  */
 export function guardInput(app: FastifyInstance): void {
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     const errors = PARTS.flatMap(([part, of]) => unstorableFields(of(request), part));
     if (errors.length > 0) {
       throw httpErrors.validation_failed('The request has invalid fields', {
         errors: errors.slice(0, UNSTORABLE_ERRORS_MAX),
       });
     }
+    done();
   });
 }

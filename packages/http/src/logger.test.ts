@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createLogger } from './logger.ts';
+import { createLogger, requestLogger } from './logger.ts';
 
 const SECRETS = {
   password: 'pw-hunter2',
@@ -186,5 +186,53 @@ describe('createLogger lines', () => {
     const log = createLogger({ service: 'identity', level: 'warn', destination });
     log.info({ password: SECRETS.password }, 'quiet');
     assert.deepEqual(raw, []);
+  });
+});
+
+describe('requestLogger', () => {
+  it('given plain string bindings, when the request logger logs, then the line is what pino.child writes', () => {
+    const { log, text } = capture();
+    requestLogger(log, { reqId: 'req-1', traceId: '4bf92f3577b34da6a3ce929d0e0e4736' }, {}).info('hi');
+    log.child({ reqId: 'req-1', traceId: '4bf92f3577b34da6a3ce929d0e0e4736' }).info('hi');
+    const [mine, pinos] = text()
+      .split('\n')
+      .map((l) => l.replace(/"time":"[^"]*"/, ''));
+    assert.equal(mine, pinos);
+    assert.match(mine ?? '', /"reqId":"req-1","traceId":"4bf92f3577b34da6a3ce929d0e0e4736"/);
+  });
+
+  it('given a binding with quotes and escapes, when logged, then the line is still valid JSON', () => {
+    const { log, lines } = capture();
+    requestLogger(log, { traceId: 'a"b\\c\n' }).info('x');
+    assert.equal(lines()[0]?.['traceId'], 'a"b\\c\n');
+  });
+
+  it('given a secret or non-string binding, when the request logger logs, then pino redacts it as before', () => {
+    const { log, text, lines } = capture();
+    requestLogger(log, { traceId: 't-1', accessToken: SECRETS.accessToken }).info('bound');
+    requestLogger(log, { traceId: 't-2', client: { clientSecret: SECRETS.clientSecret } }).info('nested');
+    assertNoSecret(text());
+    const [first, second] = lines();
+    assert.equal(first?.['accessToken'], '[redacted]');
+    assert.equal(first?.['traceId'], 't-1');
+    assert.deepEqual(second?.['client'], { clientSecret: '[redacted]' });
+  });
+
+  it('given child options, when the request logger is made, then they apply (a route’s own level)', () => {
+    const { log, lines } = capture();
+    const quiet = requestLogger(log, { traceId: 't-3' }, { level: 'error' });
+    quiet.info('dropped');
+    quiet.error('kept');
+    assert.deepEqual(
+      lines().map((l) => [l['msg'], l['traceId']]),
+      [['kept', 't-3']],
+    );
+  });
+
+  it('given a request logger, when it makes a child of its own, then both bindings are on the line', () => {
+    const { log, lines } = capture();
+    requestLogger(log, { traceId: 't-4' }).child({ upstream: 'balance' }).warn('slow');
+    assert.equal(lines()[0]?.['traceId'], 't-4');
+    assert.equal(lines()[0]?.['upstream'], 'balance');
   });
 });

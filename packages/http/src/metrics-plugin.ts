@@ -11,10 +11,11 @@ export interface MetricsPluginOptions {
 export const metricsPlugin = fp<MetricsPluginOptions>(
   async (app, opts) => {
     const metrics = createMetrics(opts.service);
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       metrics.requestDuration
         .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
         .observe(reply.elapsedTime / 1000);
+      done();
     });
     app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_request, reply) =>
       reply

@@ -48,3 +48,16 @@ describe('cachingVerifier', () => {
     assert.equal(calls, 2);
   });
 });
+
+describe('cachingVerifier.known', () => {
+  it('given a token verified and not yet due, then it is known at once; before and after, it is not', async () => {
+    let now = 1_000_000;
+    const v = cachingVerifier({ verify: async () => principal }, () => now);
+    const t = token(now / 1000 + 3_600);
+    assert.equal(v.known(t), undefined, 'never verified');
+    await v.verify(t);
+    assert.equal(v.known(t), principal);
+    now += TOKEN_CACHE_TTL_MAX_MS;
+    assert.equal(v.known(t), undefined, 'due for another check');
+  });
+});

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Problem } from '@strongbox/http';
-import { closedPortUrl, startFakeIdentity, startGateway } from './testing.ts';
+import { BREAKER_FAILURES_MAX } from './breakers.ts';
+import { closedPortUrl, patternBytes, startFakeIdentity, startGateway } from './testing.ts';
+import { WHOLE_ANSWER_BYTES_MAX } from './upstream.ts';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -98,6 +100,21 @@ describe('gateway proxy and token check', () => {
     assert.equal(((await res.json()) as Problem).code, 'conflict');
   });
 
+  it('passes short, long and unsized answers through byte for byte, and a HEAD with its length', async () => {
+    const headers = bearer(await identity.sign());
+    for (const bytes of [10, WHOLE_ANSWER_BYTES_MAX, WHOLE_ANSWER_BYTES_MAX * 3 + 7]) {
+      for (const query of [`bytes=${bytes}`, `bytes=${bytes}&unsized`]) {
+        const res = await fetch(`${gateway.url}/v1/me/long?${query}`, { headers });
+        assert.equal(res.status, 200, query);
+        assert.equal(res.headers.get('x-trace-id')?.length, 32, `${query}: the gateway's trace headers`);
+        assert.deepEqual(Buffer.from(await res.arrayBuffer()), patternBytes(bytes), query);
+      }
+    }
+    const head = await fetch(`${gateway.url}/v1/me/long?bytes=1234`, { method: 'HEAD', headers });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), '1234');
+  });
+
   it('rejects missing, forged, misdirected, expired and tampered tokens before proxying', async () => {
     const before = identity.received.length;
     await problem(await fetch(`${gateway.url}/v1/me`), 401, 'unauthenticated');
@@ -135,6 +152,24 @@ describe('gateway proxy and token check', () => {
     const res = await fetch(`${gateway.url}/v1/me/hang`, { headers: bearer(await identity.sign()) });
     const body = await problem(res, 504, 'upstream_timeout');
     assert.match(body.detail, /identity/);
+  });
+
+  it('given callers who hang up before the upstream answers, then no failure is counted against it', async () => {
+    const headers = bearer(await identity.sign());
+    for (let i = 0; i <= BREAKER_FAILURES_MAX; i++) {
+      const sent = identity.received.length;
+      const caller = new AbortController();
+      const pending = fetch(`${gateway.url}/v1/me/hang`, { headers, signal: caller.signal }).catch(
+        () => undefined,
+      );
+      const deadline = Date.now() + CONDITION_WAIT_MS;
+      while (identity.received.length === sent && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      caller.abort();
+      await pending;
+    }
+    const res = await fetch(`${gateway.url}/v1/me`, { headers });
+    assert.equal(res.status, 200, 'the circuit to identity is still closed');
   });
 
   it('answers 404 route_not_found for paths no prefix owns', async () => {
@@ -191,6 +226,9 @@ describe('gateway with an upstream that is down', () => {
     }
   });
 });
+
+/** Generous bound of a wait for a condition on a loaded machine. */
+const CONDITION_WAIT_MS = 10_000;
 
 /** fetch would normalise `..` away before sending; node:http sends the path exactly as written. */
 function rawGet(url: string): Promise<{ status: number; body: string }> {

@@ -9,14 +9,14 @@ export const BREAKER_FAILURES_MAX = 5;
 /** How long an open circuit answers at once before it lets one request through to probe. */
 export const BREAKER_HALF_OPEN_AFTER_MS = 5_000;
 
-export type ExchangeOutcome =
-  | { readonly kind: 'done' }
+export type ExchangeOutcome<T> =
+  | { readonly kind: 'done'; readonly value: T }
   | { readonly kind: 'failed'; readonly error: unknown }
   | { readonly kind: 'open' };
 
 export interface UpstreamBreakers {
   /** Runs one proxied exchange under the upstream's breaker; an open circuit answers without trying. */
-  run(service: ServiceName, exchange: () => Promise<void>): Promise<ExchangeOutcome>;
+  run<T>(service: ServiceName, exchange: () => Promise<T>): Promise<ExchangeOutcome<T>>;
   /** The 503 an open circuit answers with (nothing reached the upstream), with Retry-After. */
   openProblem(service: ServiceName): AppError;
 }
@@ -49,8 +49,7 @@ export function upstreamBreakers(opts: {
       const policy = policies.get(service);
       if (!policy) throw new Error(`no circuit for ${service}`);
       try {
-        await policy.execute(exchange);
-        return { kind: 'done' };
+        return { kind: 'done', value: await policy.execute(exchange) };
       } catch (error) {
         return error instanceof BrokenCircuitError ? { kind: 'open' } : { kind: 'failed', error };
       }

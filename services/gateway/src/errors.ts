@@ -22,21 +22,14 @@ const NOT_DELIVERED = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
-  'FST_REPLY_FROM_SERVICE_UNAVAILABLE',
 ]);
-const TIMED_OUT = new Set([
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'FST_REPLY_FROM_GATEWAY_TIMEOUT',
-  'FST_REPLY_FROM_TIMEOUT',
-  'FST_REPLY_FROM_HTTP_REQUEST_TIMEOUT',
-]);
-/** reply-from wraps transport errors, sometimes twice; the root cause is never deeper than this. */
+const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+/** A transport error may wrap the socket's own as its cause; the root cause is never deeper than this. */
 const CAUSE_DEPTH_MAX = 4;
 
 /**
- * Classifies a transport failure by the codes along its cause chain; the most specific (innermost) code
- * wins, because reply-from wraps a refused connection in a generic 500 error.
+ * Classifies a transport failure (undici's, upstream.ts) by the codes along its cause chain; the most
+ * specific (innermost) code wins, as a generic error may wrap a refused connection.
  */
 export function classifyUpstreamError(err: unknown): UpstreamFailure {
   for (const code of causeCodes(err).reverse()) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import replyFrom from '@fastify/reply-from';
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   type createHttpApp,
   httpErrors,
@@ -8,20 +8,18 @@ import {
   traceparentFor,
 } from '@strongbox/http';
 import { type Clock, systemClock } from '@strongbox/kernel';
+import type { FastifyReply } from 'fastify';
 import { upstreamBreakers } from './breakers.ts';
 import type { RouteEntry, ServiceName } from './config.ts';
 import { UPSTREAM_TIMEOUT_MS } from './config.ts';
 import { classifyUpstreamError, gatewayErrors, upstreamProblem } from './errors.ts';
-import { forwardHeaders, returnHeaders } from './headers.ts';
+import { forwardedForSigner, forwardHeaders, returnHeaders } from './headers.ts';
 import { expandRoutes, isCanonicalTarget, upstreamTarget } from './routes.ts';
+import { type UpstreamAnswer, upstreamClient } from './upstream.ts';
 import { upstreamCheck } from './upstream-check.ts';
 
 type App = Awaited<ReturnType<typeof createHttpApp>>;
 
-/** Connecting is quick or not happening; a host that does not accept within this is treated as down. */
-export const UPSTREAM_CONNECT_TIMEOUT_MS = 2_000;
-/** Open connections per upstream origin; requests beyond it queue in the pool instead of opening more. */
-export const UPSTREAM_CONNECTIONS_MAX = 128;
 const OCTET_STREAM = 'application/octet-stream';
 
 /** The caller closed the connection before the upstream answered. */
@@ -45,30 +43,28 @@ export interface ProxyOptions {
  */
 export async function registerProxy(app: App, opts: ProxyOptions): Promise<void> {
   const specs = expandRoutes(opts.routes);
+  const sign = opts.forwardingSecret ? forwardedForSigner(opts.forwardingSecret) : undefined;
   const breakers = upstreamBreakers({
     log: app.log,
     ...(opts.breakerHalfOpenAfterMs === undefined ? {} : { halfOpenAfterMs: opts.breakerHalfOpenAfterMs }),
   });
+  const client = upstreamClient();
   await app.register(async (scope) => {
     // Inside this scope only: the gateway's own routes keep JSON parsing, proxied ones never parse.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    await scope.register(replyFrom, {
-      // The factory already logs each request with its trace id; two more lines per call add nothing.
-      disableRequestLogging: true,
-      undici: {
-        connections: UPSTREAM_CONNECTIONS_MAX,
-        // reply-from turns TLS verification off by default; upstreams behind https must prove who they are.
-        connect: { timeout: UPSTREAM_CONNECT_TIMEOUT_MS, rejectUnauthorized: true },
-      },
+    scope.addHook('onClose', async () => {
+      await client.close();
     });
 
     for (const spec of specs) {
       const { entry } = spec;
-      const base = opts.upstreams[entry.service];
+      // A base URL may carry a path of its own, which every target is sent below.
+      const base = new URL(opts.upstreams[entry.service]);
+      const basePath = base.pathname.replace(/\/+$/, '');
       const timeoutMs = entry.timeoutMs ?? UPSTREAM_TIMEOUT_MS;
       const check = entry.upstreamMustBe
-        ? upstreamCheck(base, entry.upstreamMustBe, opts.clock ?? systemClock)
+        ? upstreamCheck(opts.upstreams[entry.service], entry.upstreamMustBe, opts.clock ?? systemClock)
         : undefined;
       scope.all(
         spec.url,
@@ -86,7 +82,7 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
           }
           // Forwarded, repeats would arrive joined into one header ("a, b") that no upstream can tell apart.
           refuseRepeatedIdempotencyKey(request);
-          const verdict = await check?.get();
+          const verdict = check ? await check.get() : undefined;
           if (verdict?.kind === 'other')
             return sendProblem(
               request,
@@ -97,42 +93,38 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
             return sendProblem(request, reply, upstreamProblem('unavailable', entry.service));
           const body = Buffer.isBuffer(request.body) ? request.body : undefined;
           const traceparent = reply.getHeader('traceparent');
+          const headers = forwardHeaders(
+            entry.upstreamBearer ? withBearer(request.headers, entry.upstreamBearer) : request.headers,
+            {
+              traceId: request.traceId,
+              traceparent:
+                typeof traceparent === 'string'
+                  ? traceparent
+                  : traceparentFor({ traceId: request.traceId, spanId: randomBytes(8).toString('hex') }),
+              clientIp: request.ip,
+              sign,
+              protocol: request.protocol,
+              host: request.headers.host,
+            },
+          );
+          if (body && headers['content-type'] === undefined) headers['content-type'] = OCTET_STREAM;
           // The exchange runs under the upstream's circuit breaker: it ends when the upstream answered
-          // (streamed back as it is), failed, or the caller went away first (which says nothing about the
-          // upstream: CallerGone is neither a failure nor a success for the breaker).
-          const exchange = () =>
-            new Promise<void>((answered, failed) => {
-              reply.raw.once('close', () => failed(new CallerGone()));
-              reply.from(`${base}${upstreamTarget(entry, request.url)}`, {
-                timeout: timeoutMs,
-                // reply-from would retry a GET answered 503 up to ten times. The gateway passes every answer
-                // through as it is; callers decide on retries and carry their Idempotency-Key when they do.
-                retryDelay: () => null,
-                ...(body ? { body, contentType: request.headers['content-type'] ?? OCTET_STREAM } : {}),
-                rewriteRequestHeaders: (_req, headers) =>
-                  forwardHeaders(entry.upstreamBearer ? withBearer(headers, entry.upstreamBearer) : headers, {
-                    traceId: request.traceId,
-                    traceparent:
-                      typeof traceparent === 'string'
-                        ? traceparent
-                        : traceparentFor({
-                            traceId: request.traceId,
-                            spanId: randomBytes(8).toString('hex'),
-                          }),
-                    clientIp: request.ip,
-                    forwardingSecret: opts.forwardingSecret,
-                    protocol: request.protocol,
-                    host: request.headers.host,
-                  }),
-                rewriteHeaders: (headers) => returnHeaders(headers),
-                onResponse: (_request, upstreamReply, res) => {
-                  answered();
-                  void upstreamReply.send(res.stream);
-                },
-                onError: (_reply, { error }) => failed(error),
-              });
-            });
-          const outcome = await breakers.run(entry.service, exchange);
+          // (a long answer: when its headers came, the body then streamed through), failed, or the caller
+          // went away first (which says nothing about the upstream: CallerGone is neither a failure nor a
+          // success for the breaker). The gateway never retries: callers do, with their Idempotency-Key.
+          const outcome = await breakers.run(entry.service, () =>
+            unlessCallerLeaves(
+              reply,
+              client.send({
+                origin: base.origin,
+                path: `${basePath}${upstreamTarget(entry, request.url)}`,
+                method: request.method,
+                headers,
+                body,
+                timeoutMs,
+              }),
+            ),
+          );
           if (outcome.kind === 'open')
             return sendProblem(request, reply, breakers.openProblem(entry.service));
           if (outcome.kind === 'failed' && outcome.error instanceof CallerGone) return reply;
@@ -142,14 +134,52 @@ export async function registerProxy(app: App, opts: ProxyOptions): Promise<void>
               reply,
               upstreamProblem(classifyUpstreamError(outcome.error), entry.service),
             );
-          return reply;
+          return passOn(request, reply, outcome.value, entry.service);
         },
       );
     }
   });
 }
 
+/**
+ * The upstream's answer as it came: status, headers (but its trace headers, see returnHeaders) and body.
+ * A status Fastify cannot send (outside 100–599) is the upstream's failure, not the caller's.
+ */
+function passOn(
+  request: Parameters<typeof sendProblem>[0],
+  reply: FastifyReply,
+  answer: UpstreamAnswer,
+  service: ServiceName,
+) {
+  try {
+    reply.code(answer.status);
+  } catch {
+    if (answer.body && !Buffer.isBuffer(answer.body)) answer.body.destroy();
+    return sendProblem(request, reply, upstreamProblem('bad_gateway', service));
+  }
+  // No body: Fastify then keeps the upstream's Content-Length of a HEAD and adds no Content-Type.
+  return reply.headers(returnHeaders(answer.headers)).send(answer.body);
+}
+
+/** `work`, or CallerGone as soon as the caller's connection closes first; `work` goes on regardless. */
+function unlessCallerLeaves<T>(reply: FastifyReply, work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const gone = () => reject(new CallerGone());
+    reply.raw.once('close', gone);
+    work.then(
+      (value) => {
+        reply.raw.off('close', gone);
+        resolve(value);
+      },
+      (error: unknown) => {
+        reply.raw.off('close', gone);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** The caller's headers with the route's own credential in place of the caller's. */
-function withBearer<H extends Record<string, unknown>>(headers: H, token: string): H {
+function withBearer(headers: IncomingHttpHeaders, token: string): IncomingHttpHeaders {
   return { ...headers, authorization: `Bearer ${token}` };
 }

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvariantError } from '@strongbox/kernel';
+import fc from 'fast-check';
 import { ROUTES, type RouteEntry, sandboxRoute } from './config.ts';
 import {
+  canonicalAsUrl,
   expandRoutes,
   isCanonicalTarget,
   isPublicPath,
@@ -121,6 +123,46 @@ describe('isCanonicalTarget', () => {
     ]) {
       assert.equal(isCanonicalTarget(target), false, target);
     }
+  });
+
+  it('decides every target as the full URL check does, without parsing the plain ones', () => {
+    const piece = fc.constantFrom(
+      '/',
+      '.',
+      '..',
+      '%',
+      '%2e',
+      '%2F',
+      '?',
+      '\\',
+      'a',
+      'Z',
+      '9',
+      '-',
+      '_',
+      '~',
+      '@',
+      ':',
+      '!',
+      '[',
+      '|',
+      '^',
+      '`',
+      ' ',
+      '"',
+      '{',
+      'é',
+      '#',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const target = `/${pieces.join('')}`;
+        assert.equal(isCanonicalTarget(target), canonicalAsUrl(target), target);
+      }),
+      { numRuns: 5_000 },
+    );
+    for (const target of ['/', '//v1/me', '/v1//me', '/v1/me/.', '/v1/.x', '/.well-known/jwks.json'])
+      assert.equal(isCanonicalTarget(target), canonicalAsUrl(target), target);
   });
 });
 

@@ -108,13 +108,31 @@ export function upstreamTarget(entry: RouteEntry, target: string): string {
 
 /**
  * A request target the gateway forwards verbatim. Dot segments (also percent-encoded ones) would let a
- * public prefix reach a protected path once the upstream normalises it, and reply-from refuses them with
- * an unmapped error, so they are turned away here first with a clear 400.
+ * public prefix reach a protected path once the upstream normalises it, so they are turned away here
+ * first with a clear 400.
  *
  * @example
  * isCanonicalTarget('/.well-known/../v1/me') // false
  */
 export function isCanonicalTarget(target: string): boolean {
+  if (!target.includes('%')) {
+    // Nothing escaped, so nothing to decode: the plain checks decide most targets without parsing a URL.
+    if (target === '..' || target.includes('/..') || target.includes('../')) return false;
+    const path = target.split('?', 1)[0] ?? '';
+    if (PLAIN_PATH.test(path) && !path.startsWith('//') && !SINGLE_DOT_SEGMENT.test(path)) return true;
+  }
+  return canonicalAsUrl(target);
+}
+
+/**
+ * Segments of characters a URL parser keeps as they are in a path (RFC 3986 unreserved and sub-delims,
+ * `:` and `@`): such a path is canonical unless it starts with `//` or has a `.` segment.
+ */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9._~!$&'()*+,;=:@-]*)+$/;
+const SINGLE_DOT_SEGMENT = /(?:^|\/)\.(?:\/|$)/;
+
+/** The full check: decoded, no dot segment; as a URL's path, the same as given. */
+export function canonicalAsUrl(target: string): boolean {
   let decoded: string;
   try {
     decoded = decodeURIComponent(target);
@@ -123,5 +141,10 @@ export function isCanonicalTarget(target: string): boolean {
   }
   if (decoded === '..' || decoded.includes('/..') || decoded.includes('../')) return false;
   const path = target.split('?', 1)[0] ?? '';
-  return new URL(path, 'http://gateway.invalid').pathname === path;
+  try {
+    return new URL(path, 'http://gateway.invalid').pathname === path;
+  } catch {
+    // `//` alone reads as an authority with no host.
+    return false;
+  }
 }

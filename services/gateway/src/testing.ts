@@ -50,6 +50,15 @@ export const OPENAPI_FIXTURE = {
   },
 };
 
+const LONG_CHUNK_BYTES = 64 * 1024;
+
+/** `length` bytes that differ from one position to the next, so a lost or repeated chunk shows. */
+export function patternBytes(length: number): Buffer {
+  const out = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + (i >> 8)) & 255;
+  return out;
+}
+
 export async function startFakeIdentity() {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const other = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
@@ -78,6 +87,19 @@ export async function startFakeIdentity() {
       received.push({ method: req.method ?? '', url, headers: req.headers, body: Buffer.concat(chunks) });
       // Never answers: the socket stays open until the test closes the server.
       if (url.startsWith('/v1/me/hang')) return;
+      // `bytes` of a known pattern, with its length or (`unsized`) without, in chunks.
+      if (url.startsWith('/v1/me/long')) {
+        const query = new URL(url, 'http://fake.invalid').searchParams;
+        const body = patternBytes(Number(query.get('bytes')));
+        const unsized = query.has('unsized');
+        res.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          ...(unsized ? {} : { 'content-length': body.length }),
+        });
+        for (let at = 0; at < body.length; at += LONG_CHUNK_BYTES)
+          res.write(body.subarray(at, at + LONG_CHUNK_BYTES));
+        return res.end();
+      }
       if (url.startsWith('/v1/me/problem')) {
         return json(
           409,
