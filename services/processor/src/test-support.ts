@@ -4,6 +4,7 @@
  * app.ts wires them with a step the test ends, the processing records and outbox rows as the database
  * holds them, a pool that counts what it sends, and a worker that only records what intake hands it.
  */
+import { after, afterEach } from 'node:test';
 import { createLogger } from '@strongbox/http';
 import { type Clock, type CloudEvent, cloudEvent } from '@strongbox/kernel';
 import type { AfterCommit } from '@strongbox/messaging';
@@ -271,6 +272,41 @@ export function recordingSlots(concurrency: number): {
             release: () => hold.release(),
           }
         : undefined;
+    },
+  };
+}
+
+/**
+ * The pieces every worker test file sets up: a database of each test's own (so no record of another test
+ * is ever due for its worker), dropped after the file, and processors stopped after each test.
+ */
+export function workerHarness(prefix: string, leaseMs: number) {
+  const databases: TestDatabase[] = [];
+  const stops: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+  after(async () => {
+    for (const db of databases) await db.drop();
+  });
+  return {
+    /** Runs `stop` after the test, before the processors started earlier are stopped. */
+    afterTest(stop: () => Promise<void>) {
+      stops.push(stop);
+    },
+    async database(): Promise<{ db: TestDatabase; pool: Pool }> {
+      const made = await processorDatabase(prefix);
+      databases.push(made.db);
+      return made;
+    },
+    /** A processor process (see startProcessor), stopped after the test. */
+    processor(
+      pool: Pool,
+      opts: { clock: Clock; step: ProcessingStep; concurrency: number; pollMs?: number; warnings?: string[] },
+    ) {
+      const p = startProcessor(pool, { ...opts, leaseMs });
+      stops.push(() => p.worker.stop());
+      return p;
     },
   };
 }

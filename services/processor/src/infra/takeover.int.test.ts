@@ -8,10 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type Clock, fixedClock } from '@strongbox/kernel';
-import type { Pool } from '@strongbox/postgres';
-import type { TestDatabase } from '@strongbox/postgres/testing';
 import {
   deliver,
   doneStep,
@@ -19,15 +17,13 @@ import {
   idle,
   orderEvent,
   outboxOf,
-  processorDatabase,
   recordsOf,
-  startProcessor,
   statusOf,
   typesOf,
   waitFor,
+  workerHarness,
 } from '../test-support.ts';
 import { claimDue } from './records-sql.ts';
-import type { ProcessingStep } from './worker.ts';
 
 const FIXTURE = new URL('./fixtures/die-after-intake.ts', import.meta.url).pathname;
 const LEASE_MS = 60_000;
@@ -35,31 +31,7 @@ const T0 = new Date('2026-03-01T12:00:00.000Z');
 /** Long enough that no poll happens during a test that counts statements or must not claim on its own. */
 const NEVER_MS = 3_600_000;
 
-const databases: TestDatabase[] = [];
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0).reverse()) await stop();
-});
-after(async () => {
-  for (const db of databases) await db.drop();
-});
-
-/** A database of the test's own: no record of another test is ever due for its worker. */
-async function database(): Promise<{ db: TestDatabase; pool: Pool }> {
-  const made = await processorDatabase('processor_takeover');
-  databases.push(made.db);
-  return made;
-}
-
-/** A processor process (see startProcessor), stopped after the test. */
-function processor(
-  pool: Pool,
-  opts: { clock: Clock; step: ProcessingStep; concurrency: number; pollMs?: number; warnings?: string[] },
-) {
-  const p = startProcessor(pool, { ...opts, leaseMs: LEASE_MS });
-  stops.push(() => p.worker.stop());
-  return p;
-}
+const { database, processor } = workerHarness('processor_takeover', LEASE_MS);
 
 const created = (clock: Clock, orderId: string) => orderEvent(clock, 'orders.order.created', orderId);
 

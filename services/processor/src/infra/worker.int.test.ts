@@ -6,10 +6,9 @@
  * Leases that end and are taken over: takeover.int.test.ts.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type Clock, fixedClock } from '@strongbox/kernel';
-import { createPool, type Pool } from '@strongbox/postgres';
-import type { TestDatabase } from '@strongbox/postgres/testing';
+import { createPool } from '@strongbox/postgres';
 import { SERVICE } from '../app.ts';
 import {
   countingPool,
@@ -18,45 +17,20 @@ import {
   gatedStep,
   idle,
   orderEvent,
-  processorDatabase,
   recordsOf,
-  startProcessor,
   statusOf,
   typesOf,
   waitFor,
+  workerHarness,
 } from '../test-support.ts';
-import { CLAIM_SHARE_OF_FREE_SLOTS, type ProcessingStep } from './worker.ts';
+import { CLAIM_SHARE_OF_FREE_SLOTS } from './worker.ts';
 
 const LEASE_MS = 60_000;
 const T0 = new Date('2026-03-01T12:00:00.000Z');
 /** Long enough that no poll happens during a test that counts statements or must not claim on its own. */
 const NEVER_MS = 3_600_000;
 
-const databases: TestDatabase[] = [];
-const stops: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0).reverse()) await stop();
-});
-after(async () => {
-  for (const db of databases) await db.drop();
-});
-
-/** A database of the test's own: no record of another test is ever due for its worker. */
-async function database(): Promise<{ db: TestDatabase; pool: Pool }> {
-  const made = await processorDatabase('processor_worker');
-  databases.push(made.db);
-  return made;
-}
-
-/** A processor process (see startProcessor), stopped after the test. */
-function processor(
-  pool: Pool,
-  opts: { clock: Clock; step: ProcessingStep; concurrency: number; pollMs?: number; warnings?: string[] },
-) {
-  const p = startProcessor(pool, { ...opts, leaseMs: LEASE_MS });
-  stops.push(() => p.worker.stop());
-  return p;
-}
+const { afterTest, database, processor } = workerHarness('processor_worker', LEASE_MS);
 
 const created = (clock: Clock, orderId: string) => orderEvent(clock, 'orders.order.created', orderId);
 
@@ -163,7 +137,7 @@ describe('processing worker', () => {
     const { db, pool } = await database();
     // The worker's own pool has one connection, which the test holds: its claim waits for it, in flight.
     const workerPool = createPool({ url: db.url, schema: SERVICE, sizeMax: 1, onError: () => undefined });
-    stops.push(() => workerPool.end());
+    afterTest(() => workerPool.end());
     const held = await workerPool.connect();
     const gate = gatedStep();
     const p = processor(workerPool, {
