@@ -20,6 +20,12 @@ export interface ProcessingRecord {
   readonly finishedAt: Date | null;
 }
 
+/** What intake knows of a received order: everything a record holds before its first attempt. */
+export type NewRecord = Pick<
+  ProcessingRecord,
+  'id' | 'orderId' | 'amountMinor' | 'currency' | 'description' | 'traceId'
+>;
+
 /** What one run of the processing step answered. */
 export type StepResult =
   | { readonly kind: 'done' }

@@ -1,6 +1,6 @@
 import type { CloudEvent } from '@strongbox/kernel';
 import { outboxInsert, prepared, type Queryable } from '@strongbox/postgres';
-import type { ProcessingRecord, ProcessingStatus } from '../domain/processing.ts';
+import type { NewRecord, ProcessingRecord, ProcessingStatus } from '../domain/processing.ts';
 
 /** Narrow, named queries over processing records; each takes the pool or one transaction. */
 
@@ -50,15 +50,15 @@ const fromRow = (r: Row): ProcessingRecord => ({
   finishedAt: r.finished_at,
 });
 
-/** What intake knows of a received order: everything a record holds before its first attempt. */
-export interface NewRecord {
-  readonly id: string;
-  readonly orderId: string;
-  readonly amountMinor: bigint;
-  readonly currency: string;
-  readonly description: string | null;
-  readonly traceId: string | null;
-}
+/** A new record's own columns, $1…$6 of both inserts: id, order, amount, currency, description, trace. */
+const newRecordValues = (r: NewRecord) => [
+  r.id,
+  r.orderId,
+  String(r.amountMinor),
+  r.currency,
+  r.description,
+  r.traceId,
+];
 
 /** Records a received order as pending (or cancelled); answers false when the order already has a record. */
 export async function insertReceived(
@@ -72,17 +72,7 @@ export async function insertReceived(
        received_at, finished_at, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $8, $9::timestamptz, $8)
      on conflict (order_id) do nothing`,
-      [
-        r.id,
-        r.orderId,
-        String(r.amountMinor),
-        r.currency,
-        r.description,
-        r.traceId,
-        r.status,
-        at,
-        r.status === 'cancelled' ? at : null,
-      ],
+      [...newRecordValues(r), r.status, at, r.status === 'cancelled' ? at : null],
     ),
   );
   return rowCount === 1;
@@ -112,17 +102,7 @@ export async function insertStarted(
          returning 1
        ), appended as (${append.sql})
        select count(*)::int as received from received`,
-      [
-        r.id,
-        r.orderId,
-        String(r.amountMinor),
-        r.currency,
-        r.description,
-        r.traceId,
-        at,
-        leaseUntil,
-        ...append.params,
-      ],
+      [...newRecordValues(r), at, leaseUntil, ...append.params],
     ),
   );
   return rows[0]?.received === 1;

@@ -1,22 +1,14 @@
 import { type Clock, type CloudEvent, type Logger, newId } from '@strongbox/kernel';
 import type { AfterCommit } from '@strongbox/messaging';
 import type { Queryable } from '@strongbox/postgres';
-import type { ProcessingRecord } from '../../domain/processing.ts';
+import type { NewRecord, ProcessingRecord } from '../../domain/processing.ts';
 
 /** The consumer's name: its queue on RabbitMQ, its subscription on PostgreSQL, its inbox key. */
 export const CONSUMER_NAME = 'processor';
 export const CONSUMED_EVENT_TYPES = ['orders.order.created', 'orders.order.cancelled'] as const;
 
 /** A processing record as intake first writes it, pending or cancelled. */
-export interface ReceivedRecord {
-  readonly id: string;
-  readonly orderId: string;
-  readonly amountMinor: bigint;
-  readonly currency: string;
-  readonly description: string | null;
-  readonly traceId: string | null;
-  readonly status: 'pending' | 'cancelled';
-}
+export type ReceivedRecord = NewRecord & { readonly status: 'pending' | 'cancelled' };
 
 /** A slot of this process's worker, held while intake claims a record in its transaction (ADR 0044). */
 export interface IntakeSlot {
